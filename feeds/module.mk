@@ -1,0 +1,1 @@
+# feeds/: the outside world <-> reports (Sender-ID, ARF, JSON lines, export).

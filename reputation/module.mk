@@ -1,0 +1,3 @@
+# reputation/: subjects, LMDB store, scoring model, listing policy.
+CORE_SRCS += reputation/subject.c reputation/policy.c reputation/score.c \
+	reputation/store.c

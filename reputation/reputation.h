@@ -1,0 +1,256 @@
+/*
+ * reputation.h: subjects, the LMDB store, the scoring model and the listing
+ * policy. Library code: no event loop, no sockets, no logging, no globals.
+ * Errors come back as -1 (or a status enum) and a message in a caller buffer.
+ *
+ * Times are Unix milliseconds passed in by the caller: the library never
+ * reads a clock, so the simulator and the tests can drive it.
+ */
+#ifndef REPUTED_REPUTATION_H
+#define REPUTED_REPUTATION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/proto.h"
+
+/* ---- subject.c: IP addresses, prefixes and domains, and their keys ---- */
+
+enum subject_kind {
+	SUBJECT_IPV4 = 4,
+	SUBJECT_IPV6 = 6,
+	SUBJECT_DOMAIN = 'D',
+};
+
+#define DOMAIN_MAX	253		/* RFC 1035 2.3.4, without the dot */
+#define LABEL_MAX	63
+#define SUBJECT_KEY_MAX	(1 + DOMAIN_MAX + 2)
+#define SUBJECT_TEXT_MAX (DOMAIN_MAX + 8)
+
+struct subject {
+	enum subject_kind kind;
+	uint8_t addr[16];	/* IPv4 in the first 4 bytes; host bits zero */
+	uint8_t prefix_len;	/* 32 or 128 for a single address */
+	char domain[DOMAIN_MAX + 1];	/* lowercase, no trailing dot */
+};
+
+/* Parses "192.0.2.1", "192.0.2.0/24", "2001:db8::1", "2001:db8::/32",
+ * "::ffff:192.0.2.1" (becomes IPv4) or a domain name. Host bits set in a
+ * prefix are an error, as are non-ASCII names (use A-labels). */
+int subject_parse(const char *text, struct subject *out, char *err,
+	    size_t errlen);
+/* Only a domain: lowercases, strips one trailing dot, checks lengths and
+ * characters (letters, digits, '-', '_' ; '*' only as a whole first label). */
+int subject_parse_domain(const char *text, struct subject *out, char *err,
+	    size_t errlen);
+/* An address of 4 or 16 bytes (IPv4-mapped IPv6 becomes IPv4). */
+int subject_from_addr(const uint8_t *addr, size_t len, unsigned prefix_len,
+	    struct subject *out, char *err, size_t errlen);
+int subject_from_proto(const Reputed__Subject *pb, struct subject *out,
+	    char *err, size_t errlen);
+/* Fills pb (which borrows from s: keep s alive while pb is used). */
+void subject_to_proto(const struct subject *s, Reputed__Subject *pb);
+/* Writes text form into buf; returns its length. */
+size_t subject_format(const struct subject *s, char *buf, size_t len);
+/* Keys sort so that ranges are contiguous:
+ *   IPv4   0x04 addr[4] plen        IPv6  0x06 addr[16] plen
+ *   domain 'D' then the labels from the top, each followed by 0x00, then
+ *          one more 0x00: example.com -> "Dcom\0example\0\0".
+ * A domain and all its subdomains share the prefix "Dcom\0example\0".
+ * Returns the key length. */
+size_t subject_key(const struct subject *s, uint8_t key[SUBJECT_KEY_MAX]);
+int subject_from_key(const uint8_t *key, size_t len, struct subject *out);
+bool subject_equal(const struct subject *a, const struct subject *b);
+
+/* ---- policy.c: every tunable of the model, with documented defaults ---- */
+
+#define CATEGORY_COUNT	10	/* Reputed__Category values 0..9 */
+
+struct policy {
+	double half_life_s[CATEGORY_COUNT];	/* evidence half-life per category */
+	uint32_t default_ttl_s;		/* a report's TTL when it gives none */
+	uint32_t max_ttl_s;		/* longer TTLs are cut to this */
+	double cap_per_origin;		/* max decayed weight one origin adds per category */
+	double prior_bad, prior_good;	/* Beta prior pseudo-counts */
+	double list_threshold;		/* listed when score >= this ... */
+	unsigned min_origins;		/* ... and at least this many origins */
+	double min_origin_weight;	/* an origin counts when its weight >= this */
+	double allow_threshold;		/* allow-listed when score <= this ... */
+	double allow_min_weight;	/* ... with this much positive weight */
+	double attr_neutral;		/* domain weight for none/neutral/errors */
+	double default_trust;		/* trust of an origin with no setting */
+	uint64_t future_slack_ms;	/* how far ahead of a batch a report may be */
+	uint8_t code[CATEGORY_COUNT];	/* 127.0.0.x per category */
+};
+void policy_default(struct policy *p);
+const char *category_name(unsigned category);	/* "spam", ... ; NULL if bad */
+int category_parse(const char *name);		/* -1 if unknown */
+const char *auth_result_name(unsigned result);	/* "pass", ... */
+int auth_result_parse(const char *name);	/* -1 if unknown */
+
+/* ---- score.c: the model, pure functions over evidence records ---- */
+
+/* What one origin has said about one subject, decayed to as_of. */
+struct evidence {
+	uint64_t as_of;		/* the latest observed_at folded in */
+	uint64_t first_seen, last_seen;	/* observed_at range of its reports */
+	uint64_t expires_at;	/* max(observed_at + ttl): after it, weight 0 */
+	uint32_t n_reports;	/* reports folded in (retracted ones removed) */
+	float weight[CATEGORY_COUNT];	/* capped, decayed weight per category */
+	float spoofed;		/* weight withheld from a domain by SPF/SID fail */
+};
+
+/* One report's contribution to one subject, as kept in the report index. */
+struct contribution {
+	uint64_t observed_at;
+	uint32_t ttl_s;
+	uint8_t category;
+	uint8_t confidence;	/* 1..100 */
+	uint8_t attribution;	/* enum attribution */
+};
+
+enum attribution {
+	ATTR_FULL,		/* an IP subject, or a domain that passed SPF/SID */
+	ATTR_PARTIAL,		/* domain with none / neutral / errors */
+	ATTR_SPOOFED,		/* domain failed SPF/SID: a forgery victim */
+	ATTR_NOT_MAIL,		/* no mail evidence: full weight */
+};
+const char *attribution_name(unsigned attr);
+
+void evidence_fold(struct evidence *e, const struct contribution *c,
+	    const struct policy *p);
+/* Weight of category k at time t (0 after expiry). */
+double evidence_weight_at(const struct evidence *e, unsigned k, uint64_t t,
+	    const struct policy *p);
+
+/* The derived state of a subject: what DNS answers read. */
+struct listing {
+	uint64_t as_of;		/* the time the score was computed for */
+	uint64_t listed_until;	/* listed while now < listed_until */
+	uint64_t allowed_until;	/* allow-listed while now < allowed_until */
+	uint64_t first_seen, last_seen;
+	float score;		/* Beta estimate of badness at as_of, 0..1 */
+	uint32_t n_reports;
+	uint16_t n_origins;	/* origins with weight at as_of */
+	uint8_t code;		/* 127.0.0.code when listed */
+	uint8_t category;	/* the dominant category */
+	uint8_t prefix_len;	/* for IP lookups: the prefix that matched */
+	uint8_t pad[3];
+};
+
+/* One origin's evidence and trust, as the score function sees it. */
+struct origin_evidence {
+	const struct evidence *ev;
+	double trust;
+};
+void score_compute(const struct origin_evidence *oe, size_t n,
+	    const struct policy *p, struct listing *out);
+bool listing_listed(const struct listing *l, uint64_t now);
+bool listing_allowed(const struct listing *l, uint64_t now);
+
+/* ---- store.c: the LMDB environment ---- */
+
+struct store;
+struct store_reader;
+
+struct store_options {
+	size_t map_size;	/* bytes; 0 = 64 GiB (sparse) */
+	int sync;		/* 2 = full fsync per commit, 1 = data only, 0 = none */
+	const struct policy *policy;	/* copied; NULL = policy_default() */
+};
+
+struct store *store_open(const char *dir, const struct store_options *opt,
+	    char *err, size_t errlen);
+void store_close(struct store *st);
+const struct policy *store_policy(const struct store *st);
+
+/* Writing: one write transaction may apply many batches (group commit).
+ * Nothing is visible to readers, or acknowledged, before store_commit. */
+enum apply_status {
+	APPLY_OK,		/* stored and applied (and maybe gap batches after it) */
+	APPLY_PENDING,		/* stored, waiting for an earlier seq of its origin */
+	APPLY_DUPLICATE,	/* the same batch is already stored */
+	APPLY_EQUIVOCATION,	/* same origin+seq, different bytes: origin blocked */
+	APPLY_BLOCKED,		/* the origin is blocked by policy */
+	APPLY_INVALID,		/* a report in it is invalid: nothing stored */
+	APPLY_ERROR,		/* storage failure: abort the transaction */
+};
+const char *apply_status_name(enum apply_status s);
+
+struct store_txn;
+struct store_txn *store_begin(struct store *st, char *err, size_t errlen);
+/* Applies one verified batch. sb/sblen are the SignedBatch bytes to keep;
+ * batch is its decoded Batch (borrowed). */
+enum apply_status store_apply(struct store_txn *tx, const uint8_t *sb,
+	    size_t sblen, const Reputed__Batch *batch, char *err, size_t errlen);
+int store_commit(struct store_txn *tx, char *err, size_t errlen);
+void store_abort(struct store_txn *tx);
+
+/* Origins: trust in [0,1] and blocking. Changing trust needs a rescore. */
+struct origin_info {
+	double trust;
+	bool blocked;
+	uint64_t highest_seq;	/* highest contiguous seq applied */
+	uint64_t batches;	/* batches applied */
+};
+int store_set_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
+	    double trust, bool blocked, char *err, size_t errlen);
+int store_get_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
+	    struct origin_info *out);
+
+/* Recomputes every evidence record, report index entry and score from the
+ * stored batches. Gives exactly what incremental application gave. */
+int store_rescore(struct store *st, char *err, size_t errlen);
+
+/* Reading. A reader is a reusable read-only snapshot; begin takes a fresh
+ * snapshot (a listing change committed before it is visible), end releases
+ * it. No allocation between begin and end. Not thread-safe: one per thread. */
+struct store_reader *store_reader_new(struct store *st);
+void store_reader_free(struct store_reader *r);
+int store_reader_begin(struct store_reader *r);
+void store_reader_end(struct store_reader *r);
+
+/* Exact subject. 0 = found, 1 = not found, -1 = error. */
+int store_lookup(struct store_reader *r, const struct subject *s,
+	    struct listing *out);
+/* Longest-prefix match over stored IPv4/IPv6 subjects for one address
+ * (4 or 16 bytes); out->prefix_len says which prefix matched. Only
+ * prefixes whose listing is active at `now` count. */
+int store_lookup_addr(struct store_reader *r, const uint8_t *addr,
+	    size_t addrlen, uint64_t now, struct listing *out);
+/* The domain itself, then (if parents) each parent domain, first active
+ * listing wins. */
+int store_lookup_domain(struct store_reader *r, const char *name,
+	    bool parents, uint64_t now, struct listing *out);
+/* A serial that changes whenever a commit changed any listing (for SOA). */
+uint32_t store_serial(struct store_reader *r);
+
+/* Explanation: calls fn once per origin with evidence on s. */
+typedef void (*store_explain_fn)(void *arg, const uint8_t origin[32],
+	    const struct evidence *ev, double trust);
+int store_explain(struct store_reader *r, const struct subject *s,
+	    store_explain_fn fn, void *arg);
+
+/* Iterates every subject with a score record (for export). fn returns
+ * non-zero to stop. */
+typedef int (*store_each_fn)(void *arg, const struct subject *s,
+	    const struct listing *l);
+int store_each_listing(struct store_reader *r, store_each_fn fn, void *arg);
+
+/* Version vector: fn once per origin with its highest contiguous seq. */
+typedef void (*store_vv_fn)(void *arg, const uint8_t origin[32], uint64_t seq);
+int store_version_vector(struct store_reader *r, store_vv_fn fn, void *arg);
+/* A stored SignedBatch; *data borrows from the snapshot (valid until
+ * store_reader_end). 0 found, 1 not found. */
+int store_get_batch(struct store_reader *r, const uint8_t origin[32],
+	    uint64_t seq, const uint8_t **data, size_t *len);
+
+struct store_stats {
+	uint64_t batches, reports_indexed, evidence, subjects, listed;
+	uint64_t origins, pending, equivocations;
+	uint64_t bytes_on_disk;
+};
+int store_stats(struct store_reader *r, uint64_t now, struct store_stats *out);
+
+#endif

@@ -1,0 +1,1 @@
+# sim/: reputesim, the deterministic network simulator (a later issue).

@@ -1,0 +1,1 @@
+# tests/: unit tests, fuzz targets, scripts, benchmarks of the foundation.
