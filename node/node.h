@@ -1,0 +1,106 @@
+/*
+ * node.h: what the parts of the daemon share: the parsed configuration and
+ * the start/stop entry points of each subsystem. Each subsystem owns its
+ * own state behind an opaque handle and is driven by one event_base.
+ *
+ *   conf.c     config file -> struct node_conf (no I/O beyond reading it)
+ *   log.c      log_warn/log_warnx/log_info/log_debug/fatal/fatalx
+ *   reputed.c  main: parse, bind, drop privileges, run the loop, signals
+ *   dns*.c     DNSBL responder (dns.h)      api.c   local HTTP API
+ *   batcher.c  local reports -> signed batches -> store
+ *   peer*.c / gossip.c   the peer network
+ */
+#ifndef REPUTED_NODE_H
+#define REPUTED_NODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reputation/reputation.h"
+
+#define CONF_MAX_LISTEN	16
+#define CONF_MAX_ZONES	16
+#define CONF_MAX_PEERS	64
+#define CONF_MAX_ACL	32
+#define CONF_MAX_ORIGINS 256
+#define CONF_MAX_ANCHORS 16
+
+/* "127.0.0.1@5353", "[::1]:5353", "::1@53" */
+struct conf_addr {
+	char host[64];
+	uint16_t port;
+};
+
+enum zone_kind { ZONE_IP, ZONE_DOMAIN, ZONE_ALLOW };
+
+struct conf_zone {
+	char name[DOMAIN_MAX + 1];	/* apex, lowercase, no trailing dot */
+	enum zone_kind kind;
+	bool subdomains;		/* domain zone: listing covers subdomains */
+	uint32_t ttl;			/* answer TTL, seconds */
+	uint32_t negative_ttl;		/* SOA minimum */
+	char ns[DOMAIN_MAX + 1];	/* NS name at the apex */
+	char hostmaster[DOMAIN_MAX + 1];	/* SOA RNAME */
+	char txt_template[256];		/* "$subject: $reports reports from ..." */
+	struct conf_addr notify[CONF_MAX_ACL];	/* secondaries to NOTIFY */
+	int n_notify;
+	char allow_axfr[CONF_MAX_ACL][64];	/* address or prefix */
+	int n_allow_axfr;
+};
+
+struct conf_peer {
+	char name[64];
+	struct conf_addr addr;		/* where to connect */
+	char pin[65];			/* hex Ed25519 key to pin, or "" */
+};
+
+struct conf_origin {
+	uint8_t key[ED25519_KEY_LEN];
+	double trust;
+	bool blocked;
+};
+
+struct node_conf {
+	char path[256];			/* the file, or "(embedded)" */
+	/* server: */
+	char name[64];			/* this node's name, for logs and Hello */
+	char directory[256];		/* store and keys live here */
+	char username[32];		/* drop to this user after binding */
+	char pidfile[256];
+	char key_file[256];		/* Ed25519 node key (PEM) */
+	char cert_file[256];		/* X.509 node certificate (PEM) */
+	int verbosity;
+	int sync;			/* store sync level, see store_options */
+	/* dns: */
+	struct conf_addr dns_listen[CONF_MAX_LISTEN];
+	int n_dns_listen;
+	int dns_threads;
+	uint32_t rrl_limit;		/* responses/s per client prefix; 0 = off */
+	uint16_t edns_size;		/* our UDP payload size, default 1232 */
+	struct conf_zone zones[CONF_MAX_ZONES];
+	int n_zones;
+	/* api: */
+	struct conf_addr api_listen;
+	/* peering: */
+	struct conf_addr peer_listen;	/* port 0 = no inbound peering */
+	char anchors[CONF_MAX_ANCHORS][256];	/* trust anchor PEM files */
+	int n_anchors;
+	char crl_file[256];
+	struct conf_peer peers[CONF_MAX_PEERS];
+	int n_peers;
+	struct conf_origin origins[CONF_MAX_ORIGINS];	/* local policy */
+	int n_origins;
+	/* model: */
+	struct policy policy;
+};
+
+/* conf.c */
+/* Fills c from a file (path) or, with path NULL, from the embedded default.
+ * On error: -1 and "file:line: what was expected" in err. */
+int conf_load(struct node_conf *c, const char *path, char *err, size_t errlen);
+/* Writes the normalised config (for reputed -nv). */
+void conf_print(const struct node_conf *c, void *file /* FILE * */);
+extern const char conf_default_text[];
+
+#endif
