@@ -1,0 +1,227 @@
+/*
+ * dns.h: the DNSBL responder.
+ *
+ *   dns.c         sans-I/O core: a query in (bytes), an answer out (bytes, in
+ *                 the caller's fixed buffer). No sockets, no clock, no
+ *                 allocation per query. Reads listings through a small
+ *                 lookup interface (struct dns_source) so tests can feed it
+ *                 without LMDB; dns_source_store() binds it to a store_reader.
+ *   dns_xfr.c     zone contents as records: the owner names of a listing,
+ *                 AXFR message building, NOTIFY building (RFC 5936, 1996).
+ *   dns_rrl.c     response-rate limiting per client prefix (sans-I/O).
+ *   dns_server.c  the libevent shell: UDP and TCP listeners in worker
+ *                 threads (SO_REUSEPORT, one event_base and one
+ *                 store_reader each), AXFR, NOTIFY, counters.
+ *   export.c      rbldnsd data files and master zone files from a store.
+ */
+#ifndef REPUTED_DNS_H
+#define REPUTED_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "node/node.h"
+
+struct event_base;
+struct sockaddr;
+
+/* RFC 1035 4.2.1: "Messages carried by UDP are restricted to 512 bytes". */
+#define DNS_UDP_MIN		512
+#define DNS_EDNS_DEFAULT	1232	/* DNS flag day 2020 */
+#define DNS_MSG_MAX		65535
+#define DNS_NAME_MAX		255	/* wire form, with the root label */
+#define DNS_HEADER_LEN		12
+
+/* RR types and classes the responder knows. */
+enum {
+	DNS_T_A = 1, DNS_T_NS = 2, DNS_T_CNAME = 5, DNS_T_SOA = 6,
+	DNS_T_TXT = 16, DNS_T_AAAA = 28, DNS_T_OPT = 41, DNS_T_IXFR = 251,
+	DNS_T_AXFR = 252, DNS_T_MAILB = 253, DNS_T_MAILA = 254, DNS_T_ANY = 255,
+	DNS_C_IN = 1, DNS_C_CH = 3, DNS_C_ANY = 255,
+};
+enum dns_opcode { DNS_OP_QUERY = 0, DNS_OP_NOTIFY = 4 };
+enum dns_rcode {
+	DNS_R_NOERROR = 0, DNS_R_FORMERR = 1, DNS_R_SERVFAIL = 2,
+	DNS_R_NXDOMAIN = 3, DNS_R_NOTIMP = 4, DNS_R_REFUSED = 5,
+	DNS_R_BADVERS = 16,	/* extended: needs OPT */
+	DNS_R_COUNT = 17
+};
+
+/* ---- dns.c: the core ---- */
+
+/* Where answers come from. Each function returns 0 found (out filled),
+ * 1 not found, -1 error (the query gets SERVFAIL). */
+struct dns_source {
+	void *arg;
+	/* longest-prefix match of an address (4 or 16 bytes) */
+	int (*lookup_addr)(void *arg, const uint8_t *addr, size_t len,
+	    uint64_t now, struct listing *out);
+	/* a domain, and its parents when parents is true */
+	int (*lookup_domain)(void *arg, const char *name, bool parents,
+	    uint64_t now, struct listing *out);
+	/* 0 if some subject strictly below `prefix` (an IP prefix or a
+	 * domain) is listed (allow: allowed) at now, 1 if none, -1 error.
+	 * Used for empty non-terminals; may be NULL (then: none). */
+	int (*below)(void *arg, const struct subject *prefix, bool allow,
+	    uint64_t now);
+	uint32_t (*serial)(void *arg);
+};
+
+/* A store_reader as a dns_source (r borrowed; begin/end are the caller's). */
+void dns_source_store(struct dns_source *src, struct store_reader *r);
+
+/* One zone, prepared for the hot path. */
+struct dns_zone {
+	const struct conf_zone *conf;	/* borrowed from the engine's copy */
+	uint8_t apex[DNS_NAME_MAX];	/* wire form, lowercase */
+	size_t apex_len;
+	int apex_labels;
+};
+
+/* The read-only state answers need: zones and policy. Shared by threads. */
+struct dns_engine {
+	struct node_conf conf;		/* our own copy */
+	struct dns_zone zones[CONF_MAX_ZONES];
+	int n_zones;
+	uint16_t edns_size;		/* our UDP payload size */
+};
+
+/* What the core did with one message, for counters, RRL and the shell. */
+struct dns_result {
+	int rcode;			/* -1: dropped, no answer */
+	uint16_t qtype;
+	int zone;			/* index, -1 if none */
+	bool tc;			/* answer truncated */
+	bool xfr;			/* AXFR/IXFR over TCP was asked: the shell
+					 * checks its ACL and calls dns_xfr_* */
+	bool listed;			/* an A/TXT answer from a listing */
+	bool edns;
+};
+
+/* Prepares the zones of conf (copied). -1 and err on a bad zone. */
+int dns_engine_init(struct dns_engine *e, const struct node_conf *conf,
+	    char *err, size_t errlen);
+/* Answers one query. in/inlen: the message; out/outcap: the caller's buffer
+ * (>= DNS_MSG_MAX for TCP, >= edns_size for UDP is enough); tcp: transport;
+ * now: Unix ms. Returns the answer's length, 0 to drop. */
+size_t dns_answer(const struct dns_engine *e, const struct dns_source *src,
+	    const uint8_t *in, size_t inlen, uint8_t *out, size_t outcap,
+	    bool tcp, uint64_t now, struct dns_result *res);
+/* Reads a possibly compressed name at *off of msg into wire (lowercased,
+ * uncompressed, <= DNS_NAME_MAX); advances *off past it in the message.
+ * Returns the wire length, or 0 on a malformed name (bounds, loops, length). */
+size_t dns_name_read(const uint8_t *msg, size_t len, size_t *off,
+	    uint8_t wire[DNS_NAME_MAX]);
+/* "a.b.example" -> wire; returns the length or 0 if invalid. */
+size_t dns_name_from_text(const char *text, uint8_t wire[DNS_NAME_MAX]);
+/* Formats the zone's TXT template for a subject and listing into buf
+ * (at most 255 bytes: one character-string). Returns the length. */
+size_t dns_txt_format(const struct conf_zone *z, const char *subject,
+	    const struct listing *l, char *buf, size_t buflen);
+/* The RFC 5782 test points as listings for zone z (code 2, "test point"). */
+void dns_test_listing(struct listing *l);
+const char *dns_rcode_name(int rcode);
+
+/* ---- dns_xfr.c: zone contents, AXFR, NOTIFY ---- */
+
+/* Calls fn with each owner name (text, relative to the apex, no dot at the
+ * end; "*.x" for wildcards) under which subject s appears in zone z.
+ * A prefix that is not on an octet (nibble) boundary becomes several
+ * wildcards. fn returns non-zero to stop. Returns the number of owners, or
+ * -1 if fn stopped. */
+typedef int (*dns_owner_fn)(void *arg, const char *owner);
+int dns_xfr_owners(const struct conf_zone *z, const struct subject *s,
+	    dns_owner_fn fn, void *arg);
+/* Whether listing l of subject s belongs in zone z at now. */
+bool dns_xfr_in_zone(const struct conf_zone *z, const struct subject *s,
+	    const struct listing *l, uint64_t now);
+
+/* An AXFR response in progress: the shell feeds it listings, it calls emit
+ * with each complete message (the shell frames it for TCP). */
+typedef void (*dns_emit_fn)(void *arg, const uint8_t *msg, size_t len);
+struct dns_xfr {
+	const struct dns_engine *e;
+	const struct dns_zone *zone;
+	uint64_t now;
+	uint32_t serial;
+	uint16_t id;			/* the query's ID */
+	uint8_t qname[DNS_NAME_MAX];	/* the question as asked */
+	size_t qname_len;
+	uint16_t qtype;
+	dns_emit_fn emit;
+	void *arg;
+	uint8_t buf[16384];		/* the message being filled */
+	size_t len;
+	uint16_t ancount;
+	uint64_t records;		/* records sent, for logs */
+	uint64_t messages;
+};
+/* Starts with the query that dns_answer flagged xfr; sends SOA and NS. */
+int dns_xfr_begin(struct dns_xfr *x, const struct dns_engine *e,
+	    const uint8_t *query, size_t qlen, uint32_t serial, uint64_t now,
+	    dns_emit_fn emit, void *arg);
+/* Adds the records of one subject (nothing if not in the zone). */
+int dns_xfr_add(struct dns_xfr *x, const struct subject *s,
+	    const struct listing *l);
+/* Ends with the closing SOA and flushes the last message. */
+int dns_xfr_end(struct dns_xfr *x);
+/* Builds a NOTIFY for zone z (RFC 1996 3.7: SOA in the answer). Returns
+ * the length, 0 if cap is too small. */
+size_t dns_notify_build(const struct dns_engine *e, int zone, uint16_t id,
+	    uint32_t serial, uint8_t *out, size_t cap);
+
+/* ---- dns_rrl.c: response-rate limiting per client prefix ---- */
+
+#define DNS_RRL_BUCKETS	4096
+enum dns_rrl_verdict { DNS_RRL_SEND, DNS_RRL_SLIP, DNS_RRL_DROP };
+struct dns_rrl_bucket {
+	uint8_t prefix[8];		/* IPv4 /24 or IPv6 /56 */
+	uint32_t second;		/* the window this count is for */
+	uint32_t count;
+};
+struct dns_rrl {
+	uint32_t limit;			/* responses/s per prefix; 0 = off */
+	uint32_t slip;			/* every slip-th limited answer: TC */
+	uint32_t limited;		/* counter for slipping */
+	struct dns_rrl_bucket tab[DNS_RRL_BUCKETS];
+};
+void dns_rrl_init(struct dns_rrl *r, uint32_t limit, uint32_t slip);
+enum dns_rrl_verdict dns_rrl_check(struct dns_rrl *r, const struct sockaddr *sa,
+	    uint64_t now_ms);
+/* Turns an answer into an empty truncated one (TC=1): a real client retries
+ * over TCP, a spoofed victim gets no amplification. Returns the new length. */
+size_t dns_rrl_slip(uint8_t *msg, size_t len);
+
+/* ---- dns_server.c: the libevent shell ---- */
+
+struct dns_counters {
+	uint64_t queries;		/* messages received */
+	uint64_t rcode[DNS_R_COUNT];	/* answers by rcode */
+	uint64_t dropped;		/* malformed, not answered */
+	uint64_t rrl_dropped, rrl_slipped;
+	uint64_t truncated;		/* TC answers (not counting RRL slips) */
+	uint64_t tcp;			/* queries over TCP */
+	uint64_t axfr, axfr_refused;
+	uint64_t notify_sent;
+};
+
+/* Binds every dns_listen address (UDP and TCP) and starts conf->dns_threads
+ * workers (default 2) with their own event_base and store_reader; the main
+ * base gets a timer that sends NOTIFY when store_serial changes (at most
+ * once per 5 s per zone). st and main_base are borrowed until
+ * dns_server_stop. Call before dropping privileges. -1 and err on failure. */
+int dns_server_start(struct event_base *main_base, struct store *st,
+	    const struct node_conf *conf, char *err, size_t errlen);
+/* New zones, TTLs, templates, RRL limit and ACLs. Listen addresses and the
+ * thread count stay as they were. */
+int dns_server_reload(const struct node_conf *conf, char *err, size_t errlen);
+/* Stops the workers and closes the sockets. */
+void dns_server_stop(void);
+/* Sums of every worker's counters (zeros when not running). */
+void dns_server_counters(struct dns_counters *out);
+/* Writes the counters in Prometheus text format (for /metrics); returns
+ * the length written (snprintf rules). */
+int dns_server_metrics(char *buf, size_t len);
+
+#endif
