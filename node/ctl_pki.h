@@ -1,0 +1,15 @@
+/*
+ * ctl_pki.h: the reputectl subcommands that make a deployment's PKI.
+ * Each takes argv from its subcommand name on ("ca", "new", ...), prints
+ * errors to stderr and returns the process exit status.
+ */
+#ifndef REPUTED_CTL_PKI_H
+#define REPUTED_CTL_PKI_H
+
+/* ctl_pki.c */
+/* reputectl ca new|bridge|cross|revoke ... */
+int ctl_ca(int argc, char **argv);
+/* reputectl cert issue|show|pin|verify ... */
+int ctl_cert(int argc, char **argv);
+
+#endif

@@ -1,0 +1,268 @@
+/*
+ * pki_test.c: node/pki.c. Organisation CAs, node certificates, a bridge that
+ * cross-certifies two organisations, CRLs (configured and learned), expiry,
+ * keys and pins, and the files.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "node/pki.h"
+
+/* One organisation: CA key and cert, one node key and cert. */
+struct org {
+	EVP_PKEY *ca_key, *node_key;
+	X509 *ca, *node;
+};
+
+static void org_make(struct org *o, const char *name, int64_t nb,
+    uint32_t days)
+{
+	struct pki_cert_opts co = { .org = name, .cn = "ca", .days = 3650,
+	    .ca = true, .pathlen = 0 };
+	struct pki_cert_opts no = { .org = name, .cn = "node1", .days = days,
+	    .not_before = nb };
+	char err[256];
+
+	o->ca_key = pki_key_generate();
+	o->node_key = pki_key_generate();
+	assert_non_null(o->ca_key);
+	o->ca = pki_ca_new(o->ca_key, &co, err, sizeof(err));
+	assert_non_null(o->ca);
+	o->node = pki_cert_issue(o->ca, o->ca_key, o->node_key, &no, err,
+	    sizeof(err));
+	assert_non_null(o->node);
+}
+
+static void org_free(struct org *o)
+{
+	X509_free(o->ca);
+	X509_free(o->node);
+	EVP_PKEY_free(o->ca_key);
+	EVP_PKEY_free(o->node_key);
+}
+
+static int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+static void test_org_ca_validates_own_nodes(void **state)
+{
+	struct org a, b;
+	struct pki *p = pki_new();
+	char err[256];
+
+	org_make(&a, "ISP A", 0, 30);
+	org_make(&b, "ISP B", 0, 30);
+	assert_int_equal(pki_add_anchor(p, a.ca), 0);
+	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), NULL, err,
+	    sizeof(err)), 0);
+	assert_int_equal(pki_verify(p, b.node, NULL, now_s(), NULL, err,
+	    sizeof(err)), -1);
+	assert_true(pki_cert_is_ca(a.ca));
+	assert_false(pki_cert_is_ca(a.node));
+	org_free(&a);
+	org_free(&b);
+	pki_free(p);
+}
+
+static void test_bridge_cross_certifies(void **state)
+{
+	struct org a, b, c;
+	struct pki_cert_opts bo = { .org = "Bridge", .cn = "bridge",
+	    .days = 3650, .ca = true, .pathlen = 1 };
+	EVP_PKEY *bk = pki_key_generate();
+	X509 *bridge, *xa, *xb;
+	struct pki *p = pki_new();
+	STACK_OF(X509) *chain = sk_X509_new_null();
+	char err[256];
+
+	org_make(&a, "ISP A", 0, 30);
+	org_make(&b, "ISP B", 0, 30);
+	org_make(&c, "ISP C", 0, 30);
+	bridge = pki_ca_new(bk, &bo, err, sizeof(err));
+	assert_non_null(bridge);
+	xa = pki_cross_certify(bridge, bk, a.ca, 365, err, sizeof(err));
+	xb = pki_cross_certify(bridge, bk, b.ca, 365, err, sizeof(err));
+	assert_non_null(xa);
+	assert_non_null(xb);
+	/* A node of B trusts only the bridge. */
+	assert_int_equal(pki_add_anchor(p, bridge), 0);
+	sk_X509_push(chain, xa);
+	assert_int_equal(pki_verify(p, a.node, chain, now_s(), NULL, err,
+	    sizeof(err)), 0);
+	/* Without the cross cert, then once learned from the directory. */
+	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), NULL, err,
+	    sizeof(err)), -1);
+	assert_int_equal(pki_learn_ca(p, xa), 1);
+	assert_int_equal(pki_learn_ca(p, xa), 0);
+	assert_int_equal(pki_learn_ca(p, a.ca), -1);	/* self-signed */
+	assert_int_equal(pki_learn_ca(p, a.node), -1);	/* not a CA */
+	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), NULL, err,
+	    sizeof(err)), 0);
+	/* C was never cross-certified. */
+	assert_int_equal(pki_verify(p, c.node, NULL, now_s(), NULL, err,
+	    sizeof(err)), -1);
+	sk_X509_free(chain);
+	X509_free(bridge);
+	X509_free(xa);
+	X509_free(xb);
+	EVP_PKEY_free(bk);
+	org_free(&a);
+	org_free(&b);
+	org_free(&c);
+	pki_free(p);
+}
+
+static void test_expired_and_not_yet_valid(void **state)
+{
+	struct org a, f;
+	struct pki *p = pki_new();
+	char err[256];
+
+	org_make(&a, "ISP A", now_s() - 10 * 86400, 1);	/* expired */
+	org_make(&f, "ISP F", now_s() + 10 * 86400, 1);	/* future */
+	pki_add_anchor(p, a.ca);
+	pki_add_anchor(p, f.ca);
+	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), NULL, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "expired"));
+	assert_int_equal(pki_verify(p, f.node, NULL, now_s(), NULL, err,
+	    sizeof(err)), -1);
+	/* The core passes its own time in: at a time inside the window, ok. */
+	assert_int_equal(pki_verify(p, f.node, NULL, now_s() + 10 * 86400 + 3600,
+	    NULL, err, sizeof(err)), 0);
+	org_free(&a);
+	org_free(&f);
+	pki_free(p);
+}
+
+static void test_crl_revokes(void **state)
+{
+	struct org a;
+	struct pki *p = pki_new(), *q = pki_new();
+	char err[256], path[] = "/tmp/pki_test_crlXXXXXX";
+	X509_CRL *crl, *crl2;
+	bool revoked;
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	close(fd);
+	org_make(&a, "ISP A", 0, 30);
+	pki_add_anchor(p, a.ca);
+	pki_add_anchor(q, a.ca);
+	crl = pki_crl_new(a.ca, a.ca_key, NULL, NULL, 0, 30, err, sizeof(err));
+	assert_non_null(crl);
+	assert_int_equal(pki_learn_crl(p, crl, now_s()), 1);
+	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), &revoked, err,
+	    sizeof(err)), 0);
+	sleep(1);	/* lastUpdate has one-second resolution */
+	crl2 = pki_crl_new(a.ca, a.ca_key, crl, &a.node, 1, 30, err,
+	    sizeof(err));
+	assert_non_null(crl2);
+	assert_int_equal(pki_learn_crl(p, crl2, now_s()), 1);
+	assert_int_equal(pki_learn_crl(p, crl, now_s()), 0);	/* older */
+	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), &revoked, err,
+	    sizeof(err)), -1);
+	assert_true(revoked);
+	/* Through a file, as the config gives it. */
+	assert_int_equal(pki_save_crl(path, crl2, err, sizeof(err)), 0);
+	assert_int_equal(pki_add_crl_file(q, path, err, sizeof(err)), 0);
+	assert_int_equal(pki_verify(q, a.node, NULL, now_s(), &revoked, err,
+	    sizeof(err)), -1);
+	assert_true(revoked);
+	unlink(path);
+	X509_CRL_free(crl);
+	X509_CRL_free(crl2);
+	org_free(&a);
+	pki_free(p);
+	pki_free(q);
+}
+
+static void test_forged_crl_rejected(void **state)
+{
+	struct org a, m;
+	struct pki *p = pki_new();
+	X509_CRL *crl;
+	char err[256];
+
+	org_make(&a, "ISP A", 0, 30);
+	org_make(&m, "ISP A", 0, 30);	/* same name, other key */
+	pki_add_anchor(p, a.ca);
+	crl = pki_crl_new(m.ca, m.ca_key, NULL, &a.node, 1, 30, err,
+	    sizeof(err));
+	assert_non_null(crl);
+	assert_int_equal(pki_learn_crl(p, crl, now_s()), -1);
+	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), NULL, err,
+	    sizeof(err)), 0);
+	X509_CRL_free(crl);
+	org_free(&a);
+	org_free(&m);
+	pki_free(p);
+}
+
+static void test_keys_pins_files(void **state)
+{
+	struct org a;
+	uint8_t k1[32], k2[32], k3[32];
+	char hex[65], err[256], kp[] = "/tmp/pki_test_keyXXXXXX";
+	char cp[] = "/tmp/pki_test_certXXXXXX";
+	EVP_PKEY *k;
+	X509 *x;
+	STACK_OF(X509) *sk;
+
+	close(mkstemp(kp));
+	close(mkstemp(cp));
+	org_make(&a, "ISP A", 0, 30);
+	assert_int_equal(pki_cert_pubkey(a.node, k1), 0);
+	assert_int_equal(pki_key_pubkey(a.node_key, k2), 0);
+	assert_memory_equal(k1, k2, 32);
+	pki_pin_format(k1, hex);
+	assert_int_equal(strlen(hex), 64);
+	assert_int_equal(pki_pin_parse(hex, k3), 0);
+	assert_memory_equal(k1, k3, 32);
+	assert_int_equal(pki_pin_parse("abc", k3), -1);
+	hex[5] = 'x';
+	assert_int_equal(pki_pin_parse(hex, k3), -1);
+	assert_int_equal(pki_save_key(kp, a.node_key, err, sizeof(err)), 0);
+	k = pki_load_key(kp, err, sizeof(err));
+	assert_non_null(k);
+	assert_int_equal(pki_key_pubkey(k, k3), 0);
+	assert_memory_equal(k1, k3, 32);
+	X509 *both[2] = { a.node, a.ca };
+	assert_int_equal(pki_save_cert(cp, both, 2, err, sizeof(err)), 0);
+	x = pki_load_cert(cp, err, sizeof(err));
+	sk = pki_load_certs(cp, err, sizeof(err));
+	assert_non_null(x);
+	assert_int_equal(sk_X509_num(sk), 2);
+	assert_int_equal(X509_cmp(x, a.node), 0);
+	assert_null(pki_load_key("/nonexistent/key", err, sizeof(err)));
+	unlink(kp);
+	unlink(cp);
+	sk_X509_pop_free(sk, X509_free);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	org_free(&a);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_org_ca_validates_own_nodes),
+		cmocka_unit_test(test_bridge_cross_certifies),
+		cmocka_unit_test(test_expired_and_not_yet_valid),
+		cmocka_unit_test(test_crl_revokes),
+		cmocka_unit_test(test_forged_crl_rejected),
+		cmocka_unit_test(test_keys_pins_files),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
