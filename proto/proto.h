@@ -73,9 +73,8 @@ enum envelope_status {
 };
 /* Decodes a SignedBatch, checks the batch structure (origin length, seq >= 1,
  * counts) and the signature over the batch bytes as received. On ENVELOPE_OK
- * *out is the decoded Batch (caller frees with reputed__batch__free_unpacked)
- * and, if non-NULL, *batch_bytes/*batch_len borrow the signed bytes inside
- * sb (valid while sb is). */
+ * *out is the decoded Batch (caller frees with reputed__batch__free_unpacked).
+ * Its byte fields point into its own allocation, not into sb. */
 enum envelope_status envelope_open(struct verifier *v, const uint8_t *sb,
 	    size_t len, Reputed__Batch **out, char *err, size_t errlen);
 /* The same without the signature check (for stored, already verified

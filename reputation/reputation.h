@@ -214,15 +214,20 @@ void store_reader_end(struct store_reader *r);
 /* Exact subject. 0 = found, 1 = not found, -1 = error. */
 int store_lookup(struct store_reader *r, const struct subject *s,
 	    struct listing *out);
+/* What a lookup wants: a listing (block lists) or an allow-listing. */
+enum lookup_want { LOOKUP_LISTED, LOOKUP_ALLOWED };
 /* Longest-prefix match over stored IPv4/IPv6 subjects for one address
- * (4 or 16 bytes); out->prefix_len says which prefix matched. Only
- * prefixes whose listing is active at `now` count. */
+ * (4 or 16 bytes, IPv4-mapped IPv6 is treated as IPv4); out->prefix_len
+ * says which prefix matched. Only subjects whose listing (or allow-listing)
+ * is active at `now` count. 0 = found, 1 = not found, -1 = error. */
 int store_lookup_addr(struct store_reader *r, const uint8_t *addr,
-	    size_t addrlen, uint64_t now, struct listing *out);
-/* The domain itself, then (if parents) each parent domain, first active
- * listing wins. */
+	    size_t addrlen, uint64_t now, enum lookup_want want,
+	    struct listing *out);
+/* The domain itself, then (if parents) each parent domain; the first
+ * active one wins. name need not be normalised (case, trailing dot). */
 int store_lookup_domain(struct store_reader *r, const char *name,
-	    bool parents, uint64_t now, struct listing *out);
+	    bool parents, uint64_t now, enum lookup_want want,
+	    struct listing *out);
 /* A serial that changes whenever a commit changed any listing (for SOA). */
 uint32_t store_serial(struct store_reader *r);
 

@@ -1,0 +1,232 @@
+/*
+ * score.c: the reputation model, as pure functions.
+ *
+ * Evidence is kept per (subject, origin): for each category a weight that
+ * decays exponentially with the category's half-life and is capped, so one
+ * origin (or a thousand Sybil reports from it) moves a score only so far.
+ * Reports of one origin are always folded in (seq, index) order, both when
+ * they arrive and when `rescore` replays them, so the floating-point result
+ * is bit for bit the same either way.
+ *
+ * The score is a Beta estimate over the trust-weighted evidence of all
+ * origins: (prior_bad + bad) / (prior_bad + prior_good + bad + good). A
+ * subject is listed while the score is at least list_threshold AND at least
+ * min_origins origins have weight. The listing's end time is computed here,
+ * once, when evidence changes; a DNS lookup only compares it with the clock.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "reputation/reputation.h"
+
+static const char *const attr_names[] = {
+	"full", "partial", "spoofed", "not-mail",
+};
+
+const char *
+attribution_name(unsigned attr)
+{
+	return attr < 4 ? attr_names[attr] : "invalid";
+}
+
+static double
+decay(double dt_ms, double half_life_s)
+{
+	return dt_ms <= 0 ? 1.0 : exp2(-dt_ms / (1000.0 * half_life_s));
+}
+
+static double
+attribution_factor(unsigned attr, const struct policy *p)
+{
+	switch (attr) {
+	case ATTR_FULL:
+	case ATTR_NOT_MAIL:	return 1.0;
+	case ATTR_PARTIAL:	return p->attr_neutral;
+	default:		return 0.0;
+	}
+}
+
+void
+evidence_fold(struct evidence *e, const struct contribution *c,
+    const struct policy *p)
+{
+	uint64_t t = c->observed_at;
+	if (e->n_reports == 0) {
+		memset(e, 0, sizeof(*e));
+		e->as_of = e->first_seen = e->last_seen = t;
+	}
+	if (t > e->as_of) {	/* move the record forward to t */
+		for (int k = 0; k < CATEGORY_COUNT; k++) {
+			if (e->weight[k] != 0)
+				e->weight[k] = (float)(e->weight[k] *
+				    decay((double)(t - e->as_of),
+				    p->half_life_s[k]));
+		}
+		e->spoofed = (float)(e->spoofed * decay((double)(t - e->as_of),
+		    p->half_life_s[c->category]));
+		e->as_of = t;
+	}
+	unsigned k = c->category < CATEGORY_COUNT ? c->category : 0;
+	double w = c->confidence / 100.0 *
+	    decay((double)(e->as_of - t), p->half_life_s[k]);
+	double attr = attribution_factor(c->attribution, p);
+	double nw = e->weight[k] + w * attr;
+	e->weight[k] = (float)(nw < p->cap_per_origin ? nw : p->cap_per_origin);
+	if (c->attribution == ATTR_SPOOFED) {
+		double ns = e->spoofed + w;
+		e->spoofed = (float)(ns < p->cap_per_origin ? ns :
+		    p->cap_per_origin);
+	}
+	if (t < e->first_seen)
+		e->first_seen = t;
+	if (t > e->last_seen)
+		e->last_seen = t;
+	uint64_t exp = t + (uint64_t)c->ttl_s * 1000;
+	if (exp > e->expires_at)
+		e->expires_at = exp;
+	e->n_reports++;
+}
+
+double
+evidence_weight_at(const struct evidence *e, unsigned k, uint64_t t,
+    const struct policy *p)
+{
+	if (k >= CATEGORY_COUNT || t >= e->expires_at || e->weight[k] == 0)
+		return 0;
+	if (t <= e->as_of)
+		return e->weight[k];
+	return e->weight[k] * decay((double)(t - e->as_of), p->half_life_s[k]);
+}
+
+/* The state of a subject at one moment. */
+struct moment {
+	double bad, good;		/* trust-weighted sums */
+	double per_cat[CATEGORY_COUNT];
+	unsigned bad_origins;		/* origins with weight >= min */
+	double score;
+	bool listed, allowed;
+};
+
+static void
+evaluate(const struct origin_evidence *oe, size_t n, const struct policy *p,
+    uint64_t t, struct moment *m)
+{
+	memset(m, 0, sizeof(*m));
+	for (size_t i = 0; i < n; i++) {
+		double bad = 0;
+		if (oe[i].trust <= 0)
+			continue;
+		for (unsigned k = 1; k < CATEGORY_COUNT; k++) {
+			double w = evidence_weight_at(oe[i].ev, k, t, p);
+			if (w == 0)
+				continue;
+			if (k == REPUTED__CATEGORY__CATEGORY_NOT_SPAM) {
+				m->good += oe[i].trust * w;
+				continue;
+			}
+			m->per_cat[k] += oe[i].trust * w;
+			bad += w;
+		}
+		m->bad += oe[i].trust * bad;
+		if (bad >= p->min_origin_weight)
+			m->bad_origins++;
+	}
+	m->score = (p->prior_bad + m->bad) /
+	    (p->prior_bad + p->prior_good + m->bad + m->good);
+	m->listed = m->score >= p->list_threshold &&
+	    m->bad_origins >= p->min_origins;
+	m->allowed = m->score <= p->allow_threshold &&
+	    m->good >= p->allow_min_weight;
+}
+
+/*
+ * The first moment after t0 at which the state stops holding (listed or
+ * allowed), found by doubling steps from an eighth of the shortest half-life
+ * and then bisection to one second. Assumes the state, once lost, does not
+ * come back without new evidence; new evidence recomputes it anyway.
+ */
+static uint64_t
+state_end(const struct origin_evidence *oe, size_t n, const struct policy *p,
+    uint64_t t0, uint64_t horizon, bool want_listed)
+{
+	struct moment m;
+	double hmin = p->half_life_s[1];
+	for (int k = 2; k < CATEGORY_COUNT; k++)
+		if (p->half_life_s[k] < hmin)
+			hmin = p->half_life_s[k];
+	uint64_t lo = t0, step = (uint64_t)(hmin * 1000 / 8) + 1, hi;
+	for (;;) {
+		hi = lo + step;
+		if (hi >= horizon)
+			return horizon;
+		evaluate(oe, n, p, hi, &m);
+		if (!(want_listed ? m.listed : m.allowed))
+			break;
+		lo = hi;
+		step *= 2;
+	}
+	while (hi - lo > 1000) {	/* lo holds, hi does not */
+		uint64_t mid = lo + (hi - lo) / 2;
+		evaluate(oe, n, p, mid, &m);
+		if (want_listed ? m.listed : m.allowed)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return hi;
+}
+
+void
+score_compute(const struct origin_evidence *oe, size_t n,
+    const struct policy *p, struct listing *out)
+{
+	uint64_t t0 = 0, horizon = 0;
+	memset(out, 0, sizeof(*out));
+	out->first_seen = UINT64_MAX;
+	for (size_t i = 0; i < n; i++) {
+		const struct evidence *e = oe[i].ev;
+		if (e->n_reports == 0)
+			continue;
+		t0 = e->as_of > t0 ? e->as_of : t0;
+		horizon = e->expires_at > horizon ? e->expires_at : horizon;
+		out->n_reports += e->n_reports;
+		out->first_seen = e->first_seen < out->first_seen ?
+		    e->first_seen : out->first_seen;
+		out->last_seen = e->last_seen > out->last_seen ?
+		    e->last_seen : out->last_seen;
+	}
+	if (out->n_reports == 0) {
+		out->first_seen = 0;
+		out->score = (float)(p->prior_bad /
+		    (p->prior_bad + p->prior_good));
+		return;
+	}
+	struct moment m;
+	evaluate(oe, n, p, t0, &m);
+	out->as_of = t0;
+	out->score = (float)m.score;
+	out->n_origins = (uint16_t)(m.bad_origins > UINT16_MAX ? UINT16_MAX :
+	    m.bad_origins);
+	unsigned best = 0;
+	for (unsigned k = 1; k < CATEGORY_COUNT; k++)
+		if (m.per_cat[k] > m.per_cat[best])
+			best = k;
+	out->category = (uint8_t)best;
+	out->code = p->code[best];
+	if (m.listed && out->code != 0)
+		out->listed_until = state_end(oe, n, p, t0, horizon, true);
+	if (m.allowed)
+		out->allowed_until = state_end(oe, n, p, t0, horizon, false);
+}
+
+bool
+listing_listed(const struct listing *l, uint64_t now)
+{
+	return now < l->listed_until;
+}
+
+bool
+listing_allowed(const struct listing *l, uint64_t now)
+{
+	return now < l->allowed_until;
+}

@@ -1,0 +1,1358 @@
+/*
+ * store.c: the LMDB store. One environment per node, seven named databases:
+ *
+ *   meta       "schema" -> u32, "serial" -> u32, "plens" -> prefix lengths
+ *              in use (bit n of 33 IPv4 + 129 IPv6 bits)
+ *   batches    origin[32] seq[8 BE] -> SignedBatch bytes, as received
+ *   origins    origin[32] -> struct origin_rec (trust, blocked, highest seq)
+ *   reports    subject key, origin, seq[8 BE], index[4 BE] -> contribution
+ *   evidence   subject key, origin -> struct evidence
+ *   scores     subject key -> struct listing (what DNS answers read)
+ *   equivocations  origin seq -> the second, conflicting SignedBatch
+ *
+ * Batches of one origin are applied strictly in seq order; a batch that
+ * arrives early is stored and applied when the gap closes. Reports fold into
+ * evidence in (seq, index) order, so a full rescore reproduces every value
+ * bit for bit. Values are host-endian structs: the store is not portable
+ * between architectures (exports are).
+ *
+ * Ownership: a struct store owns its environment; a store_txn owns its write
+ * transaction until commit/abort; a reader owns one read transaction that
+ * it renews for each snapshot. Data returned by store_get_batch lives only
+ * until store_reader_end.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include <lmdb.h>
+
+#include "reputation/reputation.h"
+
+#define SCHEMA_VERSION	1
+#define ORIGIN_LEN	ED25519_KEY_LEN
+#define PLEN_BYTES	21		/* 33 + 129 bits, rounded up */
+#define TRUST_CACHE	1024
+#define HELO_MAX	255
+#define ADDR_SPEC_MAX	320
+
+struct origin_rec {
+	double trust;
+	uint8_t blocked;
+	uint8_t trust_set;		/* trust was configured, not default */
+	uint8_t pad[6];
+	uint64_t highest_seq;		/* highest contiguous seq applied */
+	uint64_t batches;		/* batches applied */
+};
+
+struct trust_slot {
+	uint8_t origin[ORIGIN_LEN];
+	double trust;
+	bool used;
+};
+
+struct store {
+	MDB_env *env;
+	MDB_dbi meta, batches, origins, reports, evidence, scores, equiv;
+	struct policy policy;
+	struct trust_slot trust[TRUST_CACHE];
+};
+
+struct store_txn {
+	struct store *st;
+	MDB_txn *txn;
+	bool listing_changed;		/* bump the serial at commit */
+	uint8_t plens[PLEN_BYTES];
+	bool plens_dirty;
+};
+
+struct store_reader {
+	struct store *st;
+	MDB_txn *txn;
+	bool active;
+	uint8_t plens[PLEN_BYTES];
+};
+
+/* ---- small helpers ---- */
+
+static void
+put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t
+get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+static int
+lmdb_fail(char *err, size_t errlen, const char *what, int rc)
+{
+	snprintf(err, errlen, "%s: %s", what, mdb_strerror(rc));
+	return -1;
+}
+
+static MDB_val
+val(const void *data, size_t len)
+{
+	MDB_val v = { len, (void *)data };
+	return v;
+}
+
+static size_t
+batch_key(uint8_t *key, const uint8_t *origin, uint64_t seq)
+{
+	memcpy(key, origin, ORIGIN_LEN);
+	put_be64(key + ORIGIN_LEN, seq);
+	return ORIGIN_LEN + 8;
+}
+
+/* ---- open / close ---- */
+
+static int
+open_dbs(struct store *st, MDB_txn *txn, char *err, size_t errlen)
+{
+	struct { const char *name; MDB_dbi *dbi; } dbs[] = {
+		{ "meta", &st->meta }, { "batches", &st->batches },
+		{ "origins", &st->origins }, { "reports", &st->reports },
+		{ "evidence", &st->evidence }, { "scores", &st->scores },
+		{ "equivocations", &st->equiv },
+	};
+	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
+		int rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE, dbs[i].dbi);
+		if (rc != 0)
+			return lmdb_fail(err, errlen, dbs[i].name, rc);
+	}
+	return 0;
+}
+
+/* A new store gets the schema version; an old one must have ours. */
+static int
+check_schema(struct store *st, MDB_txn *txn, char *err, size_t errlen)
+{
+	MDB_val k = val("schema", 6), v;
+	uint32_t want = SCHEMA_VERSION, have;
+	int rc = mdb_get(txn, st->meta, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		v = val(&want, sizeof(want));
+		rc = mdb_put(txn, st->meta, &k, &v, 0);
+		return rc ? lmdb_fail(err, errlen, "write schema", rc) : 0;
+	}
+	if (rc != 0)
+		return lmdb_fail(err, errlen, "read schema", rc);
+	if (v.mv_size != sizeof(have)) {
+		snprintf(err, errlen, "store schema record is corrupt");
+		return -1;
+	}
+	memcpy(&have, v.mv_data, sizeof(have));
+	if (have != SCHEMA_VERSION) {
+		snprintf(err, errlen, "store has schema version %u; this "
+		    "reputed needs %u (run rescore with a matching version)",
+		    have, SCHEMA_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+static unsigned
+env_flags(int sync)
+{
+	unsigned f = MDB_NOTLS | MDB_NORDAHEAD;
+	if (sync <= 0)
+		f |= MDB_NOSYNC;
+	else if (sync == 1)
+		f |= MDB_NOMETASYNC;
+	return f;
+}
+
+struct store *
+store_open(const char *dir, const struct store_options *opt, char *err,
+    size_t errlen)
+{
+	struct store *st = calloc(1, sizeof(*st));
+	MDB_txn *txn = NULL;
+	int rc;
+	if (st == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (opt && opt->policy)
+		st->policy = *opt->policy;
+	else
+		policy_default(&st->policy);
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	size_t map = opt && opt->map_size ? opt->map_size : (size_t)64 << 30;
+	if ((rc = mdb_env_create(&st->env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(st->env, 8)) != 0 ||
+	    (rc = mdb_env_set_mapsize(st->env, map)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(st->env, 254)) != 0 ||
+	    (rc = mdb_env_open(st->env, dir, env_flags(opt ? opt->sync : 2),
+	    0640)) != 0) {
+		lmdb_fail(err, errlen, dir, rc);
+		goto fail;
+	}
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0) {
+		lmdb_fail(err, errlen, "begin", rc);
+		goto fail;
+	}
+	if (open_dbs(st, txn, err, errlen) != 0 ||
+	    check_schema(st, txn, err, errlen) != 0)
+		goto fail;
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		txn = NULL;
+		lmdb_fail(err, errlen, "commit", rc);
+		goto fail;
+	}
+	return st;
+fail:
+	if (txn)
+		mdb_txn_abort(txn);
+	if (st->env)
+		mdb_env_close(st->env);
+	free(st);
+	return NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	mdb_env_close(st->env);
+	free(st);
+}
+
+const struct policy *
+store_policy(const struct store *st)
+{
+	return &st->policy;
+}
+
+/* ---- origins and trust ---- */
+
+static int
+origin_read(MDB_txn *txn, struct store *st, const uint8_t *origin,
+    struct origin_rec *out)
+{
+	MDB_val k = val(origin, ORIGIN_LEN), v;
+	int rc = mdb_get(txn, st->origins, &k, &v);
+	memset(out, 0, sizeof(*out));
+	out->trust = st->policy.default_trust;
+	if (rc == MDB_NOTFOUND)
+		return 1;
+	if (rc != 0 || v.mv_size != sizeof(*out))
+		return -1;
+	memcpy(out, v.mv_data, sizeof(*out));
+	if (!out->trust_set)
+		out->trust = st->policy.default_trust;
+	return 0;
+}
+
+static int
+origin_write(MDB_txn *txn, struct store *st, const uint8_t *origin,
+    const struct origin_rec *rec)
+{
+	MDB_val k = val(origin, ORIGIN_LEN), v = val(rec, sizeof(*rec));
+	return mdb_put(txn, st->origins, &k, &v, 0);
+}
+
+static size_t
+trust_slot(const uint8_t *origin)
+{
+	uint32_t h;
+	memcpy(&h, origin, sizeof(h));
+	return h % TRUST_CACHE;
+}
+
+/* The effective weight of an origin: 0 when blocked. Cached per store;
+ * store_set_origin and rescore clear the cache. */
+static double
+origin_trust(MDB_txn *txn, struct store *st, const uint8_t *origin)
+{
+	struct trust_slot *s = &st->trust[trust_slot(origin)];
+	if (s->used && memcmp(s->origin, origin, ORIGIN_LEN) == 0)
+		return s->trust;
+	struct origin_rec rec;
+	if (origin_read(txn, st, origin, &rec) < 0)
+		return 0;
+	double t = rec.blocked ? 0 : rec.trust;
+	memcpy(s->origin, origin, ORIGIN_LEN);
+	s->trust = t;
+	s->used = true;
+	return t;
+}
+
+int
+store_set_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
+    double trust, bool blocked, char *err, size_t errlen)
+{
+	MDB_txn *txn;
+	struct origin_rec rec;
+	int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	if (rc != 0)
+		return lmdb_fail(err, errlen, "begin", rc);
+	if (origin_read(txn, st, origin, &rec) < 0) {
+		mdb_txn_abort(txn);
+		snprintf(err, errlen, "origin record is corrupt");
+		return -1;
+	}
+	rec.trust = trust < 0 ? 0 : trust > 1 ? 1 : trust;
+	rec.trust_set = 1;
+	rec.blocked = blocked;
+	if ((rc = origin_write(txn, st, origin, &rec)) != 0 ||
+	    (rc = mdb_txn_commit(txn)) != 0) {
+		if (rc != 0)
+			mdb_txn_abort(txn);
+		return lmdb_fail(err, errlen, "write origin", rc);
+	}
+	memset(st->trust, 0, sizeof(st->trust));
+	return 0;
+}
+
+int
+store_get_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
+    struct origin_info *out)
+{
+	MDB_txn *txn;
+	struct origin_rec rec;
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -1;
+	int rc = origin_read(txn, st, origin, &rec);
+	mdb_txn_abort(txn);
+	if (rc < 0)
+		return -1;
+	out->trust = rec.trust;
+	out->blocked = rec.blocked;
+	out->highest_seq = rec.highest_seq;
+	out->batches = rec.batches;
+	return rc;
+}
+
+/* ---- the write path ---- */
+
+const char *
+apply_status_name(enum apply_status s)
+{
+	static const char *const names[] = {
+		"applied", "pending", "duplicate", "equivocation", "blocked",
+		"invalid", "error",
+	};
+	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] :
+	    "unknown";
+}
+
+struct store_txn *
+store_begin(struct store *st, char *err, size_t errlen)
+{
+	struct store_txn *tx = calloc(1, sizeof(*tx));
+	if (tx == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	int rc = mdb_txn_begin(st->env, NULL, 0, &tx->txn);
+	if (rc != 0) {
+		lmdb_fail(err, errlen, "begin", rc);
+		free(tx);
+		return NULL;
+	}
+	tx->st = st;
+	MDB_val k = val("plens", 5), v;
+	if (mdb_get(tx->txn, st->meta, &k, &v) == 0 &&
+	    v.mv_size == PLEN_BYTES)
+		memcpy(tx->plens, v.mv_data, PLEN_BYTES);
+	return tx;
+}
+
+void
+store_abort(struct store_txn *tx)
+{
+	if (tx == NULL)
+		return;
+	mdb_txn_abort(tx->txn);
+	/* Trust values read inside the aborted transaction may be gone. */
+	memset(tx->st->trust, 0, sizeof(tx->st->trust));
+	free(tx);
+}
+
+static int
+bump_serial(struct store_txn *tx)
+{
+	MDB_val k = val("serial", 6), v;
+	uint32_t serial = 0;
+	if (mdb_get(tx->txn, tx->st->meta, &k, &v) == 0 &&
+	    v.mv_size == sizeof(serial))
+		memcpy(&serial, v.mv_data, sizeof(serial));
+	serial = serial + 1 ? serial + 1 : 1;	/* never 0 after the first */
+	v = val(&serial, sizeof(serial));
+	return mdb_put(tx->txn, tx->st->meta, &k, &v, 0);
+}
+
+int
+store_commit(struct store_txn *tx, char *err, size_t errlen)
+{
+	int rc = 0;
+	if (tx->listing_changed)
+		rc = bump_serial(tx);
+	if (rc == 0 && tx->plens_dirty) {
+		MDB_val k = val("plens", 5), v = val(tx->plens, PLEN_BYTES);
+		rc = mdb_put(tx->txn, tx->st->meta, &k, &v, 0);
+	}
+	if (rc != 0) {
+		store_abort(tx);
+		return lmdb_fail(err, errlen, "commit", rc);
+	}
+	rc = mdb_txn_commit(tx->txn);
+	free(tx);
+	if (rc != 0)
+		return lmdb_fail(err, errlen, "commit", rc);
+	return 0;
+}
+
+/* Bit of the prefix-length set: IPv4 lengths 0..32, then IPv6 0..128. */
+static unsigned
+plen_bit(enum subject_kind kind, unsigned plen)
+{
+	return kind == SUBJECT_IPV4 ? plen : 33 + plen;
+}
+
+static bool
+plen_has(const uint8_t *plens, unsigned bit)
+{
+	return plens[bit / 8] & (1u << (bit % 8));
+}
+
+/* Recomputes the score of one subject from all its evidence records. */
+static int
+rescore_subject(struct store_txn *tx, const uint8_t *skey, size_t sklen)
+{
+	struct store *st = tx->st;
+	struct evidence evs[64];
+	struct origin_evidence oe[64];
+	size_t n = 0;
+	MDB_cursor *c;
+	MDB_val k = val(skey, sklen), v;
+	int rc = mdb_cursor_open(tx->txn, st->evidence, &c);
+	if (rc != 0)
+		return rc;
+	/* Evidence keys are the subject key + 32 bytes of origin. A subject
+	 * reported by more than 64 origins is scored on the 64 it trusts
+	 * most: beyond that, more origins cannot change a listing. */
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != sklen + ORIGIN_LEN ||
+		    memcmp(k.mv_data, skey, sklen) != 0)
+			break;
+		if (v.mv_size != sizeof(struct evidence))
+			continue;
+		double trust = origin_trust(tx->txn, st,
+		    (const uint8_t *)k.mv_data + sklen);
+		size_t slot = n;
+		if (n == 64) {	/* keep the most trusted 64 */
+			slot = 0;
+			for (size_t i = 1; i < 64; i++)
+				if (oe[i].trust < oe[slot].trust)
+					slot = i;
+			if (oe[slot].trust >= trust)
+				continue;
+		} else
+			n++;
+		memcpy(&evs[slot], v.mv_data, sizeof(evs[slot]));
+		oe[slot].ev = &evs[slot];
+		oe[slot].trust = trust;
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+
+	struct listing old, nl;
+	bool had = false;
+	k = val(skey, sklen);
+	if (mdb_get(tx->txn, st->scores, &k, &v) == 0 &&
+	    v.mv_size == sizeof(old)) {
+		memcpy(&old, v.mv_data, sizeof(old));
+		had = true;
+	}
+	score_compute(oe, n, &st->policy, &nl);
+	if (nl.n_reports == 0) {
+		if (had) {
+			tx->listing_changed = true;
+			return mdb_del(tx->txn, st->scores, &k, NULL);
+		}
+		return 0;
+	}
+	if (skey[0] != SUBJECT_DOMAIN) {
+		unsigned bit = plen_bit((enum subject_kind)skey[0],
+		    skey[sklen - 1]);
+		nl.prefix_len = skey[sklen - 1];
+		if (!plen_has(tx->plens, bit)) {
+			tx->plens[bit / 8] |= (uint8_t)(1u << (bit % 8));
+			tx->plens_dirty = true;
+		}
+	}
+	if (!had || old.listed_until != nl.listed_until ||
+	    old.allowed_until != nl.allowed_until || old.code != nl.code ||
+	    old.n_reports != nl.n_reports)
+		tx->listing_changed = true;
+	v = val(&nl, sizeof(nl));
+	return mdb_put(tx->txn, st->scores, &k, &v, 0);
+}
+
+/* Does `identity` (a domain) equal d or lie below it? */
+static bool
+domain_covers(const char *d, const char *identity)
+{
+	size_t dl = strlen(d), il = strlen(identity);
+	if (il == dl)
+		return strcasecmp(identity, d) == 0;
+	return il > dl && identity[il - dl - 1] == '.' &&
+	    strcasecmp(identity + il - dl, d) == 0;
+}
+
+static const char *
+addr_domain(const char *addr)
+{
+	const char *at = addr ? strrchr(addr, '@') : NULL;
+	return at ? at + 1 : addr;
+}
+
+static int
+result_rank(unsigned r)
+{
+	switch (r) {
+	case REPUTED__AUTH_RESULT__AUTH_PASS:		return 2;
+	case REPUTED__AUTH_RESULT__AUTH_FAIL:
+	case REPUTED__AUTH_RESULT__AUTH_SOFTFAIL:	return 1;
+	default:					return 0;
+	}
+}
+
+/*
+ * Sender-ID attribution (DESIGN.md): a domain carries the evidence in full
+ * only when SPF or Sender ID passed for an identity at or below it, none
+ * when every matching identity failed (the domain is a forgery victim), and
+ * partly otherwise. A domain that is none of the mail's identities (a URL
+ * in the body, say) is not judged by Sender-ID at all.
+ */
+static enum attribution
+attribute(const struct subject *s, const Reputed__MailEvidence *m)
+{
+	if (s->kind != SUBJECT_DOMAIN)
+		return m ? ATTR_FULL : ATTR_NOT_MAIL;
+	if (m == NULL)
+		return ATTR_NOT_MAIL;
+	const char *mfrom = m->mail_from && m->mail_from[0] ?
+	    addr_domain(m->mail_from) : m->helo;
+	struct { const char *id; unsigned result; } ids[] = {
+		{ mfrom, m->spf_mail_from },
+		{ addr_domain(m->pra), m->sender_id_pra },
+		{ m->helo, m->spf_helo },
+	};
+	int best = -1;
+	for (size_t i = 0; i < 3; i++) {
+		if (ids[i].id == NULL || ids[i].id[0] == '\0' ||
+		    !domain_covers(s->domain, ids[i].id))
+			continue;
+		int r = result_rank(ids[i].result);
+		best = r > best ? r : best;
+	}
+	switch (best) {
+	case -1:	return ATTR_NOT_MAIL;
+	case 2:		return ATTR_FULL;
+	case 1:		return ATTR_SPOOFED;
+	default:	return ATTR_PARTIAL;
+	}
+}
+
+static bool
+auth_ok(unsigned r)
+{
+	return r <= REPUTED__AUTH_RESULT__AUTH_PERMERROR;
+}
+
+static int
+check_mail(const Reputed__MailEvidence *m, char *err, size_t errlen)
+{
+	if (m->client_ip.len != 0 && m->client_ip.len != 4 &&
+	    m->client_ip.len != 16) {
+		snprintf(err, errlen, "client IP of %zu bytes",
+		    m->client_ip.len);
+		return -1;
+	}
+	if ((m->helo && strlen(m->helo) > HELO_MAX) ||
+	    (m->mail_from && strlen(m->mail_from) > ADDR_SPEC_MAX) ||
+	    (m->pra && strlen(m->pra) > ADDR_SPEC_MAX)) {
+		snprintf(err, errlen, "HELO, MAIL FROM or PRA too long");
+		return -1;
+	}
+	if (!auth_ok(m->spf_helo) || !auth_ok(m->spf_mail_from) ||
+	    !auth_ok(m->sender_id_pra)) {
+		snprintf(err, errlen, "unknown SPF / Sender ID result");
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks one report; on success fills its subject and contribution. */
+static int
+check_report(const Reputed__Report *r, const Reputed__Batch *b,
+    const struct policy *p, struct subject *s, struct contribution *c,
+    char *err, size_t errlen)
+{
+	if (r->subject == NULL) {
+		snprintf(err, errlen, "report without a subject");
+		return -1;
+	}
+	if (subject_from_proto(r->subject, s, err, errlen) != 0)
+		return -1;
+	if (r->category == 0 || r->category >= CATEGORY_COUNT) {
+		snprintf(err, errlen, "unknown category %u", r->category);
+		return -1;
+	}
+	if (r->confidence > 100) {
+		snprintf(err, errlen, "confidence %u is over 100",
+		    r->confidence);
+		return -1;
+	}
+	if (r->mail && check_mail(r->mail, err, errlen) != 0)
+		return -1;
+	c->observed_at = r->observed_at ? r->observed_at : b->created_at;
+	if (c->observed_at > b->created_at + p->future_slack_ms) {
+		snprintf(err, errlen, "report observed after its batch was "
+		    "made");
+		return -1;
+	}
+	c->ttl_s = r->ttl ? r->ttl : p->default_ttl_s;
+	if (c->ttl_s > p->max_ttl_s)
+		c->ttl_s = p->max_ttl_s;
+	c->category = (uint8_t)r->category;
+	c->confidence = (uint8_t)(r->confidence ? r->confidence : 100);
+	c->attribution = (uint8_t)attribute(s, r->mail);
+	return 0;
+}
+
+/* A report's contributions: to its subject, and to the connecting IP
+ * when the subject is a domain (the IP always carries the evidence). */
+static int
+report_targets(const Reputed__Report *r, const Reputed__Batch *b,
+    const struct policy *p, struct subject s[2], struct contribution c[2],
+    char *err, size_t errlen)
+{
+	if (check_report(r, b, p, &s[0], &c[0], err, errlen) != 0)
+		return -1;
+	if (s[0].kind != SUBJECT_DOMAIN || r->mail == NULL ||
+	    r->mail->client_ip.len == 0)
+		return 1;
+	char e2[8];
+	if (subject_from_addr(r->mail->client_ip.data, r->mail->client_ip.len,
+	    0, &s[1], e2, sizeof(e2)) != 0)
+		return 1;
+	c[1] = c[0];
+	c[1].attribution = ATTR_FULL;
+	return 2;
+}
+
+static size_t
+report_key(uint8_t *key, const uint8_t *skey, size_t sklen,
+    const uint8_t *origin, uint64_t seq, uint32_t index)
+{
+	memcpy(key, skey, sklen);
+	memcpy(key + sklen, origin, ORIGIN_LEN);
+	put_be64(key + sklen + ORIGIN_LEN, seq);
+	put_be32(key + sklen + ORIGIN_LEN + 8, index);
+	return sklen + ORIGIN_LEN + 12;
+}
+
+static int
+fold_one(struct store_txn *tx, const struct subject *s, const uint8_t *origin,
+    uint64_t seq, uint32_t index, const struct contribution *c)
+{
+	uint8_t skey[SUBJECT_KEY_MAX], key[SUBJECT_KEY_MAX + ORIGIN_LEN + 12];
+	struct evidence ev;
+	size_t sklen = subject_key(s, skey);
+	MDB_val k = val(key, report_key(key, skey, sklen, origin, seq, index));
+	MDB_val v = val(c, sizeof(*c));
+	int rc = mdb_put(tx->txn, tx->st->reports, &k, &v, 0);
+	if (rc != 0)
+		return rc;
+	k.mv_size = sklen + ORIGIN_LEN;
+	memset(&ev, 0, sizeof(ev));
+	rc = mdb_get(tx->txn, tx->st->evidence, &k, &v);
+	if (rc == 0 && v.mv_size == sizeof(ev))
+		memcpy(&ev, v.mv_data, sizeof(ev));
+	else if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	evidence_fold(&ev, c, &tx->st->policy);
+	v = val(&ev, sizeof(ev));
+	if ((rc = mdb_put(tx->txn, tx->st->evidence, &k, &v, 0)) != 0)
+		return rc;
+	return rescore_subject(tx, skey, sklen);
+}
+
+/* Rebuilds the evidence of (subject, origin) from the report index, in
+ * (seq, index) order, after a retraction removed an entry. */
+static int
+rebuild_evidence(struct store_txn *tx, const uint8_t *skey, size_t sklen,
+    const uint8_t *origin)
+{
+	uint8_t prefix[SUBJECT_KEY_MAX + ORIGIN_LEN];
+	struct evidence ev;
+	struct contribution c;
+	MDB_cursor *cur;
+	memcpy(prefix, skey, sklen);
+	memcpy(prefix + sklen, origin, ORIGIN_LEN);
+	size_t plen = sklen + ORIGIN_LEN;
+	MDB_val k = val(prefix, plen), v;
+	memset(&ev, 0, sizeof(ev));
+	int rc = mdb_cursor_open(tx->txn, tx->st->reports, &cur);
+	if (rc != 0)
+		return rc;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != plen + 12 || memcmp(k.mv_data, prefix, plen))
+			break;
+		if (v.mv_size != sizeof(c))
+			continue;
+		memcpy(&c, v.mv_data, sizeof(c));
+		evidence_fold(&ev, &c, &tx->st->policy);
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	k = val(prefix, plen);
+	if (ev.n_reports == 0)
+		rc = mdb_del(tx->txn, tx->st->evidence, &k, NULL);
+	else {
+		v = val(&ev, sizeof(ev));
+		rc = mdb_put(tx->txn, tx->st->evidence, &k, &v, 0);
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	return rescore_subject(tx, skey, sklen);
+}
+
+/* Removes report `index` of batch `seq` of this origin, if it exists. */
+static int
+retract_one(struct store_txn *tx, const Reputed__Batch *b,
+    const Reputed__Retraction *rt)
+{
+	uint8_t bk[ORIGIN_LEN + 8];
+	MDB_val k = val(bk, batch_key(bk, b->origin.data, rt->seq)), v;
+	Reputed__Batch *old;
+	char err[160];
+	int rc = mdb_get(tx->txn, tx->st->batches, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (envelope_decode(v.mv_data, v.mv_size, &old, err, sizeof(err)) !=
+	    ENVELOPE_OK)
+		return 0;
+	if (rt->index < old->n_reports) {
+		struct subject s[2];
+		struct contribution c[2];
+		int n = report_targets(old->reports[rt->index], old,
+		    &tx->st->policy, s, c, err, sizeof(err));
+		for (int i = 0; i < n && rc == 0; i++) {
+			uint8_t skey[SUBJECT_KEY_MAX];
+			uint8_t key[SUBJECT_KEY_MAX + ORIGIN_LEN + 12];
+			size_t sklen = subject_key(&s[i], skey);
+			MDB_val rk = val(key, report_key(key, skey, sklen,
+			    b->origin.data, rt->seq, rt->index));
+			rc = mdb_del(tx->txn, tx->st->reports, &rk, NULL);
+			if (rc == MDB_NOTFOUND) {
+				rc = 0;
+				continue;
+			}
+			if (rc == 0)
+				rc = rebuild_evidence(tx, skey, sklen,
+				    b->origin.data);
+		}
+	}
+	reputed__batch__free_unpacked(old, NULL);
+	return rc;
+}
+
+/* Applies the contents of a batch that is next in its origin's order. */
+static int
+apply_contents(struct store_txn *tx, const Reputed__Batch *b)
+{
+	char err[160];
+	for (size_t i = 0; i < b->n_reports; i++) {
+		struct subject s[2];
+		struct contribution c[2];
+		int n = report_targets(b->reports[i], b, &tx->st->policy, s, c,
+		    err, sizeof(err));
+		for (int j = 0; j < n; j++) {
+			int rc = fold_one(tx, &s[j], b->origin.data, b->seq,
+			    (uint32_t)i, &c[j]);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	for (size_t i = 0; i < b->n_retractions; i++) {
+		int rc = retract_one(tx, b, b->retractions[i]);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+validate_batch(const Reputed__Batch *b, const struct policy *p, char *err,
+    size_t errlen)
+{
+	for (size_t i = 0; i < b->n_reports; i++) {
+		struct subject s;
+		struct contribution c;
+		char e[160];
+		if (check_report(b->reports[i], b, p, &s, &c, e,
+		    sizeof(e)) != 0) {
+			snprintf(err, errlen, "report %zu: %s", i, e);
+			return -1;
+		}
+	}
+	for (size_t i = 0; i < b->n_retractions; i++) {
+		const Reputed__Retraction *r = b->retractions[i];
+		if (r->seq == 0 || r->seq > b->seq) {
+			snprintf(err, errlen, "retraction %zu names seq %llu "
+			    "(must be 1..%llu)", i,
+			    (unsigned long long)r->seq,
+			    (unsigned long long)b->seq);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Applies stored batches seq+1, seq+2, ... of an origin while present. */
+static int
+apply_following(struct store_txn *tx, const uint8_t *origin,
+    struct origin_rec *rec)
+{
+	for (;;) {
+		uint8_t bk[ORIGIN_LEN + 8];
+		MDB_val k = val(bk, batch_key(bk, origin,
+		    rec->highest_seq + 1)), v;
+		Reputed__Batch *b;
+		char err[160];
+		int rc = mdb_get(tx->txn, tx->st->batches, &k, &v);
+		if (rc == MDB_NOTFOUND)
+			return 0;
+		if (rc != 0)
+			return rc;
+		if (envelope_decode(v.mv_data, v.mv_size, &b, err,
+		    sizeof(err)) != ENVELOPE_OK)
+			return MDB_CORRUPTED;
+		rc = apply_contents(tx, b);
+		reputed__batch__free_unpacked(b, NULL);
+		if (rc != 0)
+			return rc;
+		rec->highest_seq++;
+		rec->batches++;
+	}
+}
+
+static enum apply_status
+record_equivocation(struct store_txn *tx, const uint8_t *bk,
+    const uint8_t *sb, size_t sblen, struct origin_rec *rec,
+    const uint8_t *origin, char *err, size_t errlen)
+{
+	MDB_val k = val(bk, ORIGIN_LEN + 8), v = val(sb, sblen);
+	int rc = mdb_put(tx->txn, tx->st->equiv, &k, &v, 0);
+	rec->blocked = 1;
+	if (rc == 0)
+		rc = origin_write(tx->txn, tx->st, origin, rec);
+	if (rc != 0) {
+		lmdb_fail(err, errlen, "record equivocation", rc);
+		return APPLY_ERROR;
+	}
+	memset(tx->st->trust, 0, sizeof(tx->st->trust));
+	snprintf(err, errlen, "two different batches with seq %llu: origin "
+	    "blocked", (unsigned long long)get_be64(bk + ORIGIN_LEN));
+	return APPLY_EQUIVOCATION;
+}
+
+enum apply_status
+store_apply(struct store_txn *tx, const uint8_t *sb, size_t sblen,
+    const Reputed__Batch *b, char *err, size_t errlen)
+{
+	struct origin_rec rec;
+	uint8_t bk[ORIGIN_LEN + 8];
+	const uint8_t *origin = b->origin.data;
+	if (b->origin.len != ORIGIN_LEN || b->seq == 0) {
+		snprintf(err, errlen, "batch without a valid origin and seq");
+		return APPLY_INVALID;
+	}
+	if (origin_read(tx->txn, tx->st, origin, &rec) < 0) {
+		snprintf(err, errlen, "origin record is corrupt");
+		return APPLY_ERROR;
+	}
+	if (rec.blocked) {
+		snprintf(err, errlen, "origin is blocked");
+		return APPLY_BLOCKED;
+	}
+	MDB_val k = val(bk, batch_key(bk, origin, b->seq)), v;
+	int rc = mdb_get(tx->txn, tx->st->batches, &k, &v);
+	if (rc == 0) {
+		if (v.mv_size == sblen && memcmp(v.mv_data, sb, sblen) == 0)
+			return APPLY_DUPLICATE;
+		return record_equivocation(tx, bk, sb, sblen, &rec, origin,
+		    err, errlen);
+	}
+	if (rc != MDB_NOTFOUND) {
+		lmdb_fail(err, errlen, "read batch", rc);
+		return APPLY_ERROR;
+	}
+	if (b->seq <= rec.highest_seq) {
+		/* Applied once and pruned since: nothing to do. */
+		return APPLY_DUPLICATE;
+	}
+	if (validate_batch(b, &tx->st->policy, err, errlen) != 0)
+		return APPLY_INVALID;
+	v = val(sb, sblen);
+	if ((rc = mdb_put(tx->txn, tx->st->batches, &k, &v, 0)) != 0) {
+		lmdb_fail(err, errlen, "store batch", rc);
+		return APPLY_ERROR;
+	}
+	if (b->seq != rec.highest_seq + 1) {
+		if ((rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0) {
+			lmdb_fail(err, errlen, "write origin", rc);
+			return APPLY_ERROR;
+		}
+		return APPLY_PENDING;
+	}
+	if ((rc = apply_following(tx, origin, &rec)) != 0 ||
+	    (rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0) {
+		lmdb_fail(err, errlen, "apply batch", rc);
+		return APPLY_ERROR;
+	}
+	return APPLY_OK;
+}
+
+/* ---- rescore ---- */
+
+static int
+reset_origins(struct store_txn *tx)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(tx->txn, tx->st->origins, &c);
+	if (rc != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct origin_rec rec;
+		if (v.mv_size != sizeof(rec))
+			continue;
+		memcpy(&rec, v.mv_data, sizeof(rec));
+		rec.highest_seq = 0;
+		rec.batches = 0;
+		MDB_val nv = val(&rec, sizeof(rec));
+		if ((rc = mdb_cursor_put(c, &k, &nv, MDB_CURRENT)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Walks the batches in (origin, seq) order and applies each origin's
+ * contiguous run from seq 1, exactly as arrival in any order would have. */
+static int
+replay_batches(struct store_txn *tx)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint8_t origin[ORIGIN_LEN];
+	struct origin_rec rec;
+	bool have = false;
+	int rc = mdb_cursor_open(tx->txn, tx->st->batches, &c);
+	if (rc != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != ORIGIN_LEN + 8)
+			continue;
+		if (!have || memcmp(origin, k.mv_data, ORIGIN_LEN) != 0) {
+			if (have && (rc = origin_write(tx->txn, tx->st,
+			    origin, &rec)) != 0)
+				break;
+			memcpy(origin, k.mv_data, ORIGIN_LEN);
+			origin_read(tx->txn, tx->st, origin, &rec);
+			have = true;
+		}
+		if (rec.blocked || get_be64((uint8_t *)k.mv_data +
+		    ORIGIN_LEN) != rec.highest_seq + 1)
+			continue;
+		Reputed__Batch *b;
+		char err[160];
+		if (envelope_decode(v.mv_data, v.mv_size, &b, err,
+		    sizeof(err)) != ENVELOPE_OK)
+			continue;
+		rc = apply_contents(tx, b);
+		reputed__batch__free_unpacked(b, NULL);
+		if (rc != 0)
+			break;
+		rec.highest_seq++;
+		rec.batches++;
+	}
+	mdb_cursor_close(c);
+	if (rc == MDB_NOTFOUND && have)
+		rc = origin_write(tx->txn, tx->st, origin, &rec);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+store_rescore(struct store *st, char *err, size_t errlen)
+{
+	struct store_txn *tx = store_begin(st, err, errlen);
+	if (tx == NULL)
+		return -1;
+	memset(st->trust, 0, sizeof(st->trust));
+	memset(tx->plens, 0, sizeof(tx->plens));
+	tx->plens_dirty = true;
+	tx->listing_changed = true;
+	int rc;
+	if ((rc = mdb_drop(tx->txn, st->reports, 0)) != 0 ||
+	    (rc = mdb_drop(tx->txn, st->evidence, 0)) != 0 ||
+	    (rc = mdb_drop(tx->txn, st->scores, 0)) != 0 ||
+	    (rc = reset_origins(tx)) != 0 ||
+	    (rc = replay_batches(tx)) != 0) {
+		store_abort(tx);
+		return lmdb_fail(err, errlen, "rescore", rc);
+	}
+	return store_commit(tx, err, errlen);
+}
+
+/* ---- the read path ---- */
+
+struct store_reader *
+store_reader_new(struct store *st)
+{
+	struct store_reader *r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return NULL;
+	r->st = st;
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &r->txn) != 0) {
+		free(r);
+		return NULL;
+	}
+	mdb_txn_reset(r->txn);
+	return r;
+}
+
+void
+store_reader_free(struct store_reader *r)
+{
+	if (r == NULL)
+		return;
+	mdb_txn_abort(r->txn);
+	free(r);
+}
+
+int
+store_reader_begin(struct store_reader *r)
+{
+	if (r->active)
+		mdb_txn_reset(r->txn);
+	r->active = false;
+	if (mdb_txn_renew(r->txn) != 0)
+		return -1;
+	r->active = true;
+	MDB_val k = val("plens", 5), v;
+	if (mdb_get(r->txn, r->st->meta, &k, &v) == 0 &&
+	    v.mv_size == PLEN_BYTES)
+		memcpy(r->plens, v.mv_data, PLEN_BYTES);
+	else
+		memset(r->plens, 0, PLEN_BYTES);
+	return 0;
+}
+
+void
+store_reader_end(struct store_reader *r)
+{
+	if (r->active)
+		mdb_txn_reset(r->txn);
+	r->active = false;
+}
+
+static int
+get_listing(struct store_reader *r, const uint8_t *key, size_t klen,
+    struct listing *out)
+{
+	MDB_val k = val(key, klen), v;
+	int rc = mdb_get(r->txn, r->st->scores, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 1;
+	if (rc != 0 || v.mv_size != sizeof(*out))
+		return -1;
+	memcpy(out, v.mv_data, sizeof(*out));
+	return 0;
+}
+
+int
+store_lookup(struct store_reader *r, const struct subject *s,
+    struct listing *out)
+{
+	uint8_t key[SUBJECT_KEY_MAX];
+	return get_listing(r, key, subject_key(s, key), out);
+}
+
+static bool
+wanted(const struct listing *l, uint64_t now, enum lookup_want want)
+{
+	return want == LOOKUP_LISTED ? listing_listed(l, now) :
+	    listing_allowed(l, now);
+}
+
+int
+store_lookup_addr(struct store_reader *r, const uint8_t *addr,
+    size_t addrlen, uint64_t now, enum lookup_want want,
+    struct listing *out)
+{
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	uint8_t key[18];
+	if (addrlen == 16 && memcmp(addr, v4mapped, 12) == 0) {
+		addr += 12;
+		addrlen = 4;
+	}
+	if (addrlen != 4 && addrlen != 16)
+		return -1;
+	enum subject_kind kind = addrlen == 4 ? SUBJECT_IPV4 : SUBJECT_IPV6;
+	unsigned bits = 8 * (unsigned)addrlen;
+	key[0] = (uint8_t)kind;
+	for (int plen = (int)bits; plen >= 0; plen--) {
+		if (!plen_has(r->plens, plen_bit(kind, (unsigned)plen)))
+			continue;
+		/* Mask the address to plen bits. */
+		for (unsigned i = 0; i < addrlen; i++) {
+			int keep = plen - 8 * (int)i;
+			uint8_t m = keep >= 8 ? 0xff : keep <= 0 ? 0 :
+			    (uint8_t)(0xff00 >> keep);
+			key[1 + i] = addr[i] & m;
+		}
+		key[1 + addrlen] = (uint8_t)plen;
+		int rc = get_listing(r, key, addrlen + 2, out);
+		if (rc < 0)
+			return -1;
+		if (rc == 0 && wanted(out, now, want)) {
+			out->prefix_len = (uint8_t)plen;
+			return 0;
+		}
+	}
+	return 1;
+}
+
+int
+store_lookup_domain(struct store_reader *r, const char *name, bool parents,
+    uint64_t now, enum lookup_want want, struct listing *out)
+{
+	struct subject s;
+	char err[8];
+	if (subject_parse_domain(name, &s, err, sizeof(err)) != 0)
+		return 1;
+	uint8_t key[SUBJECT_KEY_MAX];
+	size_t klen = subject_key(&s, key);
+	/* A parent's key is a prefix of the child's key plus a closing 0:
+	 * drop the last label by cutting back to the previous 0. */
+	for (;;) {
+		int rc = get_listing(r, key, klen, out);
+		if (rc < 0)
+			return -1;
+		if (rc == 0 && wanted(out, now, want))
+			return 0;
+		if (!parents)
+			return 1;
+		size_t end = klen - 2;		/* the 0 of the lowest label */
+		while (end > 1 && key[end - 1] != 0)
+			end--;
+		/* end is where the lowest label starts; keep two labels. */
+		if (end <= 1)
+			return 1;
+		size_t labels = 0;
+		for (size_t i = 1; i < end; i++)
+			labels += key[i] == 0;
+		if (labels < 2)
+			return 1;
+		key[end] = 0;
+		klen = end + 1;
+	}
+}
+
+uint32_t
+store_serial(struct store_reader *r)
+{
+	MDB_val k = val("serial", 6), v;
+	uint32_t serial = 0;
+	if (mdb_get(r->txn, r->st->meta, &k, &v) == 0 &&
+	    v.mv_size == sizeof(serial))
+		memcpy(&serial, v.mv_data, sizeof(serial));
+	return serial;
+}
+
+int
+store_explain(struct store_reader *r, const struct subject *s,
+    store_explain_fn fn, void *arg)
+{
+	uint8_t skey[SUBJECT_KEY_MAX];
+	size_t sklen = subject_key(s, skey);
+	MDB_cursor *c;
+	MDB_val k = val(skey, sklen), v;
+	int rc = mdb_cursor_open(r->txn, r->st->evidence, &c);
+	if (rc != 0)
+		return -1;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct evidence ev;
+		if (k.mv_size != sklen + ORIGIN_LEN ||
+		    memcmp(k.mv_data, skey, sklen) != 0)
+			break;
+		if (v.mv_size != sizeof(ev))
+			continue;
+		memcpy(&ev, v.mv_data, sizeof(ev));
+		const uint8_t *origin = (const uint8_t *)k.mv_data + sklen;
+		struct origin_rec rec;
+		origin_read(r->txn, r->st, origin, &rec);
+		fn(arg, origin, &ev, rec.blocked ? 0 : rec.trust);
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : -1;
+}
+
+int
+store_each_listing(struct store_reader *r, store_each_fn fn, void *arg)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(r->txn, r->st->scores, &c);
+	if (rc != 0)
+		return -1;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct subject s;
+		struct listing l;
+		if (v.mv_size != sizeof(l) ||
+		    subject_from_key(k.mv_data, k.mv_size, &s) != 0)
+			continue;
+		memcpy(&l, v.mv_data, sizeof(l));
+		if (fn(arg, &s, &l) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : -1;
+}
+
+int
+store_version_vector(struct store_reader *r, store_vv_fn fn, void *arg)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(r->txn, r->st->origins, &c);
+	if (rc != 0)
+		return -1;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct origin_rec rec;
+		if (k.mv_size != ORIGIN_LEN || v.mv_size != sizeof(rec))
+			continue;
+		memcpy(&rec, v.mv_data, sizeof(rec));
+		if (rec.highest_seq > 0)
+			fn(arg, k.mv_data, rec.highest_seq);
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : -1;
+}
+
+int
+store_get_batch(struct store_reader *r, const uint8_t origin[32],
+    uint64_t seq, const uint8_t **data, size_t *len)
+{
+	uint8_t bk[ORIGIN_LEN + 8];
+	MDB_val k = val(bk, batch_key(bk, origin, seq)), v;
+	int rc = mdb_get(r->txn, r->st->batches, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 1;
+	if (rc != 0)
+		return -1;
+	*data = v.mv_data;
+	*len = v.mv_size;
+	return 0;
+}
+
+static uint64_t
+db_entries(MDB_txn *txn, MDB_dbi dbi, uint64_t *pages)
+{
+	MDB_stat s;
+	if (mdb_stat(txn, dbi, &s) != 0)
+		return 0;
+	*pages += s.ms_branch_pages + s.ms_leaf_pages + s.ms_overflow_pages;
+	return s.ms_entries;
+}
+
+static int
+count_listed(void *arg, const struct subject *s, const struct listing *l)
+{
+	uint64_t *counts = arg;	/* [0] = now, [1] = listed */
+	(void)s;
+	if (listing_listed(l, counts[0]))
+		counts[1]++;
+	return 0;
+}
+
+int
+store_stats(struct store_reader *r, uint64_t now, struct store_stats *out)
+{
+	struct store *st = r->st;
+	uint64_t pages = 0, counts[2] = { now, 0 };
+	MDB_stat es;
+	memset(out, 0, sizeof(*out));
+	out->batches = db_entries(r->txn, st->batches, &pages);
+	out->reports_indexed = db_entries(r->txn, st->reports, &pages);
+	out->evidence = db_entries(r->txn, st->evidence, &pages);
+	out->subjects = db_entries(r->txn, st->scores, &pages);
+	out->origins = db_entries(r->txn, st->origins, &pages);
+	out->equivocations = db_entries(r->txn, st->equiv, &pages);
+	db_entries(r->txn, st->meta, &pages);
+	if (mdb_env_stat(st->env, &es) == 0)
+		out->bytes_on_disk = pages * es.ms_psize;
+	store_each_listing(r, count_listed, counts);
+	out->listed = counts[1];
+	/* Pending batches: stored beyond each origin's contiguous run. */
+	uint64_t applied = 0;
+	MDB_cursor *c;
+	MDB_val k, v;
+	if (mdb_cursor_open(r->txn, st->origins, &c) == 0) {
+		int rc;
+		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+		    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+			struct origin_rec rec;
+			if (v.mv_size == sizeof(rec)) {
+				memcpy(&rec, v.mv_data, sizeof(rec));
+				applied += rec.highest_seq;
+			}
+		}
+		mdb_cursor_close(c);
+	}
+	out->pending = out->batches > applied ? out->batches - applied : 0;
+	return 0;
+}
