@@ -1,3 +1,4 @@
 # reputation/: subjects, LMDB store, scoring model, listing policy.
 CORE_SRCS += reputation/subject.c reputation/policy.c reputation/score.c \
 	reputation/store.c
+UNIT_TESTS += tests/unit/subject_test.c tests/unit/store_test.c

@@ -1,0 +1,407 @@
+/*
+ * store_test.c: the LMDB store and the model through the real write path:
+ * signed batches sealed, opened, applied and committed into a store in a
+ * temporary directory.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "reputation/reputation.h"
+
+#define T0	1700000000000ull	/* a fixed "now", ms */
+
+struct fixture {
+	char dir[64];
+	struct store *st;
+	struct signer *key[3];
+	struct verifier *ver;
+};
+
+static struct signer *
+make_key(const char *dir, int i)
+{
+	char path[128], err[160];
+	snprintf(path, sizeof(path), "%s/key%d.pem", dir, i);
+	assert_int_equal(signer_generate(path, err, sizeof(err)), 0);
+	struct signer *s = signer_load(path, err, sizeof(err));
+	assert_non_null(s);
+	return s;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char err[160];
+	strcpy(f->dir, "/tmp/store_test.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	char db[96];
+	snprintf(db, sizeof(db), "%s/db", f->dir);
+	struct store_options o = { .map_size = 1 << 26, .sync = 0 };
+	f->st = store_open(db, &o, err, sizeof(err));
+	assert_non_null(f->st);
+	for (int i = 0; i < 3; i++)
+		f->key[i] = make_key(f->dir, i);
+	f->ver = verifier_new();
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+	store_close(f->st);
+	for (int i = 0; i < 3; i++)
+		signer_free(f->key[i]);
+	verifier_free(f->ver);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* One report; domain reports may carry mail evidence. */
+struct rep {
+	const char *subject;
+	int category;
+	const char *mail_from;		/* NULL: no mail evidence */
+	int spf;			/* Reputed__AuthResult for MAIL FROM */
+	const char *client_ip;
+};
+
+/* Seals a batch of reports (and retractions of (seq, index) pairs). */
+static uint8_t *
+seal(struct signer *key, uint64_t seq, const struct rep *reps, size_t n,
+    const uint32_t *retract, size_t nret, size_t *len)
+{
+	Reputed__Batch b = REPUTED__BATCH__INIT;
+	Reputed__Report r[16], *rp[16];
+	Reputed__Subject sp[16];
+	Reputed__MailEvidence m[16];
+	Reputed__Retraction rt[4], *rtp[4];
+	struct subject subj[16], cip[16];
+	char err[160];
+	assert_true(n <= 16 && nret <= 4);
+	b.seq = seq;
+	b.created_at = T0 + seq;
+	for (size_t i = 0; i < n; i++) {
+		reputed__report__init(&r[i]);
+		assert_int_equal(subject_parse(reps[i].subject, &subj[i], err,
+		    sizeof(err)), 0);
+		subject_to_proto(&subj[i], &sp[i]);
+		r[i].subject = &sp[i];
+		r[i].category = reps[i].category;
+		r[i].confidence = 100;
+		r[i].observed_at = T0;
+		if (reps[i].mail_from) {
+			reputed__mail_evidence__init(&m[i]);
+			m[i].mail_from = (char *)reps[i].mail_from;
+			m[i].spf_mail_from = reps[i].spf;
+			if (reps[i].client_ip) {
+				assert_int_equal(subject_parse(reps[i].client_ip,
+				    &cip[i], err, sizeof(err)), 0);
+				m[i].client_ip.data = cip[i].addr;
+				m[i].client_ip.len = 4;
+			}
+			r[i].mail = &m[i];
+		}
+		rp[i] = &r[i];
+	}
+	for (size_t i = 0; i < nret; i++) {
+		reputed__retraction__init(&rt[i]);
+		rt[i].seq = retract[2 * i];
+		rt[i].index = retract[2 * i + 1];
+		rtp[i] = &rt[i];
+	}
+	b.reports = rp;
+	b.n_reports = n;
+	b.retractions = rtp;
+	b.n_retractions = nret;
+	uint8_t *sb = envelope_seal(key, &b, len);
+	assert_non_null(sb);
+	return sb;
+}
+
+static enum apply_status
+apply(struct fixture *f, const uint8_t *sb, size_t len)
+{
+	Reputed__Batch *b;
+	char err[160];
+	assert_int_equal(envelope_open(f->ver, sb, len, &b, err, sizeof(err)),
+	    ENVELOPE_OK);
+	struct store_txn *tx = store_begin(f->st, err, sizeof(err));
+	assert_non_null(tx);
+	enum apply_status s = store_apply(tx, sb, len, b, err, sizeof(err));
+	assert_int_equal(store_commit(tx, err, sizeof(err)), 0);
+	reputed__batch__free_unpacked(b, NULL);
+	return s;
+}
+
+static enum apply_status
+report(struct fixture *f, int k, uint64_t seq, const struct rep *r)
+{
+	size_t len;
+	uint8_t *sb = seal(f->key[k], seq, r, 1, NULL, 0, &len);
+	enum apply_status s = apply(f, sb, len);
+	free(sb);
+	return s;
+}
+
+static int
+lookup(struct fixture *f, const char *text, struct listing *l)
+{
+	struct subject s;
+	char err[160];
+	struct store_reader *r = store_reader_new(f->st);
+	assert_int_equal(subject_parse(text, &s, err, sizeof(err)), 0);
+	assert_int_equal(store_reader_begin(r), 0);
+	int rc = store_lookup(r, &s, l);
+	store_reader_end(r);
+	store_reader_free(r);
+	return rc;
+}
+
+static void
+test_listing_needs_two_origins(void **state)
+{
+	struct fixture *f = *state;
+	struct rep r = { .subject = "192.0.2.1", .category = REPUTED__CATEGORY__CATEGORY_SPAM };
+	struct listing l;
+	assert_int_equal(report(f, 0, 1, &r), APPLY_OK);
+	assert_int_equal(lookup(f, "192.0.2.1", &l), 0);
+	assert_false(listing_listed(&l, T0));
+	assert_int_equal(l.n_reports, 1);
+	assert_int_equal(report(f, 1, 1, &r), APPLY_OK);
+	assert_int_equal(lookup(f, "192.0.2.1", &l), 0);
+	assert_true(listing_listed(&l, T0));
+	assert_int_equal(l.code, 2);
+	assert_int_equal(l.n_origins, 2);
+	/* Decay: long after the TTL nothing is listed. */
+	assert_false(listing_listed(&l, T0 + 8ull * 86400 * 1000));
+}
+
+static void
+test_duplicate_pending_equivocation(void **state)
+{
+	struct fixture *f = *state;
+	struct rep a = { .subject = "198.51.100.1", .category = REPUTED__CATEGORY__CATEGORY_SPAM };
+	struct rep b = { .subject = "198.51.100.2", .category = REPUTED__CATEGORY__CATEGORY_SPAM };
+	size_t l1, l2, l3;
+	uint8_t *s1 = seal(f->key[0], 1, &a, 1, NULL, 0, &l1);
+	uint8_t *s2 = seal(f->key[0], 2, &b, 1, NULL, 0, &l2);
+	uint8_t *s2x = seal(f->key[0], 2, &a, 1, NULL, 0, &l3);
+	struct origin_info oi;
+	uint8_t pub[32];
+	signer_public_key(f->key[0], pub);
+	assert_int_equal(apply(f, s2, l2), APPLY_PENDING);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_int_equal(oi.highest_seq, 0);
+	assert_int_equal(apply(f, s1, l1), APPLY_OK);	/* applies 1 and 2 */
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_int_equal(oi.highest_seq, 2);
+	assert_int_equal(apply(f, s1, l1), APPLY_DUPLICATE);
+	assert_int_equal(apply(f, s2x, l3), APPLY_EQUIVOCATION);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_true(oi.blocked);
+	free(s1);
+	free(s2);
+	free(s2x);
+}
+
+static void
+test_bad_signature_and_invalid(void **state)
+{
+	struct fixture *f = *state;
+	struct rep a = { .subject = "198.51.100.7", .category = REPUTED__CATEGORY__CATEGORY_SPAM };
+	size_t len;
+	uint8_t *sb = seal(f->key[0], 1, &a, 1, NULL, 0, &len);
+	Reputed__Batch *b;
+	char err[160];
+	sb[len - 1] ^= 1;	/* the signature is the last field */
+	assert_int_equal(envelope_open(f->ver, sb, len, &b, err, sizeof(err)),
+	    ENVELOPE_BAD_SIGNATURE);
+	assert_non_null(strstr(err, "bad signature"));
+	assert_int_equal(envelope_open(f->ver, sb, len / 2, &b, err,
+	    sizeof(err)), ENVELOPE_MALFORMED);
+	free(sb);
+	struct rep bad = { .subject = "198.51.100.8", .category = 42 };	/* unknown category */
+	sb = seal(f->key[0], 1, &bad, 1, NULL, 0, &len);
+	assert_int_equal(envelope_open(f->ver, sb, len, &b, err, sizeof(err)),
+	    ENVELOPE_OK);
+	struct store_txn *tx = store_begin(f->st, err, sizeof(err));
+	assert_int_equal(store_apply(tx, sb, len, b, err, sizeof(err)),
+	    APPLY_INVALID);
+	assert_non_null(strstr(err, "unknown category 42"));
+	assert_int_equal(store_commit(tx, err, sizeof(err)), 0);
+	reputed__batch__free_unpacked(b, NULL);
+	free(sb);
+	struct listing l;
+	assert_int_equal(lookup(f, "198.51.100.8", &l), 1);
+}
+
+/* SPF fail: the domain is a forgery victim, the IP carries the blame. */
+static void
+test_sender_id_attribution(void **state)
+{
+	struct fixture *f = *state;
+	struct rep forged = { "victim.example", 1, "bounce@victim.example",
+	    REPUTED__AUTH_RESULT__AUTH_FAIL, "203.0.113.5" };
+	struct rep real = { "spammer.example", 1, "x@mail.spammer.example",
+	    REPUTED__AUTH_RESULT__AUTH_PASS, "203.0.113.6" };
+	struct listing l;
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(report(f, k, 1, &forged), APPLY_OK);
+		struct rep r2 = real;
+		size_t len;
+		uint8_t *sb = seal(f->key[k], 2, &r2, 1, NULL, 0, &len);
+		assert_int_equal(apply(f, sb, len), APPLY_OK);
+		free(sb);
+	}
+	assert_int_equal(lookup(f, "victim.example", &l), 0);
+	assert_false(listing_listed(&l, T0));
+	assert_int_equal(lookup(f, "203.0.113.5", &l), 0);
+	assert_true(listing_listed(&l, T0));
+	assert_int_equal(lookup(f, "spammer.example", &l), 0);
+	assert_true(listing_listed(&l, T0));
+}
+
+static void
+test_retraction(void **state)
+{
+	struct fixture *f = *state;
+	struct rep r = { .subject = "192.0.2.99", .category = REPUTED__CATEGORY__CATEGORY_PHISHING };
+	struct listing l;
+	assert_int_equal(report(f, 0, 1, &r), APPLY_OK);
+	assert_int_equal(report(f, 1, 1, &r), APPLY_OK);
+	assert_int_equal(lookup(f, "192.0.2.99", &l), 0);
+	assert_true(listing_listed(&l, T0));
+	assert_int_equal(l.code, 3);
+	uint32_t ret[2] = { 1, 0 };
+	size_t len;
+	uint8_t *sb = seal(f->key[1], 2, NULL, 0, ret, 1, &len);
+	assert_int_equal(apply(f, sb, len), APPLY_OK);
+	free(sb);
+	assert_int_equal(lookup(f, "192.0.2.99", &l), 0);
+	assert_false(listing_listed(&l, T0));
+	assert_int_equal(l.n_reports, 1);
+}
+
+static void
+test_prefix_and_parent_lookup(void **state)
+{
+	struct fixture *f = *state;
+	struct rep net = { .subject = "10.1.0.0/16", .category = REPUTED__CATEGORY__CATEGORY_SCANNING };
+	struct rep dom = { .subject = "bad.example", .category = REPUTED__CATEGORY__CATEGORY_MALWARE };
+	for (int k = 0; k < 2; k++) {
+		size_t len;
+		struct rep both[2] = { net, dom };
+		uint8_t *sb = seal(f->key[k], 1, both, 2, NULL, 0, &len);
+		assert_int_equal(apply(f, sb, len), APPLY_OK);
+		free(sb);
+	}
+	struct store_reader *r = store_reader_new(f->st);
+	struct listing l;
+	uint8_t in[4] = { 10, 1, 200, 3 }, out[4] = { 10, 2, 0, 1 };
+	assert_int_equal(store_reader_begin(r), 0);
+	assert_int_equal(store_lookup_addr(r, in, 4, T0, LOOKUP_LISTED, &l), 0);
+	assert_int_equal(l.prefix_len, 16);
+	assert_int_equal(l.code, 6);
+	assert_int_equal(store_lookup_addr(r, out, 4, T0, LOOKUP_LISTED, &l),
+	    1);
+	assert_int_equal(store_lookup_domain(r, "WWW.Bad.Example.", true, T0,
+	    LOOKUP_LISTED, &l), 0);
+	assert_int_equal(store_lookup_domain(r, "www.bad.example", false, T0,
+	    LOOKUP_LISTED, &l), 1);
+	assert_int_equal(store_lookup_domain(r, "notbad.example", true, T0,
+	    LOOKUP_LISTED, &l), 1);
+	store_reader_end(r);
+	store_reader_free(r);
+}
+
+struct snapshot {
+	size_t n;
+	struct { uint8_t key[SUBJECT_KEY_MAX]; size_t klen;
+	    struct listing l; } e[64];
+};
+
+static int
+snap_one(void *arg, const struct subject *s, const struct listing *l)
+{
+	struct snapshot *sn = arg;
+	assert_true(sn->n < 64);
+	sn->e[sn->n].klen = subject_key(s, sn->e[sn->n].key);
+	sn->e[sn->n].l = *l;
+	sn->n++;
+	return 0;
+}
+
+static void
+snapshot(struct fixture *f, struct snapshot *sn)
+{
+	struct store_reader *r = store_reader_new(f->st);
+	memset(sn, 0, sizeof(*sn));
+	assert_int_equal(store_reader_begin(r), 0);
+	assert_int_equal(store_each_listing(r, snap_one, sn), 0);
+	store_reader_end(r);
+	store_reader_free(r);
+}
+
+/* rescore from the stored batches gives the same bytes as arrival did. */
+static void
+test_rescore_is_exact(void **state)
+{
+	struct fixture *f = *state;
+	struct rep r[3] = {
+		{ .subject = "192.0.2.10", .category = REPUTED__CATEGORY__CATEGORY_SPAM },
+		{ "spam.example", 1, "a@spam.example",
+		    REPUTED__AUTH_RESULT__AUTH_NEUTRAL, "192.0.2.11" },
+		{ .subject = "192.0.2.10", .category = REPUTED__CATEGORY__CATEGORY_NOT_SPAM },
+	};
+	for (int k = 0; k < 3; k++)
+		for (uint64_t seq = 1; seq <= 3; seq++) {
+			size_t len;
+			uint32_t ret[2] = { 1, 1 };
+			uint8_t *sb = seal(f->key[k], seq, &r[(seq + k) % 3], 1,
+			    ret, seq == 3 && k == 1, &len);
+			assert_int_equal(apply(f, sb, len), APPLY_OK);
+			free(sb);
+		}
+	struct snapshot before, after;
+	char err[160];
+	snapshot(f, &before);
+	assert_true(before.n >= 3);
+	assert_int_equal(store_rescore(f->st, err, sizeof(err)), 0);
+	snapshot(f, &after);
+	assert_int_equal(before.n, after.n);
+	assert_memory_equal(&before, &after, sizeof(before));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_listing_needs_two_origins,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_duplicate_pending_equivocation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_signature_and_invalid,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sender_id_attribution,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retraction, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_prefix_and_parent_lookup,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rescore_is_exact, setup,
+		    teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
