@@ -1,0 +1,512 @@
+/*
+ * batcher.c: this node's own reports -> signed batches -> one store commit.
+ *
+ * Reports arrive in submissions (one API request, one reputectl call). Each
+ * report is checked, packed (so the caller's memory is free again) and put
+ * into the open batch; a batch closes when full or BATCHER_MAX_DELAY_MS old.
+ * batcher_flush seals every closed batch with the next seq of this node's
+ * origin, applies them all in one write transaction, commits, and only then
+ * tells the submitters and the on_committed hook. A failed commit consumes
+ * no seq and acknowledges nothing.
+ *
+ * The core reads no clock and does no I/O besides the store; the shell at
+ * the end of the file is a libevent timer that calls batcher_flush on time.
+ * Owns: the queued reports, the submissions, the timer. Borrows: the store
+ * and the signer.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "node/batcher.h"
+
+#define MAIL_HELO_MAX	255	/* the store's limits (store.c) */
+#define MAIL_ADDR_MAX	320
+
+/* One submission: told once, when its last batch is committed or failed. */
+struct bsub {
+	batcher_done_fn done;
+	void *arg;
+	size_t n;		/* reports */
+	int outstanding;	/* batches carrying its reports, not yet done */
+	bool failed;
+	char err[256];
+	uint64_t first_seq, last_seq;
+};
+
+/* A batch being filled or waiting for the commit. */
+struct bbatch {
+	struct bbatch *next;
+	bool closed;
+	uint64_t opened_at;	/* when its first report came */
+	int n;
+	uint8_t *packed[BATCHER_MAX_REPORTS];	/* packed Reputed__Report */
+	size_t len[BATCHER_MAX_REPORTS];
+	struct bsub *subs[BATCHER_MAX_REPORTS];	/* distinct submitters */
+	int n_subs;
+	/* filled while committing */
+	uint64_t seq;
+	uint8_t *sb;
+	size_t sblen;
+};
+
+struct batcher {
+	struct store *st;
+	struct signer *signer;
+	uint8_t origin[ED25519_KEY_LEN];
+	uint64_t next_seq;
+	struct bbatch *head, *tail;	/* oldest first; tail may be open */
+	struct batcher_stats stats;
+	batcher_committed_fn committed;
+	void *committed_arg;
+	struct event *timer;	/* the shell's, or NULL */
+};
+
+static void batcher_arm(struct batcher *b, uint64_t now);
+
+struct batcher *
+batcher_new(struct store *st, struct signer *s, char *err, size_t errlen)
+{
+	struct batcher *b = calloc(1, sizeof(*b));
+	struct origin_info info;
+
+	if (b == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	b->st = st;
+	b->signer = s;
+	signer_public_key(s, b->origin);
+	if (store_get_origin(st, b->origin, &info) < 0) {
+		snprintf(err, errlen, "cannot read this node's origin record");
+		free(b);
+		return NULL;
+	}
+	b->next_seq = info.highest_seq + 1;
+	return b;
+}
+
+static void
+bsub_release(struct bsub *sub)
+{
+	struct batcher_result res = { 0 };
+
+	if (--sub->outstanding > 0)
+		return;
+	res.status = sub->failed ? -1 : 0;
+	res.n = sub->n;
+	res.first_seq = sub->first_seq;
+	res.last_seq = sub->last_seq;
+	res.err = sub->failed ? sub->err : NULL;
+	if (sub->done != NULL)
+		sub->done(sub->arg, &res);
+	free(sub);
+}
+
+static void
+bsub_fail(struct bsub *sub, const char *why)
+{
+	if (!sub->failed)
+		snprintf(sub->err, sizeof(sub->err), "%.200s", why);
+	sub->failed = true;
+}
+
+/* Frees a batch; with why != NULL its submitters are told it failed. */
+static void
+bbatch_free(struct bbatch *bb, const char *why)
+{
+	for (int i = 0; i < bb->n; i++)
+		free(bb->packed[i]);
+	for (int i = 0; i < bb->n_subs; i++) {
+		if (why != NULL)
+			bsub_fail(bb->subs[i], why);
+		bsub_release(bb->subs[i]);
+	}
+	free(bb->sb);
+	free(bb);
+}
+
+void
+batcher_free(struct batcher *b)
+{
+	struct bbatch *bb, *next;
+
+	if (b == NULL)
+		return;
+	for (bb = b->head; bb != NULL; bb = next) {
+		next = bb->next;
+		b->stats.failed += (uint64_t)bb->n;
+		bbatch_free(bb, "shutting down");
+	}
+	if (b->timer != NULL)
+		event_free(b->timer);
+	free(b);
+}
+
+void
+batcher_set_committed(struct batcher *b, batcher_committed_fn fn, void *arg)
+{
+	b->committed = fn;
+	b->committed_arg = arg;
+}
+
+static bool
+batcher_auth_ok(unsigned r)
+{
+	return r <= REPUTED__AUTH_RESULT__AUTH_PERMERROR;
+}
+
+static int
+batcher_check_mail(const Reputed__MailEvidence *m, char *err, size_t errlen)
+{
+	if (m->client_ip.len != 0 && m->client_ip.len != 4 &&
+	    m->client_ip.len != 16) {
+		snprintf(err, errlen, "client IP must be 4 or 16 bytes, not %zu",
+		    m->client_ip.len);
+		return -1;
+	}
+	if (m->helo != NULL && strlen(m->helo) > MAIL_HELO_MAX) {
+		snprintf(err, errlen, "HELO longer than %d bytes", MAIL_HELO_MAX);
+		return -1;
+	}
+	if ((m->mail_from != NULL && strlen(m->mail_from) > MAIL_ADDR_MAX) ||
+	    (m->pra != NULL && strlen(m->pra) > MAIL_ADDR_MAX)) {
+		snprintf(err, errlen, "MAIL FROM or PRA longer than %d bytes",
+		    MAIL_ADDR_MAX);
+		return -1;
+	}
+	if (!batcher_auth_ok(m->spf_helo) || !batcher_auth_ok(m->spf_mail_from) ||
+	    !batcher_auth_ok(m->sender_id_pra)) {
+		snprintf(err, errlen, "unknown SPF / Sender ID result");
+		return -1;
+	}
+	return 0;
+}
+
+int
+batcher_check(const Reputed__Report *r, const struct policy *p, uint64_t now,
+    char *err, size_t errlen)
+{
+	struct subject s;
+	char why[128];
+
+	if (r->subject == NULL) {
+		snprintf(err, errlen, "report without a subject");
+		return -1;
+	}
+	if (subject_from_proto(r->subject, &s, why, sizeof(why)) == -1) {
+		snprintf(err, errlen, "bad subject: %s", why);
+		return -1;
+	}
+	if (category_name(r->category) == NULL) {
+		snprintf(err, errlen, "unknown category %u", (unsigned)r->category);
+		return -1;
+	}
+	if (r->confidence > 100) {
+		snprintf(err, errlen, "confidence %u is over 100", r->confidence);
+		return -1;
+	}
+	if (r->observed_at > now + p->future_slack_ms) {
+		snprintf(err, errlen, "observed_at is %llu ms in the future",
+		    (unsigned long long)(r->observed_at - now));
+		return -1;
+	}
+	return r->mail != NULL ? batcher_check_mail(r->mail, err, errlen) : 0;
+}
+
+/* The batch reports go into now: the open tail, or a new one. */
+static struct bbatch *
+batcher_open(struct batcher *b, uint64_t now)
+{
+	struct bbatch *bb;
+
+	if (b->tail != NULL && !b->tail->closed)
+		return b->tail;
+	if ((bb = calloc(1, sizeof(*bb))) == NULL)
+		return NULL;
+	bb->opened_at = now;
+	if (b->tail != NULL)
+		b->tail->next = bb;
+	else
+		b->head = bb;
+	b->tail = bb;
+	return bb;
+}
+
+/* Packs r into the open batch for sub. -1 when out of memory. */
+static int
+batcher_enqueue(struct batcher *b, const Reputed__Report *r, struct bsub *sub,
+    uint64_t now)
+{
+	struct bbatch *bb = batcher_open(b, now);
+	size_t len = reputed__report__get_packed_size(r);
+	uint8_t *buf;
+
+	if (bb == NULL || (buf = malloc(len ? len : 1)) == NULL)
+		return -1;
+	reputed__report__pack(r, buf);
+	bb->packed[bb->n] = buf;
+	bb->len[bb->n++] = len;
+	if (bb->n_subs == 0 || bb->subs[bb->n_subs - 1] != sub) {
+		bb->subs[bb->n_subs++] = sub;
+		sub->outstanding++;
+	}
+	if (bb->n == BATCHER_MAX_REPORTS)
+		bb->closed = true;
+	b->stats.queued++;
+	return 0;
+}
+
+int
+batcher_submit(struct batcher *b, const Reputed__Report *const *reports,
+    size_t n, uint64_t now, batcher_done_fn done, void *arg, char *err,
+    size_t errlen)
+{
+	const struct policy *p = store_policy(b->st);
+	struct bsub *sub;
+	char why[160];
+
+	if (n == 0 || n > BATCHER_MAX_SUBMIT) {
+		snprintf(err, errlen, "a submission holds 1 to %d reports, not %zu",
+		    BATCHER_MAX_SUBMIT, n);
+		return -1;
+	}
+	if (b->stats.queued + n > BATCHER_MAX_QUEUED) {
+		snprintf(err, errlen, "too many reports waiting; try again");
+		b->stats.rejected += n;
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (batcher_check(reports[i], p, now, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "report %zu: %s", i, why);
+			b->stats.rejected += n;
+			return -1;
+		}
+	if ((sub = calloc(1, sizeof(*sub))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	sub->done = done;
+	sub->arg = arg;
+	sub->n = n;
+	sub->outstanding = 1;	/* held until every report is queued */
+	for (size_t i = 0; i < n; i++)
+		if (batcher_enqueue(b, reports[i], sub, now) == -1) {
+			bsub_fail(sub, "out of memory");
+			break;
+		}
+	bsub_release(sub);
+	batcher_arm(b, now);
+	return 0;
+}
+
+uint64_t
+batcher_deadline(const struct batcher *b)
+{
+	if (b->head == NULL)
+		return 0;
+	if (b->head->closed)
+		return b->head->opened_at;	/* due already */
+	return b->head->opened_at + BATCHER_MAX_DELAY_MS;
+}
+
+/* Unpacks a batch's reports, seals it with seq, and applies it in tx. */
+static enum apply_status
+batcher_seal_apply(struct batcher *b, struct store_txn *tx, struct bbatch *bb,
+    uint64_t now, char *err, size_t errlen)
+{
+	Reputed__Report *reps[BATCHER_MAX_REPORTS];
+	Reputed__Batch batch = REPUTED__BATCH__INIT;
+	enum apply_status st = APPLY_ERROR;
+	int n;
+
+	for (n = 0; n < bb->n; n++)
+		if ((reps[n] = reputed__report__unpack(NULL, bb->len[n],
+		    bb->packed[n])) == NULL)
+			break;
+	snprintf(err, errlen, "cannot seal the batch");
+	if (n == bb->n) {
+		batch.seq = bb->seq;
+		batch.created_at = now;
+		batch.n_reports = (size_t)n;
+		batch.reports = reps;
+		bb->sb = envelope_seal(b->signer, &batch, &bb->sblen);
+		if (bb->sb != NULL)
+			st = store_apply(tx, bb->sb, bb->sblen, &batch, err,
+			    errlen);
+	}
+	while (n-- > 0)
+		reputed__report__free_unpacked(reps[n], NULL);
+	return st;
+}
+
+/* Takes the closed batches off the queue (closing the open one if due). */
+static struct bbatch *
+batcher_take_ready(struct batcher *b, uint64_t now, bool force)
+{
+	struct bbatch *first = b->head, *last = NULL, *bb;
+
+	if (b->tail != NULL && !b->tail->closed &&
+	    (force || now >= b->tail->opened_at + BATCHER_MAX_DELAY_MS))
+		b->tail->closed = true;
+	for (bb = b->head; bb != NULL && bb->closed; bb = bb->next)
+		last = bb;
+	if (last == NULL)
+		return NULL;
+	b->head = last->next;
+	if (b->head == NULL)
+		b->tail = NULL;
+	last->next = NULL;
+	for (bb = first; bb != NULL; bb = bb->next)
+		b->stats.queued -= (uint64_t)bb->n;
+	return first;
+}
+
+/* Applies the list in one transaction. Batches the store refused as
+ * invalid are marked (seq 0) and get no seq. 0, or -1 with err when the
+ * whole transaction must go. */
+static int
+batcher_apply_all(struct batcher *b, struct bbatch *list, uint64_t now,
+    char *err, size_t errlen)
+{
+	struct store_txn *tx = store_begin(b->st, err, errlen);
+	uint64_t seq = b->next_seq;
+	char why[256];
+
+	if (tx == NULL)
+		return -1;
+	for (struct bbatch *bb = list; bb != NULL; bb = bb->next) {
+		bb->seq = seq;
+		switch (batcher_seal_apply(b, tx, bb, now, why, sizeof(why))) {
+		case APPLY_OK:
+			seq++;
+			break;
+		case APPLY_INVALID:
+		case APPLY_BLOCKED:
+			bb->seq = 0;
+			for (int i = 0; i < bb->n_subs; i++)
+				bsub_fail(bb->subs[i], why);
+			free(bb->sb);
+			bb->sb = NULL;
+			break;
+		default:
+			snprintf(err, errlen, "batch seq %llu: %.200s",
+			    (unsigned long long)seq, why);
+			store_abort(tx);
+			return -1;
+		}
+	}
+	if (store_commit(tx, err, errlen) == -1)
+		return -1;
+	b->next_seq = seq;
+	return 0;
+}
+
+/* After the commit: count, tell the hook and the submitters, free. */
+static int
+batcher_complete(struct batcher *b, struct bbatch *list, const char *why)
+{
+	struct bbatch *bb, *next;
+	int committed = 0;
+
+	for (bb = list; bb != NULL; bb = next) {
+		next = bb->next;
+		if (why == NULL && bb->seq != 0) {
+			committed++;
+			b->stats.batches++;
+			b->stats.reports += (uint64_t)bb->n;
+			for (int i = 0; i < bb->n_subs; i++) {
+				struct bsub *sub = bb->subs[i];
+				if (sub->first_seq == 0)
+					sub->first_seq = bb->seq;
+				sub->last_seq = bb->seq;
+			}
+			if (b->committed != NULL)
+				b->committed(b->committed_arg, bb->sb, bb->sblen);
+		} else
+			b->stats.failed += (uint64_t)bb->n;
+		bbatch_free(bb, why);
+	}
+	return committed;
+}
+
+int
+batcher_flush(struct batcher *b, uint64_t now, bool force)
+{
+	struct bbatch *list = batcher_take_ready(b, now, force);
+	char err[256];
+	int n;
+
+	if (list == NULL)
+		return 0;
+	if (batcher_apply_all(b, list, now, err, sizeof(err)) == -1) {
+		struct origin_info info;
+		/* Start again from what the store holds. */
+		if (store_get_origin(b->st, b->origin, &info) >= 0)
+			b->next_seq = info.highest_seq + 1;
+		batcher_complete(b, list, err);
+		batcher_arm(b, now);
+		return -1;
+	}
+	b->stats.commits++;
+	n = batcher_complete(b, list, NULL);
+	batcher_arm(b, now);
+	return n;
+}
+
+void
+batcher_stats(const struct batcher *b, struct batcher_stats *out)
+{
+	*out = b->stats;
+	out->next_seq = b->next_seq;
+}
+
+/* ---- the libevent shell ---- */
+
+uint64_t
+batcher_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void
+batcher_timer_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct batcher *b = arg;
+
+	batcher_flush(b, batcher_now(), false);
+}
+
+/* Sets the timer for the next deadline (no-op without the shell). */
+static void
+batcher_arm(struct batcher *b, uint64_t now)
+{
+	uint64_t due = batcher_deadline(b), wait;
+	struct timeval tv;
+
+	if (b->timer == NULL)
+		return;
+	if (due == 0) {
+		event_del(b->timer);
+		return;
+	}
+	wait = due > now ? due - now : 0;
+	tv.tv_sec = (time_t)(wait / 1000);
+	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
+	event_add(b->timer, &tv);
+}
+
+int
+batcher_attach(struct batcher *b, struct event_base *base)
+{
+	if ((b->timer = evtimer_new(base, batcher_timer_cb, b)) == NULL)
+		return -1;
+	batcher_arm(b, batcher_now());
+	return 0;
+}

@@ -1,0 +1,88 @@
+/*
+ * batcher.h: this node's own reports -> numbered, signed batches -> store.
+ *
+ * The core is sans-I/O: callers pass the time (Unix ms) in, and
+ * batcher_flush does the work when it is due. batcher_attach puts a thin
+ * libevent timer on top so the daemon flushes on time by itself.
+ *
+ * A batch closes at BATCHER_MAX_REPORTS reports or BATCHER_MAX_DELAY_MS
+ * after its first report. Batches ready together are applied in one store
+ * transaction (group commit). Only after that commit completed does a
+ * submitter hear back (its done callback) and the on_committed hook see
+ * the SignedBatch bytes (the peer layer floods them from there).
+ */
+#ifndef REPUTED_BATCHER_H
+#define REPUTED_BATCHER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reputation/reputation.h"
+
+#define BATCHER_MAX_REPORTS	256	/* a batch closes when this full */
+#define BATCHER_MAX_DELAY_MS	100	/* ... or this long after it opened */
+#define BATCHER_MAX_QUEUED	65536	/* reports waiting; more is refused */
+#define BATCHER_MAX_SUBMIT	4096	/* reports in one submission */
+
+struct batcher;
+struct event_base;
+
+/* What became of one submission. */
+struct batcher_result {
+	int status;		/* 0 committed, -1 not stored (see err) */
+	size_t n;		/* reports in the submission */
+	uint64_t first_seq, last_seq;	/* the batches that carry them */
+	const char *err;	/* on failure; valid during the callback only */
+};
+typedef void (*batcher_done_fn)(void *arg, const struct batcher_result *res);
+/* sb borrows: valid during the call only. */
+typedef void (*batcher_committed_fn)(void *arg, const uint8_t *sb, size_t len);
+
+struct batcher_stats {
+	uint64_t reports;	/* reports committed */
+	uint64_t batches;	/* batches committed */
+	uint64_t commits;	/* store transactions committed */
+	uint64_t rejected;	/* reports refused by batcher_submit */
+	uint64_t failed;	/* reports lost to a failed commit (not acked) */
+	uint64_t queued;	/* reports waiting now */
+	uint64_t next_seq;	/* the seq the next batch gets */
+};
+
+/* st and s are borrowed and must outlive the batcher. Reads this node's
+ * highest applied seq from the store. NULL and err on failure. */
+struct batcher *batcher_new(struct store *st, struct signer *s, char *err,
+	    size_t errlen);
+/* Submissions still waiting are told they failed ("shutting down"); call
+ * batcher_flush(b, now, true) first to commit them. */
+void batcher_free(struct batcher *b);
+void batcher_set_committed(struct batcher *b, batcher_committed_fn fn,
+	    void *arg);
+
+/* Checks one report as the store will (subject, category, confidence,
+ * mail evidence, time). 0, or -1 with a specific message in err. */
+int batcher_check(const Reputed__Report *r, const struct policy *p,
+	    uint64_t now, char *err, size_t errlen);
+/* Queues n reports (copied: the caller keeps ownership) as one
+ * submission; done(arg, ...) is called once, after the commit of the last
+ * batch that carries them (or on failure). All or nothing: on a bad report
+ * nothing is queued and -1 returns with "report I: why" in err. done may
+ * be NULL. */
+int batcher_submit(struct batcher *b, const Reputed__Report *const *reports,
+	    size_t n, uint64_t now, batcher_done_fn done, void *arg,
+	    char *err, size_t errlen);
+/* When batcher_flush should next run (Unix ms), or 0 when nothing waits. */
+uint64_t batcher_deadline(const struct batcher *b);
+/* Closes the open batch if it is due (or force), then seals and commits
+ * every closed batch in one transaction and runs the callbacks. Returns the
+ * number of batches committed, -1 if the commit failed (the submissions
+ * in it were told). */
+int batcher_flush(struct batcher *b, uint64_t now, bool force);
+void batcher_stats(const struct batcher *b, struct batcher_stats *out);
+
+/* The libevent shell: a timer on base that runs batcher_flush when due. */
+int batcher_attach(struct batcher *b, struct event_base *base);
+/* Unix time in milliseconds (the shell's clock). */
+uint64_t batcher_now(void);
+
+#endif
