@@ -1,1 +1,2 @@
 # feeds/: the outside world <-> reports (Sender-ID, ARF, JSON lines, export).
+CORE_SRCS += feeds/jsonl.c
