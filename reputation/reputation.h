@@ -228,6 +228,12 @@ int store_lookup_addr(struct store_reader *r, const uint8_t *addr,
 int store_lookup_domain(struct store_reader *r, const char *name,
 	    bool parents, uint64_t now, enum lookup_want want,
 	    struct listing *out);
+/* Whether some subject strictly below s (a longer prefix inside an IP
+ * prefix, or a subdomain of a domain) is active at now: 0 = yes, 1 = no,
+ * -1 = error. For DNS empty non-terminals. Looks at no more than 256
+ * stored subjects under s, so an answer stays cheap. */
+int store_lookup_below(struct store_reader *r, const struct subject *s,
+	    uint64_t now, enum lookup_want want);
 /* A serial that changes whenever a commit changed any listing (for SOA). */
 uint32_t store_serial(struct store_reader *r);
 

@@ -1199,6 +1199,59 @@ store_lookup_domain(struct store_reader *r, const char *name, bool parents,
 	}
 }
 
+/* Is key k (a stored subject) inside the subject whose key is skey?
+ * Addresses: same kind, same leading prefix_len bits. Domains: skey
+ * without its closing 0 is a prefix of k. Keys inside sort together. */
+static bool
+key_inside(const uint8_t *skey, size_t sklen, const struct subject *s,
+    const uint8_t *k, size_t klen)
+{
+	if (s->kind == SUBJECT_DOMAIN)
+		return klen >= sklen && memcmp(k, skey, sklen - 1) == 0;
+	if (klen != sklen || k[0] != skey[0])
+		return false;
+	for (unsigned i = 0; i < sklen - 2; i++) {
+		int keep = s->prefix_len - 8 * (int)i;
+		uint8_t m = keep >= 8 ? 0xff : keep <= 0 ? 0 :
+		    (uint8_t)(0xff00 >> keep);
+		if ((k[1 + i] & m) != skey[1 + i])
+			return false;
+	}
+	return true;
+}
+
+int
+store_lookup_below(struct store_reader *r, const struct subject *s,
+    uint64_t now, enum lookup_want want)
+{
+	uint8_t skey[SUBJECT_KEY_MAX];
+	size_t sklen = subject_key(s, skey);
+	MDB_cursor *c;
+	MDB_val k = val(skey, sklen - 1), v;	/* the range starts there */
+	int rc = mdb_cursor_open(r->txn, r->st->scores, &c), found = 1;
+	if (rc != 0)
+		return -1;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	for (int n = 0; rc == 0 && n < 256; n++) {
+		struct listing l;
+		const uint8_t *kd = k.mv_data;
+		if (!key_inside(skey, sklen, s, kd, k.mv_size))
+			break;
+		bool below = s->kind == SUBJECT_DOMAIN ? k.mv_size > sklen :
+		    kd[k.mv_size - 1] > s->prefix_len;
+		if (below && v.mv_size == sizeof(l)) {
+			memcpy(&l, v.mv_data, sizeof(l));
+			if (wanted(&l, now, want)) {
+				found = 0;
+				break;
+			}
+		}
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	return rc == 0 || rc == MDB_NOTFOUND ? found : -1;
+}
+
 uint32_t
 store_serial(struct store_reader *r)
 {
