@@ -1,0 +1,761 @@
+/*
+ * reputectl.c: the command-line tool. With --db DIR it works offline on a
+ * store directory (the daemon must not be running on it); without, the
+ * subcommands that read or change data talk to a running reputed through
+ * its local HTTP API (--api HOST:PORT, default 127.0.0.1:8053).
+ *
+ *   reputectl keygen --out FILE
+ *   reputectl [--db DIR] report --key FILE (--ip A | --domain D) --category C
+ *             [--confidence N] [--ttl S] [--observed-at MS] [--client-ip A]
+ *             [--helo H] [--mail-from M] [--pra P] [--spf-helo R]
+ *             [--spf-mfrom R] [--senderid R]
+ *   reputectl [--db DIR] report --key FILE --jsonl   (reports on stdin)
+ *   reputectl [--db DIR] query SUBJECT [--json]
+ *   reputectl --db DIR rescore | stats [--json]
+ *   reputectl spf | senderid | export | ca | cert ...   (see their files)
+ *
+ * Report options become one JSON object, checked by feeds/jsonl.c exactly
+ * as the API checks what it receives, so both paths accept the same input.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "feeds/jsonl.h"
+#include "node/ctl_pki.h"
+#include "reputation/reputation.h"
+
+#define JSONL_BATCH	256
+#define LINE_MAX_LEN	65536
+
+struct ctl {
+	const char *db;		/* offline store, or NULL: use the API */
+	const char *api;	/* host:port of the daemon's API */
+	bool json;		/* machine-readable output */
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timeval tv;
+	gettimeofday(&tv, NULL);
+	return (uint64_t)tv.tv_sec * 1000 + (uint64_t)tv.tv_usec / 1000;
+}
+
+static void
+hex(const uint8_t *p, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", p[i]);
+}
+
+static void
+format_time(uint64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static struct store *
+open_store(const struct ctl *c)
+{
+	char err[256];
+	struct store_options o = { .sync = 2 };
+	struct store *st = store_open(c->db, &o, err, sizeof(err));
+	if (st == NULL)
+		fprintf(stderr, "reputectl: %s\n", err);
+	return st;
+}
+
+/* ---- talking to the daemon ---- */
+
+/* One HTTP/1.0 request to the API; the body of the answer in *out (caller
+ * frees). Returns the HTTP status, or -1 if the daemon is not reachable. */
+static int
+api_request(const struct ctl *c, const char *method, const char *path,
+    const char *body, char **out)
+{
+	char host[128], port[16] = "8053";
+	const char *colon = strrchr(c->api, ':');
+	size_t hl = colon ? (size_t)(colon - c->api) : strlen(c->api);
+	if (hl >= sizeof(host))
+		return -1;
+	memcpy(host, c->api, hl);
+	host[hl] = '\0';
+	if (colon)
+		snprintf(port, sizeof(port), "%s", colon + 1);
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
+	if (getaddrinfo(host, port, &hints, &ai) != 0)
+		return -1;
+	int fd = socket(ai->ai_family, SOCK_STREAM, 0);
+	if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
+		if (fd >= 0)
+			close(fd);
+		freeaddrinfo(ai);
+		fprintf(stderr, "reputectl: cannot reach reputed at %s (give "
+		    "--db DIR to work on a store offline)\n", c->api);
+		return -1;
+	}
+	freeaddrinfo(ai);
+	size_t blen = body ? strlen(body) : 0;
+	dprintf(fd, "%s %s HTTP/1.0\r\nHost: %s\r\nContent-Type: "
+	    "application/json\r\nContent-Length: %zu\r\n\r\n", method, path,
+	    c->api, blen);
+	if (blen && write(fd, body, blen) != (ssize_t)blen) {
+		close(fd);
+		return -1;
+	}
+	size_t len = 0, cap = 8192;
+	char *buf = malloc(cap + 1);
+	ssize_t n;
+	while (buf && (n = read(fd, buf + len, cap - len)) > 0) {
+		len += (size_t)n;
+		if (len == cap) {
+			char *nb = realloc(buf, 2 * cap + 1);
+			if (nb == NULL) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	close(fd);
+	if (buf == NULL)
+		return -1;
+	buf[len] = '\0';
+	int status = 0;
+	sscanf(buf, "HTTP/%*s %d", &status);
+	char *sep = strstr(buf, "\r\n\r\n");
+	*out = strdup(sep ? sep + 4 : "");
+	free(buf);
+	return status;
+}
+
+/* ---- keygen ---- */
+
+static int
+cmd_keygen(const struct ctl *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, 'o' }, { 0 } };
+	const char *out = NULL;
+	char err[256];
+	int ch;
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1)
+		if (ch == 'o')
+			out = optarg;
+		else
+			return 2;
+	if (out == NULL) {
+		fprintf(stderr, "usage: reputectl keygen --out FILE\n");
+		return 2;
+	}
+	if (signer_generate(out, err, sizeof(err)) != 0) {
+		fprintf(stderr, "reputectl: %s\n", err);
+		return 1;
+	}
+	struct signer *s = signer_load(out, err, sizeof(err));
+	uint8_t pub[ED25519_KEY_LEN];
+	char h[2 * ED25519_KEY_LEN + 1];
+	if (s == NULL) {
+		fprintf(stderr, "reputectl: %s\n", err);
+		return 1;
+	}
+	signer_public_key(s, pub);
+	signer_free(s);
+	hex(pub, sizeof(pub), h);
+	printf(c->json ? "{\"key\":\"%s\",\"public\":\"%s\"}\n" :
+	    "wrote %s\npublic key %s\n", out, h);
+	return 0;
+}
+
+/* ---- report ---- */
+
+/* Command-line report options -> the JSON object the API takes. */
+static const struct {
+	const char *opt, *field;
+	bool integer;
+} report_fields[] = {
+	{ "ip", "ip", false }, { "domain", "domain", false },
+	{ "subject", "subject", false }, { "category", "category", false },
+	{ "confidence", "confidence", true }, { "ttl", "ttl", true },
+	{ "observed-at", "observed_at", true },
+	{ "client-ip", "client_ip", false }, { "helo", "helo", false },
+	{ "mail-from", "mail_from", false }, { "pra", "pra", false },
+	{ "spf-helo", "spf_helo", false },
+	{ "spf-mfrom", "spf_mail_from", false },
+	{ "senderid", "sender_id", false },
+};
+#define N_REPORT_FIELDS	(sizeof(report_fields) / sizeof(report_fields[0]))
+
+struct report_opts {
+	const char *key;
+	bool jsonl;
+	json_t *obj;
+};
+
+static int
+report_args(int argc, char **argv, struct report_opts *ro)
+{
+	struct option opts[N_REPORT_FIELDS + 3];
+	size_t i;
+	for (i = 0; i < N_REPORT_FIELDS; i++)
+		opts[i] = (struct option){ report_fields[i].opt,
+		    required_argument, NULL, 256 + (int)i };
+	opts[i++] = (struct option){ "key", required_argument, NULL, 'k' };
+	opts[i++] = (struct option){ "jsonl", no_argument, NULL, 'j' };
+	opts[i] = (struct option){ 0 };
+	ro->obj = json_object();
+	int ch;
+	while ((ch = getopt_long(argc, argv, "k:j", opts, NULL)) != -1) {
+		if (ch == 'k')
+			ro->key = optarg;
+		else if (ch == 'j')
+			ro->jsonl = true;
+		else if (ch >= 256) {
+			size_t f = (size_t)ch - 256;
+			char *end;
+			long long n = strtoll(optarg, &end, 10);
+			json_t *v = !report_fields[f].integer ?
+			    json_string(optarg) : *end || !*optarg ?
+			    json_string(optarg) : json_integer(n);
+			json_object_set_new(ro->obj, report_fields[f].field, v);
+		} else
+			return -1;
+	}
+	return 0;
+}
+
+struct batch_builder {
+	struct jsonl_report *reps;	/* JSONL_BATCH of them */
+	Reputed__Report *ptrs[JSONL_BATCH];
+	size_t n;
+	struct signer *key;
+	struct store *st;
+	struct verifier *ver;
+	uint64_t seq;			/* the next seq to use */
+	uint64_t reports, batches;
+};
+
+/* Seals the pending reports into one batch, verifies it as a receiver
+ * would, and applies it in one committed transaction. */
+static int
+builder_flush(struct batch_builder *bb)
+{
+	char err[256];
+	if (bb->n == 0)
+		return 0;
+	Reputed__Batch b = REPUTED__BATCH__INIT;
+	for (size_t i = 0; i < bb->n; i++)
+		bb->ptrs[i] = &bb->reps[i].report;
+	b.seq = bb->seq;
+	b.created_at = now_ms();
+	b.reports = bb->ptrs;
+	b.n_reports = bb->n;
+	size_t len;
+	uint8_t *sb = envelope_seal(bb->key, &b, &len);
+	Reputed__Batch *dec = NULL;
+	struct store_txn *tx = NULL;
+	int rc = -1;
+	if (sb == NULL) {
+		snprintf(err, sizeof(err), "could not sign the batch");
+		goto out;
+	}
+	if (envelope_open(bb->ver, sb, len, &dec, err, sizeof(err)) !=
+	    ENVELOPE_OK || (tx = store_begin(bb->st, err, sizeof(err))) ==
+	    NULL)
+		goto out;
+	enum apply_status s = store_apply(tx, sb, len, dec, err, sizeof(err));
+	if (s != APPLY_OK) {
+		store_abort(tx);
+		fprintf(stderr, "reputectl: batch %llu %s: %s\n",
+		    (unsigned long long)bb->seq, apply_status_name(s), err);
+		err[0] = '\0';
+		goto out;
+	}
+	if (store_commit(tx, err, sizeof(err)) != 0)
+		goto out;
+	bb->reports += bb->n;
+	bb->batches++;
+	bb->seq++;
+	bb->n = 0;
+	rc = 0;
+out:
+	if (rc != 0 && err[0])
+		fprintf(stderr, "reputectl: %s\n", err);
+	if (dec)
+		reputed__batch__free_unpacked(dec, NULL);
+	free(sb);
+	return rc;
+}
+
+static int
+builder_add_json(struct batch_builder *bb, const char *line, size_t len)
+{
+	char err[256];
+	if (jsonl_parse_report(line, len, now_ms(), &bb->reps[bb->n], err,
+	    sizeof(err)) != 0) {
+		fprintf(stderr, "reputectl: %s\n", err);
+		return -1;
+	}
+	bb->n++;
+	return builder_flush(bb);
+}
+
+static int
+builder_init(struct batch_builder *bb, const struct ctl *c, const char *key)
+{
+	char err[256];
+	struct origin_info oi;
+	uint8_t pub[ED25519_KEY_LEN];
+	memset(bb, 0, sizeof(*bb));
+	bb->reps = calloc(JSONL_BATCH, sizeof(*bb->reps));
+	bb->ver = verifier_new();
+	if (bb->reps == NULL || bb->ver == NULL)
+		return -1;
+	if ((bb->key = signer_load(key, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "reputectl: %s\n", err);
+		return -1;
+	}
+	if ((bb->st = open_store(c)) == NULL)
+		return -1;
+	signer_public_key(bb->key, pub);
+	if (store_get_origin(bb->st, pub, &oi) < 0)
+		return -1;
+	bb->seq = oi.highest_seq + 1;
+	return 0;
+}
+
+static void
+builder_free(struct batch_builder *bb)
+{
+	store_close(bb->st);
+	signer_free(bb->key);
+	verifier_free(bb->ver);
+	free(bb->reps);
+}
+
+/* Reads JSON lines from stdin; blank lines and '#' comments are skipped.
+ * A bad line is reported with its number and skipped (a feed goes on);
+ * the exit status then says something was refused. */
+static int
+report_jsonl_offline(struct batch_builder *bb)
+{
+	char *line = malloc(LINE_MAX_LEN);
+	unsigned long lineno = 0, bad = 0;
+	int rc = line ? 0 : -1;
+	while (rc == 0 && fgets(line, LINE_MAX_LEN, stdin)) {
+		size_t len = strlen(line);
+		lineno++;
+		while (len && isspace((unsigned char)line[len - 1]))
+			line[--len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		char err[256];
+		if (jsonl_parse_report(line, len, now_ms(), &bb->reps[bb->n],
+		    err, sizeof(err)) != 0) {
+			fprintf(stderr, "reputectl: line %lu skipped: %s\n",
+			    lineno, err);
+			bad++;
+			continue;
+		}
+		if (++bb->n == JSONL_BATCH)
+			rc = builder_flush(bb);
+	}
+	free(line);
+	if (rc == 0)
+		rc = builder_flush(bb);
+	if (bad)
+		fprintf(stderr, "reputectl: %lu line%s skipped\n", bad,
+		    bad == 1 ? "" : "s");
+	return rc == 0 && bad == 0 ? 0 : rc == 0 ? 1 : rc;
+}
+
+static int
+report_offline(const struct ctl *c, struct report_opts *ro)
+{
+	struct batch_builder bb;
+	int rc = -1;
+	if (ro->key == NULL) {
+		fprintf(stderr, "reputectl: report --db needs --key FILE (the "
+		    "origin key that signs the batch)\n");
+		return 2;
+	}
+	if (builder_init(&bb, c, ro->key) == 0) {
+		if (ro->jsonl)
+			rc = report_jsonl_offline(&bb);
+		else {
+			char *text = json_dumps(ro->obj, JSON_COMPACT);
+			rc = builder_add_json(&bb, text, strlen(text));
+			free(text);
+		}
+		if (rc >= 0)
+			printf(c->json ? "{\"reports\":%llu,\"batches\":%llu,"
+			    "\"next_seq\":%llu}\n" : "applied %llu reports in "
+			    "%llu batches (next seq %llu)\n",
+			    (unsigned long long)bb.reports,
+			    (unsigned long long)bb.batches,
+			    (unsigned long long)bb.seq);
+	}
+	builder_free(&bb);
+	return rc == 0 ? 0 : 1;
+}
+
+/* Through the daemon: the daemon's own key signs; reports go as JSON. */
+static int
+report_online(const struct ctl *c, struct report_opts *ro)
+{
+	json_t *arr = json_array();
+	char line[LINE_MAX_LEN], *answer = NULL;
+	if (ro->jsonl) {
+		while (fgets(line, sizeof(line), stdin)) {
+			json_error_t je;
+			json_t *o = json_loads(line, JSON_DISABLE_EOF_CHECK,
+			    &je);
+			if (o == NULL && line[strspn(line, " \t\r\n")] &&
+			    line[0] != '#') {
+				fprintf(stderr, "reputectl: %s\n", je.text);
+				json_decref(arr);
+				return 1;
+			}
+			if (o)
+				json_array_append_new(arr, o);
+		}
+	} else
+		json_array_append(arr, ro->obj);
+	char *body = json_dumps(arr, JSON_COMPACT);
+	json_decref(arr);
+	int status = api_request(c, "POST", "/v1/reports", body, &answer);
+	free(body);
+	if (status < 0)
+		return 1;
+	fputs(answer, status / 100 == 2 ? stdout : stderr);
+	if (answer[0] && answer[strlen(answer) - 1] != '\n')
+		putchar('\n');
+	free(answer);
+	return status / 100 == 2 ? 0 : 1;
+}
+
+static int
+cmd_report(const struct ctl *c, int argc, char **argv)
+{
+	struct report_opts ro = { 0 };
+	int rc = 2;
+	if (report_args(argc, argv, &ro) != 0 || optind != argc) {
+		fprintf(stderr, "usage: reputectl [--db DIR] report --key FILE "
+		    "(--ip ADDR | --domain NAME) --category CAT [...] | "
+		    "--jsonl\n");
+	} else
+		rc = c->db ? report_offline(c, &ro) : report_online(c, &ro);
+	json_decref(ro.obj);
+	return rc;
+}
+
+/* ---- query ---- */
+
+struct explain_ctx {
+	const struct policy *p;
+	uint64_t now;
+	json_t *origins;	/* JSON output, or NULL for text */
+	unsigned n;
+};
+
+static void
+explain_text(struct explain_ctx *x, const char *origin,
+    const struct evidence *ev, double trust)
+{
+	char first[32], last[32];
+	format_time(ev->first_seen, first, sizeof(first));
+	format_time(ev->last_seen, last, sizeof(last));
+	printf("  origin %.16s  trust %.2f  %u report%s, first %s, last %s\n",
+	    origin, trust, ev->n_reports, ev->n_reports == 1 ? "" : "s",
+	    first, last);
+	for (unsigned k = 1; k < CATEGORY_COUNT; k++) {
+		if (ev->weight[k] == 0)
+			continue;
+		printf("    %-11s weight %.3f, decayed to now %.3f\n",
+		    category_name(k), ev->weight[k],
+		    evidence_weight_at(ev, k, x->now, x->p));
+	}
+	if (ev->spoofed > 0)
+		printf("    Sender-ID: %.3f withheld from the domain (SPF / "
+		    "Sender ID fail: counted as spoofing, not against it)\n",
+		    ev->spoofed);
+}
+
+static void
+explain_one(void *arg, const uint8_t origin[32], const struct evidence *ev,
+    double trust)
+{
+	struct explain_ctx *x = arg;
+	char h[65];
+	hex(origin, 32, h);
+	x->n++;
+	if (x->origins == NULL) {
+		explain_text(x, h, ev, trust);
+		return;
+	}
+	json_t *w = json_object();
+	for (unsigned k = 1; k < CATEGORY_COUNT; k++)
+		if (ev->weight[k] != 0)
+			json_object_set_new(w, category_name(k), json_real(
+			    evidence_weight_at(ev, k, x->now, x->p)));
+	json_array_append_new(x->origins, json_pack("{s:s,s:f,s:i,s:I,s:I,"
+	    "s:I,s:o,s:f}", "origin", h, "trust", trust, "reports",
+	    (int)ev->n_reports, "first_seen", (json_int_t)ev->first_seen,
+	    "last_seen", (json_int_t)ev->last_seen, "expires_at",
+	    (json_int_t)ev->expires_at, "weight_now", w, "spoofed",
+	    (double)ev->spoofed));
+}
+
+static void
+print_listing_text(const char *subject, const struct listing *l, bool found,
+    uint64_t now)
+{
+	char first[32], last[32], until[32];
+	if (!found) {
+		printf("%s: not listed (no reports)\n", subject);
+		return;
+	}
+	bool listed = listing_listed(l, now);
+	format_time(l->first_seen, first, sizeof(first));
+	format_time(l->last_seen, last, sizeof(last));
+	format_time(l->listed_until, until, sizeof(until));
+	printf("%s: %s", subject, listed ? "LISTED" : listing_allowed(l, now) ?
+	    "allow-listed" : "not listed");
+	if (listed)
+		printf(" 127.0.0.%u (%s) until %s", l->code,
+		    category_name(l->category), until);
+	printf("\n  score %.3f, %u report%s, %u origin%s with weight; first "
+	    "reported %s, last %s\n", l->score, l->n_reports,
+	    l->n_reports == 1 ? "" : "s", l->n_origins,
+	    l->n_origins == 1 ? "" : "s", first, last);
+}
+
+static int
+query_offline(const struct ctl *c, const char *text)
+{
+	struct subject s;
+	struct listing l;
+	char err[256], canon[SUBJECT_TEXT_MAX];
+	if (subject_parse(text, &s, err, sizeof(err)) != 0) {
+		fprintf(stderr, "reputectl: %s\n", err);
+		return 2;
+	}
+	struct store *st = open_store(c);
+	struct store_reader *r = st ? store_reader_new(st) : NULL;
+	if (r == NULL || store_reader_begin(r) != 0) {
+		store_close(st);
+		return 1;
+	}
+	subject_format(&s, canon, sizeof(canon));
+	uint64_t now = now_ms();
+	bool found = store_lookup(r, &s, &l) == 0;
+	struct explain_ctx x = { store_policy(st), now, NULL, 0 };
+	if (c->json) {
+		x.origins = json_array();
+		store_explain(r, &s, explain_one, &x);
+		json_t *o = json_pack("{s:s,s:b,s:b,s:i,s:s?,s:f,s:i,s:i,s:I,"
+		    "s:I,s:I,s:o}", "subject", canon, "listed",
+		    found && listing_listed(&l, now), "allowed",
+		    found && listing_allowed(&l, now), "code", found ? l.code : 0,
+		    "category", found ? category_name(l.category) : NULL,
+		    "score", found ? l.score : 0.0, "reports",
+		    found ? (int)l.n_reports : 0, "origins",
+		    found ? l.n_origins : 0, "first_seen",
+		    (json_int_t)(found ? l.first_seen : 0), "last_seen",
+		    (json_int_t)(found ? l.last_seen : 0), "listed_until",
+		    (json_int_t)(found ? l.listed_until : 0), "explanation",
+		    x.origins);
+		char *out = json_dumps(o, JSON_INDENT(2));
+		puts(out);
+		free(out);
+		json_decref(o);
+	} else {
+		print_listing_text(canon, &l, found, now);
+		store_explain(r, &s, explain_one, &x);
+	}
+	store_reader_end(r);
+	store_reader_free(r);
+	store_close(st);
+	return 0;
+}
+
+static int
+query_online(const struct ctl *c, const char *text)
+{
+	char path[512], *answer = NULL;
+	snprintf(path, sizeof(path), "/v1/reputation/%s", text);
+	int status = api_request(c, "GET", path, NULL, &answer);
+	if (status < 0)
+		return 1;
+	fputs(answer, status == 200 ? stdout : stderr);
+	free(answer);
+	return status == 200 ? 0 : 1;
+}
+
+static int
+cmd_query(const struct ctl *c, int argc, char **argv)
+{
+	struct ctl local = *c;
+	const char *subject = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			local.json = true;
+		else if (subject == NULL && argv[i][0] != '-')
+			subject = argv[i];
+		else
+			subject = NULL, i = argc;
+	}
+	if (subject == NULL) {
+		fprintf(stderr, "usage: reputectl [--db DIR] query SUBJECT "
+		    "[--json]\n");
+		return 2;
+	}
+	return c->db ? query_offline(&local, subject) :
+	    query_online(&local, subject);
+}
+
+/* ---- rescore, stats ---- */
+
+static int
+need_db(const struct ctl *c, const char *cmd)
+{
+	if (c->db)
+		return 0;
+	fprintf(stderr, "reputectl: %s works on a store: give --db DIR (for "
+	    "a running daemon, see GET /metrics)\n", cmd);
+	return -1;
+}
+
+static int
+cmd_rescore(const struct ctl *c, int argc, char **argv)
+{
+	char err[256];
+	if (need_db(c, "rescore") != 0)
+		return 2;
+	struct store *st = open_store(c);
+	if (st == NULL)
+		return 1;
+	struct timeval a, b;
+	gettimeofday(&a, NULL);
+	int rc = store_rescore(st, err, sizeof(err));
+	gettimeofday(&b, NULL);
+	store_close(st);
+	if (rc != 0) {
+		fprintf(stderr, "reputectl: %s\n", err);
+		return 1;
+	}
+	printf("rescored in %.3f s\n", (double)(b.tv_sec - a.tv_sec) +
+	    (b.tv_usec - a.tv_usec) / 1e6);
+	return 0;
+}
+
+static int
+cmd_stats(const struct ctl *c, int argc, char **argv)
+{
+	struct store_stats s;
+	bool json = c->json || (argc > 1 && strcmp(argv[1], "--json") == 0);
+	if (need_db(c, "stats") != 0)
+		return 2;
+	struct store *st = open_store(c);
+	struct store_reader *r = st ? store_reader_new(st) : NULL;
+	if (r == NULL || store_reader_begin(r) != 0) {
+		store_close(st);
+		return 1;
+	}
+	store_stats(r, now_ms(), &s);
+	store_reader_end(r);
+	store_reader_free(r);
+	store_close(st);
+	const char *fmt = json ? "{\"batches\":%llu,\"pending\":%llu,"
+	    "\"reports_indexed\":%llu,\"evidence\":%llu,\"subjects\":%llu,"
+	    "\"listed\":%llu,\"origins\":%llu,\"equivocations\":%llu,"
+	    "\"bytes_on_disk\":%llu}\n" :
+	    "batches        %llu (%llu pending)\nreports        %llu\n"
+	    "evidence       %llu\nsubjects       %llu\nlisted now     %llu\n"
+	    "origins        %llu\nequivocations  %llu\nbytes on disk  %llu\n";
+	printf(fmt, (unsigned long long)s.batches,
+	    (unsigned long long)s.pending,
+	    (unsigned long long)s.reports_indexed,
+	    (unsigned long long)s.evidence, (unsigned long long)s.subjects,
+	    (unsigned long long)s.listed, (unsigned long long)s.origins,
+	    (unsigned long long)s.equivocations,
+	    (unsigned long long)s.bytes_on_disk);
+	return 0;
+}
+
+/* ---- dispatch ---- */
+
+static const struct command {
+	const char *name;
+	int (*run)(const struct ctl *, int, char **);
+	int (*plain)(int, char **);	/* subcommands with their own parser */
+	const char *help;
+} commands[] = {
+	{ "ca", NULL, ctl_ca, "organisation and bridge CAs, CRLs" },
+	{ "cert", NULL, ctl_cert, "node certificates: issue, show, verify" },
+	{ "keygen", cmd_keygen, NULL, "make an Ed25519 node / origin key" },
+	{ "query", cmd_query, NULL, "a subject's listing and explanation" },
+	{ "report", cmd_report, NULL, "submit reports" },
+	{ "rescore", cmd_rescore, NULL, "recompute every score" },
+	{ "stats", cmd_stats, NULL, "store statistics" },
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: reputectl [--db DIR] [--api HOST:PORT] "
+	    "[--json] COMMAND [ARGS]\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(stderr, "  %-9s %s\n", commands[i].name,
+		    commands[i].help);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl c = { NULL, "127.0.0.1:8053", false };
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			c.json = true;
+		else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
+			c.db = argv[++i];
+		else if (strcmp(argv[i], "--api") == 0 && i + 1 < argc)
+			c.api = argv[++i];
+		else {
+			usage();
+			return 2;
+		}
+	}
+	if (i == argc) {
+		usage();
+		return 2;
+	}
+	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
+		if (strcmp(argv[i], commands[k].name) != 0)
+			continue;
+		optind = 1;	/* getopt in the subcommand starts afresh */
+		if (commands[k].plain)
+			return commands[k].plain(argc - i, argv + i);
+		return commands[k].run(&c, argc - i, argv + i);
+	}
+	fprintf(stderr, "reputectl: unknown command '%s'\n", argv[i]);
+	usage();
+	return 2;
+}
