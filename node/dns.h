@@ -54,12 +54,14 @@ enum dns_rcode {
  * 1 not found, -1 error (the query gets SERVFAIL). */
 struct dns_source {
 	void *arg;
-	/* longest-prefix match of an address (4 or 16 bytes) */
+	/* longest-prefix match of an address (4 or 16 bytes) among subjects
+	 * listed (allow: allow-listed) at now */
 	int (*lookup_addr)(void *arg, const uint8_t *addr, size_t len,
-	    uint64_t now, struct listing *out);
-	/* a domain, and its parents when parents is true */
-	int (*lookup_domain)(void *arg, const char *name, bool parents,
-	    uint64_t now, struct listing *out);
+	    uint64_t now, bool allow, struct listing *out);
+	/* exactly this domain (the core walks parents and wildcards itself,
+	 * so it knows which name matched) */
+	int (*lookup_domain)(void *arg, const char *name, uint64_t now,
+	    bool allow, struct listing *out);
 	/* 0 if some subject strictly below `prefix` (an IP prefix or a
 	 * domain) is listed (allow: allowed) at now, 1 if none, -1 error.
 	 * Used for empty non-terminals; may be NULL (then: none). */
@@ -119,8 +121,11 @@ size_t dns_name_from_text(const char *text, uint8_t wire[DNS_NAME_MAX]);
  * (at most 255 bytes: one character-string). Returns the length. */
 size_t dns_txt_format(const struct conf_zone *z, const char *subject,
 	    const struct listing *l, char *buf, size_t buflen);
-/* The RFC 5782 test points as listings for zone z (code 2, "test point"). */
+/* The RFC 5782 test points as listings (code 2, TXT DNS_TEST_TXT). */
+#define DNS_TEST_TXT	"RFC 5782 test point"
 void dns_test_listing(struct listing *l);
+/* The last octet of the A record (127.0.0.x) for a listing in zone z. */
+uint8_t dns_listing_code(const struct conf_zone *z, const struct listing *l);
 const char *dns_rcode_name(int rcode);
 
 /* ---- dns_xfr.c: zone contents, AXFR, NOTIFY ---- */
@@ -151,11 +156,12 @@ struct dns_xfr {
 	uint16_t qtype;
 	dns_emit_fn emit;
 	void *arg;
-	uint8_t buf[16384];		/* the message being filled */
-	size_t len;
+	size_t len;			/* of the message in buf */
 	uint16_t ancount;
 	uint64_t records;		/* records sent, for logs */
 	uint64_t messages;
+	uint8_t buf[16384];		/* the message being filled (last:
+					 * begin clears everything before) */
 };
 /* Starts with the query that dns_answer flagged xfr; sends SOA and NS. */
 int dns_xfr_begin(struct dns_xfr *x, const struct dns_engine *e,

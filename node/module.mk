@@ -10,3 +10,4 @@ CORE_SRCS += node/dns.c node/dns_xfr.c node/dns_rrl.c
 
 # daemon: config, logging, batcher and local API (the daemon engineer)
 CORE_SRCS += node/log.c node/conf.c node/batcher.c
+UNIT_TESTS += tests/unit/dns_test.c

@@ -1,0 +1,1061 @@
+/*
+ * dns.c: the DNSBL responder's sans-I/O core. A query comes in as bytes, an
+ * answer goes out as bytes in the caller's buffer; the listings come from a
+ * struct dns_source (a store_reader in the daemon, a table in the tests).
+ * No sockets, no clock (the caller passes `now`), no allocation, no logging:
+ * the shell (dns_server.c) and the fuzzer drive it the same way.
+ *
+ * What it answers, for each zone of the config:
+ *   apex        SOA and NS (serial from the store); other types: NODATA
+ *   ip zone     IPv4 reversed octets, IPv6 reversed nibbles (RFC 5782 2.1,
+ *               2.4), longest-prefix match; shorter names are empty
+ *               non-terminals when something listed lies below them
+ *   domain zone the name, its wildcards and (if the zone says so) its
+ *               parents (RFC 5782 2.3)
+ *   allow zone  the same names, answered when the subject is allow-listed
+ * A listed subject has A 127.0.0.code and TXT from the zone's template;
+ * anything else is NXDOMAIN (or NODATA) with the SOA in the authority
+ * section (RFC 2308). Names outside every zone are REFUSED.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "node/dns.h"
+
+#define FLAG_QR		0x8000
+#define FLAG_AA		0x0400
+#define FLAG_TC		0x0200
+#define FLAG_RD		0x0100
+#define OPCODE(f)	(((f) >> 11) & 0xf)
+
+#define LABELS_MAX	128
+#define TEST_TXT	DNS_TEST_TXT
+#define DEFAULT_TEMPLATE \
+	"$subject listed for $category: $reports reports from $origins " \
+	"origins, score $score, last seen $last_seen"
+
+/* A bounded writer over the caller's buffer: a write that does not fit
+ * sets full and writes nothing, so callers check once at the end. */
+struct wbuf {
+	uint8_t *p;
+	size_t cap, len;
+	bool full;
+};
+
+/* The parsed query. */
+struct query {
+	uint16_t id, flags;
+	uint8_t qname[DNS_NAME_MAX];	/* lowercased */
+	size_t qname_len;
+	size_t qend;			/* offset past the question */
+	uint16_t qtype, qclass;
+	bool edns;
+	uint16_t payload;		/* the client's UDP payload size */
+	uint8_t version;
+	bool do_bit;
+	int label_off[LABELS_MAX];	/* offset of each label in qname */
+	int labels;			/* not counting the root */
+};
+
+/* What a name resolved to. */
+enum outcome { OUT_APEX, OUT_LISTED, OUT_NODATA, OUT_NXDOMAIN, OUT_SERVFAIL };
+struct found {
+	struct listing l;
+	char subject[SUBJECT_TEXT_MAX];
+	bool test;			/* an RFC 5782 test point */
+};
+
+static void
+put(struct wbuf *w, const void *d, size_t n)
+{
+	if (w->full || n > w->cap - w->len) {
+		w->full = true;
+		return;
+	}
+	memcpy(w->p + w->len, d, n);
+	w->len += n;
+}
+
+static void
+put16(struct wbuf *w, uint16_t v)
+{
+	uint8_t b[2] = { (uint8_t)(v >> 8), (uint8_t)v };
+	put(w, b, 2);
+}
+
+static void
+put32(struct wbuf *w, uint32_t v)
+{
+	uint8_t b[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16),
+	    (uint8_t)(v >> 8), (uint8_t)v };
+	put(w, b, 4);
+}
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static void
+set16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static uint8_t
+lower(uint8_t c)
+{
+	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
+}
+
+/*
+ * RFC 1035 4.1.4: "a domain name in a message can be represented as
+ * either: a sequence of labels ending in a zero octet; a pointer; a
+ * sequence of labels ending with a pointer." A pointer here must point
+ * strictly before itself, so every jump goes backwards and a loop cannot
+ * happen; the 255-byte limit of 3.1 bounds the rest.
+ */
+size_t
+dns_name_read(const uint8_t *msg, size_t len, size_t *off,
+    uint8_t wire[DNS_NAME_MAX])
+{
+	size_t pos = *off, n = 0, end = 0;
+	bool jumped = false;
+
+	for (;;) {
+		if (pos >= len)
+			return 0;
+		uint8_t c = msg[pos];
+		if ((c & 0xc0) == 0xc0) {
+			if (pos + 1 >= len)
+				return 0;
+			size_t ptr = (size_t)(c & 0x3f) << 8 | msg[pos + 1];
+			if (!jumped)
+				end = pos + 2;
+			jumped = true;
+			if (ptr >= pos)
+				return 0;
+			pos = ptr;
+			continue;
+		}
+		if (c & 0xc0)		/* 0x40, 0x80: obsolete label types */
+			return 0;
+		if (c > len - pos - 1 || n + 1 + c > DNS_NAME_MAX)
+			return 0;
+		wire[n++] = c;
+		for (size_t i = 0; i < c; i++)
+			wire[n++] = lower(msg[pos + 1 + i]);
+		pos += 1 + (size_t)c;
+		if (c == 0)
+			break;
+	}
+	*off = jumped ? end : pos;
+	return n;
+}
+
+size_t
+dns_name_from_text(const char *text, uint8_t wire[DNS_NAME_MAX])
+{
+	size_t n = 0, tl = strlen(text);
+	if (tl > 0 && text[tl - 1] == '.')
+		tl--;
+	size_t i = 0;
+	while (i < tl) {
+		size_t j = i;
+		while (j < tl && text[j] != '.')
+			j++;
+		size_t ll = j - i;
+		if (ll == 0 || ll > LABEL_MAX || n + 1 + ll + 1 > DNS_NAME_MAX)
+			return 0;
+		wire[n++] = (uint8_t)ll;
+		for (size_t k = i; k < j; k++)
+			wire[n++] = lower((uint8_t)text[k]);
+		i = j + 1;
+	}
+	wire[n++] = 0;
+	return n;
+}
+
+const char *
+dns_rcode_name(int rcode)
+{
+	static const char *names[] = { "NOERROR", "FORMERR", "SERVFAIL",
+	    "NXDOMAIN", "NOTIMP", "REFUSED" };
+	if (rcode >= 0 && rcode <= 5)
+		return names[rcode];
+	return rcode == DNS_R_BADVERS ? "BADVERS" : "OTHER";
+}
+
+int
+dns_engine_init(struct dns_engine *e, const struct node_conf *conf,
+    char *err, size_t errlen)
+{
+	memset(e, 0, sizeof(*e));
+	e->conf = *conf;
+	e->edns_size = conf->edns_size >= DNS_UDP_MIN ? conf->edns_size :
+	    DNS_EDNS_DEFAULT;
+	for (int i = 0; i < conf->n_zones && i < CONF_MAX_ZONES; i++) {
+		struct dns_zone *z = &e->zones[i];
+		z->conf = &e->conf.zones[i];
+		z->apex_len = dns_name_from_text(z->conf->name, z->apex);
+		if (z->apex_len <= 1) {
+			snprintf(err, errlen, "zone \"%s\": not a valid name",
+			    z->conf->name);
+			return -1;
+		}
+		for (size_t o = 0; z->apex[o] != 0; o += 1 + z->apex[o])
+			z->apex_labels++;
+		e->n_zones++;
+	}
+	return 0;
+}
+
+/* ---- parsing ---- */
+
+/* Skips one resource record; fills type/class/ttl/rdata position. */
+static int
+rr_skip(const uint8_t *in, size_t len, size_t *off, uint8_t name[DNS_NAME_MAX],
+    size_t *name_len, uint16_t *type, uint16_t *klass, uint32_t *ttl,
+    size_t *rdoff, uint16_t *rdlen)
+{
+	*name_len = dns_name_read(in, len, off, name);
+	if (*name_len == 0 || len - *off < 10)
+		return -1;
+	const uint8_t *p = in + *off;
+	*type = get16(p);
+	*klass = get16(p + 2);
+	*ttl = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 |
+	    (uint32_t)p[6] << 8 | p[7];
+	*rdlen = get16(p + 8);
+	*rdoff = *off + 10;
+	if (*rdlen > len - *rdoff)
+		return -1;
+	*off = *rdoff + *rdlen;
+	return 0;
+}
+
+/*
+ * RFC 6891 6.1.1: "If a query message with more than one OPT RR is
+ * received, a FORMERR (RCODE=1) MUST be returned." The OPT owner is the
+ * root; CLASS is the requestor's UDP payload size; TTL holds the extended
+ * RCODE, the VERSION and the DO bit. Options must fit the RDATA.
+ */
+static int
+opt_parse(const uint8_t *in, size_t name_len, const uint8_t *name,
+    uint16_t klass, uint32_t ttl, size_t rdoff, uint16_t rdlen,
+    struct query *q)
+{
+	if (q->edns || name_len != 1 || name[0] != 0)
+		return -1;
+	q->edns = true;
+	q->payload = klass;
+	q->version = (uint8_t)(ttl >> 16);
+	q->do_bit = (ttl & 0x8000) != 0;
+	for (size_t o = 0; o < rdlen;) {
+		if (rdlen - o < 4)
+			return -1;
+		uint16_t olen = get16(in + rdoff + o + 2);
+		if (olen > rdlen - o - 4)
+			return -1;
+		o += 4 + (size_t)olen;
+	}
+	return 0;
+}
+
+/* The sections after the question: checked for form, OPT picked out. */
+static int
+sections_parse(const uint8_t *in, size_t len, size_t off, struct query *q)
+{
+	unsigned an = get16(in + 6), ns = get16(in + 8), ar = get16(in + 10);
+	uint8_t name[DNS_NAME_MAX];
+	size_t name_len, rdoff;
+	uint16_t type, klass, rdlen;
+	uint32_t ttl;
+
+	for (unsigned i = 0; i < an + ns + ar; i++) {
+		if (rr_skip(in, len, &off, name, &name_len, &type, &klass,
+		    &ttl, &rdoff, &rdlen) != 0)
+			return -1;
+		if (type == DNS_T_OPT && (i < an + ns ||
+		    opt_parse(in, name_len, name, klass, ttl, rdoff, rdlen,
+		    q) != 0))
+			return -1;
+	}
+	return 0;
+}
+
+/* Offsets of the labels of qname, for zone matching. */
+static int
+labels_index(struct query *q)
+{
+	int n = 0;
+	for (size_t o = 0; q->qname[o] != 0; o += 1 + q->qname[o]) {
+		if (n == LABELS_MAX)
+			return -1;
+		q->label_off[n++] = (int)o;
+	}
+	q->labels = n;
+	return 0;
+}
+
+/* Returns -1 to drop the message, else the rcode to answer with. */
+static int
+query_parse(const uint8_t *in, size_t len, struct query *q)
+{
+	if (len < DNS_HEADER_LEN)
+		return -1;
+	q->id = get16(in);
+	q->flags = get16(in + 2);
+	if (q->flags & FLAG_QR)		/* never answer an answer */
+		return -1;
+	if (OPCODE(q->flags) != DNS_OP_QUERY)
+		return DNS_R_NOTIMP;
+	if (get16(in + 4) != 1)
+		return DNS_R_FORMERR;
+	size_t off = DNS_HEADER_LEN;
+	q->qname_len = dns_name_read(in, len, &off, q->qname);
+	/* the question is the first name: it cannot be compressed */
+	if (q->qname_len == 0 || off != DNS_HEADER_LEN + q->qname_len ||
+	    len - off < 4 || labels_index(q) != 0)
+		return DNS_R_FORMERR;
+	q->qtype = get16(in + off);
+	q->qclass = get16(in + off + 2);
+	q->qend = off + 4;
+	if (sections_parse(in, len, q->qend, q) != 0)
+		return DNS_R_FORMERR;
+	return DNS_R_NOERROR;
+}
+
+/* ---- answer writing ---- */
+
+/* The answer being built: the caller's buffer, counts, the limit. */
+struct reply {
+	struct wbuf w;
+	const struct query *q;
+	const struct dns_engine *e;
+	const struct dns_zone *z;
+	uint16_t an, ns;
+	size_t qlen;		/* header + question: where sections start */
+};
+
+static void
+reply_begin(struct reply *r, const uint8_t *in, bool question)
+{
+	const struct query *q = r->q;
+	put16(&r->w, q->id);
+	put16(&r->w, 0);	/* flags, set in reply_end */
+	put16(&r->w, question ? 1 : 0);
+	put32(&r->w, 0);
+	put16(&r->w, 0);
+	if (question)
+		put(&r->w, in + DNS_HEADER_LEN, q->qend - DNS_HEADER_LEN);
+	r->qlen = r->w.len;
+}
+
+/* Offset of the zone apex inside the echoed qname, for compression. */
+static uint16_t
+apex_ptr(const struct reply *r)
+{
+	return (uint16_t)(0xc000 | (DNS_HEADER_LEN + r->q->qname_len -
+	    r->z->apex_len));
+}
+
+static void
+rr_head(struct reply *r, uint16_t owner_ptr, uint16_t type, uint32_t ttl)
+{
+	put16(&r->w, owner_ptr);
+	put16(&r->w, type);
+	put16(&r->w, DNS_C_IN);
+	put32(&r->w, ttl);
+}
+
+static void
+put_name_text(struct wbuf *w, const char *text)
+{
+	uint8_t wire[DNS_NAME_MAX];
+	size_t n = dns_name_from_text(text, wire);
+	if (n == 0) {
+		wire[0] = 0;
+		n = 1;
+	}
+	put(w, wire, n);
+}
+
+/* RFC 1035 3.3.13: MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM */
+static void
+soa_rdata(struct wbuf *w, const struct conf_zone *zc, uint32_t serial)
+{
+	size_t at = w->len;
+	put16(w, 0);
+	put_name_text(w, zc->ns[0] ? zc->ns : zc->name);
+	put_name_text(w, zc->hostmaster[0] ? zc->hostmaster : zc->name);
+	put32(w, serial);
+	put32(w, 3600);		/* refresh */
+	put32(w, 600);		/* retry */
+	put32(w, 604800);	/* expire */
+	put32(w, zc->negative_ttl);
+	if (!w->full)
+		set16(w->p + at, (uint16_t)(w->len - at - 2));
+}
+
+static void
+add_soa(struct reply *r, uint32_t serial, uint32_t ttl, bool authority)
+{
+	rr_head(r, apex_ptr(r), DNS_T_SOA, ttl);
+	soa_rdata(&r->w, r->z->conf, serial);
+	if (authority)
+		r->ns++;
+	else
+		r->an++;
+}
+
+static void
+add_ns(struct reply *r)
+{
+	const struct conf_zone *zc = r->z->conf;
+	rr_head(r, apex_ptr(r), DNS_T_NS, zc->ttl);
+	size_t at = r->w.len;
+	put16(&r->w, 0);
+	put_name_text(&r->w, zc->ns[0] ? zc->ns : zc->name);
+	if (!r->w.full)
+		set16(r->w.p + at, (uint16_t)(r->w.len - at - 2));
+	r->an++;
+}
+
+static void
+add_a(struct reply *r, uint8_t code)
+{
+	static const uint8_t lo[3] = { 127, 0, 0 };
+	rr_head(r, 0xc000 | DNS_HEADER_LEN, DNS_T_A, r->z->conf->ttl);
+	put16(&r->w, 4);
+	put(&r->w, lo, 3);
+	put(&r->w, &code, 1);
+	r->an++;
+}
+
+static void
+add_txt(struct reply *r, const struct found *f)
+{
+	char text[256];
+	size_t n = f->test ? strlen(TEST_TXT) :
+	    dns_txt_format(r->z->conf, f->subject, &f->l, text, sizeof(text));
+	uint8_t len = (uint8_t)n;
+	rr_head(r, 0xc000 | DNS_HEADER_LEN, DNS_T_TXT, r->z->conf->ttl);
+	put16(&r->w, (uint16_t)(n + 1));
+	put(&r->w, &len, 1);
+	put(&r->w, f->test ? TEST_TXT : text, n);
+	r->an++;
+}
+
+/* RFC 6891 6.1.2/6.1.3: our payload size, extended RCODE, version 0, and
+ * (RFC 3225) the DO bit copied from the query. */
+static void
+add_opt(struct reply *r, int rcode)
+{
+	uint8_t root = 0;
+	put(&r->w, &root, 1);
+	put16(&r->w, DNS_T_OPT);
+	put16(&r->w, r->e->edns_size);
+	put32(&r->w, (uint32_t)(rcode >> 4) << 24 | (r->q->do_bit ? 0x8000 : 0));
+	put16(&r->w, 0);
+}
+
+/*
+ * Closes the message: OPT if the query had one, the header's flags and
+ * counts. RFC 2181 9: when the answer does not fit, set TC and send what
+ * fits; we send the header and the question only, so a client retries
+ * over TCP. Returns the length.
+ */
+static size_t
+reply_end(struct reply *r, int rcode, bool aa, struct dns_result *res)
+{
+	bool tc = false;
+	if (r->w.full) {
+		r->w.full = false;
+		r->w.len = r->qlen;
+		r->an = r->ns = 0;
+		tc = true;
+	}
+	if (r->q->edns)
+		add_opt(r, rcode);
+	if (r->w.full)
+		return 0;
+	uint16_t flags = FLAG_QR | (uint16_t)(OPCODE(r->q->flags) << 11) |
+	    (r->q->flags & FLAG_RD) | (uint16_t)(rcode & 0xf);
+	if (aa)
+		flags |= FLAG_AA;
+	if (tc)
+		flags |= FLAG_TC;
+	set16(r->w.p + 2, flags);
+	set16(r->w.p + 6, r->an);
+	set16(r->w.p + 8, r->ns);
+	set16(r->w.p + 10, r->q->edns ? 1 : 0);
+	res->rcode = rcode;
+	res->tc = tc;
+	res->edns = r->q->edns;
+	return r->w.len;
+}
+
+/* ---- resolution ---- */
+
+/* The rel labels of the qname (those below the apex) joined by dots. */
+static void
+rel_text(const struct query *q, int nrel, char *buf, size_t len)
+{
+	size_t n = 0;
+	for (int i = 0; i < nrel; i++) {
+		const uint8_t *l = q->qname + q->label_off[i];
+		if (n + l[0] + 2 > len)
+			break;
+		if (i > 0)
+			buf[n++] = '.';
+		memcpy(buf + n, l + 1, l[0]);
+		n += l[0];
+	}
+	buf[n] = '\0';
+}
+
+static void
+test_found(struct found *f, const char *subject)
+{
+	memset(f, 0, sizeof(*f));
+	dns_test_listing(&f->l);
+	snprintf(f->subject, sizeof(f->subject), "%s", subject);
+	f->test = true;
+}
+
+void
+dns_test_listing(struct listing *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->listed_until = UINT64_MAX;
+	l->allowed_until = UINT64_MAX;
+	l->code = 2;
+	l->score = 1;
+}
+
+uint8_t
+dns_listing_code(const struct conf_zone *z, const struct listing *l)
+{
+	return z->kind == ZONE_ALLOW || l->code == 0 ? 2 : l->code;
+}
+
+static bool
+active(const struct conf_zone *zc, const struct listing *l, uint64_t now)
+{
+	return zc->kind == ZONE_ALLOW ? listing_allowed(l, now) :
+	    listing_listed(l, now);
+}
+
+/* A decimal octet label, strict: "0".."255", no leading zeros. */
+static int
+octet(const uint8_t *l)
+{
+	if (l[0] < 1 || l[0] > 3 || (l[0] > 1 && l[1] == '0'))
+		return -1;
+	int v = 0;
+	for (int i = 1; i <= l[0]; i++) {
+		if (l[i] < '0' || l[i] > '9')
+			return -1;
+		v = v * 10 + (l[i] - '0');
+	}
+	return v <= 255 ? v : -1;
+}
+
+static int
+nibble(const uint8_t *l)
+{
+	if (l[0] != 1)
+		return -1;
+	uint8_t c = l[1];
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * RFC 5782 2.1: "IPv4 address ... the octets of the address are reversed";
+ * 2.4: IPv6 "the address is reversed as a sequence of nibbles". n labels
+ * give a prefix of 8n (IPv4) or 4n (IPv6) bits. Returns the address length
+ * (4 or 16) or 0 if the labels are not such a name.
+ */
+static size_t
+rel_addr(const struct query *q, int n, bool v6, uint8_t addr[16])
+{
+	memset(addr, 0, 16);
+	if (!v6) {
+		if (n < 1 || n > 4)
+			return 0;
+		for (int i = 0; i < n; i++) {
+			int v = octet(q->qname + q->label_off[n - 1 - i]);
+			if (v < 0)
+				return 0;
+			addr[i] = (uint8_t)v;
+		}
+		return 4;
+	}
+	if (n < 1 || n > 32)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		int v = nibble(q->qname + q->label_off[n - 1 - i]);
+		if (v < 0)
+			return 0;
+		addr[i / 2] |= (uint8_t)(i % 2 ? v : v << 4);
+	}
+	return 16;
+}
+
+/* Masks addr to plen bits and formats it as a subject ("192.0.2.0/24"). */
+static void
+addr_subject(const uint8_t *addr, size_t len, unsigned plen, char *buf,
+    size_t buflen)
+{
+	struct subject s;
+	memset(&s, 0, sizeof(s));
+	s.kind = len == 4 ? SUBJECT_IPV4 : SUBJECT_IPV6;
+	s.prefix_len = (uint8_t)plen;
+	for (unsigned i = 0; i < len; i++) {
+		unsigned keep = plen >= 8 * (i + 1) ? 8 :
+		    plen > 8 * i ? plen - 8 * i : 0;
+		s.addr[i] = addr[i] & (uint8_t)(0xff00 >> keep);
+	}
+	subject_format(&s, buf, buflen);
+}
+
+static const uint8_t v4mapped[12] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff };
+static const uint8_t test_v4_listed[4] = { 127, 0, 0, 2 };
+static const uint8_t test_v4_not[4] = { 127, 0, 0, 1 };
+
+/* One full address: the test points first, then the store. */
+static enum outcome
+resolve_addr(const struct conf_zone *zc, const struct dns_source *src,
+    const uint8_t *addr, size_t len, uint64_t now, struct found *f)
+{
+	if (len == 16 && memcmp(addr, v4mapped, 12) == 0) {
+		addr += 12;
+		len = 4;
+	}
+	if (len == 4 && memcmp(addr, test_v4_listed, 4) == 0) {
+		test_found(f, "127.0.0.2");
+		return OUT_LISTED;
+	}
+	if (len == 4 && memcmp(addr, test_v4_not, 4) == 0)
+		return OUT_NXDOMAIN;
+	int rc = src->lookup_addr(src->arg, addr, len, now,
+	    zc->kind == ZONE_ALLOW, &f->l);
+	if (rc < 0)
+		return OUT_SERVFAIL;
+	if (rc > 0 || !active(zc, &f->l, now))
+		return OUT_NXDOMAIN;
+	addr_subject(addr, len, f->l.prefix_len, f->subject,
+	    sizeof(f->subject));
+	return OUT_LISTED;
+}
+
+/* Does the prefix cover a test point? (They make empty non-terminals.) */
+static bool
+prefix_has_test(const uint8_t *addr, size_t len, unsigned plen)
+{
+	uint8_t t[16];
+	size_t tl = len;
+	if (len == 4)
+		memcpy(t, test_v4_listed, 4);
+	else {
+		memcpy(t, v4mapped, 12);
+		memcpy(t + 12, test_v4_listed, 4);
+	}
+	for (unsigned i = 0; i < tl && plen > 0; i++) {
+		unsigned bits = plen >= 8 ? 8 : plen;
+		uint8_t mask = (uint8_t)(0xff00 >> bits);
+		if ((t[i] & mask) != (addr[i] & mask))
+			return false;
+		plen -= bits;
+	}
+	return true;
+}
+
+/* A partial address: an empty non-terminal when anything listed is in
+ * or covers the prefix, else NXDOMAIN. */
+static enum outcome
+resolve_prefix(const struct conf_zone *zc, const struct dns_source *src,
+    const uint8_t *addr, size_t len, unsigned plen, uint64_t now)
+{
+	struct listing l;
+	if (prefix_has_test(addr, len, plen))
+		return OUT_NODATA;
+	int rc = src->lookup_addr(src->arg, addr, len, now,
+	    zc->kind == ZONE_ALLOW, &l);
+	if (rc < 0)
+		return OUT_SERVFAIL;
+	if (rc == 0 && active(zc, &l, now))
+		return OUT_NODATA;
+	if (src->below == NULL)
+		return OUT_NXDOMAIN;
+	struct subject s;
+	char err[64];
+	if (subject_from_addr(addr, len, plen, &s, err, sizeof(err)) != 0)
+		return OUT_NXDOMAIN;
+	rc = src->below(src->arg, &s, zc->kind == ZONE_ALLOW, now);
+	return rc < 0 ? OUT_SERVFAIL : rc == 0 ? OUT_NODATA : OUT_NXDOMAIN;
+}
+
+static enum outcome
+resolve_ip(const struct conf_zone *zc, const struct dns_source *src,
+    const struct query *q, int nrel, uint64_t now, struct found *f)
+{
+	uint8_t addr[16];
+	if (nrel == 4 && rel_addr(q, 4, false, addr))
+		return resolve_addr(zc, src, addr, 4, now, f);
+	if (nrel == 32 && rel_addr(q, 32, true, addr))
+		return resolve_addr(zc, src, addr, 16, now, f);
+	if (nrel < 4 && rel_addr(q, nrel, false, addr)) {
+		enum outcome o = resolve_prefix(zc, src, addr, 4,
+		    (unsigned)(8 * nrel), now);
+		if (o != OUT_NXDOMAIN)
+			return o;
+	}
+	if (nrel < 32 && rel_addr(q, nrel, true, addr))
+		return resolve_prefix(zc, src, addr, 16, (unsigned)(4 * nrel),
+		    now);
+	return OUT_NXDOMAIN;
+}
+
+/* One exact domain from the source; 0 if active, 1 if not, -1 error. */
+static int
+domain_try(const struct conf_zone *zc, const struct dns_source *src,
+    const char *name, uint64_t now, struct found *f)
+{
+	int rc = src->lookup_domain(src->arg, name, now,
+	    zc->kind == ZONE_ALLOW, &f->l);
+	if (rc != 0)
+		return rc;
+	if (!active(zc, &f->l, now))
+		return 1;
+	snprintf(f->subject, sizeof(f->subject), "%s", name);
+	return 0;
+}
+
+/*
+ * RFC 5782 2.3: a domain-based list has an entry for the domain itself;
+ * its subdomains are covered by a wildcard entry ("*.example.com") or,
+ * when the zone lists subdomains, by the parent's own entry. The most
+ * specific active entry wins; its name becomes the TXT subject.
+ */
+static enum outcome
+resolve_domain(const struct conf_zone *zc, const struct dns_source *src,
+    const char *name, uint64_t now, struct found *f)
+{
+	char wild[DOMAIN_MAX + 3];
+	int rc;
+
+	if (strcmp(name, "test") == 0) {
+		test_found(f, "test");
+		return OUT_LISTED;
+	}
+	if (strcmp(name, "invalid") == 0 || strlen(name) > DOMAIN_MAX)
+		return OUT_NXDOMAIN;
+	if ((rc = domain_try(zc, src, name, now, f)) <= 0)
+		return rc < 0 ? OUT_SERVFAIL : OUT_LISTED;
+	for (const char *p = strchr(name, '.'); p != NULL;
+	    p = strchr(p + 1, '.')) {
+		snprintf(wild, sizeof(wild), "*%s", p);
+		if ((rc = domain_try(zc, src, wild, now, f)) <= 0)
+			return rc < 0 ? OUT_SERVFAIL : OUT_LISTED;
+		if (zc->subdomains &&
+		    (rc = domain_try(zc, src, p + 1, now, f)) <= 0)
+			return rc < 0 ? OUT_SERVFAIL : OUT_LISTED;
+	}
+	if (src->below == NULL)
+		return OUT_NXDOMAIN;
+	struct subject s;
+	char err[64];
+	if (subject_parse_domain(name, &s, err, sizeof(err)) != 0)
+		return OUT_NXDOMAIN;
+	rc = src->below(src->arg, &s, zc->kind == ZONE_ALLOW, now);
+	return rc < 0 ? OUT_SERVFAIL : rc == 0 ? OUT_NODATA : OUT_NXDOMAIN;
+}
+
+/* An allow zone takes both forms: an address name first, else a domain. */
+static enum outcome
+resolve(const struct dns_zone *z, const struct dns_source *src,
+    const struct query *q, uint64_t now, struct found *f)
+{
+	int nrel = q->labels - z->apex_labels;
+	char name[DNS_NAME_MAX + 1];
+
+	if (nrel == 0)
+		return OUT_APEX;
+	if (z->conf->kind == ZONE_IP)
+		return resolve_ip(z->conf, src, q, nrel, now, f);
+	if (z->conf->kind == ZONE_ALLOW) {
+		enum outcome o = resolve_ip(z->conf, src, q, nrel, now, f);
+		if (o != OUT_NXDOMAIN)
+			return o;
+	}
+	rel_text(q, nrel, name, sizeof(name));
+	return resolve_domain(z->conf, src, name, now, f);
+}
+
+/* The zone whose apex is the longest suffix of qname, or -1. */
+static int
+zone_find(const struct dns_engine *e, const struct query *q)
+{
+	int best = -1;
+	for (int i = 0; i < e->n_zones; i++) {
+		const struct dns_zone *z = &e->zones[i];
+		int skip = q->labels - z->apex_labels;
+		if (skip < 0 || (best >= 0 &&
+		    z->apex_labels <= e->zones[best].apex_labels))
+			continue;
+		size_t at = skip == q->labels ? q->qname_len - 1 :
+		    (size_t)q->label_off[skip];
+		if (q->qname_len - at == z->apex_len &&
+		    memcmp(q->qname + at, z->apex, z->apex_len) == 0)
+			best = i;
+	}
+	return best;
+}
+
+/* The answer section for a listed name (RFC 8482 4.1: ANY gets one RRset,
+ * the A record). Returns false when the type has no data. */
+static bool
+answer_listed(struct reply *r, const struct found *f)
+{
+	uint8_t code = dns_listing_code(r->z->conf, &f->l);
+	switch (r->q->qtype) {
+	case DNS_T_A:
+	case DNS_T_ANY:
+		add_a(r, code);
+		return true;
+	case DNS_T_TXT:
+		add_txt(r, f);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool
+answer_apex(struct reply *r, uint32_t serial)
+{
+	switch (r->q->qtype) {
+	case DNS_T_SOA:
+	case DNS_T_ANY:
+	case DNS_T_IXFR:	/* RFC 1995 4: over UDP, the SOA alone */
+		add_soa(r, serial, r->z->conf->ttl, false);
+		return true;
+	case DNS_T_NS:
+		add_ns(r);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static size_t
+answer_zone(struct reply *r, const struct dns_source *src, uint64_t now,
+    struct dns_result *res)
+{
+	struct found f;
+	f.test = false;
+	enum outcome o = resolve(r->z, src, r->q, now, &f);
+	uint32_t serial = src->serial ? src->serial(src->arg) : 1;
+	bool data = false;
+
+	if (o == OUT_SERVFAIL)
+		return reply_end(r, DNS_R_SERVFAIL, false, res);
+	if (o == OUT_APEX)
+		data = answer_apex(r, serial);
+	else if (o == OUT_LISTED)
+		data = res->listed = answer_listed(r, &f);
+	/* RFC 2308 3: the SOA in the authority section, with TTL
+	 * min(SOA TTL, SOA MINIMUM). */
+	if (!data)
+		add_soa(r, serial, r->z->conf->negative_ttl < r->z->conf->ttl ?
+		    r->z->conf->negative_ttl : r->z->conf->ttl, true);
+	return reply_end(r, o == OUT_NXDOMAIN ? DNS_R_NXDOMAIN :
+	    DNS_R_NOERROR, true, res);
+}
+
+/* The largest answer this query may get. RFC 6891 6.2.5: a payload size
+ * below 512 is treated as 512. */
+static size_t
+answer_limit(const struct dns_engine *e, const struct query *q, bool tcp,
+    size_t outcap)
+{
+	size_t max = DNS_UDP_MIN;
+	if (tcp)
+		max = DNS_MSG_MAX;
+	else if (q->edns && q->payload > DNS_UDP_MIN)
+		max = q->payload < e->edns_size ? q->payload : e->edns_size;
+	return max < outcap ? max : outcap;
+}
+
+static bool
+qtype_unsupported(uint16_t t)
+{
+	return t == DNS_T_MAILA || t == DNS_T_MAILB || t == DNS_T_OPT ||
+	    (t >= 128 && t <= 250);	/* other meta types, TKEY, TSIG */
+}
+
+size_t
+dns_answer(const struct dns_engine *e, const struct dns_source *src,
+    const uint8_t *in, size_t inlen, uint8_t *out, size_t outcap,
+    bool tcp, uint64_t now, struct dns_result *res)
+{
+	struct query q;
+	memset(res, 0, sizeof(*res));
+	res->rcode = -1;
+	res->zone = -1;
+	memset(&q, 0, sizeof(q));
+	int rc = query_parse(in, inlen, &q);
+	if (rc < 0 || outcap < DNS_UDP_MIN)
+		return 0;
+	struct reply r = { .w = { out, answer_limit(e, &q, tcp, outcap), 0,
+	    false }, .q = &q, .e = e };
+	res->qtype = q.qtype;
+	if (rc != DNS_R_NOERROR) {	/* header only: the rest is suspect */
+		q.edns = false;
+		reply_begin(&r, in, false);
+		return reply_end(&r, rc, false, res);
+	}
+	reply_begin(&r, in, true);
+	if (q.version != 0)		/* RFC 6891 6.1.3 */
+		return reply_end(&r, DNS_R_BADVERS, false, res);
+	if (q.qclass != DNS_C_IN && q.qclass != DNS_C_ANY)
+		return reply_end(&r, DNS_R_REFUSED, false, res);
+	if (qtype_unsupported(q.qtype) || (q.qtype == DNS_T_AXFR && !tcp))
+		return reply_end(&r, DNS_R_NOTIMP, false, res);
+	res->zone = zone_find(e, &q);
+	if (res->zone < 0)
+		return reply_end(&r, DNS_R_REFUSED, false, res);
+	r.z = &e->zones[res->zone];
+	if (tcp && (q.qtype == DNS_T_AXFR || q.qtype == DNS_T_IXFR)) {
+		/* the shell checks its ACL; REFUSED unless it transfers */
+		res->xfr = q.labels == r.z->apex_labels;
+		return reply_end(&r, res->xfr ? DNS_R_REFUSED : DNS_R_NOTIMP,
+		    false, res);
+	}
+	return answer_zone(&r, src, now, res);
+}
+
+/* ---- TXT template ---- */
+
+static size_t
+append(char *buf, size_t len, size_t n, const char *s)
+{
+	while (*s && n + 1 < len)
+		buf[n++] = *s++;
+	buf[n] = '\0';
+	return n;
+}
+
+static void
+format_time(uint64_t ms, char *buf, size_t len)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (ms == 0 || gmtime_r(&t, &tm) == NULL)
+		snprintf(buf, len, "never");
+	else
+		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* One $variable: its value into val. Returns the name's length, 0 if
+ * unknown. */
+static size_t
+template_var(const char *p, const char *subject, const struct listing *l,
+    char *val, size_t len)
+{
+	static const char *names[] = { "subject", "category", "reports",
+	    "origins", "score", "last_seen", "first_seen", "code" };
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		size_t n = strlen(names[i]);
+		if (strncmp(p, names[i], n) != 0)
+			continue;
+		const char *cat = category_name(l->category);
+		switch (i) {
+		case 0: snprintf(val, len, "%s", subject); break;
+		case 1: snprintf(val, len, "%s", cat ? cat : "abuse"); break;
+		case 2: snprintf(val, len, "%u", l->n_reports); break;
+		case 3: snprintf(val, len, "%u", l->n_origins); break;
+		case 4: snprintf(val, len, "%.2f", (double)l->score); break;
+		case 5: format_time(l->last_seen, val, len); break;
+		case 6: format_time(l->first_seen, val, len); break;
+		default: snprintf(val, len, "%u", l->code); break;
+		}
+		return n;
+	}
+	return 0;
+}
+
+size_t
+dns_txt_format(const struct conf_zone *z, const char *subject,
+    const struct listing *l, char *buf, size_t buflen)
+{
+	const char *t = z->txt_template[0] ? z->txt_template : DEFAULT_TEMPLATE;
+	size_t len = buflen < 256 ? buflen : 256, n = 0;
+	char val[SUBJECT_TEXT_MAX + 16];
+
+	buf[0] = '\0';
+	while (*t && n + 1 < len) {
+		size_t vn;
+		if (*t == '$' && (vn = template_var(t + 1, subject, l, val,
+		    sizeof(val))) > 0) {
+			n = append(buf, len, n, val);
+			t += 1 + vn;
+		} else {
+			buf[n++] = *t++;
+			buf[n] = '\0';
+		}
+	}
+	return n;
+}
+
+/* ---- the store as a source ---- */
+
+static int
+store_addr_cb(void *arg, const uint8_t *addr, size_t len, uint64_t now,
+    bool allow, struct listing *out)
+{
+	return store_lookup_addr(arg, addr, len, now,
+	    allow ? LOOKUP_ALLOWED : LOOKUP_LISTED, out);
+}
+
+static int
+store_domain_cb(void *arg, const char *name, uint64_t now, bool allow,
+    struct listing *out)
+{
+	return store_lookup_domain(arg, name, false, now,
+	    allow ? LOOKUP_ALLOWED : LOOKUP_LISTED, out);
+}
+
+static int
+store_below_cb(void *arg, const struct subject *prefix, bool allow,
+    uint64_t now)
+{
+	return store_lookup_below(arg, prefix, now,
+	    allow ? LOOKUP_ALLOWED : LOOKUP_LISTED);
+}
+
+static uint32_t
+store_serial_cb(void *arg)
+{
+	return store_serial(arg);
+}
+
+void
+dns_source_store(struct dns_source *src, struct store_reader *r)
+{
+	memset(src, 0, sizeof(*src));
+	src->arg = r;
+	src->lookup_addr = store_addr_cb;
+	src->lookup_domain = store_domain_cb;
+	src->below = store_below_cb;
+	src->serial = store_serial_cb;
+}
