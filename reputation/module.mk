@@ -2,3 +2,5 @@
 CORE_SRCS += reputation/subject.c reputation/policy.c reputation/score.c \
 	reputation/store.c
 UNIT_TESTS += tests/unit/subject_test.c tests/unit/store_test.c
+TEST_SCRIPTS += tests/integration/valgrind.sh
+DEB_PKGS += valgrind
