@@ -2,12 +2,16 @@
 CTL_SRCS += node/reputectl.c
 DAEMON_SRCS += node/reputed.c
 # peers: PKI, the gossip core (sans-I/O) and its libevent/TLS shell.
-CORE_SRCS += node/pki.c
+CORE_SRCS += node/pki.c node/gossip.c
 CTL_SRCS += node/ctl_pki.c
-UNIT_TESTS += tests/unit/pki_test.c
+UNIT_TESTS += tests/unit/pki_test.c tests/unit/gossip_test.c
 # dns
 CORE_SRCS += node/dns.c node/dns_xfr.c node/dns_rrl.c
 
 # daemon: config, logging, batcher and local API (the daemon engineer)
 CORE_SRCS += node/log.c node/conf.c node/batcher.c
 UNIT_TESTS += tests/unit/dns_test.c
+FUZZERS += tests/fuzz/dns_msg_fuzz.c
+DAEMON_SRCS += node/api.c
+# reputed.c calls dns_server_start() once dns_server.c is in the build.
+$(BUILD)/node/reputed.o: ALL_CFLAGS += $(if $(filter node/dns_server.c,$(CORE_SRCS) $(DAEMON_SRCS)),-DHAVE_DNS_SERVER)

@@ -1,0 +1,736 @@
+/*
+ * gossip_test.c: node/gossip.c, the dissemination core, driven as the
+ * simulator would: several nodes in one process, each with its own LMDB
+ * store in a temporary directory, virtual links that deliver bytes in
+ * random chunks and random orders, a virtual clock, links that break and
+ * come back. Every scenario ends with the same batch set on every node
+ * (gossip_digest), or with the misbehaving peer contained.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <openssl/x509.h>
+
+#include "node/gossip.h"
+#include "node/pki.h"
+
+#define MAX_NODES	10
+#define MAX_LINKS	40
+
+struct tnode {
+	char dir[64];
+	struct store *st;
+	struct signer *sig;
+	EVP_PKEY *pkey;
+	struct verifier *v;
+	struct gossip *g;
+	uint8_t key[ED25519_KEY_LEN];
+	uint64_t seq;			/* last seq it originated */
+	uint64_t closed_bad_sig, closed_proto, closed_slow, equivocations;
+};
+
+struct tlink {
+	int a, b;
+	struct gossip_session *sa, *sb;
+	bool up;
+};
+
+struct net {
+	struct tnode n[MAX_NODES];
+	int nn;
+	struct tlink l[MAX_LINKS];
+	int nl;
+	uint64_t now;
+	unsigned rng;
+	struct pki *pki;		/* shared trust store, or NULL */
+	size_t chunk_max;
+};
+
+static unsigned rnd(struct net *net, unsigned n)
+{
+	net->rng = net->rng * 1103515245u + 12345u;
+	return (net->rng >> 8) % n;
+}
+
+static void node_init(struct net *net, int i, struct gossip_conf *gc,
+    const uint8_t *cert, size_t certlen)
+{
+	struct tnode *t = &net->n[i];
+	struct store_options so = { .sync = 0, .map_size = 64u << 20 };
+	char err[256];
+
+	snprintf(t->dir, sizeof(t->dir), "/tmp/gossip_test_XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	t->st = store_open(t->dir, &so, err, sizeof(err));
+	assert_non_null(t->st);
+	if (t->pkey == NULL)
+		t->pkey = pki_key_generate();
+	t->sig = signer_from_pkey(t->pkey);
+	t->v = verifier_new();
+	signer_public_key(t->sig, t->key);
+	gc->name = "node";
+	memcpy(gc->node_key, t->key, 32);
+	gc->store = t->st;
+	gc->verifier = t->v;
+	gc->pki = net->pki;
+	const uint8_t *certs[1] = { cert };
+	size_t lens[1] = { certlen };
+	gc->certs = certs;
+	gc->cert_lens = lens;
+	gc->n_certs = cert ? 1 : 0;
+	t->g = gossip_new(gc, err, sizeof(err));
+	assert_non_null(t->g);
+}
+
+static void net_init(struct net *net, int nn, unsigned seed)
+{
+	struct gossip_conf gc;
+
+	memset(net, 0, sizeof(*net));
+	net->nn = nn;
+	net->rng = seed;
+	net->now = (uint64_t)time(NULL) * 1000;
+	net->chunk_max = 3000;
+	for (int i = 0; i < nn; i++) {
+		gossip_conf_default(&gc);
+		node_init(net, i, &gc, NULL, 0);
+	}
+}
+
+static void net_free(struct net *net)
+{
+	char cmd[128];
+
+	for (int i = 0; i < net->nl; i++) {
+		gossip_session_free(net->l[i].sa);
+		gossip_session_free(net->l[i].sb);
+	}
+	for (int i = 0; i < net->nn; i++) {
+		struct tnode *t = &net->n[i];
+		gossip_free(t->g);
+		store_close(t->st);
+		signer_free(t->sig);
+		EVP_PKEY_free(t->pkey);
+		verifier_free(t->v);
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", t->dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
+/* Reads a node's events and counts what closed its sessions. */
+static void node_events(struct tnode *t)
+{
+	struct gossip_event ev;
+
+	while (gossip_event_next(t->g, &ev)) {
+		if (ev.kind == GOSSIP_EV_EQUIVOCATION)
+			t->equivocations++;
+		if (ev.kind != GOSSIP_EV_CLOSED || ev.by_peer)
+			continue;
+		if (ev.reason == REPUTED__GOODBYE_REASON__BYE_BAD_SIGNATURE)
+			t->closed_bad_sig++;
+		else if (ev.reason == REPUTED__GOODBYE_REASON__BYE_PROTOCOL_ERROR)
+			t->closed_proto++;
+		else if (ev.reason == REPUTED__GOODBYE_REASON__BYE_TOO_SLOW)
+			t->closed_slow++;
+	}
+}
+
+static void link_connect(struct net *net, struct tlink *l)
+{
+	l->sa = gossip_session_new(net->n[l->a].g, net->n[l->b].key, true,
+	    net->now);
+	l->sb = gossip_session_new(net->n[l->b].g, net->n[l->a].key, false,
+	    net->now);
+	assert_non_null(l->sa);
+	assert_non_null(l->sb);
+	l->up = true;
+}
+
+static struct tlink *net_link(struct net *net, int a, int b)
+{
+	struct tlink *l = &net->l[net->nl++];
+
+	l->a = a;
+	l->b = b;
+	link_connect(net, l);
+	return l;
+}
+
+/* The link broke: both ends see it, the sessions go. */
+static void link_break(struct tlink *l)
+{
+	if (!l->up)
+		return;
+	gossip_session_lost(l->sa, "test: link broken");
+	gossip_session_lost(l->sb, "test: link broken");
+	gossip_session_free(l->sa);
+	gossip_session_free(l->sb);
+	l->sa = l->sb = NULL;
+	l->up = false;
+}
+
+/* Moves up to chunk bytes from one end to the other. */
+static bool link_move(struct net *net, struct gossip_session *from,
+    struct gossip_session *to)
+{
+	const uint8_t *buf;
+	size_t len = gossip_session_output(from, &buf), n;
+
+	if (len == 0)
+		return false;
+	n = 1 + rnd(net, (unsigned)net->chunk_max);
+	if (n > len)
+		n = len;
+	if (gossip_session_state(to) != GOSSIP_CLOSED)
+		gossip_session_input(to, buf, n, net->now);
+	gossip_session_sent(from, n, net->now);
+	return true;
+}
+
+static bool link_step(struct net *net, struct tlink *l)
+{
+	bool moved;
+
+	if (!l->up)
+		return false;
+	moved = rnd(net, 2) ? link_move(net, l->sa, l->sb) :
+	    link_move(net, l->sb, l->sa);
+	node_events(&net->n[l->a]);
+	node_events(&net->n[l->b]);
+	/* A closed end has nothing more to say once its queue is empty. */
+	const uint8_t *buf;
+	if ((gossip_session_state(l->sa) == GOSSIP_CLOSED &&
+	    gossip_session_output(l->sa, &buf) == 0) ||
+	    (gossip_session_state(l->sb) == GOSSIP_CLOSED &&
+	    gossip_session_output(l->sb, &buf) == 0)) {
+		while (link_move(net, l->sa, l->sb) || link_move(net, l->sb, l->sa))
+			;
+		link_break(l);
+		node_events(&net->n[l->a]);
+		node_events(&net->n[l->b]);
+		return true;
+	}
+	return moved;
+}
+
+static void net_tick(struct net *net, uint64_t ms)
+{
+	net->now += ms;
+	for (int i = 0; i < net->nn; i++) {
+		gossip_tick(net->n[i].g, net->now);
+		node_events(&net->n[i]);
+	}
+}
+
+/* Delivers in random order until every queue is empty. */
+static void net_run(struct net *net)
+{
+	for (int idle = 0; idle < 3;) {
+		bool moved = false;
+		for (int k = 0; k < net->nl * 4; k++)
+			moved |= link_step(net, &net->l[rnd(net, (unsigned)net->nl)]);
+		for (int i = 0; i < net->nl; i++)
+			moved |= link_step(net, &net->l[i]);
+		net_tick(net, 5);
+		idle = moved ? 0 : idle + 1;
+	}
+}
+
+/* A signed batch of origin t with n reports, seq = t->seq + 1 (or seq). */
+static uint8_t *make_batch(struct net *net, struct tnode *t, uint64_t seq,
+    unsigned n, unsigned salt, size_t *len)
+{
+	Reputed__Batch b = REPUTED__BATCH__INIT;
+	Reputed__Report r[8], *rp[8];
+	Reputed__Subject s[8];
+	uint8_t addr[8][4];
+
+	assert_true(n <= 8);
+	for (unsigned i = 0; i < n; i++) {
+		reputed__report__init(&r[i]);
+		reputed__subject__init(&s[i]);
+		addr[i][0] = 198;
+		addr[i][1] = 51;
+		addr[i][2] = (uint8_t)(seq + salt);
+		addr[i][3] = (uint8_t)i;
+		s[i].addr.data = addr[i];
+		s[i].addr.len = 4;
+		r[i].subject = &s[i];
+		r[i].category = REPUTED__CATEGORY__CATEGORY_SPAM;
+		r[i].confidence = 80;
+		r[i].observed_at = net->now - salt;
+		r[i].ttl = 3600;
+		rp[i] = &r[i];
+	}
+	b.seq = seq;
+	b.created_at = net->now;
+	b.n_reports = n;
+	b.reports = rp;
+	uint8_t *sb = envelope_seal(t->sig, &b, len);
+	assert_non_null(sb);
+	return sb;
+}
+
+/* What the batcher does: seal, commit, then hand to the core. */
+static void originate(struct net *net, int i)
+{
+	struct tnode *t = &net->n[i];
+	Reputed__Batch *b;
+	struct store_txn *tx;
+	char err[256];
+	size_t len;
+	uint8_t *sb = make_batch(net, t, ++t->seq, 3, 0, &len);
+
+	assert_int_equal(envelope_decode(sb, len, &b, err, sizeof(err)),
+	    ENVELOPE_OK);
+	tx = store_begin(t->st, err, sizeof(err));
+	assert_non_null(tx);
+	assert_int_equal(store_apply(tx, sb, len, b, err, sizeof(err)), APPLY_OK);
+	assert_int_equal(store_commit(tx, err, sizeof(err)), 0);
+	gossip_local_batch(t->g, sb, len, net->now);
+	reputed__batch__free_unpacked(b, NULL);
+	free(sb);
+}
+
+static uint64_t node_digest(struct tnode *t, uint8_t d[32])
+{
+	uint64_t n;
+	char err[128];
+
+	assert_int_equal(gossip_digest(t->st, d, &n, err, sizeof(err)), 0);
+	return n;
+}
+
+/* Every node holds `want` batches and the same digest. */
+static void assert_converged(struct net *net, uint64_t want)
+{
+	uint8_t d0[32], d[32];
+
+	assert_int_equal(node_digest(&net->n[0], d0), want);
+	for (int i = 1; i < net->nn; i++) {
+		assert_int_equal(node_digest(&net->n[i], d), want);
+		assert_memory_equal(d, d0, 32);
+	}
+}
+
+static uint64_t total_seq(struct net *net)
+{
+	uint64_t s = 0;
+
+	for (int i = 0; i < net->nn; i++)
+		s += net->n[i].seq;
+	return s;
+}
+
+/* ---- the tests ---- */
+
+static void test_two_nodes(void **state)
+{
+	struct net net;
+
+	net_init(&net, 2, 1);
+	originate(&net, 0);
+	originate(&net, 0);	/* before any link: catch-up carries these */
+	net_link(&net, 0, 1);
+	net_run(&net);
+	originate(&net, 1);	/* live flood */
+	net_run(&net);
+	assert_converged(&net, 3);
+	assert_int_equal(gossip_stats(net.n[1].g)->batches_in, 2);
+	assert_int_equal(gossip_stats(net.n[0].g)->batches_in, 1);
+	assert_int_equal(gossip_stats(net.n[1].g)->sessions_up, 1);
+	net_free(&net);
+}
+
+static void test_line_of_five(void **state)
+{
+	struct net net;
+
+	net_init(&net, 5, 2);
+	for (int i = 0; i < 4; i++)
+		net_link(&net, i, i + 1);
+	net_run(&net);
+	for (int k = 0; k < 20; k++)
+		originate(&net, k % 5);
+	net_run(&net);
+	assert_converged(&net, 20);
+	/* Flooding never sends a batch back where it came from. */
+	assert_int_equal(gossip_stats(net.n[4].g)->duplicates, 0);
+	net_free(&net);
+}
+
+/* Random mesh, random delivery, links broken and restored while batches
+ * are made: after the last reconnect, everyone has everything. */
+static void random_mesh(unsigned seed)
+{
+	struct net net;
+	int nn = 4 + (int)(seed % 4);
+
+	net_init(&net, nn, seed);
+	for (int i = 0; i + 1 < nn; i++)
+		net_link(&net, i, i + 1);
+	for (int k = 0; k < nn; k++) {
+		int a = (int)rnd(&net, (unsigned)nn), b = (int)rnd(&net, (unsigned)nn);
+		if (a != b)
+			net_link(&net, a, b);
+	}
+	for (int round = 0; round < 30; round++) {
+		for (int k = (int)rnd(&net, 4); k > 0; k--)
+			originate(&net, (int)rnd(&net, (unsigned)nn));
+		for (int k = 0; k < 20; k++)
+			link_step(&net, &net.l[rnd(&net, (unsigned)net.nl)]);
+		net_tick(&net, 7);
+		struct tlink *l = &net.l[rnd(&net, (unsigned)net.nl)];
+		if (rnd(&net, 5) == 0)
+			link_break(l);	/* loss: everything in flight is gone */
+		else if (!l->up)
+			link_connect(&net, l);
+	}
+	for (int i = 0; i < net.nl; i++)
+		if (!net.l[i].up)
+			link_connect(&net, &net.l[i]);
+	net_run(&net);
+	assert_converged(&net, total_seq(&net));
+	net_free(&net);
+}
+
+static void test_random_meshes_converge(void **state)
+{
+	for (unsigned seed = 1; seed <= 12; seed++)
+		random_mesh(seed * 7919);
+}
+
+/* A node restarts from its store (its sessions gone): it catches up. */
+static void test_restart_catches_up(void **state)
+{
+	struct net net;
+	struct gossip_conf gc;
+	char err[128];
+
+	net_init(&net, 3, 3);
+	net_link(&net, 0, 1);
+	net_link(&net, 1, 2);
+	net_run(&net);
+	link_break(&net.l[1]);
+	for (int k = 0; k < 50; k++)
+		originate(&net, k % 2);
+	net_run(&net);
+	/* Node 2 "restarts": a new core over the same store. */
+	gossip_free(net.n[2].g);
+	gossip_conf_default(&gc);
+	memcpy(gc.node_key, net.n[2].key, 32);
+	gc.store = net.n[2].st;
+	gc.verifier = net.n[2].v;
+	gc.catchup_burst = 3;	/* several pumps */
+	net.n[2].g = gossip_new(&gc, err, sizeof(err));
+	link_connect(&net, &net.l[1]);
+	net_run(&net);
+	assert_converged(&net, 50);
+	assert_true(gossip_stats(net.n[1].g)->catchup_out >= 50);
+	net_free(&net);
+}
+
+/* Queues a raw frame payload on a's link end as if b sent it. */
+static void inject(struct net *net, struct tlink *l, const uint8_t *payload,
+    size_t len)
+{
+	uint8_t *buf = malloc(len + 4);
+
+	buf[0] = (uint8_t)(len >> 24);
+	buf[1] = (uint8_t)(len >> 16);
+	buf[2] = (uint8_t)(len >> 8);
+	buf[3] = (uint8_t)len;
+	memcpy(buf + 4, payload, len);
+	gossip_session_input(l->sb, buf, len + 4, net->now);
+	free(buf);
+}
+
+static void inject_batch(struct net *net, struct tlink *l, const uint8_t *sb,
+    size_t len)
+{
+	Reputed__Frame f = REPUTED__FRAME__INIT;
+	Reputed__SignedBatch *s = reputed__signed_batch__unpack(NULL, len, sb);
+	size_t flen;
+	uint8_t *buf;
+
+	assert_non_null(s);
+	f.msg_case = REPUTED__FRAME__MSG_BATCH;
+	f.batch = s;
+	buf = frame_encode(&f, &flen);
+	gossip_session_input(l->sb, buf, flen, net->now);
+	free(buf);
+	reputed__signed_batch__free_unpacked(s, NULL);
+}
+
+/* A forged copy (bad signature) arrives first: the session that sent it
+ * is closed and counted, and the real batch is still accepted later. */
+static void test_bad_signature_contained(void **state)
+{
+	struct net net;
+	struct tlink *l;
+	size_t len;
+	uint8_t *sb;
+	uint8_t d[32];
+
+	net_init(&net, 3, 4);
+	l = net_link(&net, 0, 1);
+	net_link(&net, 2, 1);
+	net_run(&net);
+	sb = make_batch(&net, &net.n[2], 1, 2, 0, &len);
+	sb[len - 1] ^= 1;	/* the signature's last byte */
+	inject_batch(&net, l, sb, len);
+	assert_int_equal(gossip_session_state(l->sb), GOSSIP_CLOSED);
+	node_events(&net.n[1]);
+	assert_int_equal(net.n[1].closed_bad_sig, 1);
+	assert_int_equal(gossip_stats(net.n[1].g)->bad_signature, 1);
+	net_run(&net);
+	assert_false(l->up);
+	/* The forged copy was not "seen": the real one goes through. */
+	free(sb);
+	originate(&net, 2);
+	net_run(&net);
+	assert_int_equal(node_digest(&net.n[1], d), 1);
+	link_connect(&net, l);
+	net_run(&net);
+	assert_converged(&net, 1);
+	net_free(&net);
+}
+
+/* Garbage, an oversized length prefix, a frame before Hello, another key
+ * in Hello: each closes that session only. */
+static void test_malformed_contained(void **state)
+{
+	struct net net;
+	struct tlink *l;
+	uint8_t junk[64], big[8] = { 0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4 };
+
+	net_init(&net, 2, 5);
+	l = net_link(&net, 0, 1);
+	net_run(&net);
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = (uint8_t)rnd(&net, 256);
+	inject(&net, l, junk, sizeof(junk));
+	assert_int_equal(gossip_session_state(l->sb), GOSSIP_CLOSED);
+	net_run(&net);
+	link_connect(&net, l);
+	net_run(&net);
+	gossip_session_input(l->sb, big, sizeof(big), net.now);
+	assert_int_equal(gossip_session_state(l->sb), GOSSIP_CLOSED);
+	net_run(&net);
+	/* Before Hello: a Ping. */
+	link_connect(&net, l);
+	uint8_t ping[] = { 0x22, 0x02, 0x08, 0x01 };
+	inject(&net, l, ping, sizeof(ping));
+	assert_int_equal(gossip_session_state(l->sb), GOSSIP_CLOSED);
+	net_run(&net);
+	node_events(&net.n[1]);
+	assert_int_equal(net.n[1].closed_proto, 3);
+	/* Hello from a key other than the authenticated one. */
+	l->sa = gossip_session_new(net.n[0].g, net.n[1].key, true, net.now);
+	l->sb = gossip_session_new(net.n[1].g, net.n[1].key, false, net.now);
+	l->up = true;
+	net_run(&net);
+	assert_false(l->up);
+	/* The node still works. */
+	link_connect(&net, l);
+	originate(&net, 0);
+	net_run(&net);
+	assert_converged(&net, 1);
+	net_free(&net);
+}
+
+/* Same origin and seq, different content: both nodes detect it, keep the
+ * proof, block the origin, and later batches from it go nowhere. */
+static void test_equivocation(void **state)
+{
+	struct net net;
+	struct tnode *x;
+	struct store_txn *tx;
+	Reputed__Batch *b;
+	char err[256];
+	size_t l1, l2;
+	uint8_t *b1, *b2;
+	struct origin_info oi;
+
+	net_init(&net, 3, 6);
+	x = &net.n[2];		/* the equivocator, never linked */
+	b1 = make_batch(&net, x, 1, 2, 0, &l1);
+	b2 = make_batch(&net, x, 1, 2, 99, &l2);
+	/* Node 0 gets b1, node 1 gets b2, then floods it live. */
+	net_link(&net, 0, 1);
+	net_run(&net);
+	for (int i = 0; i < 2; i++) {
+		uint8_t *sb = i ? b2 : b1;
+		size_t len = i ? l2 : l1;
+		envelope_decode(sb, len, &b, err, sizeof(err));
+		tx = store_begin(net.n[i].st, err, sizeof(err));
+		assert_int_equal(store_apply(tx, sb, len, b, err, sizeof(err)),
+		    APPLY_OK);
+		store_commit(tx, err, sizeof(err));
+		reputed__batch__free_unpacked(b, NULL);
+		if (i == 1)
+			gossip_local_batch(net.n[1].g, sb, len, net.now);
+	}
+	net_run(&net);
+	assert_int_equal(net.n[0].equivocations + net.n[1].equivocations, 2);
+	assert_int_equal(store_get_origin(net.n[0].st, x->key, &oi), 0);
+	assert_true(oi.blocked);
+	assert_int_equal(store_get_origin(net.n[1].st, x->key, &oi), 0);
+	assert_true(oi.blocked);
+	free(b1);
+	free(b2);
+	net_free(&net);
+}
+
+/* A peer that stops reading: throttled, then dropped; memory bounded. */
+static void test_slow_peer_dropped(void **state)
+{
+	struct net net;
+	struct gossip_conf gc;
+	struct tlink *l;
+	char err[128];
+
+	net_init(&net, 2, 7);
+	gossip_free(net.n[0].g);
+	gossip_conf_default(&gc);
+	memcpy(gc.node_key, net.n[0].key, 32);
+	gc.store = net.n[0].st;
+	gc.verifier = net.n[0].v;
+	gc.queue_low = 1000;
+	gc.queue_high = 4000;
+	gc.queue_max = 16000;
+	net.n[0].g = gossip_new(&gc, err, sizeof(err));
+	l = net_link(&net, 0, 1);
+	net_run(&net);
+	for (int k = 0; k < 200; k++) {	/* node 1 reads nothing */
+		originate(&net, 0);
+		const uint8_t *buf;
+		assert_true(gossip_session_output(l->sa, &buf) <= 16000 + 512);
+	}
+	node_events(&net.n[0]);
+	assert_int_equal(net.n[0].closed_slow, 1);
+	assert_int_equal(gossip_stats(net.n[0].g)->dropped_slow, 1);
+	assert_int_equal(gossip_session_state(l->sa), GOSSIP_CLOSED);
+	link_break(l);
+	link_connect(&net, l);	/* reconnects and catches up */
+	net_run(&net);
+	assert_converged(&net, 200);
+	net_free(&net);
+}
+
+/* Dead peer timeout, and keepalive keeps a quiet link up. */
+static void test_keepalive_and_dead_peer(void **state)
+{
+	struct net net;
+	struct tlink *l;
+
+	net_init(&net, 2, 8);
+	l = net_link(&net, 0, 1);
+	net_run(&net);
+	for (int k = 0; k < 100; k++) {	/* 100 s of silence, delivered */
+		net_tick(&net, 1000);
+		net_run(&net);
+	}
+	assert_true(l->up);
+	net_tick(&net, 61000);	/* nothing delivered for 61 s */
+	assert_int_equal(gossip_session_state(l->sa), GOSSIP_CLOSED);
+	net_free(&net);
+}
+
+/* With a pki: a batch from an origin whose certificate is not known yet is
+ * held; when the certificate comes through the directory, it is applied;
+ * a revoked origin's batches are dropped. */
+static void test_directory_and_held(void **state)
+{
+	struct net net;
+	struct gossip_conf gc;
+	struct pki_cert_opts co = { .org = "ISP", .cn = "ca", .days = 30,
+	    .ca = true, .pathlen = 0 }, no = { .cn = "n", .days = 10 };
+	EVP_PKEY *cak = pki_key_generate();
+	char err[256];
+	X509 *ca, *certs[3];
+	uint8_t *der[3] = { NULL, NULL, NULL };
+	int dlen[3];
+	uint8_t d[32];
+
+	memset(&net, 0, sizeof(net));
+	net.nn = 3;
+	net.rng = 9;
+	net.now = (uint64_t)time(NULL) * 1000;
+	net.chunk_max = 5000;
+	net.pki = pki_new();
+	ca = pki_ca_new(cak, &co, err, sizeof(err));
+	pki_add_anchor(net.pki, ca);
+	for (int i = 0; i < 3; i++) {
+		net.n[i].pkey = pki_key_generate();
+		certs[i] = pki_cert_issue(ca, cak, net.n[i].pkey, &no, err,
+		    sizeof(err));
+		dlen[i] = i2d_X509(certs[i], &der[i]);
+	}
+	/* Node 0 knows its own cert; node 1 too; node 2 (the origin) is
+	 * not peered with node 1 and its cert reaches 1 only through 0. */
+	for (int i = 0; i < 3; i++) {
+		gossip_conf_default(&gc);
+		node_init(&net, i, &gc, der[i], (size_t)dlen[i]);
+	}
+	struct tlink *l01 = net_link(&net, 0, 1);
+	net_run(&net);
+	/* A batch of node 2 reaches 1 before 2's cert: held. */
+	size_t len;
+	uint8_t *sb = make_batch(&net, &net.n[2], 1, 2, 0, &len);
+	inject_batch(&net, l01, sb, len);
+	assert_int_equal(gossip_stats(net.n[1].g)->held, 1);
+	assert_int_equal(node_digest(&net.n[1], d), 0);
+	free(sb);
+	/* Node 2 links to 0: its cert floods to 1, the held batch applies. */
+	net.n[2].seq = 1;
+	net_link(&net, 2, 0);
+	net_run(&net);
+	assert_int_equal(node_digest(&net.n[1], d), 1);
+	assert_int_equal(gossip_stats(net.n[1].g)->members, 3);
+	/* Revoke 2: its next batch is dropped everywhere. */
+	X509_CRL *crl = pki_crl_new(ca, cak, NULL, &certs[2], 1, 30, err,
+	    sizeof(err));
+	pki_learn_crl(net.pki, crl, (int64_t)(net.now / 1000));
+	net_tick(&net, 1);
+	sb = make_batch(&net, &net.n[2], 2, 2, 0, &len);
+	inject_batch(&net, l01, sb, len);
+	free(sb);
+	assert_int_equal(gossip_stats(net.n[1].g)->revoked, 1);
+	assert_int_equal(node_digest(&net.n[1], d), 1);
+	X509_CRL_free(crl);
+	net_free(&net);
+	for (int i = 0; i < 3; i++) {
+		X509_free(certs[i]);
+		OPENSSL_free(der[i]);
+	}
+	X509_free(ca);
+	EVP_PKEY_free(cak);
+	pki_free(net.pki);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_two_nodes),
+		cmocka_unit_test(test_line_of_five),
+		cmocka_unit_test(test_random_meshes_converge),
+		cmocka_unit_test(test_restart_catches_up),
+		cmocka_unit_test(test_bad_signature_contained),
+		cmocka_unit_test(test_malformed_contained),
+		cmocka_unit_test(test_equivocation),
+		cmocka_unit_test(test_slow_peer_dropped),
+		cmocka_unit_test(test_keepalive_and_dead_peer),
+		cmocka_unit_test(test_directory_and_held),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
