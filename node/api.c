@@ -1,0 +1,547 @@
+/*
+ * api.c: the local HTTP API on loopback, a thin evhttp shell over the
+ * batcher (writes) and a store_reader (reads). Requests are dispatched by
+ * path from one generic callback: a small route table first (others add
+ * routes with api_route), then the built-in handlers.
+ *
+ * POST /v1/reports is answered only after the store commit that carries
+ * its reports (the batcher's done callback sends the reply), so a 200
+ * means the reports survive kill -9. A request whose client went away
+ * is still answered: evhttp frees it then.
+ *
+ * Owns: the evhttp server, one store_reader, the metrics timer. Borrows:
+ * the store and the batcher.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <jansson.h>
+
+#include "feeds/jsonl.h"
+#include "node/api.h"
+#include "node/batcher.h"
+#include "node/log.h"
+
+#define API_MAX_BODY		(8u << 20)	/* bytes of one request body */
+#define API_RATE_SLOTS		10		/* seconds of reports/s window */
+
+struct api_route_entry {
+	char path[64];
+	api_handler_fn fn;
+	void *arg;
+};
+
+struct api {
+	struct evhttp *http;
+	struct store *st;
+	struct store_reader *reader;
+	struct batcher *batcher;
+	char name[64];			/* rater in reputons */
+	struct api_route_entry routes[API_MAX_ROUTES];
+	int n_routes;
+	struct { api_metrics_fn fn; void *arg; } metrics[API_MAX_METRICS];
+	int n_metrics;
+	struct event *tick;		/* once a second: the reports/s window */
+	uint64_t rate_slot[API_RATE_SLOTS];	/* committed reports, per tick */
+	unsigned rate_pos;
+	uint64_t requests, bad_requests;
+};
+
+void
+api_reply_json(struct evhttp_request *req, int code, struct json_t *body)
+{
+	struct evbuffer *out = evbuffer_new();
+	char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6));
+
+	json_decref(body);
+	if (out != NULL && text != NULL) {
+		evbuffer_add(out, text, strlen(text));
+		evbuffer_add(out, "\n", 1);
+	}
+	if (evhttp_find_header(evhttp_request_get_output_headers(req),
+	    "Content-Type") == NULL)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Type", "application/json");
+	evhttp_send_reply(req, code, code == 200 ? "OK" : "Error", out);
+	free(text);
+	if (out != NULL)
+		evbuffer_free(out);
+}
+
+static void
+api_error(struct api *a, struct evhttp_request *req, int code, const char *msg)
+{
+	if (code == 400)
+		a->bad_requests++;
+	api_reply_json(req, code, json_pack("{s:s}", "error", msg));
+}
+
+/* ---- POST /v1/reports ---- */
+
+static void
+api_reports_done(void *arg, const struct batcher_result *res)
+{
+	struct evhttp_request *req = arg;
+
+	if (res->status != 0) {
+		api_reply_json(req, 503, json_pack("{s:s}", "error", res->err));
+		return;
+	}
+	api_reply_json(req, 200, json_pack("{s:I,s:I,s:I}", "accepted",
+	    (json_int_t)res->n, "first_seq", (json_int_t)res->first_seq,
+	    "last_seq", (json_int_t)res->last_seq));
+}
+
+/* Splits a JSON-lines body into reports. Returns the count or -1. */
+static long
+api_parse_lines(const char *body, size_t len, uint64_t now,
+    struct jsonl_report *reps, size_t max, char *err, size_t errlen)
+{
+	size_t n = 0, line = 0;
+	const char *p = body, *end = body + len;
+	char why[200];
+
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *stop = nl ? nl : end;
+		line++;
+		if (stop > p && strspn(p, " \t\r") < (size_t)(stop - p)) {
+			if (n == max) {
+				snprintf(err, errlen, "more than %zu reports", max);
+				return -1;
+			}
+			if (jsonl_parse_report(p, (size_t)(stop - p), now,
+			    &reps[n], why, sizeof(why)) == -1) {
+				snprintf(err, errlen, "line %zu: %s", line, why);
+				return -1;
+			}
+			n++;
+		}
+		p = stop + 1;
+	}
+	return (long)n;
+}
+
+/* A JSON object or an array of objects. Returns the count or -1. */
+static long
+api_parse_json(const char *body, size_t len, uint64_t now,
+    struct jsonl_report *reps, size_t max, char *err, size_t errlen)
+{
+	json_error_t jerr;
+	json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	size_t n = 1;
+	char why[200];
+
+	if (doc == NULL) {
+		snprintf(err, errlen, "bad JSON at line %d column %d: %s",
+		    jerr.line, jerr.column, jerr.text);
+		return -1;
+	}
+	if (!json_is_array(doc)) {
+		if (jsonl_report_from_json(doc, now, &reps[0], why,
+		    sizeof(why)) == -1) {
+			snprintf(err, errlen, "%s", why);
+			n = 0;
+		}
+		json_decref(doc);
+		return n == 0 ? -1 : 1;
+	}
+	n = json_array_size(doc);
+	if (n == 0 || n > max) {
+		snprintf(err, errlen, "an array of 1 to %zu reports, not %zu",
+		    max, n);
+		json_decref(doc);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (jsonl_report_from_json(json_array_get(doc, i), now,
+		    &reps[i], why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "report %zu: %s", i, why);
+			json_decref(doc);
+			return -1;
+		}
+	json_decref(doc);
+	return (long)n;
+}
+
+static bool
+api_is_jsonl(struct evhttp_request *req)
+{
+	const char *ct = evhttp_find_header(evhttp_request_get_input_headers(req),
+	    "Content-Type");
+
+	return ct != NULL && (strstr(ct, "ndjson") != NULL ||
+	    strstr(ct, "jsonl") != NULL || strstr(ct, "json-seq") != NULL);
+}
+
+static void
+api_post_reports(struct api *a, struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	const char *body = (const char *)evbuffer_pullup(in, -1);
+	uint64_t now = batcher_now();
+	const Reputed__Report **ptrs = NULL;
+	struct jsonl_report *reps;
+	char err[256];
+	long n;
+
+	reps = calloc(BATCHER_MAX_SUBMIT, sizeof(*reps));
+	if (reps == NULL || body == NULL) {
+		free(reps);
+		api_error(a, req, reps == NULL ? 503 : 400, reps == NULL ?
+		    "out of memory" : "empty body");
+		return;
+	}
+	n = api_is_jsonl(req) ?
+	    api_parse_lines(body, len, now, reps, BATCHER_MAX_SUBMIT, err, sizeof(err)) :
+	    api_parse_json(body, len, now, reps, BATCHER_MAX_SUBMIT, err, sizeof(err));
+	if (n == 0)
+		snprintf(err, sizeof(err), "no reports in the body");
+	if (n > 0 && (ptrs = calloc((size_t)n, sizeof(*ptrs))) == NULL)
+		snprintf(err, sizeof(err), "out of memory");
+	for (long i = 0; ptrs != NULL && i < n; i++)
+		ptrs[i] = &reps[i].report;
+	if (ptrs == NULL || batcher_submit(a->batcher, ptrs, (size_t)n, now,
+	    api_reports_done, req, err, sizeof(err)) == -1) {
+		log_debug("api: refused reports: %s", err);
+		api_error(a, req, 400, err);
+	}
+	free(ptrs);
+	free(reps);
+}
+
+/* ---- GET /v1/reputation/SUBJECT (RFC 7071) ---- */
+
+/* RFC 7073 (the email-id application) names these assertions. */
+static const char *
+api_assertion(unsigned category)
+{
+	switch (category) {
+	case REPUTED__CATEGORY__CATEGORY_SPAM:		return "spam";
+	case REPUTED__CATEGORY__CATEGORY_PHISHING:
+	case REPUTED__CATEGORY__CATEGORY_FRAUD:		return "fraudulent";
+	case REPUTED__CATEGORY__CATEGORY_MALWARE:
+	case REPUTED__CATEGORY__CATEGORY_BOTNET:	return "malicious";
+	default:					return "abusive";
+	}
+}
+
+static void
+api_hex(const uint8_t *b, size_t len, char *out)
+{
+	for (size_t i = 0; i < len; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+struct api_explain {
+	json_t *list;
+	const struct policy *policy;
+	uint64_t now;
+};
+
+/* One origin's evidence, decayed to now. */
+static void
+api_explain_cb(void *arg, const uint8_t origin[32], const struct evidence *ev,
+    double trust)
+{
+	struct api_explain *x = arg;
+	json_t *weights = json_object();
+	char hex[65];
+
+	for (unsigned k = 1; k < CATEGORY_COUNT; k++) {
+		double w = evidence_weight_at(ev, k, x->now, x->policy);
+		if (w > 0)
+			json_object_set_new(weights, category_name(k), json_real(w));
+	}
+	api_hex(origin, 32, hex);
+	json_array_append_new(x->list, json_pack("{s:s,s:f,s:I,s:I,s:I,s:I,s:f,s:o}",
+	    "origin", hex, "trust", trust, "reports", (json_int_t)ev->n_reports,
+	    "first_seen", (json_int_t)ev->first_seen, "last_seen",
+	    (json_int_t)ev->last_seen, "expires", (json_int_t)ev->expires_at,
+	    "spoofed", (double)ev->spoofed, "weight", weights));
+}
+
+/* The reputon for a subject with a score record. */
+static json_t *
+api_reputon(struct api *a, const char *rated, const struct listing *l,
+    json_t *explanation, uint64_t now)
+{
+	bool listed = listing_listed(l, now), allowed = listing_allowed(l, now);
+	char code[16];
+	json_t *ext, *r;
+
+	snprintf(code, sizeof(code), "127.0.0.%u", l->code);
+	ext = json_pack("{s:b,s:b,s:s?,s:s?,s:I,s:I,s:I,s:o}", "listed", listed,
+	    "allowed", allowed, "category", category_name(l->category),
+	    "code", listed ? code : NULL, "origins", (json_int_t)l->n_origins,
+	    "first_seen", (json_int_t)l->first_seen, "last_seen",
+	    (json_int_t)l->last_seen, "explanation", explanation);
+	r = json_pack("{s:s,s:s,s:s,s:f,s:I,s:I,s:o}", "rater", a->name,
+	    "assertion", api_assertion(l->category), "rated", rated, "rating",
+	    (double)l->score, "sample-size", (json_int_t)l->n_reports,
+	    "generated", (json_int_t)(now / 1000), "reputed", ext);
+	if (listed)
+		json_object_set_new(r, "expires",
+		    json_integer((json_int_t)(l->listed_until / 1000)));
+	return r;
+}
+
+static void
+api_get_reputation(struct api *a, struct evhttp_request *req, const char *enc)
+{
+	char *text = evhttp_uridecode(enc, 0, NULL), rated[SUBJECT_TEXT_MAX];
+	struct api_explain x = { .list = json_array(),
+	    .policy = store_policy(a->st), .now = batcher_now() };
+	struct subject s;
+	struct listing l;
+	json_t *reputons = json_array(), *doc;
+	char err[160];
+	int found;
+
+	if (text == NULL || subject_parse(text, &s, err, sizeof(err)) == -1) {
+		free(text);
+		json_decref(x.list);
+		json_decref(reputons);
+		api_error(a, req, 400, text == NULL ? "bad URI" : err);
+		return;
+	}
+	free(text);
+	subject_format(&s, rated, sizeof(rated));
+	if (store_reader_begin(a->reader) == -1) {
+		json_decref(x.list);
+		json_decref(reputons);
+		api_error(a, req, 503, "cannot read the store");
+		return;
+	}
+	found = store_lookup(a->reader, &s, &l);
+	store_explain(a->reader, &s, api_explain_cb, &x);
+	store_reader_end(a->reader);
+	if (found == 0)
+		json_array_append_new(reputons, api_reputon(a, rated, &l, x.list,
+		    x.now));
+	else
+		json_decref(x.list);
+	doc = json_pack("{s:s,s:o}", "application", "email-id", "reputons",
+	    reputons);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/reputon+json");
+	api_reply_json(req, 200, doc);
+}
+
+/* ---- GET /metrics ---- */
+
+static void
+api_tick_cb(evutil_socket_t fd, short events, void *arg)
+{
+	struct api *a = arg;
+	struct batcher_stats bs;
+
+	batcher_stats(a->batcher, &bs);
+	a->rate_slot[a->rate_pos++ % API_RATE_SLOTS] = bs.reports;
+}
+
+static double
+api_reports_per_second(struct api *a)
+{
+	unsigned have = a->rate_pos < API_RATE_SLOTS ? a->rate_pos :
+	    API_RATE_SLOTS;
+	uint64_t newest, oldest;
+
+	if (have < 2)
+		return 0;
+	newest = a->rate_slot[(a->rate_pos - 1) % API_RATE_SLOTS];
+	oldest = a->rate_slot[(a->rate_pos - have) % API_RATE_SLOTS];
+	return (double)(newest - oldest) / (have - 1);
+}
+
+static void
+api_metric(struct evbuffer *out, const char *name, const char *type,
+    const char *help, double value)
+{
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name,
+	    help, name, type, name, value);
+}
+
+static void
+api_metrics_store(struct api *a, struct evbuffer *out)
+{
+	struct store_stats ss;
+
+	if (store_reader_begin(a->reader) == -1)
+		return;
+	if (store_stats(a->reader, batcher_now(), &ss) == 0) {
+		api_metric(out, "reputed_store_bytes", "gauge",
+		    "Bytes the store uses on disk.", (double)ss.bytes_on_disk);
+		api_metric(out, "reputed_store_batches", "gauge",
+		    "Batches held in the store.", (double)ss.batches);
+		api_metric(out, "reputed_store_subjects", "gauge",
+		    "Subjects with a score.", (double)ss.subjects);
+		api_metric(out, "reputed_store_listed", "gauge",
+		    "Subjects listed now.", (double)ss.listed);
+		api_metric(out, "reputed_store_origins", "gauge",
+		    "Origins known to the store.", (double)ss.origins);
+		api_metric(out, "reputed_store_pending_batches", "gauge",
+		    "Batches waiting for an earlier seq.", (double)ss.pending);
+	}
+	store_reader_end(a->reader);
+}
+
+static void
+api_get_metrics(struct api *a, struct evhttp_request *req)
+{
+	struct evbuffer *out = evbuffer_new();
+	struct batcher_stats bs;
+
+	batcher_stats(a->batcher, &bs);
+	api_metric(out, "reputed_reports_committed_total", "counter",
+	    "Local reports committed to the store.", (double)bs.reports);
+	api_metric(out, "reputed_reports_per_second", "gauge",
+	    "Local reports committed per second, last 10 s.",
+	    api_reports_per_second(a));
+	api_metric(out, "reputed_reports_rejected_total", "counter",
+	    "Local reports refused as invalid or over the queue limit.",
+	    (double)bs.rejected);
+	api_metric(out, "reputed_reports_failed_total", "counter",
+	    "Local reports lost to a failed commit (never acknowledged).",
+	    (double)bs.failed);
+	api_metric(out, "reputed_reports_queued", "gauge",
+	    "Local reports waiting for their batch.", (double)bs.queued);
+	api_metric(out, "reputed_batches_committed_total", "counter",
+	    "Local batches committed.", (double)bs.batches);
+	api_metric(out, "reputed_commits_total", "counter",
+	    "Store transactions committed by the batcher.", (double)bs.commits);
+	api_metric(out, "reputed_api_requests_total", "counter",
+	    "HTTP requests to the local API.", (double)a->requests);
+	api_metric(out, "reputed_api_bad_requests_total", "counter",
+	    "API requests refused with 400 (nothing stored).",
+	    (double)a->bad_requests);
+	api_metrics_store(a, out);
+	for (int i = 0; i < a->n_metrics; i++)
+		a->metrics[i].fn(a->metrics[i].arg, out);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "text/plain; version=0.0.4");
+	evhttp_send_reply(req, 200, "OK", out);
+	evbuffer_free(out);
+}
+
+/* ---- placeholders and dispatch ---- */
+
+static void
+api_placeholder(struct api *a, struct evhttp_request *req, const char *what)
+{
+	api_reply_json(req, 200, json_pack("{s:b,s:s,s:[]}", "placeholder", 1,
+	    "note", "peering is not running in this build yet", what));
+}
+
+static void
+api_dispatch(struct evhttp_request *req, void *arg)
+{
+	struct api *a = arg;
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+	static const char rep[] = "/v1/reputation/";
+
+	a->requests++;
+	if (path == NULL)
+		path = "/";
+	for (int i = 0; i < a->n_routes; i++)
+		if (strcmp(a->routes[i].path, path) == 0) {
+			a->routes[i].fn(req, a->routes[i].arg);
+			return;
+		}
+	if (strcmp(path, "/v1/reports") == 0 && cmd == EVHTTP_REQ_POST)
+		api_post_reports(a, req);
+	else if (strncmp(path, rep, sizeof(rep) - 1) == 0 && cmd == EVHTTP_REQ_GET)
+		api_get_reputation(a, req, path + sizeof(rep) - 1);
+	else if (strcmp(path, "/metrics") == 0 && cmd == EVHTTP_REQ_GET)
+		api_get_metrics(a, req);
+	else if (strcmp(path, "/v1/peers") == 0 && cmd == EVHTTP_REQ_GET)
+		api_placeholder(a, req, "peers");
+	else if (strcmp(path, "/v1/digest") == 0 && cmd == EVHTTP_REQ_GET)
+		api_placeholder(a, req, "origins");
+	else
+		api_error(a, req, 404, "no such endpoint (POST /v1/reports, GET "
+		    "/v1/reputation/SUBJECT, /metrics, /v1/peers, /v1/digest)");
+}
+
+/* ---- life cycle ---- */
+
+struct api *
+api_start(struct event_base *base, const struct node_conf *conf,
+    struct store *st, struct batcher *b, char *err, size_t errlen)
+{
+	struct api *a = calloc(1, sizeof(*a));
+	struct timeval second = { 1, 0 };
+
+	if (a == NULL || (a->http = evhttp_new(base)) == NULL ||
+	    (a->reader = store_reader_new(st)) == NULL ||
+	    (a->tick = event_new(base, -1, EV_PERSIST, api_tick_cb, a)) == NULL) {
+		snprintf(err, errlen, "api: out of memory");
+		api_stop(a);
+		return NULL;
+	}
+	a->st = st;
+	a->batcher = b;
+	api_set_name(a, conf->name);
+	evhttp_set_max_body_size(a->http, API_MAX_BODY);
+	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
+	evhttp_set_gencb(a->http, api_dispatch, a);
+	if (evhttp_bind_socket(a->http, conf->api_listen.host,
+	    conf->api_listen.port) != 0) {
+		snprintf(err, errlen, "api: cannot listen on %s@%u",
+		    conf->api_listen.host, conf->api_listen.port);
+		api_stop(a);
+		return NULL;
+	}
+	event_add(a->tick, &second);
+	return a;
+}
+
+void
+api_stop(struct api *a)
+{
+	if (a == NULL)
+		return;
+	if (a->tick != NULL)
+		event_free(a->tick);
+	if (a->http != NULL)
+		evhttp_free(a->http);
+	store_reader_free(a->reader);
+	free(a);
+}
+
+void
+api_set_name(struct api *a, const char *name)
+{
+	snprintf(a->name, sizeof(a->name), "%s", name);
+}
+
+int
+api_metrics_register(struct api *a, api_metrics_fn fn, void *arg)
+{
+	if (a->n_metrics == API_MAX_METRICS)
+		return -1;
+	a->metrics[a->n_metrics].fn = fn;
+	a->metrics[a->n_metrics++].arg = arg;
+	return 0;
+}
+
+int
+api_route(struct api *a, const char *path, api_handler_fn fn, void *arg)
+{
+	struct api_route_entry *r;
+
+	if (a->n_routes == API_MAX_ROUTES || strlen(path) >= sizeof(r->path))
+		return -1;
+	r = &a->routes[a->n_routes++];
+	snprintf(r->path, sizeof(r->path), "%s", path);
+	r->fn = fn;
+	r->arg = arg;
+	return 0;
+}

@@ -1,0 +1,480 @@
+/*
+ * reputed.c: the daemon's main. Reads the config (or the embedded
+ * default), checks it (-n, -nv), then in this order: changes to the
+ * store directory, opens the store and the node key, binds the API and
+ * DNS sockets, writes the pidfile, drops to the configured user, and runs
+ * one event_base until SIGTERM or SIGINT. SIGHUP reloads the config.
+ *
+ * Keep the privileged part short: everything that needs root (binding low
+ * ports, writing a pidfile outside the directory, chown) happens before
+ * daemon_drop_privileges; nothing after it does.
+ *
+ * Owns every subsystem handle; the subsystems borrow the store, the
+ * signer and the base from here.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <ftw.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "node/api.h"
+#include "node/batcher.h"
+#include "node/log.h"
+#include "node/node.h"
+#ifdef HAVE_DNS_SERVER
+#include "node/dns.h"
+#endif
+
+struct daemon {
+	struct event_base *base;
+	struct node_conf conf;
+	char conf_path[PATH_MAX];	/* absolute, for SIGHUP; "" = embedded */
+	struct store *st;
+	struct signer *signer;
+	uint8_t key[ED25519_KEY_LEN];	/* this node's public key */
+	struct batcher *batcher;
+	struct api *api;
+	bool dns_running;
+	int pid_fd;			/* the locked pidfile, or -1 */
+	struct event *sig_hup, *sig_term, *sig_int;
+	bool stopping;
+};
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: reputed [-dnv] [-c file]\n"
+	    "  -c file  config file (default: the embedded configuration)\n"
+	    "  -d       stay in the foreground, log to stderr\n"
+	    "  -n       check the config and exit (-nv: print it normalised)\n"
+	    "  -v       more verbose (repeat for more)\n");
+	exit(2);
+}
+
+/* -n: check the config, print it with -v. */
+static int
+daemon_check(const char *path, int verbose)
+{
+	struct node_conf *c = calloc(1, sizeof(*c));
+	char err[512];
+
+	if (c == NULL)
+		fatal("calloc");
+	if (conf_load(c, path, err, sizeof(err)) == -1) {
+		fprintf(stderr, "reputed: %s\n", err);
+		free(c);
+		return 1;
+	}
+	if (verbose)
+		conf_print(c, stdout);
+	else
+		fprintf(stderr, "reputed: %s: configuration OK\n", c->path);
+	free(c);
+	return 0;
+}
+
+/* ---- start-up ---- */
+
+static void
+daemon_enter_directory(struct daemon *d)
+{
+	if (mkdir(d->conf.directory, 0750) == -1 && errno != EEXIST)
+		fatal("mkdir %s", d->conf.directory);
+	if (chdir(d->conf.directory) == -1)
+		fatal("chdir %s", d->conf.directory);
+}
+
+/* Loads the node key, making one on first start. */
+static void
+daemon_load_key(struct daemon *d)
+{
+	char err[256], hex[2 * ED25519_KEY_LEN + 1];
+
+	if (access(d->conf.key_file, F_OK) == -1) {
+		if (errno != ENOENT)
+			fatal("%s", d->conf.key_file);
+		if (signer_generate(d->conf.key_file, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+		log_info("generated a new node key in %s/%s", d->conf.directory,
+		    d->conf.key_file);
+	}
+	if ((d->signer = signer_load(d->conf.key_file, err, sizeof(err))) == NULL)
+		fatalx("%s", err);
+	signer_public_key(d->signer, d->key);
+	for (int i = 0; i < ED25519_KEY_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", d->key[i]);
+	log_info("node key %s", hex);
+}
+
+/* Applies the config's origin: clauses; rescores when trust changed. */
+static int
+daemon_apply_origins(struct daemon *d, const struct node_conf *c)
+{
+	struct origin_info info;
+	char err[256];
+	int changed = 0;
+
+	for (int i = 0; i < c->n_origins; i++) {
+		const struct conf_origin *o = &c->origins[i];
+		if (store_get_origin(d->st, o->key, &info) >= 0 &&
+		    info.trust == o->trust && info.blocked == o->blocked)
+			continue;
+		if (store_set_origin(d->st, o->key, o->trust, o->blocked, err,
+		    sizeof(err)) == -1) {
+			log_warnx("origin: %s", err);
+			continue;
+		}
+		changed++;
+	}
+	if (changed > 0) {
+		log_info("%d origin%s changed trust; rescoring", changed,
+		    changed == 1 ? "" : "s");
+		if (store_rescore(d->st, err, sizeof(err)) == -1)
+			log_warnx("rescore: %s", err);
+	}
+	return changed;
+}
+
+static void
+daemon_open_store(struct daemon *d)
+{
+	struct store_options opt = { .sync = d->conf.sync,
+	    .policy = &d->conf.policy };
+	char err[256];
+
+	if ((d->st = store_open(".", &opt, err, sizeof(err))) == NULL)
+		fatalx("store %s: %s", d->conf.directory, err);
+	daemon_apply_origins(d, &d->conf);
+}
+
+/* The hook the peer layer takes over: a local batch was committed. */
+static void
+daemon_batch_committed(void *arg, const uint8_t *sb, size_t len)
+{
+	log_debug("batch of %zu bytes committed", len);
+}
+
+/* The DNS engineer's server (node/dns_server.c), when it is built. */
+static void
+daemon_dns_start(struct daemon *d)
+{
+#ifdef HAVE_DNS_SERVER
+	char err[256];
+
+	if (d->conf.n_dns_listen == 0)
+		return;
+	if (dns_server_start(d->base, d->st, &d->conf, err, sizeof(err)) == -1)
+		fatalx("dns: %s", err);
+	d->dns_running = true;
+#else
+	if (d->conf.n_dns_listen > 0)
+		log_warnx("dns: this build has no DNS server yet; not serving "
+		    "the zones");
+#endif
+}
+
+static void
+daemon_dns_stop(struct daemon *d)
+{
+#ifdef HAVE_DNS_SERVER
+	if (d->dns_running)
+		dns_server_stop();
+#endif
+	d->dns_running = false;
+}
+
+static void
+daemon_write_pidfile(struct daemon *d)
+{
+	char buf[32];
+	int n;
+
+	d->pid_fd = open(d->conf.pidfile, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (d->pid_fd == -1)
+		fatal("pidfile %s", d->conf.pidfile);
+	if (flock(d->pid_fd, LOCK_EX | LOCK_NB) == -1)
+		fatalx("pidfile %s is locked: another reputed runs on %s",
+		    d->conf.pidfile, d->conf.directory);
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(d->pid_fd, 0) == -1 || write(d->pid_fd, buf, (size_t)n) != n)
+		fatal("pidfile %s", d->conf.pidfile);
+}
+
+/* ---- privileges ---- */
+
+static uid_t chown_uid;
+static gid_t chown_gid;
+
+static int
+daemon_chown_cb(const char *path, const struct stat *sb, int flag,
+    struct FTW *ftw)
+{
+	if (lchown(path, chown_uid, chown_gid) == -1)
+		log_warn("chown %s", path);
+	return 0;
+}
+
+/* Gives the store directory to the user, then becomes that user. */
+static void
+daemon_drop_privileges(struct daemon *d)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0)
+		return;
+	if (d->conf.username[0] == '\0') {
+		log_warnx("running as root: set server: username to drop "
+		    "privileges");
+		return;
+	}
+	if ((pw = getpwnam(d->conf.username)) == NULL)
+		fatalx("unknown user %s", d->conf.username);
+	chown_uid = pw->pw_uid;
+	chown_gid = pw->pw_gid;
+	if (nftw(".", daemon_chown_cb, 16, FTW_PHYS) == -1)
+		fatal("chown %s", d->conf.directory);
+	if (setgroups(1, &pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+		fatal("cannot drop privileges to %s", d->conf.username);
+	if (setuid(0) == 0)
+		fatalx("still root after dropping privileges");
+	log_info("running as %s", d->conf.username);
+}
+
+/* ---- reload ---- */
+
+/* Keeps, in n, the settings a reload cannot change; logs each. */
+static void
+daemon_keep_static(const struct node_conf *o, struct node_conf *n)
+{
+#define KEEP(field, what) do {						\
+	if (memcmp(&o->field, &n->field, sizeof(o->field)) != 0) {	\
+		log_warnx("reload: %s changed; restart to apply it", what); \
+		memcpy(&n->field, &o->field, sizeof(o->field));		\
+	}								\
+} while (0)
+	KEEP(directory, "server: directory");
+	KEEP(username, "server: username");
+	KEEP(pidfile, "server: pidfile");
+	KEEP(key_file, "server: key-file");
+	KEEP(cert_file, "server: cert-file");
+	KEEP(sync, "server: sync");
+	if (o->n_dns_listen != n->n_dns_listen ||
+	    memcmp(o->dns_listen, n->dns_listen, sizeof(o->dns_listen)) != 0) {
+		log_warnx("reload: dns: listen changed; restart to apply it");
+		memcpy(n->dns_listen, o->dns_listen, sizeof(o->dns_listen));
+		n->n_dns_listen = o->n_dns_listen;
+	}
+	KEEP(dns_threads, "dns: threads");
+	KEEP(api_listen, "api: listen");
+	KEEP(peer_listen, "peering: listen");
+	/* The store keeps the policy it was opened with (reputation.h has
+	 * no way to change it while open). */
+	KEEP(policy, "policy:");
+#undef KEEP
+}
+
+static void
+daemon_reload_zones(struct daemon *d, const struct node_conf *n)
+{
+	bool same = d->conf.n_zones == n->n_zones &&
+	    memcmp(d->conf.zones, n->zones, sizeof(n->zones)) == 0 &&
+	    d->conf.rrl_limit == n->rrl_limit &&
+	    d->conf.edns_size == n->edns_size;
+
+	if (same)
+		return;
+	log_info("reload: zones %d -> %d, rrl-limit %u -> %u",
+	    d->conf.n_zones, n->n_zones, d->conf.rrl_limit, n->rrl_limit);
+#ifdef HAVE_DNS_SERVER
+	char err[256];
+	if (d->dns_running && dns_server_reload(n, err, sizeof(err)) == -1)
+		log_warnx("reload: dns: %s (keeping the old zones)", err);
+#endif
+}
+
+static void
+daemon_reload(struct daemon *d)
+{
+	struct node_conf *n = calloc(1, sizeof(*n));
+	char err[512];
+
+	if (n == NULL) {
+		log_warn("reload");
+		return;
+	}
+	if (conf_load(n, d->conf_path[0] ? d->conf_path : NULL, err,
+	    sizeof(err)) == -1) {
+		log_warnx("reload refused: %s", err);
+		free(n);
+		return;
+	}
+	daemon_keep_static(&d->conf, n);
+	daemon_reload_zones(d, n);
+	if (daemon_apply_origins(d, n) == 0)
+		log_debug("reload: origins unchanged");
+	if (n->verbosity != d->conf.verbosity) {
+		log_info("reload: verbosity %d -> %d", d->conf.verbosity,
+		    n->verbosity);
+		log_setverbose(log_getverbose() + n->verbosity - d->conf.verbosity);
+	}
+	if (strcmp(n->name, d->conf.name) != 0)
+		log_info("reload: name %s -> %s", d->conf.name, n->name);
+	api_set_name(d->api, n->name);
+	d->conf = *n;
+	free(n);
+	log_info("reloaded %s", d->conf.path);
+}
+
+/* ---- signals and the loop ---- */
+
+static void
+daemon_signal_cb(evutil_socket_t sig, short events, void *arg)
+{
+	struct daemon *d = arg;
+	struct timeval grace = { 0, 200000 };
+
+	if (sig == SIGHUP) {
+		log_info("SIGHUP: reloading the configuration");
+		daemon_reload(d);
+		return;
+	}
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	/* Commit what is queued now, so the answers go out in the grace. */
+	batcher_flush(d->batcher, batcher_now(), true);
+	event_base_loopexit(d->base, &grace);
+}
+
+static void
+daemon_signals(struct daemon *d)
+{
+	signal(SIGPIPE, SIG_IGN);
+	d->sig_hup = evsignal_new(d->base, SIGHUP, daemon_signal_cb, d);
+	d->sig_term = evsignal_new(d->base, SIGTERM, daemon_signal_cb, d);
+	d->sig_int = evsignal_new(d->base, SIGINT, daemon_signal_cb, d);
+	if (d->sig_hup == NULL || d->sig_term == NULL || d->sig_int == NULL ||
+	    evsignal_add(d->sig_hup, NULL) == -1 ||
+	    evsignal_add(d->sig_term, NULL) == -1 ||
+	    evsignal_add(d->sig_int, NULL) == -1)
+		fatalx("cannot install signal handlers");
+}
+
+/* What to try next, with the addresses this node really uses. */
+static void
+daemon_hints(const struct daemon *d)
+{
+	const struct node_conf *c = &d->conf;
+	const char *ipzone = NULL;
+
+	for (int i = 0; i < c->n_zones && ipzone == NULL; i++)
+		if (c->zones[i].kind == ZONE_IP)
+			ipzone = c->zones[i].name;
+	log_info("ready: store in %s, API on %s@%u", c->directory,
+	    c->api_listen.host, c->api_listen.port);
+	if (ipzone != NULL && c->n_dns_listen > 0)
+		log_info("try: dig @%s -p %u 2.0.0.127.%s A +short",
+		    c->dns_listen[0].host, c->dns_listen[0].port, ipzone);
+	log_info("try: curl -s -d '{\"ip\":\"192.0.2.1\",\"category\":\"spam\"}' "
+	    "http://%s:%u/v1/reports", c->api_listen.host, c->api_listen.port);
+	log_info("try: reputectl --api %s:%u query 192.0.2.1",
+	    c->api_listen.host, c->api_listen.port);
+}
+
+static void
+daemon_start(struct daemon *d)
+{
+	char err[512];
+
+	if ((d->base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	daemon_enter_directory(d);
+	daemon_open_store(d);
+	daemon_load_key(d);
+	if ((d->batcher = batcher_new(d->st, d->signer, err, sizeof(err))) == NULL)
+		fatalx("batcher: %s", err);
+	batcher_set_committed(d->batcher, daemon_batch_committed, d);
+	if (batcher_attach(d->batcher, d->base) == -1)
+		fatalx("batcher: cannot add its timer");
+	if ((d->api = api_start(d->base, &d->conf, d->st, d->batcher, err,
+	    sizeof(err))) == NULL)
+		fatalx("%s", err);
+	daemon_dns_start(d);
+	daemon_write_pidfile(d);
+	daemon_signals(d);
+	daemon_drop_privileges(d);
+}
+
+static void
+daemon_stop(struct daemon *d)
+{
+	int rounds = 0;
+
+	while (batcher_deadline(d->batcher) != 0 && rounds++ < 64)
+		if (batcher_flush(d->batcher, batcher_now(), true) == -1)
+			break;
+	batcher_free(d->batcher);
+	api_stop(d->api);
+	daemon_dns_stop(d);
+	store_close(d->st);
+	signer_free(d->signer);
+	event_free(d->sig_hup);
+	event_free(d->sig_term);
+	event_free(d->sig_int);
+	event_base_free(d->base);
+	if (unlink(d->conf.pidfile) == -1)
+		log_warn("unlink %s", d->conf.pidfile);
+	close(d->pid_fd);
+	log_info("stopped");
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct daemon d;
+	const char *path = NULL;
+	int ch, foreground = 0, check = 0, verbose = 0;
+	char err[512];
+
+	while ((ch = getopt(argc, argv, "c:dnvh")) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'd': foreground = 1; break;
+		case 'n': check = 1; break;
+		case 'v': verbose++; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (check)
+		return daemon_check(path, verbose);
+	if (conf_load(&d.conf, path, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (path != NULL && realpath(path, d.conf_path) == NULL)
+		fatal("%s", path);
+	log_init(foreground, d.conf.verbosity + verbose, "reputed");
+	if (!foreground && daemon(1, 0) == -1)
+		fatal("daemon");
+	d.pid_fd = -1;
+	daemon_start(&d);
+	daemon_hints(&d);
+	event_base_dispatch(d.base);
+	daemon_stop(&d);
+	return 0;
+}
