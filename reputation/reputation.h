@@ -178,6 +178,12 @@ enum apply_status {
 };
 const char *apply_status_name(enum apply_status s);
 
+/* Checks one report exactly as store_apply will for a batch made at
+ * created_at (Unix ms): subject, category, confidence, mail evidence,
+ * observed time. 0, or -1 with a specific message. */
+int report_check(const Reputed__Report *r, uint64_t created_at,
+	    const struct policy *p, char *err, size_t errlen);
+
 struct store_txn;
 struct store_txn *store_begin(struct store *st, char *err, size_t errlen);
 /* Applies one verified batch. sb/sblen are the SignedBatch bytes to keep;

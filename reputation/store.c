@@ -615,7 +615,7 @@ check_mail(const Reputed__MailEvidence *m, char *err, size_t errlen)
 
 /* Checks one report; on success fills its subject and contribution. */
 static int
-check_report(const Reputed__Report *r, const Reputed__Batch *b,
+check_report(const Reputed__Report *r, uint64_t created_at,
     const struct policy *p, struct subject *s, struct contribution *c,
     char *err, size_t errlen)
 {
@@ -636,8 +636,8 @@ check_report(const Reputed__Report *r, const Reputed__Batch *b,
 	}
 	if (r->mail && check_mail(r->mail, err, errlen) != 0)
 		return -1;
-	c->observed_at = r->observed_at ? r->observed_at : b->created_at;
-	if (c->observed_at > b->created_at + p->future_slack_ms) {
+	c->observed_at = r->observed_at ? r->observed_at : created_at;
+	if (c->observed_at > created_at + p->future_slack_ms) {
 		snprintf(err, errlen, "report observed after its batch was "
 		    "made");
 		return -1;
@@ -651,6 +651,15 @@ check_report(const Reputed__Report *r, const Reputed__Batch *b,
 	return 0;
 }
 
+int
+report_check(const Reputed__Report *r, uint64_t created_at,
+    const struct policy *p, char *err, size_t errlen)
+{
+	struct subject s;
+	struct contribution c;
+	return check_report(r, created_at, p, &s, &c, err, errlen);
+}
+
 /* A report's contributions: to its subject, and to the connecting IP
  * when the subject is a domain (the IP always carries the evidence). */
 static int
@@ -658,7 +667,7 @@ report_targets(const Reputed__Report *r, const Reputed__Batch *b,
     const struct policy *p, struct subject s[2], struct contribution c[2],
     char *err, size_t errlen)
 {
-	if (check_report(r, b, p, &s[0], &c[0], err, errlen) != 0)
+	if (check_report(r, b->created_at, p, &s[0], &c[0], err, errlen) != 0)
 		return -1;
 	if (s[0].kind != SUBJECT_DOMAIN || r->mail == NULL ||
 	    r->mail->client_ip.len == 0)
@@ -826,7 +835,7 @@ validate_batch(const Reputed__Batch *b, const struct policy *p, char *err,
 		struct subject s;
 		struct contribution c;
 		char e[160];
-		if (check_report(b->reports[i], b, p, &s, &c, e,
+		if (check_report(b->reports[i], b->created_at, p, &s, &c, e,
 		    sizeof(e)) != 0) {
 			snprintf(err, errlen, "report %zu: %s", i, e);
 			return -1;
