@@ -7,6 +7,8 @@ CTL_SRCS += node/ctl_pki.c
 UNIT_TESTS += tests/unit/pki_test.c tests/unit/gossip_test.c
 # dns
 CORE_SRCS += node/dns.c node/dns_xfr.c node/dns_rrl.c
+DAEMON_SRCS += node/dns_server.c
+LIBS += $(shell pkg-config --libs libevent_pthreads 2>/dev/null)
 
 # daemon: config, logging, batcher and local API (the daemon engineer)
 CORE_SRCS += node/log.c node/conf.c node/batcher.c
