@@ -57,6 +57,8 @@ struct parser {
 	int line;
 	const char *clause;		/* the current clause, NULL before one */
 	const char *keyword;		/* the keyword of the current line */
+	int ttl_line;			/* the last default-ttl or max-ttl */
+	int dir_line;			/* the last directory */
 	int zone_line[CONF_MAX_ZONES];	/* where each zone began */
 	int origin_line[CONF_MAX_ORIGINS];
 	char *err;
@@ -298,6 +300,7 @@ kw_server_name(struct parser *p, char **argv, int argc)
 static int
 kw_server_directory(struct parser *p, char **argv, int argc)
 {
+	p->dir_line = p->line;
 	return conf_string(p, argv[0], p->c->directory, sizeof(p->c->directory));
 }
 
@@ -635,8 +638,9 @@ kw_policy_code(struct parser *p, char **argv, int argc)
 
 	if (k == -1 || conf_uint(p, argv[1], 255, &n) == -1)
 		return -1;
-	if (n < 2)
-		return conf_error(p, "code must be from 2 to 255 (127.0.0.1 means not listed)");
+	if (n == 1)
+		return conf_error(p, "code must be 0 (never listed) or from 2 "
+		    "to 255 (127.0.0.1 means not listed)");
 	p->c->policy.code[k] = (uint8_t)n;
 	return 0;
 }
@@ -644,12 +648,14 @@ kw_policy_code(struct parser *p, char **argv, int argc)
 static int
 kw_policy_default_ttl(struct parser *p, char **argv, int argc)
 {
+	p->ttl_line = p->line;
 	return conf_duration(p, argv[0], &p->c->policy.default_ttl_s);
 }
 
 static int
 kw_policy_max_ttl(struct parser *p, char **argv, int argc)
 {
+	p->ttl_line = p->line;
 	return conf_duration(p, argv[0], &p->c->policy.max_ttl_s);
 }
 
@@ -939,13 +945,14 @@ conf_check(struct parser *p)
 	for (int i = 0; i < c->n_origins; i++)
 		if (conf_check_origin(p, i) == -1)
 			return -1;
-	p->line = 0;
+	p->line = p->dir_line;
 	if (c->directory[0] == '\0')
 		return conf_error(p, "server: directory must not be empty");
 	if (c->key_file[0] == '\0')
 		snprintf(c->key_file, sizeof(c->key_file), "node.key");
 	if (c->pidfile[0] == '\0')
 		snprintf(c->pidfile, sizeof(c->pidfile), "reputed.pid");
+	p->line = p->ttl_line;
 	if (c->policy.max_ttl_s < c->policy.default_ttl_s)
 		return conf_error(p, "policy: max-ttl is shorter than default-ttl");
 	return 0;
@@ -1129,7 +1136,8 @@ static void
 conf_print_peering(FILE *f, const struct node_conf *c)
 {
 	fprintf(f, "peering:\n");
-	conf_print_addr(f, "listen", &c->peer_listen);
+	if (c->peer_listen.port != 0)
+		conf_print_addr(f, "listen", &c->peer_listen);
 	for (int i = 0; i < c->n_anchors; i++)
 		fprintf(f, "\ttrust-anchor: \"%s\"\n", c->anchors[i]);
 	fprintf(f, "\tcrl: \"%s\"\n", c->crl_file);

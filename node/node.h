@@ -99,8 +99,13 @@ struct node_conf {
 /* Fills c from a file (path) or, with path NULL, from the embedded default.
  * On error: -1 and "file:line: what was expected" in err. */
 int conf_load(struct node_conf *c, const char *path, char *err, size_t errlen);
+/* The same for len bytes of text in memory, named file in errors (for the
+ * fuzzer and tests; added by the daemon engineer). text needs room for
+ * len + 1 bytes and is modified. A NUL byte in the text is an error. */
+int conf_parse_buffer(struct node_conf *c, const char *file, char *text,
+	    size_t len, char *err, size_t errlen);
 /* Writes the normalised config (for reputed -nv). */
-void conf_print(const struct node_conf *c, void *file /* FILE * */);
+void conf_print(const struct node_conf *c, void *file);	/* a FILE pointer */
 extern const char conf_default_text[];
 
 #endif
