@@ -15,7 +15,7 @@ CORE_SRCS += node/log.c node/conf.c node/batcher.c
 UNIT_TESTS += tests/unit/dns_test.c
 FUZZERS += tests/fuzz/dns_msg_fuzz.c
 DAEMON_SRCS += node/api.c
-UNIT_TESTS += tests/unit/conf_test.c
+UNIT_TESTS += tests/unit/conf_test.c tests/unit/batcher_test.c
 TEST_SCRIPTS += tests/integration/daemon_conf.sh
 # reputed.c calls dns_server_start() once dns_server.c is in the build.
 $(BUILD)/node/reputed.o: ALL_CFLAGS += $(if $(filter node/dns_server.c,$(CORE_SRCS) $(DAEMON_SRCS)),-DHAVE_DNS_SERVER)

@@ -1,0 +1,328 @@
+/*
+ * batcher_test.c: node/batcher.c's sans-I/O core against a real LMDB
+ * store in a temporary directory: batching by count and by time, group
+ * commit, acknowledgement only after the commit, seq numbering that
+ * survives a restart, and refusal of bad reports with nothing queued.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "node/batcher.h"
+
+#define T0	1700000000000ull	/* a fixed "now", ms */
+
+struct fixture {
+	char dir[64];
+	struct store *st;
+	struct signer *key;
+	struct batcher *b;
+	/* what the callbacks saw */
+	int done_calls, done_status;
+	uint64_t first_seq, last_seq;
+	char done_err[256];
+	int committed_calls;
+	uint64_t committed_seq[8];
+	size_t committed_reports[8];
+};
+
+static struct store *
+open_store(const char *dir)
+{
+	struct store_options o = { .map_size = 1 << 26, .sync = 0 };
+	char err[256];
+	struct store *st = store_open(dir, &o, err, sizeof(err));
+
+	assert_non_null(st);
+	return st;
+}
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	char path[128], err[256];
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/batcher_test.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(path, sizeof(path), "%s/node.key", f->dir);
+	assert_int_equal(signer_generate(path, err, sizeof(err)), 0);
+	assert_non_null(f->key = signer_load(path, err, sizeof(err)));
+	f->st = open_store(f->dir);
+	assert_non_null(f->b = batcher_new(f->st, f->key, err, sizeof(err)));
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	batcher_free(f->b);
+	store_close(f->st);
+	signer_free(f->key);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void
+on_done(void *arg, const struct batcher_result *res)
+{
+	struct fixture *f = arg;
+
+	f->done_calls++;
+	f->done_status = res->status;
+	f->first_seq = res->first_seq;
+	f->last_seq = res->last_seq;
+	snprintf(f->done_err, sizeof(f->done_err), "%s", res->err ? res->err : "");
+}
+
+static void
+on_committed(void *arg, const uint8_t *sb, size_t len)
+{
+	struct fixture *f = arg;
+	Reputed__Batch *batch;
+	char err[128];
+
+	assert_int_equal(envelope_decode(sb, len, &batch, err, sizeof(err)),
+	    ENVELOPE_OK);
+	if (f->committed_calls < 8) {
+		f->committed_seq[f->committed_calls] = batch->seq;
+		f->committed_reports[f->committed_calls] = batch->n_reports;
+	}
+	f->committed_calls++;
+	reputed__batch__free_unpacked(batch, NULL);
+}
+
+/* A report about subject text; storage in *r and *s. */
+static void
+make_report(Reputed__Report *r, Reputed__Subject *pb, struct subject *s,
+    const char *text, int category)
+{
+	char err[128];
+
+	assert_int_equal(subject_parse(text, s, err, sizeof(err)), 0);
+	reputed__report__init(r);
+	subject_to_proto(s, pb);
+	r->subject = pb;
+	r->category = (Reputed__Category)category;
+	r->confidence = 80;
+	r->observed_at = T0;
+}
+
+/* n reports about 10.0.x.y, submitted as one. */
+static int
+submit_many(struct fixture *f, size_t n, uint64_t now)
+{
+	Reputed__Report *r = calloc(n, sizeof(*r));
+	Reputed__Subject *pb = calloc(n, sizeof(*pb));
+	struct subject *s = calloc(n, sizeof(*s));
+	const Reputed__Report **ptr = calloc(n, sizeof(*ptr));
+	char text[32], err[256];
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		snprintf(text, sizeof(text), "10.0.%zu.%zu", i / 256, i % 256);
+		make_report(&r[i], &pb[i], &s[i], text, 1);
+		ptr[i] = &r[i];
+	}
+	rc = batcher_submit(f->b, ptr, n, now, on_done, f, err, sizeof(err));
+	free(r);
+	free(pb);
+	free(s);
+	free(ptr);
+	return rc;
+}
+
+static void
+test_ack_after_commit(void **state)
+{
+	struct fixture *f = *state;
+	struct store_reader *rd;
+	struct subject s;
+	struct listing l;
+	char err[64];
+
+	batcher_set_committed(f->b, on_committed, f);
+	assert_int_equal(submit_many(f, 3, T0), 0);
+	assert_int_equal(f->done_calls, 0);
+	assert_int_equal(batcher_deadline(f->b), T0 + BATCHER_MAX_DELAY_MS);
+	assert_int_equal(batcher_flush(f->b, T0 + 50, false), 0);
+	assert_int_equal(f->done_calls, 0);
+	assert_int_equal(batcher_flush(f->b, T0 + 100, false), 1);
+	assert_int_equal(f->done_calls, 1);
+	assert_int_equal(f->done_status, 0);
+	assert_int_equal(f->first_seq, 1);
+	assert_int_equal(f->last_seq, 1);
+	assert_int_equal(f->committed_calls, 1);
+	assert_int_equal(f->committed_seq[0], 1);
+	assert_int_equal(f->committed_reports[0], 3);
+	assert_int_equal(batcher_deadline(f->b), 0);
+	/* visible to readers now */
+	assert_non_null(rd = store_reader_new(f->st));
+	assert_int_equal(store_reader_begin(rd), 0);
+	assert_int_equal(subject_parse("10.0.0.2", &s, err, sizeof(err)), 0);
+	assert_int_equal(store_lookup(rd, &s, &l), 0);
+	assert_int_equal(l.n_reports, 1);
+	store_reader_end(rd);
+	store_reader_free(rd);
+}
+
+static void
+test_full_batch_and_group_commit(void **state)
+{
+	struct fixture *f = *state;
+	struct batcher_stats bs;
+
+	batcher_set_committed(f->b, on_committed, f);
+	/* 600 reports: two full batches due now, 88 waiting for the timer */
+	assert_int_equal(submit_many(f, 600, T0), 0);
+	assert_int_equal(batcher_deadline(f->b), T0);
+	assert_int_equal(batcher_flush(f->b, T0, false), 2);
+	batcher_stats(f->b, &bs);
+	assert_int_equal(bs.commits, 1);
+	assert_int_equal(bs.batches, 2);
+	assert_int_equal(bs.queued, 600 - 2 * BATCHER_MAX_REPORTS);
+	assert_int_equal(f->done_calls, 0);	/* its last batch is not in */
+	assert_int_equal(batcher_flush(f->b, T0 + 100, false), 1);
+	assert_int_equal(f->done_calls, 1);
+	assert_int_equal(f->first_seq, 1);
+	assert_int_equal(f->last_seq, 3);
+	assert_int_equal(f->committed_calls, 3);
+	assert_int_equal(f->committed_reports[2], 600 - 2 * BATCHER_MAX_REPORTS);
+	batcher_stats(f->b, &bs);
+	assert_int_equal(bs.reports, 600);
+	assert_int_equal(bs.next_seq, 4);
+	assert_int_equal(bs.queued, 0);
+}
+
+static void
+test_seq_survives_restart(void **state)
+{
+	struct fixture *f = *state;
+	struct batcher_stats bs;
+	char err[256];
+
+	assert_int_equal(submit_many(f, 2, T0), 0);
+	assert_int_equal(batcher_flush(f->b, T0, true), 1);
+	assert_int_equal(submit_many(f, 2, T0 + 1), 0);
+	assert_int_equal(batcher_flush(f->b, T0 + 1, true), 1);
+	batcher_free(f->b);
+	store_close(f->st);
+	f->st = open_store(f->dir);
+	assert_non_null(f->b = batcher_new(f->st, f->key, err, sizeof(err)));
+	batcher_stats(f->b, &bs);
+	assert_int_equal(bs.next_seq, 3);
+	assert_int_equal(submit_many(f, 1, T0 + 2), 0);
+	assert_int_equal(batcher_flush(f->b, T0 + 2, true), 1);
+	assert_int_equal(f->first_seq, 3);
+}
+
+static void
+expect_refused(struct fixture *f, const Reputed__Report *bad, const char *want)
+{
+	Reputed__Report good;
+	Reputed__Subject pb;
+	struct subject s;
+	const Reputed__Report *two[2] = { &good, bad };
+	char err[256];
+
+	make_report(&good, &pb, &s, "192.0.2.1", 1);
+	assert_int_equal(batcher_submit(f->b, two, 2, T0, on_done, f, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, want);
+	assert_int_equal(batcher_deadline(f->b), 0);	/* nothing queued */
+}
+
+static void
+test_bad_reports_refused(void **state)
+{
+	struct fixture *f = *state;
+	Reputed__Report r;
+	Reputed__Subject pb;
+	Reputed__MailEvidence m = REPUTED__MAIL_EVIDENCE__INIT;
+	struct subject s;
+	uint8_t five[5] = { 1, 2, 3, 4, 5 };
+	struct batcher_stats bs;
+
+	make_report(&r, &pb, &s, "192.0.2.1", 0);
+	expect_refused(f, &r, "report 1: unknown category 0");
+	r.category = 10;
+	expect_refused(f, &r, "report 1: unknown category 10");
+	make_report(&r, &pb, &s, "192.0.2.1", 1);
+	r.confidence = 101;
+	expect_refused(f, &r, "report 1: confidence 101 is over 100");
+	r.confidence = 1;
+	r.observed_at = T0 + 3600 * 1000;
+	expect_refused(f, &r, "report 1: observed_at is 3600000 ms in the future");
+	r.observed_at = T0;
+	pb.addr.data = five;
+	pb.addr.len = 5;
+	expect_refused(f, &r, "report 1: bad subject: address of 5 bytes (need 4 or 16)");
+	make_report(&r, &pb, &s, "example.com", 1);
+	pb.domain = "Example.COM";
+	expect_refused(f, &r, "report 1: bad subject: domain 'Example.COM' is "
+	    "not normalised");
+	r.subject = NULL;
+	expect_refused(f, &r, "report 1: report without a subject");
+	make_report(&r, &pb, &s, "example.com", 1);
+	m.client_ip.data = five;
+	m.client_ip.len = 3;
+	r.mail = &m;
+	expect_refused(f, &r, "report 1: client IP must be 4 or 16 bytes, not 3");
+	m.client_ip.len = 4;
+	m.spf_mail_from = 9;
+	expect_refused(f, &r, "report 1: unknown SPF / Sender ID result");
+	batcher_stats(f->b, &bs);
+	assert_int_equal(bs.rejected, 2 * 9);
+	assert_int_equal(f->done_calls, 0);
+}
+
+static void
+test_free_tells_waiting(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(submit_many(f, 5, T0), 0);
+	batcher_free(f->b);
+	f->b = NULL;
+	assert_int_equal(f->done_calls, 1);
+	assert_int_equal(f->done_status, -1);
+	assert_string_equal(f->done_err, "shutting down");
+}
+
+static void
+test_submission_limits(void **state)
+{
+	struct fixture *f = *state;
+	char err[256];
+
+	assert_int_equal(batcher_submit(f->b, NULL, 0, T0, on_done, f, err,
+	    sizeof(err)), -1);
+	assert_string_equal(err, "a submission holds 1 to 4096 reports, not 0");
+	assert_int_equal(submit_many(f, BATCHER_MAX_SUBMIT + 1, T0), -1);
+	assert_int_equal(batcher_deadline(f->b), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ack_after_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_batch_and_group_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seq_survives_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_reports_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_free_tells_waiting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_submission_limits, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
