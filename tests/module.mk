@@ -3,3 +3,6 @@
 # Fuzz targets (tests/fuzz/make_seeds.c writes their seed corpora).
 FUZZERS += tests/fuzz/frame_fuzz.c tests/fuzz/envelope_fuzz.c \
 	tests/fuzz/subject_fuzz.c tests/fuzz/batch_fuzz.c
+
+# Unit tests of the foundation.
+UNIT_TESTS += tests/unit/crash_test.c
