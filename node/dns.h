@@ -199,6 +199,19 @@ enum dns_rrl_verdict dns_rrl_check(struct dns_rrl *r, const struct sockaddr *sa,
  * over TCP, a spoofed victim gets no amplification. Returns the new length. */
 size_t dns_rrl_slip(uint8_t *msg, size_t len);
 
+/* ---- export.c: files for rbldnsd and for master-file servers ---- */
+
+/* Writes DIR/ZONE.ip4set and DIR/ZONE.ip6trie (ip, allow zones) and
+ * DIR/ZONE.dnset (domain, allow zones) from the reader's snapshot (begun
+ * by the caller). *count gets the number of listings written. */
+int export_rbldnsd(struct store_reader *r, const struct conf_zone *z,
+	    const char *dir, uint64_t now, uint64_t *count, char *err,
+	    size_t errlen);
+/* Writes an RFC 1035 master file of the zone to path. */
+int export_zone(struct store_reader *r, const struct conf_zone *z,
+	    const char *path, uint64_t now, uint64_t *count, char *err,
+	    size_t errlen);
+
 /* ---- dns_server.c: the libevent shell ---- */
 
 struct dns_counters {

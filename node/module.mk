@@ -4,9 +4,11 @@ DAEMON_SRCS += node/reputed.c
 # peers: PKI, the gossip core (sans-I/O) and its libevent/TLS shell.
 CORE_SRCS += node/pki.c node/gossip.c
 CTL_SRCS += node/ctl_pki.c
+DAEMON_SRCS += node/peer.c
 UNIT_TESTS += tests/unit/pki_test.c tests/unit/gossip_test.c
 # dns
-CORE_SRCS += node/dns.c node/dns_xfr.c node/dns_rrl.c
+CORE_SRCS += node/dns.c node/dns_xfr.c node/dns_rrl.c node/export.c
+CTL_SRCS += node/ctl_export.c
 DAEMON_SRCS += node/dns_server.c
 LIBS += $(shell pkg-config --libs libevent_pthreads 2>/dev/null)
 

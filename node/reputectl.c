@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "feeds/jsonl.h"
+#include "node/ctl_export.h"
 #include "node/ctl_pki.h"
 #include "reputation/reputation.h"
 
@@ -709,6 +710,7 @@ static const struct command {
 } commands[] = {
 	{ "ca", NULL, ctl_ca, "organisation and bridge CAs, CRLs" },
 	{ "cert", NULL, ctl_cert, "node certificates: issue, show, verify" },
+	{ "export", NULL, ctl_export, "zones as rbldnsd files or a master file" },
 	{ "keygen", cmd_keygen, NULL, "make an Ed25519 node / origin key" },
 	{ "query", cmd_query, NULL, "a subject's listing and explanation" },
 	{ "report", cmd_report, NULL, "submit reports" },

@@ -1,0 +1,14 @@
+/*
+ * ctl_export.h: `reputectl export`, the store's zones as files for rbldnsd
+ * and for master-file servers (NSD, Knot, BIND). Takes argv from the
+ * subcommand name on, prints errors to stderr, returns the exit status.
+ */
+#ifndef REPUTED_CTL_EXPORT_H
+#define REPUTED_CTL_EXPORT_H
+
+/* ctl_export.c */
+/* reputectl export --db DIR [--conf FILE] [--format rbldnsd|zone]
+ *                  [--zone NAME] --out FILE-or-DIR */
+int ctl_export(int argc, char **argv);
+
+#endif
