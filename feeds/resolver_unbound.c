@@ -1,0 +1,275 @@
+/*
+ * resolver_unbound.c: the resolver interface over libunbound, driven by
+ * the caller's libevent loop (ub_ctx_create_event / ub_resolve_event).
+ * libevent 2.1's evdns cannot ask for TXT or MX records; libunbound can.
+ *
+ * Each query carries its own timer: when it fires first, the caller gets
+ * DNS_TEMPFAIL at once and unbound's late answer is dropped when it
+ * comes. Queries still outstanding when the resolver is freed are freed
+ * with it (ub_ctx_delete never calls back). The answer packet is parsed
+ * by resolver_wire.c into a per-query buffer that lives only for the
+ * callback.
+ */
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unbound.h>
+#include <unbound-event.h>
+
+#include "feeds/feeds.h"
+
+#define UB_RR_MAX	256
+#define UB_BUF		65536
+
+struct ub_query;
+
+struct ub_res {
+	struct ub_ctx	*ctx;		/* owned */
+	struct event_base *base;	/* borrowed */
+	unsigned	 timeout_ms;
+	unsigned	 inflight;	/* queries the caller still waits for */
+	struct ub_query	*live;		/* every query unbound still holds */
+};
+
+struct ub_query {
+	struct ub_res	*r;
+	enum dns_type	 type;
+	resolver_done_cb cb;
+	void		*arg;
+	struct event	*timer;		/* owned */
+	bool		 timed_out;	/* the caller already has TEMPFAIL */
+	struct ub_query	*prev, *next;
+};
+
+static void
+ubq_unlink(struct ub_query *q)
+{
+	if (q->prev)
+		q->prev->next = q->next;
+	else
+		q->r->live = q->next;
+	if (q->next)
+		q->next->prev = q->prev;
+}
+
+static void
+ubq_free(struct ub_query *q)
+{
+	if (q->timer)
+		event_free(q->timer);
+	free(q);
+}
+
+static void
+ubq_deliver(struct ub_query *q, const struct dns_answer *ans)
+{
+	q->r->inflight--;
+	q->cb(q->arg, ans);
+}
+
+static void
+resolver_unbound_timeout_cb(evutil_socket_t fd, short what, void *arg)
+{
+	static const struct dns_answer timeout = { DNS_TEMPFAIL, 0, NULL };
+	struct ub_query *q = arg;
+
+	q->timed_out = true;
+	ubq_deliver(q, &timeout);
+}
+
+static void
+resolver_unbound_answer_cb(void *arg, int rcode, void *packet, int len,
+    int sec, char *why_bogus, int was_ratelimited)
+{
+	struct ub_query *q = arg;
+	struct dns_answer ans = { DNS_TEMPFAIL, 0, NULL };
+	struct dns_rr *rr = NULL;
+	uint8_t *buf = NULL;
+
+	ubq_unlink(q);
+	if (q->timed_out) {
+		ubq_free(q);
+		return;
+	}
+	if (q->timer)
+		event_del(q->timer);
+	if (rcode == 3)
+		ans.status = DNS_NXDOMAIN;
+	else if (rcode == 0 && packet != NULL && sec != 1 &&
+	    (rr = calloc(UB_RR_MAX, sizeof(*rr))) != NULL &&
+	    (buf = malloc(UB_BUF)) != NULL &&
+	    resolver_wire_parse(packet, len, q->type, rr, UB_RR_MAX, buf,
+	    UB_BUF, &ans) == -1)
+		ans.status = DNS_TEMPFAIL;
+	ubq_deliver(q, &ans);
+	free(rr);
+	free(buf);
+	ubq_free(q);
+}
+
+/* Escapes what libunbound's text parser would read as syntax. */
+static int
+ub_name(const char *name, char *out, size_t outlen)
+{
+	size_t n = 0;
+
+	for (; *name; name++) {
+		unsigned char c = *name;
+		if (c <= 0x20 || c >= 0x7f || c == '\\' || c == '"' ||
+		    c == '(' || c == ')' || c == ';') {
+			if (n + 5 >= outlen)
+				return -1;
+			n += snprintf(out + n, outlen - n, "\\%03u", c);
+		} else {
+			if (n + 2 >= outlen)
+				return -1;
+			out[n++] = c;
+		}
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+static int
+ub_query(void *impl, const char *name, enum dns_type type,
+    resolver_done_cb cb, void *arg)
+{
+	struct ub_res *r = impl;
+	struct ub_query *q = calloc(1, sizeof(*q));
+	char text[4 * SPF_DOMAIN_MAX + 8];
+	int id;
+
+	if (q == NULL || ub_name(name, text, sizeof(text)) == -1)
+		goto fail;
+	q->r = r;
+	q->type = type;
+	q->cb = cb;
+	q->arg = arg;
+	if (r->timeout_ms) {
+		struct timeval tv = { r->timeout_ms / 1000,
+		    (r->timeout_ms % 1000) * 1000 };
+		q->timer = evtimer_new(r->base, resolver_unbound_timeout_cb, q);
+		if (q->timer == NULL || evtimer_add(q->timer, &tv) == -1)
+			goto fail;
+	}
+	q->next = r->live;
+	if (r->live)
+		r->live->prev = q;
+	r->live = q;
+	r->inflight++;
+	if (ub_resolve_event(r->ctx, text, type, 1, q,
+	    resolver_unbound_answer_cb, &id) != 0) {
+		r->inflight--;
+		ubq_unlink(q);
+		goto fail;
+	}
+	return 0;
+fail:
+	if (q)
+		ubq_free(q);
+	return -1;
+}
+
+static void
+ub_free(void *impl)
+{
+	struct ub_res *r = impl;
+	struct ub_query *q, *next;
+
+	if (r == NULL)
+		return;
+	if (r->ctx)
+		ub_ctx_delete(r->ctx);
+	for (q = r->live; q; q = next) {
+		next = q->next;
+		ubq_free(q);
+	}
+	free(r);
+}
+
+static const struct resolver_ops ub_ops = { ub_query, ub_free };
+
+/* "host:port", "host@port", "[v6]:port", "host" -> "host@port" */
+static int
+ub_server(const char *server, char *out, size_t outlen)
+{
+	const char *colon = strrchr(server, ':');
+
+	if (server[0] == '[') {
+		const char *close = strchr(server, ']');
+		if (close == NULL)
+			return -1;
+		snprintf(out, outlen, "%.*s%s%s", (int)(close - server - 1),
+		    server + 1, close[1] == ':' ? "@" : "",
+		    close[1] == ':' ? close + 2 : "");
+	} else if (colon && strchr(server, ':') == colon)
+		snprintf(out, outlen, "%.*s@%s", (int)(colon - server), server,
+		    colon + 1);
+	else
+		snprintf(out, outlen, "%s", server);
+	return 0;
+}
+
+static int
+ub_setup(struct ub_res *r, const char *server, char *err, size_t errlen)
+{
+	char addr[128];
+	int rc;
+
+	if (server == NULL) {
+		if ((rc = ub_ctx_resolvconf(r->ctx, NULL)) != 0) {
+			snprintf(err, errlen, "resolv.conf: %s", ub_strerror(rc));
+			return -1;
+		}
+		return 0;
+	}
+	if (ub_server(server, addr, sizeof(addr)) == -1) {
+		snprintf(err, errlen, "bad server address %s", server);
+		return -1;
+	}
+	/* A local test server is on loopback, which unbound skips unless
+	 * told otherwise; forwarding lets an authoritative server answer. */
+	if ((rc = ub_ctx_set_option(r->ctx, "do-not-query-localhost:", "no")) != 0 ||
+	    (rc = ub_ctx_set_option(r->ctx, "qname-minimisation:", "no")) != 0 ||
+	    (rc = ub_ctx_set_fwd(r->ctx, addr)) != 0) {
+		snprintf(err, errlen, "server %s: %s", server, ub_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+struct resolver *
+resolver_unbound_new(struct event_base *base, const char *server,
+    unsigned timeout_ms, char *err, size_t errlen)
+{
+	struct ub_res *r = calloc(1, sizeof(*r));
+
+	if (r == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->base = base;
+	r->timeout_ms = timeout_ms;
+	if ((r->ctx = ub_ctx_create_event(base)) == NULL) {
+		snprintf(err, errlen, "ub_ctx_create_event failed");
+		free(r);
+		return NULL;
+	}
+	if (ub_setup(r, server, err, errlen) == -1) {
+		ub_free(r);
+		return NULL;
+	}
+	struct resolver *res = resolver_new(&ub_ops, r);
+	if (res == NULL)
+		snprintf(err, errlen, "out of memory");
+	return res;
+}
+
+unsigned
+resolver_unbound_inflight(const struct resolver *res)
+{
+	const struct ub_res *r = resolver_impl(res);
+
+	return r->inflight;
+}

@@ -1,0 +1,115 @@
+/*
+ * spf_run.c: drives a sans-I/O evaluation (spf.c) over a resolver. Each
+ * query the evaluator asks goes to the resolver; each answer is copied
+ * into the evaluator and the evaluation steps on. A resolver may answer
+ * inside resolver_query() (resolver_mem) or later from the event loop
+ * (resolver_unbound): the loop below handles both without recursion.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "feeds/feeds.h"
+
+struct spf_run {
+	struct spf_eval	*ev;		/* owned */
+	struct resolver	*res;		/* borrowed */
+	spf_done_cb	 done;
+	void		*arg;
+	bool		 in_query;	/* inside resolver_query() */
+	bool		 answered;	/* the last query has its answer */
+};
+
+static void	run_drive(struct spf_run *);
+
+static void
+run_answer_cb(void *arg, const struct dns_answer *ans)
+{
+	struct spf_run *run = arg;
+
+	spf_eval_answer(run->ev, ans);
+	run->answered = true;
+	if (!run->in_query)
+		run_drive(run);
+}
+
+static void
+run_drive(struct spf_run *run)
+{
+	static const struct dns_answer failed = { DNS_TEMPFAIL, 0, NULL };
+	struct spf_query q;
+
+	for (;;) {
+		if (spf_eval_step(run->ev, &q) == SPF_STEP_DONE) {
+			run->done(run->arg, spf_eval_outcome(run->ev));
+			spf_eval_free(run->ev);
+			free(run);
+			return;
+		}
+		run->answered = false;
+		run->in_query = true;
+		if (resolver_query(run->res, q.name, q.type, run_answer_cb,
+		    run) == -1)
+			run_answer_cb(run, &failed);
+		run->in_query = false;
+		if (!run->answered)
+			return;		/* the answer comes later */
+	}
+}
+
+int
+spf_run_start(struct resolver *res, const struct spf_request *req,
+    spf_done_cb done, void *arg, char *err, size_t errlen)
+{
+	struct spf_run *run = calloc(1, sizeof(*run));
+
+	if (run == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((run->ev = spf_eval_new(req, err, errlen)) == NULL) {
+		free(run);
+		return -1;
+	}
+	run->res = res;
+	run->done = done;
+	run->arg = arg;
+	run_drive(run);
+	return 0;
+}
+
+struct sync_state {
+	bool		 answered;
+	struct spf_eval	*ev;
+};
+
+static void
+sync_answer_cb(void *arg, const struct dns_answer *ans)
+{
+	struct sync_state *st = arg;
+
+	spf_eval_answer(st->ev, ans);
+	st->answered = true;
+}
+
+int
+spf_run_sync(struct resolver *res, const struct spf_request *req,
+    struct spf_outcome *out, char *err, size_t errlen)
+{
+	struct sync_state st = { false, NULL };
+	struct spf_query q;
+
+	if ((st.ev = spf_eval_new(req, err, errlen)) == NULL)
+		return -1;
+	while (spf_eval_step(st.ev, &q) == SPF_STEP_QUERY) {
+		st.answered = false;
+		if (resolver_query(res, q.name, q.type, sync_answer_cb, &st) == -1 ||
+		    !st.answered) {
+			snprintf(err, errlen, "the resolver did not answer at once");
+			spf_eval_free(st.ev);
+			return -1;
+		}
+	}
+	*out = *spf_eval_outcome(st.ev);
+	spf_eval_free(st.ev);
+	return 0;
+}

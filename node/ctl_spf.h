@@ -1,0 +1,16 @@
+/*
+ * ctl_spf.h: the reputectl subcommands of Sender-ID evaluation (SPF,
+ * Sender ID). Each takes argv from its subcommand name on ("spf",
+ * "senderid"), prints errors to stderr and returns the exit status:
+ * 0 done (whatever the result), 1 error or a failed suite, 2 usage.
+ */
+#ifndef REPUTED_CTL_SPF_H
+#define REPUTED_CTL_SPF_H
+
+/* ctl_spf.c */
+/* reputectl spf --ip A --mail-from M --helo H | --suite FILE.yml */
+int ctl_spf(int argc, char **argv);
+/* reputectl senderid --ip A --headers FILE */
+int ctl_senderid(int argc, char **argv);
+
+#endif
