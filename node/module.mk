@@ -21,3 +21,4 @@ UNIT_TESTS += tests/unit/conf_test.c tests/unit/batcher_test.c
 TEST_SCRIPTS += tests/integration/daemon_conf.sh
 # reputed.c calls dns_server_start() once dns_server.c is in the build.
 $(BUILD)/node/reputed.o: ALL_CFLAGS += $(if $(filter node/dns_server.c,$(CORE_SRCS) $(DAEMON_SRCS)),-DHAVE_DNS_SERVER)
+CTL_SRCS += node/ctl_spf.c
