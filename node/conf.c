@@ -194,6 +194,16 @@ conf_is_ip(const char *host)
 	    inet_pton(AF_INET6, host, buf) == 1;
 }
 
+static bool
+conf_is_hostname(const char *host)
+{
+	struct subject s;
+	char err[128];
+
+	return subject_parse_domain(host, &s, err, sizeof(err)) == 0 &&
+	    strchr(host, '*') == NULL;
+}
+
 /* "127.0.0.1@5353", "::1@53", "[::1]:53", "192.0.2.1:53", or a bare
  * host with default_port. need_ip: the host must be a numeric address. */
 static int
@@ -226,6 +236,8 @@ conf_address(struct parser *p, const char *v, uint16_t default_port,
 	host[hlen] = '\0';
 	if (need_ip && !conf_is_ip(host))
 		return conf_error(p, "expected a numeric IPv4 or IPv6 address, not '%s'", host);
+	if (!need_ip && !conf_is_ip(host) && !conf_is_hostname(host))
+		return conf_error(p, "expected an address or a host name, not '%s'", host);
 	out->port = default_port;
 	if (port != NULL) {
 		unsigned long n;
@@ -820,8 +832,12 @@ conf_split(struct parser *p, char *line, char **argv, int max)
 		}
 		argv[argc++] = s;
 		while (*s != '\0' && *s != ' ' && *s != '\t' && *s != '#' &&
-		    *s != '\r')
+		    *s != '\r') {
+			if (*s == '"')
+				return conf_error(p, "a quote inside a value: "
+				    "quote the whole value");
 			s++;
+		}
 		if (*s == '#') {
 			*s = '\0';
 			return argc;

@@ -18,7 +18,7 @@ UNIT_TESTS += tests/unit/dns_test.c
 FUZZERS += tests/fuzz/dns_msg_fuzz.c
 DAEMON_SRCS += node/api.c
 UNIT_TESTS += tests/unit/conf_test.c tests/unit/batcher_test.c
-TEST_SCRIPTS += tests/integration/daemon_conf.sh
-# reputed.c calls dns_server_start() once dns_server.c is in the build.
-$(BUILD)/node/reputed.o: ALL_CFLAGS += $(if $(filter node/dns_server.c,$(CORE_SRCS) $(DAEMON_SRCS)),-DHAVE_DNS_SERVER)
+TEST_SCRIPTS += tests/integration/daemon_conf.sh tests/integration/daemon_api.sh
+FUZZERS += tests/fuzz/conf_fuzz.c tests/fuzz/jsonl_fuzz.c
+DEB_PKGS += curl
 CTL_SRCS += node/ctl_spf.c

@@ -1,0 +1,197 @@
+#!/bin/sh
+# daemon_api.sh: starts build/reputed on free loopback ports with a temporary
+# directory and drives it with curl: reports through the API (acknowledged
+# only after the commit), RFC 7071 reputons, metrics, bad input refused
+# with nothing stored, -n on good and bad configs, SIGHUP reload, SIGTERM
+# clean stop, and kill -9 with nothing acknowledged lost. Every daemon it
+# starts is stopped by PID. Prints "N passed, N failed".
+BUILD=${BUILD:-build}
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+REPUTED=$TOP/$BUILD/reputed
+pass=0; fail=0; pid=""
+tmp=$(mktemp -d /tmp/reputed-daemon.XXXXXX)
+chmod 755 "$tmp"	# the daemon reads its config again as the user it drops to
+cleanup() {
+	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+ok() { pass=$((pass + 1)); echo "ok   $1"; }
+ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+check() { # name, shell condition
+	if eval "$2"; then ok "$1"; else ko "$1"; fi
+}
+for tool in curl python3; do
+	command -v $tool >/dev/null || { echo "$tool missing"; echo "0 passed, 1 failed"; exit 1; }
+done
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+DNS_PORT=$(free_port); API_PORT=$(free_port)
+API=http://127.0.0.1:$API_PORT
+user=""; [ "$(id -u)" = 0 ] && user=nobody
+
+write_conf() { # file, api port, zone ttl
+	cat >"$1" <<CONF
+server:
+	name: "test-node"
+	directory: "$tmp/var"
+	username: "$user"
+	sync: 2
+dns:
+	listen: 127.0.0.1@$DNS_PORT
+	threads: 1
+zone:
+	name: bl.test
+	kind: ip
+	ttl: $3
+zone:
+	name: dbl.test
+	kind: domain
+api:
+	listen: 127.0.0.1@$2
+CONF
+	chmod 644 "$1"
+}
+write_conf "$tmp/reputed.conf" "$API_PORT" 300
+
+start() { # waits until the API answers; sets pid
+	"$REPUTED" -d -c "$tmp/reputed.conf" >>"$tmp/log" 2>&1 &
+	pid=$!
+	for i in $(seq 1 50); do
+		curl -sf "$API/metrics" >/dev/null 2>&1 && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "reputed did not start:"; cat "$tmp/log"; return 1
+}
+post() { # body [content-type] -> prints "STATUS BODY"
+	curl -s -o "$tmp/body" -w '%{http_code}' -H "Content-Type: ${2:-application/json}" \
+	    --data-binary "$1" "$API/v1/reports"
+	printf ' '; cat "$tmp/body"
+}
+json() { # file, python expression over d
+	python3 -c "import json,sys; d=json.load(open('$1')); sys.exit(0 if ($2) else 1)" 2>/dev/null
+}
+reputon() { # subject -> $tmp/rep, $tmp/hdr
+	curl -s -D "$tmp/hdr" -o "$tmp/rep" "$API/v1/reputation/$1"
+}
+
+# ---- -n ----
+check "-n accepts the test config" "'$REPUTED' -n -c '$tmp/reputed.conf' 2>/dev/null"
+printf 'server:\n\tdirectory: x\n\tcolor: blue\n' >"$tmp/bad.conf"
+"$REPUTED" -n -c "$tmp/bad.conf" 2>"$tmp/err"; rc=$?
+check "-n refuses a bad config with file:line" "[ $rc = 1 ] && grep -q 'bad.conf:3: unknown keyword' '$tmp/err'"
+
+# ---- start ----
+start || { echo "$pass passed, $((fail + 1)) failed"; exit 1; }
+check "prints what to try next" "grep -q 'try: dig @127.0.0.1 -p $DNS_PORT' '$tmp/log' && grep -q 'try: curl' '$tmp/log'"
+check "pidfile holds the PID" "[ \"\$(cat '$tmp/var/reputed.pid' 2>/dev/null)\" = '$pid' ]"
+if [ -n "$user" ]; then
+	check "dropped privileges to nobody" "grep -q '^Uid:.*65534' /proc/$pid/status"
+	check "store directory given to nobody" "[ \"\$(stat -c %U '$tmp/var/data.mdb')\" = nobody ]"
+fi
+"$REPUTED" -d -c "$tmp/reputed.conf" >"$tmp/second" 2>&1; rc=$?
+check "a second daemon on the same directory is refused" "[ $rc = 1 ] && grep -q 'locked' '$tmp/second'"
+
+# ---- reports ----
+r=$(post '{"ip":"192.0.2.1","category":"spam"}')
+check "POST one report: 200 after commit" "echo '$r' | grep -q '^200 .*\"accepted\":1'"
+r=$(post '[{"ip":"192.0.2.1","category":"spam","confidence":90},{"ip":"2001:db8::/48","category":"botnet"},{"domain":"Spam.Example.","category":"phishing","client_ip":"198.51.100.5","helo":"mx.spam.example","mail_from":"a@spam.example","spf_mail_from":"pass"}]')
+check "POST an array of 3" "echo '$r' | grep -q '^200 .*\"accepted\":3'"
+r=$(post "$(printf '{"ip":"192.0.2.7","category":"scanning"}\n\n{"ip":"192.0.2.8","category":"ddos"}\n')" application/x-ndjson)
+check "POST JSON lines" "echo '$r' | grep -q '^200 .*\"accepted\":2'"
+r=$(post '{"ip":"192.0.2.1","category":"spamm"}')
+check "unknown category: 400 with the reason" "echo \"\$r\" | grep -q '^400 .*unknown category'"
+r=$(post '[{"ip":"203.0.113.77","category":"spam"},{"ip":"203.0.113.78","category":"spam","confidence":101}]')
+check "one bad report in an array: 400 naming it" "echo '$r' | grep -q '^400 .*report 1: confidence'"
+reputon 203.0.113.77
+check "nothing stored from a refused array" "json '$tmp/rep' 'd[\"reputons\"] == []'"
+r=$(post '{"ip":"192.0.2.1"')
+check "bad JSON: 400" "echo '$r' | grep -q '^400 .*bad JSON'"
+r=$(post '{"ip":"not an ip","category":"spam"}')
+check "bad subject: 400" "echo '$r' | grep -q '^400 '"
+
+# ---- reputons ----
+reputon 192.0.2.1
+check "reputon content type" "grep -qi '^Content-Type: application/reputon+json' '$tmp/hdr'"
+check "reputon fields (RFC 7071)" "json '$tmp/rep' 'd[\"application\"]==\"email-id\" and d[\"reputons\"][0][\"rated\"]==\"192.0.2.1\" and d[\"reputons\"][0][\"rater\"]==\"test-node\" and d[\"reputons\"][0][\"assertion\"]==\"spam\" and 0<=d[\"reputons\"][0][\"rating\"]<=1 and d[\"reputons\"][0][\"sample-size\"]==2'"
+check "reputon explanation per origin" "json '$tmp/rep' 'len(d[\"reputons\"][0][\"reputed\"][\"explanation\"])==1 and d[\"reputons\"][0][\"reputed\"][\"explanation\"][0][\"reports\"]==2'"
+reputon spam.example
+check "domain subject normalised" "json '$tmp/rep' 'd[\"reputons\"][0][\"rated\"]==\"spam.example\"'"
+reputon 2001:db8::%2F48
+check "prefix subject (escaped slash)" "json '$tmp/rep' 'd[\"reputons\"][0][\"rated\"]==\"2001:db8::/48\"'"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$API/v1/reputation/bad..name")
+check "bad subject in the path: 400" "[ $code = 400 ]"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$API/nope")
+check "unknown path: 404" "[ $code = 404 ]"
+curl -s "$API/v1/peers" >"$tmp/peers"
+check "/v1/peers placeholder" "json '$tmp/peers' 'd[\"placeholder\"] is True'"
+
+# ---- metrics ----
+curl -s "$API/metrics" >"$tmp/metrics"
+check "metrics: reports committed" "grep -q '^reputed_reports_committed_total 6$' '$tmp/metrics'"
+check "metrics: store size and batches" "grep -q '^reputed_store_bytes [1-9]' '$tmp/metrics' && grep -q '^reputed_batches_committed_total [1-9]' '$tmp/metrics'"
+check "metrics: bad requests counted" "grep -q '^reputed_api_bad_requests_total [4-9]' '$tmp/metrics'"
+
+# ---- DNS (when the DNS server is in the build) ----
+if command -v dig >/dev/null && ! grep -q 'no DNS server' "$tmp/log"; then
+	a=$(dig +short +time=1 +tries=2 -p "$DNS_PORT" @127.0.0.1 2.0.0.127.bl.test A)
+	check "DNS answers the RFC 5782 test point" "[ '$a' = 127.0.0.2 ]"
+fi
+
+# ---- SIGHUP ----
+write_conf "$tmp/reputed.conf" "$(free_port)" 600
+kill -HUP "$pid"; sleep 0.5
+check "SIGHUP: zones reloaded, api change needs restart" "grep -q 'reload: api: listen changed; restart' '$tmp/log' && grep -q 'reloaded $tmp/reputed.conf' '$tmp/log'"
+printf 'server:\n\tbogus: 1\n' >"$tmp/reputed.conf"
+kill -HUP "$pid"; sleep 0.5
+check "SIGHUP with a broken config is refused" "grep -q 'reload refused: $tmp/reputed.conf:2: unknown keyword' '$tmp/log'"
+check "still serving after the refused reload" "curl -sf '$API/metrics' >/dev/null"
+write_conf "$tmp/reputed.conf" "$API_PORT" 600
+
+# ---- SIGTERM ----
+kill -TERM "$pid"; wait "$pid"; rc=$?; pid=""
+check "SIGTERM: exit 0" "[ $rc = 0 ]"
+check "SIGTERM: pidfile removed" "[ ! -e '$tmp/var/reputed.pid' ]"
+check "SIGTERM: logged the stop" "grep -q 'reputed: stopped' '$tmp/log'"
+
+# ---- restart keeps the data; kill -9 loses nothing acknowledged ----
+start || { echo "$pass passed, $((fail + 1)) failed"; exit 1; }
+reputon 192.0.2.1
+check "restart: the data is still there" "json '$tmp/rep' 'd[\"reputons\"][0][\"sample-size\"]==2'"
+: >"$tmp/acked"
+writers=""
+for w in 1 2 3 4 5 6 7 8; do	# 8 clients, each waiting for its commit
+	(
+		i=0
+		while [ $i -lt 200 ]; do
+			ip="10.$w.$((i / 250)).$((i % 250 + 1))"
+			code=$(curl -s -o /dev/null -w '%{http_code}' --data-binary \
+			    "{\"ip\":\"$ip\",\"category\":\"spam\"}" "$API/v1/reports")
+			[ "$code" = 200 ] && echo "$ip" >>"$tmp/acked.$w"
+			i=$((i + 1))
+		done
+	) &
+	writers="$writers $!"
+done
+sleep 2
+kill -9 "$pid"; wait "$pid" 2>/dev/null; pid=""
+wait $writers
+cat "$tmp"/acked.* >"$tmp/acked" 2>/dev/null
+n=$(wc -l <"$tmp/acked")
+start || { echo "$pass passed, $((fail + 1)) failed"; exit 1; }
+lost=0
+for ip in $(cat "$tmp/acked"); do
+	reputon "$ip"
+	json "$tmp/rep" 'len(d["reputons"]) == 1' || lost=$((lost + 1))
+done
+check "kill -9: all $n acknowledged reports survived ($lost lost)" "[ $n -gt 0 ] && [ $lost = 0 ]"
+curl -s "$API/v1/reports" -d '{"ip":"10.99.0.1","category":"spam"}' >"$tmp/after"
+check "after kill -9: new reports take the next seq" "json '$tmp/after' 'd[\"accepted\"]==1 and d[\"first_seq\"]>1'"
+kill -TERM "$pid"; wait "$pid"; rc=$?; pid=""
+check "final stop: exit 0" "[ $rc = 0 ]"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
