@@ -194,14 +194,26 @@ conf_is_ip(const char *host)
 	    inet_pton(AF_INET6, host, buf) == 1;
 }
 
+/* Letters, digits, '-', '_' and dots between non-empty labels. */
 static bool
 conf_is_hostname(const char *host)
 {
-	struct subject s;
-	char err[128];
+	size_t label = 0, len = strlen(host);
 
-	return subject_parse_domain(host, &s, err, sizeof(err)) == 0 &&
-	    strchr(host, '*') == NULL;
+	if (len == 0 || len > DOMAIN_MAX)
+		return false;
+	for (const char *s = host; *s != '\0'; s++) {
+		if (*s == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if (isalnum((unsigned char)*s) || *s == '-' || *s == '_') {
+			if (++label > LABEL_MAX)
+				return false;
+		} else
+			return false;
+	}
+	return true;
 }
 
 /* "127.0.0.1@5353", "::1@53", "[::1]:53", "192.0.2.1:53", or a bare
