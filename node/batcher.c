@@ -481,6 +481,11 @@ batcher_timer_cb(evutil_socket_t fd, short events, void *arg)
 	struct batcher *b = arg;
 
 	batcher_flush(b, batcher_now(), false);
+	/* libevent's coarse monotonic clock can fire the timer a few ms
+	 * before batcher_now() says the batch is due; then flush took nothing
+	 * and armed nothing: arm again, or the batch waits for the next
+	 * submission. */
+	batcher_arm(b, batcher_now());
 }
 
 /* Sets the timer for the next deadline (no-op without the shell). */
