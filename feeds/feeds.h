@@ -177,9 +177,17 @@ enum spf_step {
 
 struct spf_eval;
 
+/* Room for an evaluator in caller storage (spf_eval_init). */
+#define SPF_EVAL_SIZE	(20 * 1024)
+
 /* A new evaluation (sans-I/O). NULL with err if ip is not an address. */
 struct spf_eval *spf_eval_new(const struct spf_request *req, char *err,
 	    size_t errlen);
+/* The same in caller storage mem (len >= SPF_EVAL_SIZE, aligned as
+ * max_align_t), for an evaluation that ends before mem goes away;
+ * spf_eval_free still frees what the evaluation allocated. */
+struct spf_eval *spf_eval_init(void *mem, size_t len,
+	    const struct spf_request *req, char *err, size_t errlen);
 /* Runs until the evaluator needs DNS data or is done. */
 enum spf_step spf_eval_step(struct spf_eval *ev, struct spf_query *q);
 /* Gives the answer to the last query; it is copied. */
@@ -236,9 +244,9 @@ struct spf_term {
 };
 
 struct spf_record {
-	char		*text;		/* owned copy of the record */
+	char		*text;		/* copy of the record (same block) */
 	size_t		 len;
-	struct spf_term	*terms;		/* owned */
+	struct spf_term	*terms;		/* same block */
 	size_t		 nterms;
 	int		 redirect;	/* index of redirect=, or -1 */
 	int		 exp;		/* index of exp=, or -1 */

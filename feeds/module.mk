@@ -1,2 +1,18 @@
 # feeds/: the outside world <-> reports (Sender-ID, ARF, JSON lines, export).
 CORE_SRCS += feeds/jsonl.c
+
+# Sender-ID: SPF (RFC 7208), Sender ID / PRA (RFC 4406, 4407), resolvers.
+CORE_SRCS += feeds/spf.c feeds/spf_record.c feeds/spf_macro.c \
+	feeds/spf_run.c feeds/spf_suite.c feeds/senderid.c feeds/pra.c \
+	feeds/rfc5322.c feeds/resolver.c feeds/resolver_mem.c \
+	feeds/resolver_unbound.c feeds/resolver_wire.c
+UNIT_TESTS += tests/unit/spf_test.c tests/unit/pra_test.c
+TEST_SCRIPTS += tests/conformance/spf_suites.sh
+FUZZERS += tests/fuzz/spf_record_fuzz.c tests/fuzz/spf_macro_fuzz.c \
+	tests/fuzz/rfc5322_fuzz.c tests/fuzz/spf_wire_fuzz.c
+BENCH_SRCS += tests/bench/spf_bench.c
+BENCH_SCRIPTS += tests/bench/spf_bench.sh
+# python3-spf: the openspf suites and pyspf for the benchmark;
+# nsd: the local authoritative server of the libunbound benchmark.
+DEB_PKGS += python3-spf python3-yaml nsd zlib1g-dev
+LIBS += -lz

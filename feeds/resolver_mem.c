@@ -27,6 +27,7 @@ struct mem_entry {
 
 struct mem_name {
 	char		*name;		/* lowercase, no final dot, owned */
+	uint32_t	 hash;
 	struct mem_entry *e;		/* owned */
 	size_t		 n, cap;
 	struct mem_name	*next;		/* hash chain */
@@ -65,9 +66,10 @@ mem_hash(const char *s)
 static struct mem_name *
 mem_find(const struct mem_zone *z, const char *norm)
 {
-	struct mem_name *n = z->bucket[mem_hash(norm) & (z->nbuckets - 1)];
+	uint32_t h = mem_hash(norm);
+	struct mem_name *n = z->bucket[h & (z->nbuckets - 1)];
 
-	while (n && strcmp(n->name, norm) != 0)
+	while (n && (n->hash != h || strcmp(n->name, norm) != 0))
 		n = n->next;
 	return n;
 }
@@ -84,7 +86,7 @@ mem_grow(struct mem_zone *z)
 		struct mem_name *n = z->bucket[i], *next;
 		for (; n; n = next) {
 			next = n->next;
-			size_t h = mem_hash(n->name) & (nb - 1);
+			size_t h = n->hash & (nb - 1);
 			n->next = b[h];
 			b[h] = n;
 		}
@@ -104,7 +106,7 @@ mem_get(struct mem_zone *z, const char *name)
 	mem_normalize(name, norm);
 	if ((n = mem_find(z, norm)) != NULL)
 		return n;
-	if (z->nnames >= z->nbuckets * 2 && mem_grow(z) == -1)
+	if (z->nnames >= z->nbuckets && mem_grow(z) == -1)
 		return NULL;
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		return NULL;
@@ -112,7 +114,8 @@ mem_get(struct mem_zone *z, const char *name)
 		free(n);
 		return NULL;
 	}
-	size_t h = mem_hash(norm) & (z->nbuckets - 1);
+	n->hash = mem_hash(norm);
+	size_t h = n->hash & (z->nbuckets - 1);
 	n->next = z->bucket[h];
 	z->bucket[h] = n;
 	z->nnames++;

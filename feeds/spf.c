@@ -16,6 +16,7 @@
  */
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,14 +56,19 @@ struct pmacro {
 	char		 value[NAME_LEN];	/* for the current <domain> */
 };
 
-/* The last answer, copied. */
+#define ANSWER_INLINE_RR	16
+#define ANSWER_INLINE_BUF	1024
+
+/* The last answer, copied: into the inline arrays when it fits. */
 struct answer {
 	enum dns_status	 status;
 	size_t		 count;
-	struct dns_rr	*rr;			/* owned, rrcap entries */
+	struct dns_rr	*rr;			/* inline_rr or owned */
 	size_t		 rrcap;
-	uint8_t		*buf;			/* owned record data */
+	uint8_t		*buf;			/* inline_buf or owned */
 	size_t		 bufcap;
+	struct dns_rr	 inline_rr[ANSWER_INLINE_RR];
+	uint8_t		 inline_buf[ANSWER_INLINE_BUF];
 };
 
 struct spf_eval {
@@ -90,8 +96,11 @@ struct spf_eval {
 	char		 qname[NAME_LEN];
 	enum dns_type	 qtype;
 	bool		 done;
+	bool		 heap;			/* ev itself is malloc'ed */
 	struct spf_outcome out;
 };
+
+_Static_assert(sizeof(struct spf_eval) <= SPF_EVAL_SIZE, "SPF_EVAL_SIZE");
 
 /* What evaluating a term did. */
 enum run { R_WAIT, R_AGAIN, R_MATCH, R_NOMATCH, R_ERROR };
@@ -203,6 +212,19 @@ copy_str(char *dst, size_t dstlen, const char *src)
 
 /* ---- the request ---- */
 
+/* Writes one decimal octet and sep; returns the end. */
+static char *
+octet(char *p, unsigned v, char sep)
+{
+	if (v >= 100)
+		*p++ = '0' + v / 100;
+	if (v >= 10)
+		*p++ = '0' + v / 10 % 10;
+	*p++ = '0' + v % 10;
+	*p++ = sep;
+	return sep ? p : p - 1;
+}
+
 static int
 ip_setup(struct spf_eval *ev, const char *ip)
 {
@@ -223,14 +245,17 @@ ip_setup(struct spf_eval *ev, const char *ip)
 	} else
 		return -1;
 	memcpy(ev->ip, a, ev->ip6 ? 16 : 4);
-	inet_ntop(ev->ip6 ? AF_INET6 : AF_INET, a, ev->ip_text,
-	    sizeof(ev->ip_text));
 	if (!ev->ip6) {
-		snprintf(ev->ip_dotted, sizeof(ev->ip_dotted), "%s", ev->ip_text);
-		snprintf(ev->rev, sizeof(ev->rev), "%u.%u.%u.%u.in-addr.arpa",
-		    a[3], a[2], a[1], a[0]);
+		char *r = ev->rev, *t = ev->ip_text;
+		for (int i = 0; i < 4; i++)
+			t = octet(t, a[i], i < 3 ? '.' : '\0');
+		copy_str(ev->ip_dotted, sizeof(ev->ip_dotted), ev->ip_text);
+		for (int i = 3; i >= 0; i--)
+			r = octet(r, a[i], '.');
+		strcpy(r, "in-addr.arpa");
 		return 0;
 	}
+	inet_ntop(AF_INET6, a, ev->ip_text, sizeof(ev->ip_text));
 	/* RFC 7208 7.3: IPv6 "i" is dot-format: 32 nibbles. Case does not
 	 * matter to DNS; uppercase is what the openspf suite shows. */
 	char *d = ev->ip_dotted, *r = ev->rev;
@@ -253,46 +278,94 @@ ip_setup(struct spf_eval *ev, const char *ip)
  * "the mailbox composed of the local-part "postmaster" and the "HELO"
  * identity".
  */
+/* dst = a "@" b, truncating each part to what dst can hold. */
+static void
+join_at(char *dst, size_t dstlen, const char *a, const char *b)
+{
+	size_t na = strnlen(a, dstlen / 2), nb = strnlen(b, dstlen - na - 2);
+
+	memcpy(dst, a, na);
+	dst[na] = '@';
+	memcpy(dst + na + 1, b, nb);
+	dst[na + 1 + nb] = '\0';
+}
+
 static void
 sender_setup(struct spf_eval *ev, const struct spf_request *req)
 {
-	const char *s = req->sender;
+	const char *s = req->sender, *helo = req->helo ? req->helo : "";
 
 	if (s == NULL || *s == '\0' || req->scope == SPF_SCOPE_HELO) {
-		snprintf(ev->sender, sizeof(ev->sender), "postmaster@%.*s",
-		    NAME_LEN + 1, req->helo ? req->helo : "");
 		copy_str(ev->local, sizeof(ev->local), "postmaster");
-		copy_str(ev->sender_domain, sizeof(ev->sender_domain), req->helo);
-		return;
-	}
-	const char *at = strrchr(s, '@');
-	if (at == NULL) {
-		copy_str(ev->local, sizeof(ev->local), "postmaster");
-		copy_str(ev->sender_domain, sizeof(ev->sender_domain), s);
+		copy_str(ev->sender_domain, sizeof(ev->sender_domain), helo);
 	} else {
-		snprintf(ev->local, sizeof(ev->local), "%.*s",
-		    (int)(at - s < SPF_DOMAIN_MAX + 65 ? at - s : SPF_DOMAIN_MAX + 65), s);
-		copy_str(ev->sender_domain, sizeof(ev->sender_domain), at + 1);
+		const char *at = strrchr(s, '@');
+		size_t n = at ? (size_t)(at - s) : 0;
+		if (n >= sizeof(ev->local))
+			n = sizeof(ev->local) - 1;
+		memcpy(ev->local, s, n);
+		ev->local[n] = '\0';
+		copy_str(ev->sender_domain, sizeof(ev->sender_domain),
+		    at ? at + 1 : s);
 		if (ev->local[0] == '\0')
 			copy_str(ev->local, sizeof(ev->local), "postmaster");
 	}
-	snprintf(ev->sender, sizeof(ev->sender), "%s@%s", ev->local,
-	    ev->sender_domain);
+	join_at(ev->sender, sizeof(ev->sender), ev->local, ev->sender_domain);
+}
+
+static void
+frame_init(struct frame *f, const char *domain)
+{
+	copy_str(f->domain, sizeof(f->domain), domain);
+	f->rec = NULL;
+	f->state = FS_LOOKUP;
+	f->term = 0;
+	f->phase = 0;
+	f->redirected = false;
+	f->target[0] = '\0';
+	f->names = NULL;
+	f->nnames = f->iname = 0;
+	f->child = SPF_NONE;
+}
+
+/* Only what is read before it is written: the evaluator is large and
+ * made once per evaluation, so it is not cleared whole. */
+static void
+eval_setup(struct spf_eval *ev)
+{
+	ev->depth = 0;
+	memset(&ev->p, 0, offsetof(struct pmacro, value));
+	ev->exp_phase = 0;
+	ev->exp_text = NULL;
+	ev->ans.status = DNS_TEMPFAIL;
+	ev->ans.count = 0;
+	ev->ans.rr = ev->ans.inline_rr;
+	ev->ans.rrcap = ANSWER_INLINE_RR;
+	ev->ans.buf = ev->ans.inline_buf;
+	ev->ans.bufcap = ANSWER_INLINE_BUF;
+	ev->done = false;
+	ev->heap = false;
+	ev->qname[0] = '\0';
+	memset(&ev->out, 0, offsetof(struct spf_outcome, domain));
+	ev->out.domain[0] = ev->out.record[0] = ev->out.mechanism[0] = '\0';
+	ev->out.explanation[0] = ev->out.problem[0] = '\0';
+	ev->out.dns_terms = ev->out.void_lookups = ev->out.queries = 0;
 }
 
 struct spf_eval *
-spf_eval_new(const struct spf_request *req, char *err, size_t errlen)
+spf_eval_init(void *mem, size_t len, const struct spf_request *req,
+    char *err, size_t errlen)
 {
-	struct spf_eval *ev = calloc(1, sizeof(*ev));
+	struct spf_eval *ev = mem;
 
-	if (ev == NULL) {
-		snprintf(err, errlen, "out of memory");
+	if (len < sizeof(*ev)) {
+		snprintf(err, errlen, "evaluator storage too small");
 		return NULL;
 	}
+	eval_setup(ev);
 	if (ip_setup(ev, req->ip) == -1) {
-		snprintf(err, errlen, "not an IP address: %s",
+		snprintf(err, errlen, "not an IP address: %.64s",
 		    req->ip ? req->ip : "(none)");
-		free(ev);
 		return NULL;
 	}
 	sender_setup(ev, req);
@@ -305,11 +378,26 @@ spf_eval_new(const struct spf_request *req, char *err, size_t errlen)
 	ev->now = req->now ? req->now : time(NULL);
 	ev->depth = 1;
 	struct frame *f = &ev->frames[0];
-	copy_str(f->domain, sizeof(f->domain), ev->sender_domain);
-	if (!name_ok(f->domain, true) || f->domain[0] == '[') {
-		ev->depth = 1;
+	frame_init(f, ev->sender_domain);
+	if (!name_ok(f->domain, true) || f->domain[0] == '[')
 		frame_finish(ev, SPF_NONE, "the domain is not a valid name");
+	return ev;
+}
+
+struct spf_eval *
+spf_eval_new(const struct spf_request *req, char *err, size_t errlen)
+{
+	struct spf_eval *ev = malloc(sizeof(*ev));
+
+	if (ev == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
 	}
+	if (spf_eval_init(ev, sizeof(*ev), req, err, errlen) == NULL) {
+		free(ev);
+		return NULL;
+	}
+	ev->heap = true;
 	return ev;
 }
 
@@ -330,14 +418,16 @@ spf_eval_answer(struct spf_eval *ev, const struct dns_answer *in)
 	for (size_t i = 0; i < n; i++)
 		total += in->rr[i].len + 1;
 	if (n > a->rrcap) {
-		struct dns_rr *rr = realloc(a->rr, n * sizeof(*rr));
+		struct dns_rr *rr = realloc(a->rr == a->inline_rr ? NULL : a->rr,
+		    n * sizeof(*rr));
 		if (rr == NULL)
 			goto oom;
 		a->rr = rr;
 		a->rrcap = n;
 	}
 	if (total > a->bufcap) {
-		uint8_t *buf = realloc(a->buf, total);
+		uint8_t *buf = realloc(a->buf == a->inline_buf ? NULL : a->buf,
+		    total);
 		if (buf == NULL)
 			goto oom;
 		a->buf = buf;
@@ -791,9 +881,7 @@ mech_include(struct spf_eval *ev, struct frame *f, const struct spf_term *t)
 			return R_ERROR;
 		}
 		f->phase = 2;
-		struct frame *c = &ev->frames[ev->depth++];
-		memset(c, 0, sizeof(*c));
-		copy_str(c->domain, sizeof(c->domain), f->target);
+		frame_init(&ev->frames[ev->depth++], f->target);
 		return R_AGAIN;
 	default:
 		switch (f->child) {
@@ -858,8 +946,7 @@ outcome_record(struct spf_eval *ev, const struct frame *f)
 {
 	copy_str(ev->out.domain, sizeof(ev->out.domain), f->domain);
 	if (f->rec)
-		snprintf(ev->out.record, sizeof(ev->out.record), "%s",
-		    f->rec->text);
+		copy_str(ev->out.record, sizeof(ev->out.record), f->rec->text);
 }
 
 static void
@@ -1024,8 +1111,10 @@ frame_terms(struct spf_eval *ev, struct frame *f)
 	case R_MATCH:
 		if (ev->depth == 1) {
 			outcome_record(ev, f);
-			snprintf(ev->out.mechanism, sizeof(ev->out.mechanism),
-			    "%.*s", (int)t->text_len, t->text);
+			size_t n = t->text_len < sizeof(ev->out.mechanism) ?
+			    t->text_len : sizeof(ev->out.mechanism) - 1;
+			memcpy(ev->out.mechanism, t->text, n);
+			ev->out.mechanism[n] = '\0';
 		}
 		frame_finish(ev, qual_result(t->qual), NULL);
 		return R_AGAIN;
@@ -1160,7 +1249,10 @@ spf_eval_free(struct spf_eval *ev)
 		frame_clear(&ev->frames[i]);
 	free(ev->p.names);
 	free(ev->exp_text);
-	free(ev->ans.rr);
-	free(ev->ans.buf);
-	free(ev);
+	if (ev->ans.rr != ev->ans.inline_rr)
+		free(ev->ans.rr);
+	if (ev->ans.buf != ev->ans.inline_buf)
+		free(ev->ans.buf);
+	if (ev->heap)
+		free(ev);
 }

@@ -357,19 +357,27 @@ term_parse(struct spf_record *rec, const char *s, size_t len, char *err,
 struct spf_record *
 spf_record_parse(const uint8_t *txt, size_t len, char *err, size_t errlen)
 {
-	struct spf_record *rec = calloc(1, sizeof(*rec));
-	size_t i = 0, max = len / 2 + 1;
+	struct spf_record *rec;
+	size_t i = 0, max = 1;
 
-	if (rec == NULL || (rec->text = malloc(len + 1)) == NULL)
-		goto fail;
+	for (size_t k = 0; k < len; k++)	/* terms <= spaces */
+		max += txt[k] == ' ';
+	if (max > RECORD_MAX_TERMS)
+		max = RECORD_MAX_TERMS;
+	/* one block: the record, its terms, then its text */
+	rec = malloc(sizeof(*rec) + max * sizeof(*rec->terms) + len + 1);
+	if (rec == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	rec->terms = (struct spf_term *)(rec + 1);
+	rec->text = (char *)(rec->terms + max);
 	memcpy(rec->text, txt, len);
 	rec->text[len] = '\0';
 	rec->len = len;
+	rec->nterms = 0;
 	rec->redirect = rec->exp = -1;
-	if (max > RECORD_MAX_TERMS)
-		max = RECORD_MAX_TERMS;
-	if ((rec->terms = calloc(max, sizeof(*rec->terms))) == NULL)
-		goto fail;
+	rec->has_all = false;
 	while (i < len && rec->text[i] != ' ')	/* the version */
 		i++;
 	while (i < len) {
@@ -382,16 +390,14 @@ spf_record_parse(const uint8_t *txt, size_t len, char *err, size_t errlen)
 			break;
 		if (rec->nterms == max) {
 			snprintf(err, errlen, "too many terms");
-			goto fail_quiet;
+			goto fail;
 		}
 		if (term_parse(rec, rec->text + start, i - start, err,
 		    errlen) == -1)
-			goto fail_quiet;
+			goto fail;
 	}
 	return rec;
 fail:
-	snprintf(err, errlen, "out of memory");
-fail_quiet:
 	spf_record_free(rec);
 	return NULL;
 }
@@ -399,9 +405,5 @@ fail_quiet:
 void
 spf_record_free(struct spf_record *rec)
 {
-	if (rec == NULL)
-		return;
-	free(rec->terms);
-	free(rec->text);
 	free(rec);
 }

@@ -5,6 +5,7 @@
  * inside resolver_query() (resolver_mem) or later from the event loop
  * (resolver_unbound): the loop below handles both without recursion.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -95,10 +96,11 @@ int
 spf_run_sync(struct resolver *res, const struct spf_request *req,
     struct spf_outcome *out, char *err, size_t errlen)
 {
+	_Alignas(max_align_t) unsigned char mem[SPF_EVAL_SIZE];
 	struct sync_state st = { false, NULL };
 	struct spf_query q;
 
-	if ((st.ev = spf_eval_new(req, err, errlen)) == NULL)
+	if ((st.ev = spf_eval_init(mem, sizeof(mem), req, err, errlen)) == NULL)
 		return -1;
 	while (spf_eval_step(st.ev, &q) == SPF_STEP_QUERY) {
 		st.answered = false;
