@@ -33,6 +33,7 @@
 #include "node/batcher.h"
 #include "node/log.h"
 #include "node/node.h"
+#include "node/peer.h"
 #ifdef HAVE_DNS_SERVER
 #include "node/dns.h"
 #endif
@@ -46,6 +47,7 @@ struct daemon {
 	uint8_t key[ED25519_KEY_LEN];	/* this node's public key */
 	struct batcher *batcher;
 	struct api *api;
+	struct peers *peers;		/* NULL when peering is off */
 	bool dns_running;
 	int pid_fd;			/* the locked pidfile, or -1 */
 	struct event *sig_hup, *sig_term, *sig_int;
@@ -163,7 +165,10 @@ daemon_open_store(struct daemon *d)
 static void
 daemon_batch_committed(void *arg, const uint8_t *sb, size_t len)
 {
+	struct daemon *d = arg;
+
 	log_debug("batch of %zu bytes committed", len);
+	peers_batch_committed(d->peers, sb, len);
 }
 
 /* The DNS engineer's server (node/dns_server.c), when it is built. */
@@ -193,6 +198,21 @@ daemon_dns_stop(struct daemon *d)
 		dns_server_stop();
 #endif
 	d->dns_running = false;
+}
+
+/* The peer network (node/peer.c), when peering: has a listener or peers. */
+static void
+daemon_peers_start(struct daemon *d)
+{
+	char err[512];
+
+	if (d->conf.peer_listen.port == 0 && d->conf.n_peers == 0)
+		return;
+	if ((d->peers = peers_start(d->base, d->st, d->signer, &d->conf, err,
+	    sizeof(err))) == NULL)
+		fatalx("peering: %s", err);
+	if (peers_api_attach(d->peers, d->api) == -1)
+		fatalx("peering: cannot add the API routes");
 }
 
 static void
@@ -415,6 +435,7 @@ daemon_start(struct daemon *d)
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
 	daemon_dns_start(d);
+	daemon_peers_start(d);
 	daemon_write_pidfile(d);
 	daemon_signals(d);
 	daemon_drop_privileges(d);
@@ -429,6 +450,7 @@ daemon_stop(struct daemon *d)
 		if (batcher_flush(d->batcher, batcher_now(), true) == -1)
 			break;
 	batcher_free(d->batcher);
+	peers_stop(d->peers);
 	api_stop(d->api);
 	daemon_dns_stop(d);
 	store_close(d->st);
