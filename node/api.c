@@ -292,6 +292,33 @@ api_reputon(struct api *a, const char *rated, const struct listing *l,
 	return r;
 }
 
+/* An address with no record of its own: the longest listed prefix that
+ * covers it (what the DNS zone answers), with s changed to that prefix. */
+static int
+api_covering_prefix(struct api *a, struct subject *s, uint64_t now,
+    struct listing *l)
+{
+	size_t len = s->kind == SUBJECT_IPV4 ? 4 : 16;
+	struct subject prefix;
+	uint8_t net[16];
+	char err[128];
+
+	if (s->kind == SUBJECT_DOMAIN || s->prefix_len != 8 * len ||
+	    store_lookup_addr(a->reader, s->addr, len, now, LOOKUP_LISTED,
+	    l) != 0)
+		return -1;
+	for (size_t i = 0; i < len; i++) {	/* host bits off */
+		int keep = (int)l->prefix_len - 8 * (int)i;
+		net[i] = s->addr[i] & (keep >= 8 ? 0xff : keep <= 0 ? 0 :
+		    (uint8_t)(0xff00 >> keep));
+	}
+	if (subject_from_addr(net, len, l->prefix_len, &prefix, err,
+	    sizeof(err)) != 0)
+		return -1;
+	*s = prefix;
+	return 0;
+}
+
 static void
 api_get_reputation(struct api *a, struct evhttp_request *req, const char *enc)
 {
@@ -312,7 +339,6 @@ api_get_reputation(struct api *a, struct evhttp_request *req, const char *enc)
 		return;
 	}
 	free(text);
-	subject_format(&s, rated, sizeof(rated));
 	if (store_reader_begin(a->reader) == -1) {
 		json_decref(x.list);
 		json_decref(reputons);
@@ -320,6 +346,9 @@ api_get_reputation(struct api *a, struct evhttp_request *req, const char *enc)
 		return;
 	}
 	found = store_lookup(a->reader, &s, &l);
+	if (found != 0 && api_covering_prefix(a, &s, x.now, &l) == 0)
+		found = 0;	/* s is now the listed prefix that covers it */
+	subject_format(&s, rated, sizeof(rated));
 	store_explain(a->reader, &s, api_explain_cb, &x);
 	store_reader_end(a->reader);
 	if (found == 0)

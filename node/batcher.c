@@ -23,9 +23,6 @@
 
 #include "node/batcher.h"
 
-#define MAIL_HELO_MAX	255	/* the store's limits (store.c) */
-#define MAIL_ADDR_MAX	320
-
 /* One submission: told once, when its last batch is committed or failed. */
 struct bsub {
 	batcher_done_fn done;
@@ -153,68 +150,20 @@ batcher_set_committed(struct batcher *b, batcher_committed_fn fn, void *arg)
 	b->committed_arg = arg;
 }
 
-static bool
-batcher_auth_ok(unsigned r)
-{
-	return r <= REPUTED__AUTH_RESULT__AUTH_PERMERROR;
-}
-
-static int
-batcher_check_mail(const Reputed__MailEvidence *m, char *err, size_t errlen)
-{
-	if (m->client_ip.len != 0 && m->client_ip.len != 4 &&
-	    m->client_ip.len != 16) {
-		snprintf(err, errlen, "client IP must be 4 or 16 bytes, not %zu",
-		    m->client_ip.len);
-		return -1;
-	}
-	if (m->helo != NULL && strlen(m->helo) > MAIL_HELO_MAX) {
-		snprintf(err, errlen, "HELO longer than %d bytes", MAIL_HELO_MAX);
-		return -1;
-	}
-	if ((m->mail_from != NULL && strlen(m->mail_from) > MAIL_ADDR_MAX) ||
-	    (m->pra != NULL && strlen(m->pra) > MAIL_ADDR_MAX)) {
-		snprintf(err, errlen, "MAIL FROM or PRA longer than %d bytes",
-		    MAIL_ADDR_MAX);
-		return -1;
-	}
-	if (!batcher_auth_ok(m->spf_helo) || !batcher_auth_ok(m->spf_mail_from) ||
-	    !batcher_auth_ok(m->sender_id_pra)) {
-		snprintf(err, errlen, "unknown SPF / Sender ID result");
-		return -1;
-	}
-	return 0;
-}
-
+/* The store's own check (report_check) for a batch made now: the batch
+ * gets a created_at no earlier than now, so what passes here passes in
+ * store_apply, and one bad report cannot sink a batch of others. */
 int
 batcher_check(const Reputed__Report *r, const struct policy *p, uint64_t now,
     char *err, size_t errlen)
 {
-	struct subject s;
-	char why[128];
-
-	if (r->subject == NULL) {
-		snprintf(err, errlen, "report without a subject");
-		return -1;
-	}
-	if (subject_from_proto(r->subject, &s, why, sizeof(why)) == -1) {
-		snprintf(err, errlen, "bad subject: %s", why);
-		return -1;
-	}
-	if (category_name(r->category) == NULL) {
-		snprintf(err, errlen, "unknown category %u", (unsigned)r->category);
-		return -1;
-	}
-	if (r->confidence > 100) {
-		snprintf(err, errlen, "confidence %u is over 100", r->confidence);
-		return -1;
-	}
 	if (r->observed_at > now + p->future_slack_ms) {
+		/* the same rule, said in the submitter's terms */
 		snprintf(err, errlen, "observed_at is %llu ms in the future",
 		    (unsigned long long)(r->observed_at - now));
 		return -1;
 	}
-	return r->mail != NULL ? batcher_check_mail(r->mail, err, errlen) : 0;
+	return report_check(r, now, p, err, errlen);
 }
 
 /* The batch reports go into now: the open tail, or a new one. */

@@ -51,6 +51,8 @@ zone:
 	kind: domain
 api:
 	listen: 127.0.0.1@$2
+policy:
+	min-origins: 1
 CONF
 	chmod 644 "$1"
 }
@@ -122,6 +124,13 @@ reputon spam.example
 check "domain subject normalised" "json '$tmp/rep' 'd[\"reputons\"][0][\"rated\"]==\"spam.example\"'"
 reputon 2001:db8::%2F48
 check "prefix subject (escaped slash)" "json '$tmp/rep' 'd[\"reputons\"][0][\"rated\"]==\"2001:db8::/48\"'"
+post '[{"ip":"198.51.100.0/24","category":"spam"},{"ip":"198.51.100.0/24","category":"spam"},{"ip":"198.51.100.0/24","category":"spam"},{"ip":"198.51.100.0/24","category":"spam"},{"ip":"198.51.100.0/24","category":"spam"}]' >/dev/null
+reputon 198.51.100.7
+check "an address answers with its listed covering prefix" "json '$tmp/rep' 'd[\"reputons\"][0][\"rated\"]==\"198.51.100.0/24\" and d[\"reputons\"][0][\"reputed\"][\"listed\"] and d[\"reputons\"][0][\"reputed\"][\"code\"]==\"127.0.0.2\"'"
+if command -v dig >/dev/null; then
+	a=$(dig +short +time=1 +tries=2 -p "$DNS_PORT" @127.0.0.1 7.100.51.198.bl.test A)
+	check "DNS lists an address reported through the API" "[ '$a' = 127.0.0.2 ]"
+fi
 code=$(curl -s -o /dev/null -w '%{http_code}' "$API/v1/reputation/bad..name")
 check "bad subject in the path: 400" "[ $code = 400 ]"
 code=$(curl -s -o /dev/null -w '%{http_code}' "$API/nope")
@@ -131,7 +140,7 @@ check "/v1/peers placeholder" "json '$tmp/peers' 'd[\"placeholder\"] is True'"
 
 # ---- metrics ----
 curl -s "$API/metrics" >"$tmp/metrics"
-check "metrics: reports committed" "grep -q '^reputed_reports_committed_total 6$' '$tmp/metrics'"
+check "metrics: reports committed" "grep -q '^reputed_reports_committed_total 11$' '$tmp/metrics'"
 check "metrics: store size and batches" "grep -q '^reputed_store_bytes [1-9]' '$tmp/metrics' && grep -q '^reputed_batches_committed_total [1-9]' '$tmp/metrics'"
 check "metrics: bad requests counted" "grep -q '^reputed_api_bad_requests_total [4-9]' '$tmp/metrics'"
 
