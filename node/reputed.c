@@ -34,9 +34,7 @@
 #include "node/log.h"
 #include "node/node.h"
 #include "node/peer.h"
-#ifdef HAVE_DNS_SERVER
 #include "node/dns.h"
-#endif
 
 struct daemon {
 	struct event_base *base;
@@ -171,32 +169,26 @@ daemon_batch_committed(void *arg, const uint8_t *sb, size_t len)
 	peers_batch_committed(d->peers, sb, len);
 }
 
-/* The DNS engineer's server (node/dns_server.c), when it is built. */
+/* The DNSBL responder (node/dns_server.c): binds before the drop. */
 static void
 daemon_dns_start(struct daemon *d)
 {
-#ifdef HAVE_DNS_SERVER
 	char err[256];
 
-	if (d->conf.n_dns_listen == 0)
+	if (d->conf.n_dns_listen == 0) {
+		log_warnx("dns: no listen address; not serving the zones");
 		return;
+	}
 	if (dns_server_start(d->base, d->st, &d->conf, err, sizeof(err)) == -1)
 		fatalx("dns: %s", err);
 	d->dns_running = true;
-#else
-	if (d->conf.n_dns_listen > 0)
-		log_warnx("dns: this build has no DNS server yet; not serving "
-		    "the zones");
-#endif
 }
 
 static void
 daemon_dns_stop(struct daemon *d)
 {
-#ifdef HAVE_DNS_SERVER
 	if (d->dns_running)
 		dns_server_stop();
-#endif
 	d->dns_running = false;
 }
 
@@ -319,11 +311,9 @@ daemon_reload_zones(struct daemon *d, const struct node_conf *n)
 		return;
 	log_info("reload: zones %d -> %d, rrl-limit %u -> %u",
 	    d->conf.n_zones, n->n_zones, d->conf.rrl_limit, n->rrl_limit);
-#ifdef HAVE_DNS_SERVER
 	char err[256];
 	if (d->dns_running && dns_server_reload(n, err, sizeof(err)) == -1)
 		log_warnx("reload: dns: %s (keeping the old zones)", err);
-#endif
 }
 
 static void
@@ -424,6 +414,7 @@ daemon_start(struct daemon *d)
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	daemon_enter_directory(d);
+	daemon_write_pidfile(d);	/* locked: one daemon per directory */
 	daemon_open_store(d);
 	daemon_load_key(d);
 	if ((d->batcher = batcher_new(d->st, d->signer, err, sizeof(err))) == NULL)
@@ -436,7 +427,6 @@ daemon_start(struct daemon *d)
 		fatalx("%s", err);
 	daemon_dns_start(d);
 	daemon_peers_start(d);
-	daemon_write_pidfile(d);
 	daemon_signals(d);
 	daemon_drop_privileges(d);
 }
