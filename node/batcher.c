@@ -298,8 +298,10 @@ batcher_take_ready(struct batcher *b, uint64_t now, bool force)
 {
 	struct bbatch *first = b->head, *last = NULL, *bb;
 
-	if (b->tail != NULL && !b->tail->closed &&
-	    (force || now >= b->tail->opened_at + BATCHER_MAX_DELAY_MS))
+	/* now < opened_at: the wall clock went back; do not wait for it */
+	if (b->tail != NULL && !b->tail->closed && (force ||
+	    now >= b->tail->opened_at + BATCHER_MAX_DELAY_MS ||
+	    now < b->tail->opened_at))
 		b->tail->closed = true;
 	for (bb = b->head; bb != NULL && bb->closed; bb = bb->next)
 		last = bb;
@@ -451,6 +453,8 @@ batcher_arm(struct batcher *b, uint64_t now)
 		return;
 	}
 	wait = due > now ? due - now : 0;
+	if (wait > BATCHER_MAX_DELAY_MS)	/* the clock went back */
+		wait = BATCHER_MAX_DELAY_MS;
 	tv.tv_sec = (time_t)(wait / 1000);
 	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
 	event_add(b->timer, &tv);

@@ -301,6 +301,19 @@ test_free_tells_waiting(void **state)
 }
 
 static void
+test_clock_going_back(void **state)
+{
+	struct fixture *f = *state;
+
+	/* the wall clock steps back an hour after the batch opened: the
+	 * batch must not wait an hour */
+	assert_int_equal(submit_many(f, 2, T0), 0);
+	assert_int_equal(batcher_flush(f->b, T0 - 3600 * 1000, false), 1);
+	assert_int_equal(f->done_calls, 1);
+	assert_int_equal(f->done_status, 0);
+}
+
+static void
 test_submission_limits(void **state)
 {
 	struct fixture *f = *state;
@@ -322,6 +335,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_seq_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_reports_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_tells_waiting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_going_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_submission_limits, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
