@@ -39,6 +39,7 @@ struct bbatch {
 	struct bbatch *next;
 	bool closed;
 	uint64_t opened_at;	/* when its first report came */
+	uint64_t last_at;	/* when its last report came */
 	int n;
 	uint8_t *packed[BATCHER_MAX_REPORTS];	/* packed Reputed__Report */
 	size_t len[BATCHER_MAX_REPORTS];
@@ -197,6 +198,8 @@ batcher_enqueue(struct batcher *b, const Reputed__Report *r, struct bsub *sub,
 	if (bb == NULL || (buf = malloc(len ? len : 1)) == NULL)
 		return -1;
 	reputed__report__pack(r, buf);
+	if (now > bb->last_at)
+		bb->last_at = now;
 	bb->packed[bb->n] = buf;
 	bb->len[bb->n++] = len;
 	if (bb->n_subs == 0 || bb->subs[bb->n_subs - 1] != sub) {
@@ -279,7 +282,9 @@ batcher_seal_apply(struct batcher *b, struct store_txn *tx, struct bbatch *bb,
 	snprintf(err, errlen, "cannot seal the batch");
 	if (n == bb->n) {
 		batch.seq = bb->seq;
-		batch.created_at = now;
+		/* never before a report was accepted: they were checked
+		 * against that time (matters when the clock steps back) */
+		batch.created_at = now > bb->last_at ? now : bb->last_at;
 		batch.n_reports = (size_t)n;
 		batch.reports = reps;
 		bb->sb = envelope_seal(b->signer, &batch, &bb->sblen);
