@@ -67,6 +67,7 @@ struct store_txn {
 	bool listing_changed;		/* bump the serial at commit */
 	uint8_t plens[PLEN_BYTES];
 	bool plens_dirty;
+	bool defer_scores;		/* rescore: score once at the end */
 };
 
 struct store_reader {
@@ -715,7 +716,7 @@ fold_one(struct store_txn *tx, const struct subject *s, const uint8_t *origin,
 	v = val(&ev, sizeof(ev));
 	if ((rc = mdb_put(tx->txn, tx->st->evidence, &k, &v, 0)) != 0)
 		return rc;
-	return rescore_subject(tx, skey, sklen);
+	return tx->defer_scores ? 0 : rescore_subject(tx, skey, sklen);
 }
 
 /* Rebuilds the evidence of (subject, origin) from the report index, in
@@ -757,7 +758,7 @@ rebuild_evidence(struct store_txn *tx, const uint8_t *skey, size_t sklen,
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return rc;
-	return rescore_subject(tx, skey, sklen);
+	return tx->defer_scores ? 0 : rescore_subject(tx, skey, sklen);
 }
 
 /* Removes report `index` of batch `seq` of this origin, if it exists. */
@@ -1031,6 +1032,37 @@ replay_batches(struct store_txn *tx)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* After a replay with scores deferred: scores each subject that has
+ * evidence once, from its final evidence, which is what the score after
+ * its last fold was (a score depends only on the evidence, trust and
+ * policy). Walks the evidence in key order, so score pages fill in order. */
+static int
+score_all(struct store_txn *tx)
+{
+	uint8_t skey[SUBJECT_KEY_MAX];
+	size_t sklen = 0;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(tx->txn, tx->st->evidence, &c);
+	if (rc != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size <= ORIGIN_LEN ||
+		    k.mv_size - ORIGIN_LEN > SUBJECT_KEY_MAX)
+			continue;
+		if (k.mv_size - ORIGIN_LEN == sklen &&
+		    memcmp(k.mv_data, skey, sklen) == 0)
+			continue;	/* the same subject, another origin */
+		sklen = k.mv_size - ORIGIN_LEN;
+		memcpy(skey, k.mv_data, sklen);
+		if ((rc = rescore_subject(tx, skey, sklen)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 int
 store_rescore(struct store *st, char *err, size_t errlen)
 {
@@ -1046,7 +1078,8 @@ store_rescore(struct store *st, char *err, size_t errlen)
 	    (rc = mdb_drop(tx->txn, st->evidence, 0)) != 0 ||
 	    (rc = mdb_drop(tx->txn, st->scores, 0)) != 0 ||
 	    (rc = reset_origins(tx)) != 0 ||
-	    (rc = replay_batches(tx)) != 0) {
+	    (tx->defer_scores = true, rc = replay_batches(tx)) != 0 ||
+	    (rc = score_all(tx)) != 0) {
 		store_abort(tx);
 		return lmdb_fail(err, errlen, "rescore", rc);
 	}
