@@ -74,7 +74,7 @@ ctl_spf_getopt(int argc, char **argv, struct ctl_spf_opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = CTL_TIMEOUT_MS;
-	optind = 1;
+	optind = 0;		/* glibc: start over, state included */
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'i': o->ip = optarg; break;

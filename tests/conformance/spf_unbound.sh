@@ -1,0 +1,130 @@
+#!/bin/sh
+# Sender-ID over real DNS: `reputectl spf` and `reputectl senderid` with
+# --resolver against a local authoritative nsd (started here on a free
+# loopback port, stopped by its PID), through libunbound on libevent.
+# Also a server that never answers: the DNS timeout must be temperror.
+# Prints "N passed, N failed".
+BUILD=${BUILD:-build}
+ctl=$BUILD/reputectl
+passed=0; failed=0
+tmp=$(mktemp -d)
+nsd_pid=""
+cleanup() {
+	if [ -n "$nsd_pid" ]; then
+		kill "$nsd_pid" 2>/dev/null
+		wait "$nsd_pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+if ! "$ctl" spf --help 2>&1 | grep -q 'reputectl spf --suite'; then
+	echo "$ctl has no 'spf' subcommand (reputectl dispatch not wired)"
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+command -v nsd >/dev/null || { echo "nsd missing"; echo "0 passed, 1 failed"; exit 1; }
+
+free_port() {
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		p=$((20000 + ($$ * 13 + try * 197 + $1) % 30000))
+		if ! ss -Hlun "sport = :$p" 2>/dev/null | grep -q . &&
+		    ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
+			echo "$p"
+			return
+		fi
+	done
+}
+port=$(free_port 0)
+dead=$(free_port 7)		# nothing listens there
+long="v=spf1"
+for i in $(seq 1 40); do long="$long ip4:198.51.100.$i"; done
+cat > "$tmp/spf.example.zone" <<ZONE
+\$ORIGIN spf.example.
+\$TTL 60
+@ IN SOA ns hostmaster 1 3600 600 86400 60
+@ IN NS ns
+ns IN A 127.0.0.1
+@ IN TXT "v=spf1 ip4:192.0.2.1 include:inc.spf.example -all exp=exp.spf.example"
+inc IN TXT "v=spf1 mx -all"
+inc IN MX 10 mx.spf.example.
+mx IN A 192.0.2.2
+exp IN TXT "%{i} is not authorised by %{d}"
+helo IN TXT "v=spf1 a -all"
+helo IN A 192.0.2.3
+pra IN TXT "v=spf1 -all"
+pra IN TXT "spf2.0/pra ip4:192.0.2.4 -all"
+long IN TXT $(printf '%s -all' "$long" | fold -w 200 | sed 's/.*/"&"/' | tr '\n' ' ')
+six IN TXT "v=spf1 ip6:2001:db8::/32 -all"
+ZONE
+cat > "$tmp/nsd.conf" <<CONF
+server:
+	ip-address: 127.0.0.1@$port
+	username: ""
+	chroot: ""
+	zonesdir: "$tmp"
+	database: ""
+	pidfile: "$tmp/nsd.pid"
+	xfrdfile: "$tmp/xfrd.state"
+	zonelistfile: "$tmp/zone.list"
+	logfile: "$tmp/nsd.log"
+	server-count: 1
+	verbosity: 0
+	rrl-ratelimit: 0
+remote-control:
+	control-enable: no
+zone:
+	name: spf.example
+	zonefile: spf.example.zone
+CONF
+nsd -d -c "$tmp/nsd.conf" >"$tmp/nsd.out" 2>&1 &
+nsd_pid=$!
+for i in $(seq 1 20); do
+	dig @127.0.0.1 -p "$port" spf.example SOA +short +time=1 +tries=1 2>/dev/null |
+	    grep -q hostmaster && break
+	sleep 0.25
+done
+if ! dig @127.0.0.1 -p "$port" spf.example SOA +short +time=1 +tries=1 2>/dev/null |
+    grep -q hostmaster; then
+	echo "nsd did not answer on 127.0.0.1@$port:"
+	cat "$tmp/nsd.out" "$tmp/nsd.log" 2>/dev/null
+	echo "0 passed, 1 failed"
+	exit 1
+fi
+
+check() { # $1 = name, $2 = expected output (lines joined by |), rest = command
+	name=$1; want=$2; shift 2
+	got=$("$@" 2>&1 | tr '\n' '|' | sed 's/|$//')
+	if [ "$got" = "$want" ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL $name: expected '$want', got '$got'"
+	fi
+}
+r="--resolver 127.0.0.1:$port"
+check ip4-pass "pass" "$ctl" spf --ip 192.0.2.1 --mail-from a@spf.example --helo x.example $r
+check include-mx "pass" "$ctl" spf --ip 192.0.2.2 --mail-from a@spf.example --helo x.example $r
+check fail-exp "fail|192.0.2.9 is not authorised by spf.example" \
+	"$ctl" spf --ip 192.0.2.9 --mail-from a@spf.example --helo x.example $r
+check mapped-v6 "pass" "$ctl" spf --ip ::ffff:192.0.2.1 --mail-from a@spf.example --helo x.example $r
+check helo-identity "pass" "$ctl" spf --ip 192.0.2.3 --mail-from '' --helo helo.spf.example $r
+check helo-identity-fail "fail|SPF fail - not authorized" \
+	"$ctl" spf --ip 192.0.2.1 --mail-from '' --helo helo.spf.example $r
+check multi-string "pass" "$ctl" spf --ip 198.51.100.40 --mail-from a@long.spf.example --helo x.example $r
+check ip6 "pass" "$ctl" spf --ip 2001:db8::25 --mail-from a@six.spf.example --helo x.example $r
+check nxdomain "none" "$ctl" spf --ip 192.0.2.1 --mail-from a@nowhere.spf.example --helo x.example $r
+printf 'Received: x\nFrom: Someone <someone@pra.spf.example>\n\nbody\n' > "$tmp/msg"
+check senderid-pra "pass" "$ctl" senderid --ip 192.0.2.4 --headers "$tmp/msg" $r
+check senderid-pra-fail "fail|SPF fail - not authorized" \
+	"$ctl" senderid --ip 192.0.2.1 --headers "$tmp/msg" $r
+got=$("$ctl" spf --ip 192.0.2.2 --mail-from a@spf.example --helo x.example $r --json)
+case $got in
+*'"result":"pass"'*'"mechanism":"include:inc.spf.example"'*) passed=$((passed + 1)) ;;
+*) failed=$((failed + 1)); echo "FAIL json: $got" ;;
+esac
+check timeout "temperror" "$ctl" spf --ip 192.0.2.1 --mail-from a@spf.example \
+	--helo x.example --resolver "127.0.0.1:$dead" --timeout 300
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
