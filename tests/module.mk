@@ -6,3 +6,7 @@ FUZZERS += tests/fuzz/frame_fuzz.c tests/fuzz/envelope_fuzz.c \
 
 # Unit tests of the foundation.
 UNIT_TESTS += tests/unit/crash_test.c
+
+# Benchmarks (make bench): the foundation's measures.
+BENCH_SRCS += tests/bench/store_bench.c
+BENCH_SCRIPTS += tests/bench/store_bench.sh
