@@ -12,7 +12,7 @@
  *   reputectl [--db DIR] report --key FILE --jsonl   (reports on stdin)
  *   reputectl [--db DIR] query SUBJECT [--json]
  *   reputectl --db DIR rescore | stats [--json]
- *   reputectl spf | senderid | export | ca | cert ...   (see their files)
+ *   reputectl spf | senderid | export | ca | cert ...   (see ctl_*.c)
  *
  * Report options become one JSON object, checked by feeds/jsonl.c exactly
  * as the API checks what it receives, so both paths accept the same input.
@@ -34,6 +34,7 @@
 #include "feeds/jsonl.h"
 #include "node/ctl_export.h"
 #include "node/ctl_pki.h"
+#include "node/ctl_spf.h"
 #include "reputation/reputation.h"
 
 #define JSONL_BATCH	256
@@ -715,6 +716,8 @@ static const struct command {
 	{ "query", cmd_query, NULL, "a subject's listing and explanation" },
 	{ "report", cmd_report, NULL, "submit reports" },
 	{ "rescore", cmd_rescore, NULL, "recompute every score" },
+	{ "senderid", NULL, ctl_senderid, "Sender ID (PRA) of a message" },
+	{ "spf", NULL, ctl_spf, "SPF check, or an openspf YAML suite" },
 	{ "stats", cmd_stats, NULL, "store statistics" },
 };
 
