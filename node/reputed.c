@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <grp.h>
 #include <limits.h>
@@ -455,12 +456,57 @@ daemon_stop(struct daemon *d)
 	log_info("stopped");
 }
 
+/* Goes to the background. The parent waits until the child says it is
+ * ready (exit 0) or dies during start-up (exit 1), so `reputed -c FILE`
+ * fails visibly when, say, a port is taken; until then the child logs to
+ * stderr as well. Returns the child's end of the pipe. */
+static int
+daemon_detach(void)
+{
+	int fds[2];
+	char c;
+	pid_t pid;
+
+	if (pipe(fds) == -1)
+		fatal("pipe");
+	if ((pid = fork()) == -1)
+		fatal("fork");
+	if (pid > 0) {
+		close(fds[1]);
+		exit(read(fds[0], &c, 1) == 1 ? 0 : 1);
+	}
+	close(fds[0]);
+	if (setsid() == -1)
+		fatal("setsid");
+	return fds[1];
+}
+
+/* Start-up went well: release the parent, leave the terminal, log to
+ * syslog from now on. */
+static void
+daemon_ready(int fd, int verbosity)
+{
+	int null = open("/dev/null", O_RDWR);
+
+	if (write(fd, "1", 1) != 1)
+		log_warn("start-up pipe");
+	close(fd);
+	if (null != -1) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		if (null > STDERR_FILENO)
+			close(null);
+	}
+	log_init(0, verbosity, "reputed");
+}
+
 int
 main(int argc, char **argv)
 {
 	static struct daemon d;
 	const char *path = NULL;
-	int ch, foreground = 0, check = 0, verbose = 0;
+	int ch, foreground = 0, check = 0, verbose = 0, ready_fd = -1;
 	char err[512];
 
 	while ((ch = getopt(argc, argv, "c:dnvh")) != -1) {
@@ -480,12 +526,14 @@ main(int argc, char **argv)
 		fatalx("%s", err);
 	if (path != NULL && realpath(path, d.conf_path) == NULL)
 		fatal("%s", path);
-	log_init(foreground, d.conf.verbosity + verbose, "reputed");
-	if (!foreground && daemon(1, 0) == -1)
-		fatal("daemon");
+	log_init(1, d.conf.verbosity + verbose, "reputed");
+	if (!foreground)
+		ready_fd = daemon_detach();
 	d.pid_fd = -1;
 	daemon_start(&d);
 	daemon_hints(&d);
+	if (!foreground)
+		daemon_ready(ready_fd, d.conf.verbosity + verbose);
 	event_base_dispatch(d.base);
 	daemon_stop(&d);
 	return 0;

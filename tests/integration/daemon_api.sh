@@ -202,5 +202,18 @@ check "after kill -9: new reports take the next seq" "json '$tmp/after' 'd[\"acc
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=""
 check "final stop: exit 0" "[ $rc = 0 ]"
 
+# ---- in the background (no -d): the parent exits once the child is ready ----
+"$REPUTED" -c "$tmp/reputed.conf" >"$tmp/bg" 2>&1; rc=$?
+pid=$(cat "$tmp/var/reputed.pid" 2>/dev/null)
+check "background start: exit 0 once ready, pidfile names the daemon" "[ $rc = 0 ] && [ -n '$pid' ] && kill -0 '$pid' && curl -sf '$API/metrics' >/dev/null"
+"$REPUTED" -c "$tmp/reputed.conf" >"$tmp/bg2" 2>&1; rc=$?
+check "background start that fails: exit 1 with the reason" "[ $rc = 1 ] && grep -q 'locked' '$tmp/bg2'"
+if [ -n "$pid" ]; then
+	kill -TERM "$pid"
+	for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	check "background daemon stops on SIGTERM" "! kill -0 '$pid' 2>/dev/null && [ ! -e '$tmp/var/reputed.pid' ]"
+	pid=""
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
