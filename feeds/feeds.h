@@ -257,7 +257,7 @@ struct spf_record {
 enum spf_version { SPF_V_NOT, SPF_V_SPF1, SPF_V_SPF2_PRA, SPF_V_SPF2_OTHER };
 
 /* Classifies a TXT string: "v=spf1" followed by a space or the end,
- * "spf2.0/<scopes>" naming pra or not (RFC 4406 3.1). */
+ * "spf2.0/<scopes>" naming pra or not (RFC 4406 section 3). */
 enum spf_version spf_record_version(const uint8_t *txt, size_t len);
 /* Parses a whole record (any version prefix); -1 with err on any syntax
  * error (a permerror). The record is caller-freed with spf_record_free. */
@@ -378,7 +378,7 @@ void	 spf_suite_free(struct spf_suite *s);
 
 /* Selects the PRA of the header block msg and evaluates it for ip with
  * the pra scope. The PRA goes to pra (may be NULL). A message without a
- * PRA is a permerror (RFC 4406 4.1). Synchronous resolver only. */
+ * PRA is a permerror (see senderid.c). Synchronous resolver only. */
 int	 senderid_check_sync(struct resolver *res, const char *ip,
 	    const char *helo, const char *msg, size_t len,
 	    struct pra_result *pra, struct spf_outcome *out, char *err,

@@ -21,11 +21,11 @@ senderid_request(struct spf_request *req, const char *ip, const char *helo,
 }
 
 /*
- * RFC 4407 2, step 6: when the PRA cannot be determined, the message has
- * no responsible address to check; we report that as a permerror, the
- * result Sender ID gives for a message it cannot evaluate (RFC 4406 4.1
- * has the receiver reject it), rather than none, which would say the
- * domain published nothing.
+ * RFC 4407 2, step 6: "The Purported Responsible Address could not be
+ * determined." The message has no responsible address to check; we
+ * report that as a permerror (the message is at fault, and RFC 4407 has
+ * the receiver reject it) rather than none, which would say that a
+ * domain published nothing. docs/SENDER-ID.md lists this choice.
  */
 int
 senderid_check_sync(struct resolver *res, const char *ip, const char *helo,

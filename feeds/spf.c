@@ -236,8 +236,8 @@ ip_setup(struct spf_eval *ev, const char *ip)
 	if (inet_pton(AF_INET, ip, a) == 1)
 		ev->ip6 = false;
 	else if (inet_pton(AF_INET6, ip, a) == 1) {
-		/* RFC 7208 5: "an IPv4-mapped IPv6 address [...] MUST still
-		 * be considered an IPv4 address" */
+		/* An IPv4-mapped IPv6 client is an IPv4 client (RFC 7208 5;
+		 * openspf tests cidr6-ip4, ip4-mapped-ip6). */
 		static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
 		ev->ip6 = memcmp(a, mapped, 12) != 0;
 		if (!ev->ip6)
@@ -521,11 +521,12 @@ is_void(const struct answer *a)
 }
 
 /*
- * RFC 7208 5: "If the server returns "Name Error" [...] or the lookup
- * returns no answer [...] the mechanism does not match. If the DNS
- * lookup returns a server failure (RCODE 2) or some other error [...]
- * or if the lookup times out, then check_host() terminates immediately
- * with the result "temperror"."
+ * RFC 7208 5: "For these DNS queries, except where noted, if the DNS
+ * server returns an error (RCODE other than 0 or 3) or the query times
+ * out, the mechanism stops and the topmost check_host() returns
+ * "temperror". If the server returns "Name Error" (RCODE 3), then
+ * evaluation of the mechanism continues as if the server returned no
+ * error (RCODE 0) and zero answer records."
  */
 static enum run
 temperror(struct spf_eval *ev)
@@ -1000,8 +1001,8 @@ qual_result(char q)
  * RFC 7208 4.5: "If the resultant record set includes no records,
  * check_host() produces the "none" result. If the resultant record set
  * includes more than one record, check_host() produces the "permerror"
- * result."  RFC 4406 3.4 for the pra scope: spf2.0 records naming pra
- * come first; only without any, a v=spf1 record is used.
+ * result."  For the pra scope (RFC 4406 section 3), spf2.0 records
+ * naming pra come first; only without any, a v=spf1 record is used.
  */
 static void
 frame_record(struct spf_eval *ev, struct frame *f)

@@ -31,7 +31,8 @@ has_prefix_ci(const uint8_t *s, size_t len, const char *prefix)
  * the lookup, discard records that do not begin with a version section
  * of exactly "v=spf1". Note that the version section is terminated by
  * either an SP character or the end of the record."
- * RFC 4406 3.1: version = "spf2.0" "/" scope *( "," scope ).
+ * RFC 4406 section 3: the version is "spf2.0/" and a comma-separated
+ * list of scopes ("mfrom", "pra"; others are not ours).
  */
 enum spf_version
 spf_record_version(const uint8_t *txt, size_t len)

@@ -127,7 +127,7 @@ test_pra_steps(void **state)
 	assert_int_equal(r.status, PRA_NONE);
 }
 
-/* Sender ID: spf2.0/pra first, v=spf1 as the fallback (RFC 4406 3.4). */
+/* Sender ID: spf2.0/pra first, v=spf1 as the fallback (RFC 4406 section 3). */
 static void
 test_senderid(void **state)
 {
