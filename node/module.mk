@@ -22,4 +22,5 @@ UNIT_TESTS += tests/unit/conf_test.c tests/unit/batcher_test.c
 TEST_SCRIPTS += tests/integration/daemon_conf.sh tests/integration/daemon_api.sh
 FUZZERS += tests/fuzz/conf_fuzz.c tests/fuzz/jsonl_fuzz.c
 DEB_PKGS += curl
+BENCH_SCRIPTS += tests/bench/api_bench.sh
 CTL_SRCS += node/ctl_spf.c
