@@ -30,7 +30,7 @@ struct ctl_spf_opts {
 	const char	*ip, *mail_from, *helo, *resolver, *suite;
 	const char	*differences, *headers;
 	unsigned	 timeout_ms;
-	bool		 json, verbose, mail_from_set;
+	bool		 json, verbose, mail_from_set, help;
 };
 
 /* The state of one evaluation over real DNS. */
@@ -68,6 +68,7 @@ ctl_spf_getopt(int argc, char **argv, struct ctl_spf_opts *o)
 		{ "headers", required_argument, NULL, 'h' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -87,6 +88,7 @@ ctl_spf_getopt(int argc, char **argv, struct ctl_spf_opts *o)
 		case 'h': o->headers = optarg; break;
 		case 'j': o->json = true; break;
 		case 'v': o->verbose = true; break;
+		case 'x': o->help = true; return -1;
 		default: return -1;
 		}
 	}
@@ -263,7 +265,7 @@ ctl_spf(int argc, char **argv)
 
 	if (ctl_spf_getopt(argc, argv, &o) == -1) {
 		ctl_spf_usage("spf");
-		return 2;
+		return o.help ? 0 : 2;
 	}
 	return o.suite ? ctl_spf_suite(&o) : ctl_spf_one(&o);
 }
@@ -302,7 +304,7 @@ ctl_senderid(int argc, char **argv)
 	if (ctl_spf_getopt(argc, argv, &o) == -1 || o.ip == NULL ||
 	    o.headers == NULL) {
 		ctl_spf_usage("senderid");
-		return 2;
+		return o.help ? 0 : 2;
 	}
 	if ((msg = ctl_spf_read(o.headers, &len)) == NULL) {
 		fprintf(stderr, "%s: cannot read\n", o.headers);
