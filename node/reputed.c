@@ -28,6 +28,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 
 #include "node/api.h"
@@ -170,6 +171,18 @@ daemon_batch_committed(void *arg, const uint8_t *sb, size_t len)
 	peers_batch_committed(d->peers, sb, len);
 }
 
+/* The DNS counters on GET /metrics. */
+static void
+daemon_dns_metrics(void *arg, struct evbuffer *out)
+{
+	char buf[4096];
+	int n = dns_server_metrics(buf, sizeof(buf));
+
+	if (n > 0)
+		evbuffer_add(out, buf, (size_t)n < sizeof(buf) ? (size_t)n :
+		    sizeof(buf) - 1);
+}
+
 /* The DNSBL responder (node/dns_server.c): binds before the drop. */
 static void
 daemon_dns_start(struct daemon *d)
@@ -183,6 +196,8 @@ daemon_dns_start(struct daemon *d)
 	if (dns_server_start(d->base, d->st, &d->conf, err, sizeof(err)) == -1)
 		fatalx("dns: %s", err);
 	d->dns_running = true;
+	if (api_metrics_register(d->api, daemon_dns_metrics, d) == -1)
+		log_warnx("dns: no room for its metrics");
 }
 
 static void

@@ -142,6 +142,7 @@ check "/v1/peers placeholder" "json '$tmp/peers' 'd[\"placeholder\"] is True'"
 curl -s "$API/metrics" >"$tmp/metrics"
 check "metrics: reports committed" "grep -q '^reputed_reports_committed_total 11$' '$tmp/metrics'"
 check "metrics: store size and batches" "grep -q '^reputed_store_bytes [1-9]' '$tmp/metrics' && grep -q '^reputed_batches_committed_total [1-9]' '$tmp/metrics'"
+check "metrics: DNS counters registered" "grep -q '^reputed_dns_queries_total ' '$tmp/metrics'"
 check "metrics: bad requests counted" "grep -q '^reputed_api_bad_requests_total [4-9]' '$tmp/metrics'"
 
 # ---- DNS (when the DNS server is in the build) ----
