@@ -282,7 +282,7 @@ static void peer_link_error(struct peer_link *l, short what, char *buf,
 
 	if (l->why[0] != '\0')
 		snprintf(buf, len, "%s", l->why);
-	else if (e != 0) {
+	else if (e != 0 && ERR_GET_LIB(e) != ERR_LIB_SYS && ERR_GET_LIB(e) != 0) {
 		char ebuf[160];
 		ERR_error_string_n(e, ebuf, sizeof(ebuf));
 		snprintf(buf, len, "TLS: %s", ebuf);
@@ -812,6 +812,8 @@ void peers_metrics(void *arg, struct evbuffer *out)
 		    "{reason=\"%s\"} %llu\n", d[i].r, (unsigned long long)d[i].v);
 	peers_metric(out, "reputed_peer_equivocations_total", "counter",
 	    "Origins caught signing two batches with one seq.", s->equivocations);
+	peers_metric(out, "reputed_peer_held_total", "counter",
+	    "Batches held for their origin's certificate.", s->held);
 	peers_metric(out, "reputed_peer_catchup_batches_total", "counter",
 	    "Batches sent by catch-up.", s->catchup_out);
 	peers_metric(out, "reputed_peer_sessions_closed_total", "counter",
