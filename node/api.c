@@ -12,6 +12,8 @@
  * Owns: the evhttp server, one store_reader, the metrics timer. Borrows:
  * the store and the batcher.
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,7 @@
 
 #define API_MAX_BODY		(8u << 20)	/* bytes of one request body */
 #define API_RATE_SLOTS		10		/* seconds of reports/s window */
+#define API_IDLE_TIMEOUT_S	60		/* idle or slow connections go */
 
 struct api_route_entry {
 	char path[64];
@@ -501,6 +504,18 @@ api_dispatch(struct evhttp_request *req, void *arg)
 
 /* ---- life cycle ---- */
 
+static bool
+api_is_loopback(const char *host)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	return inet_pton(AF_INET6, host, &a6) == 1 &&
+	    IN6_IS_ADDR_LOOPBACK(&a6);
+}
+
 struct api *
 api_start(struct event_base *base, const struct node_conf *conf,
     struct store *st, struct batcher *b, char *err, size_t errlen)
@@ -528,6 +543,10 @@ api_start(struct event_base *base, const struct node_conf *conf,
 		api_stop(a);
 		return NULL;
 	}
+	evhttp_set_timeout(a->http, API_IDLE_TIMEOUT_S);
+	if (!api_is_loopback(conf->api_listen.host))
+		log_warnx("api: %s is not a loopback address: whoever reaches "
+		    "it can report in this node's name", conf->api_listen.host);
 	event_add(a->tick, &second);
 	return a;
 }

@@ -120,26 +120,49 @@ daemon_load_key(struct daemon *d)
 	log_info("node key %s", hex);
 }
 
-/* Applies the config's origin: clauses; rescores when trust changed. */
+/* Sets one origin's trust in the store if it differs. 1 changed, 0 not. */
 static int
-daemon_apply_origins(struct daemon *d, const struct node_conf *c)
+daemon_set_origin(struct daemon *d, const uint8_t key[ED25519_KEY_LEN],
+    double trust, bool blocked)
 {
 	struct origin_info info;
 	char err[256];
+
+	if (store_get_origin(d->st, key, &info) >= 0 && info.trust == trust &&
+	    info.blocked == blocked)
+		return 0;
+	if (store_set_origin(d->st, key, trust, blocked, err, sizeof(err)) == -1) {
+		log_warnx("origin: %s", err);
+		return 0;
+	}
+	return 1;
+}
+
+static bool
+daemon_has_origin(const struct node_conf *c, const uint8_t *key)
+{
+	for (int i = 0; i < c->n_origins; i++)
+		if (memcmp(c->origins[i].key, key, ED25519_KEY_LEN) == 0)
+			return true;
+	return false;
+}
+
+/* Applies the origin: clauses of c; origins that were in old (a reload)
+ * and are gone go back to the default trust. Rescores when any changed. */
+static int
+daemon_apply_origins(struct daemon *d, const struct node_conf *c,
+    const struct node_conf *old)
+{
+	char err[256];
 	int changed = 0;
 
-	for (int i = 0; i < c->n_origins; i++) {
-		const struct conf_origin *o = &c->origins[i];
-		if (store_get_origin(d->st, o->key, &info) >= 0 &&
-		    info.trust == o->trust && info.blocked == o->blocked)
-			continue;
-		if (store_set_origin(d->st, o->key, o->trust, o->blocked, err,
-		    sizeof(err)) == -1) {
-			log_warnx("origin: %s", err);
-			continue;
-		}
-		changed++;
-	}
+	for (int i = 0; i < c->n_origins; i++)
+		changed += daemon_set_origin(d, c->origins[i].key,
+		    c->origins[i].trust, c->origins[i].blocked);
+	for (int i = 0; old != NULL && i < old->n_origins; i++)
+		if (!daemon_has_origin(c, old->origins[i].key))
+			changed += daemon_set_origin(d, old->origins[i].key,
+			    c->policy.default_trust, false);
 	if (changed > 0) {
 		log_info("%d origin%s changed trust; rescoring", changed,
 		    changed == 1 ? "" : "s");
@@ -158,7 +181,7 @@ daemon_open_store(struct daemon *d)
 
 	if ((d->st = store_open(".", &opt, err, sizeof(err))) == NULL)
 		fatalx("store %s: %s", d->conf.directory, err);
-	daemon_apply_origins(d, &d->conf);
+	daemon_apply_origins(d, &d->conf, NULL);
 }
 
 /* The hook the peer layer takes over: a local batch was committed. */
@@ -350,7 +373,7 @@ daemon_reload(struct daemon *d)
 	}
 	daemon_keep_static(&d->conf, n);
 	daemon_reload_zones(d, n);
-	if (daemon_apply_origins(d, n) == 0)
+	if (daemon_apply_origins(d, n, &d->conf) == 0)
 		log_debug("reload: origins unchanged");
 	if (n->verbosity != d->conf.verbosity) {
 		log_info("reload: verbosity %d -> %d", d->conf.verbosity,

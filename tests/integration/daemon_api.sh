@@ -53,6 +53,7 @@ api:
 	listen: 127.0.0.1@$2
 policy:
 	min-origins: 1
+$4
 CONF
 	chmod 644 "$1"
 }
@@ -155,6 +156,17 @@ fi
 write_conf "$tmp/reputed.conf" "$(free_port)" 600
 kill -HUP "$pid"; sleep 0.5
 check "SIGHUP: zones reloaded, api change needs restart" "grep -q 'reload: api: listen changed; restart' '$tmp/log' && grep -q 'reloaded $tmp/reputed.conf' '$tmp/log'"
+key=$(sed -n 's/^reputed: node key \([0-9a-f]*\)$/\1/p' "$tmp/log" | head -1)
+write_conf "$tmp/reputed.conf" "$API_PORT" 600 "origin:
+	key: $key
+	trust: 0.25"
+kill -HUP "$pid"; sleep 0.5
+reputon 192.0.2.1
+check "SIGHUP: origin trust applied and rescored" "grep -q '1 origin changed trust; rescoring' '$tmp/log' && json '$tmp/rep' 'd[\"reputons\"][0][\"reputed\"][\"explanation\"][0][\"trust\"]==0.25'"
+write_conf "$tmp/reputed.conf" "$API_PORT" 600
+kill -HUP "$pid"; sleep 0.5
+reputon 192.0.2.1
+check "SIGHUP: a removed origin goes back to the default trust" "json '$tmp/rep' 'd[\"reputons\"][0][\"reputed\"][\"explanation\"][0][\"trust\"]==1'"
 printf 'server:\n\tbogus: 1\n' >"$tmp/reputed.conf"
 kill -HUP "$pid"; sleep 0.5
 check "SIGHUP with a broken config is refused" "grep -q 'reload refused: $tmp/reputed.conf:2: unknown keyword' '$tmp/log'"
