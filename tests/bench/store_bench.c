@@ -3,7 +3,8 @@
  *
  *   ingest    signed batches of 256 reports: envelope_open (Ed25519 verify),
  *             store_begin, store_apply, store_commit, one batch per commit,
- *             with sync 2 (fsync per commit, the default), 1 and 0.
+ *             with sync 2 (fsync per commit, the default), 1 and 0; and 16
+ *             batches per commit (group commit) with sync 2 and 0.
  *   single    1-report batches: batches/s, one per commit and 64 per commit
  *             (group commit), against the Ed25519 verify rate given with -v
  *             (store_bench.sh measures it with `openssl speed ed25519`).
@@ -260,20 +261,22 @@ rowv(const char *what, double wall, double cpu, const char *unit,
 static void
 bench_ingest(void)
 {
-	static const int syncs[] = { 2, 1, 0 };
-	static const char *const names[] = {
-		"ingest 256-report batches, sync 2 (fsync/commit, default)",
-		"ingest 256-report batches, sync 1 (no meta fsync)",
-		"ingest 256-report batches, sync 0 (no fsync)",
+	static const struct { int sync; size_t group; const char *name; }
+	    modes[] = {
+		{ 2, 1, "ingest 256-report batches, sync 2 (default), 1/commit" },
+		{ 1, 1, "ingest 256-report batches, sync 1, 1/commit" },
+		{ 0, 1, "ingest 256-report batches, sync 0, 1/commit" },
+		{ 2, 16, "ingest 256-report batches, sync 2, 16/commit" },
+		{ 0, 16, "ingest 256-report batches, sync 0, 16/commit" },
 	};
-	for (int k = 0; k < 3; k++) {
+	for (size_t k = 0; k < sizeof(modes) / sizeof(modes[0]); k++) {
 		next_seq[0] = next_seq[1] = 0;
 		struct sealed *bs = make_ingest_batches(INGEST_BATCHES,
 		    INGEST_REPORTS);
-		struct store *st = new_store("ingest", syncs[k]);
-		ingest(st, bs, INGEST_BATCHES, 1);
-		row(names[k], INGEST_BATCHES * INGEST_REPORTS, "reports/s",
-		    ">= 200000");
+		struct store *st = new_store("ingest", modes[k].sync);
+		ingest(st, bs, INGEST_BATCHES, modes[k].group);
+		row(modes[k].name, INGEST_BATCHES * INGEST_REPORTS,
+		    "reports/s", ">= 200000");
 		drop_store(st, "ingest");
 		free_batches(bs, INGEST_BATCHES);
 	}
