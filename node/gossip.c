@@ -205,8 +205,8 @@ void gossip_conf_default(struct gossip_conf *c)
 	c->ping_interval_ms = 15000;
 	c->dead_after_ms = 60000;
 	c->queue_low = 256 * 1024;
-	c->queue_high = 4u << 20;
-	c->queue_max = 16u << 20;
+	c->queue_high = 2u << 20;
+	c->queue_max = 8u << 20;
 	c->catchup_burst = 256;
 	c->held_max = 4096;
 	c->held_ttl_ms = 120000;
@@ -701,6 +701,7 @@ static int gossip_crl_add(struct gossip *g, const uint8_t *der, size_t len)
 
 /* A Directory frame being built, split at GOSSIP_DIR_CHUNK bytes. */
 struct gossip_dir {
+	struct gossip *g;
 	struct gossip_session *s;	/* NULL = to every session up */
 	struct gossip_session *except;
 	ProtobufCBinaryData certs[256], crls[64];
@@ -737,7 +738,7 @@ static void gossip_dir_add(void *arg, bool is_crl, const uint8_t *der,
     size_t len)
 {
 	struct gossip_dir *d = arg;
-	struct gossip *g = d->s ? d->s->g : d->except->g;
+	struct gossip *g = d->g;
 	ProtobufCBinaryData *b;
 	uint8_t *copy;
 
@@ -757,7 +758,7 @@ static void gossip_dir_add(void *arg, bool is_crl, const uint8_t *der,
 static void gossip_send_directory(struct gossip_session *s)
 {
 	struct gossip *g = s->g;
-	struct gossip_dir d = { .s = s };
+	struct gossip_dir d = { .g = g, .s = s };
 
 	if (g->conf.pki == NULL)
 		return;
@@ -776,7 +777,7 @@ static void gossip_on_directory(struct gossip_session *s,
     const Reputed__Directory *dir)
 {
 	struct gossip *g = s->g;
-	struct gossip_dir fwd = { .except = s };
+	struct gossip_dir fwd = { .g = g, .except = s };
 
 	if (g->conf.pki == NULL)
 		return;
@@ -791,6 +792,20 @@ static void gossip_on_directory(struct gossip_session *s,
 			    dir->certs[i].len);
 	if (fwd.n_certs + fwd.n_crls == 0)
 		return;
+	gossip_dir_flush(g, &fwd);
+	gossip_verdicts_refresh(g, true);
+	gossip_release_held(g);
+}
+
+void gossip_directory_add(struct gossip *g, const uint8_t *der, size_t len,
+    uint64_t now)
+{
+	struct gossip_dir fwd = { .g = g };
+
+	g->now = now;
+	if (g->conf.pki == NULL || gossip_member_add(g, der, len) != 1)
+		return;
+	gossip_dir_add(&fwd, false, der, len);	/* to every session up */
 	gossip_dir_flush(g, &fwd);
 	gossip_verdicts_refresh(g, true);
 	gossip_release_held(g);

@@ -128,6 +128,10 @@ void gossip_tick(struct gossip *g, uint64_t now);
 /* A local batch that is already committed to the store: flood it. */
 void gossip_local_batch(struct gossip *g, const uint8_t *sb, size_t len,
 	    uint64_t now);
+/* A certificate the link authenticated (the TLS peer's leaf and chain,
+ * DER): into the member directory as if a Directory frame brought it. */
+void gossip_directory_add(struct gossip *g, const uint8_t *der, size_t len,
+	    uint64_t now);
 /* Next event, false when none. */
 bool gossip_event_next(struct gossip *g, struct gossip_event *ev);
 const struct gossip_stats *gossip_stats(const struct gossip *g);

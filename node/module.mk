@@ -6,7 +6,7 @@ CORE_SRCS += node/pki.c node/gossip.c
 CTL_SRCS += node/ctl_pki.c
 DAEMON_SRCS += node/peer.c
 TEST_SCRIPTS += tests/integration/peer_line.sh tests/integration/peer_ring.sh \
-	tests/integration/peer_refused.sh
+	tests/integration/peer_refused.sh tests/integration/peer_contained.sh
 UNIT_TESTS += tests/unit/pki_test.c tests/unit/gossip_test.c
 # dns
 CORE_SRCS += node/dns.c node/dns_xfr.c node/dns_rrl.c node/export.c

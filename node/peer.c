@@ -298,6 +298,26 @@ static void peer_link_error(struct peer_link *l, short what, char *buf,
 		;
 }
 
+/* The peer's certificates go into the member directory: its batches
+ * verify before its Directory frame arrives. */
+static void peer_link_directory(struct peers *p, SSL *ssl, X509 *leaf)
+{
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+	unsigned char *der = NULL;
+	int len;
+
+	for (int i = 0; i < sk_X509_num(chain); i++) {
+		der = NULL;
+		if ((len = i2d_X509(sk_X509_value(chain, i), &der)) > 0)
+			gossip_directory_add(p->g, der, (size_t)len, peers_now());
+		OPENSSL_free(der);
+	}
+	der = NULL;
+	if ((len = i2d_X509(leaf, &der)) > 0)
+		gossip_directory_add(p->g, der, (size_t)len, peers_now());
+	OPENSSL_free(der);
+}
+
 /* The handshake finished: the peer is authenticated; start a session. */
 static void peer_link_connected(struct peer_link *l)
 {
@@ -317,6 +337,7 @@ static void peer_link_connected(struct peer_link *l)
 		memcpy(l->out->key, key, ED25519_KEY_LEN);
 		l->out->has_key = true;
 	}
+	peer_link_directory(p, ssl, cert);
 	l->s = gossip_session_new(p->g, key, l->out != NULL, peers_now());
 	if (l->s == NULL) {
 		peer_link_kill(l);
