@@ -5,6 +5,13 @@
  * and the limit, a smaller limit never accepts what a larger one refuses,
  * and a decoded frame re-encodes into a frame that peeks and decodes to the
  * same kind (a batch frame's SignedBatch also goes through envelope_decode).
+ *
+ * One exception, found by this target: protobuf-c 1.4.1 accepts an unknown
+ * field numbered 0 when its tag is a non-minimal varint (0x80 0x00), keeps
+ * it, and packs it back as the one-byte tag 0x00, which its own unpacker
+ * then refuses. So a decoded frame carrying such a field does not survive
+ * re-encoding. Batches are stored and relayed as received, never
+ * re-encoded, so this is harmless to us; the check skips those frames.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -13,6 +20,41 @@
 #include "tests/fuzz/fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Does m, or a message inside it, hold an unknown field numbered 0? */
+static bool
+has_field_zero(const ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	const char *base = (const char *)m;
+	for (unsigned i = 0; i < m->n_unknown_fields; i++)
+		if (m->unknown_fields[i].tag == 0)
+			return true;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *fd = &d->fields[i];
+		if (fd->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		if (fd->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)(base +
+			    fd->quantifier_offset);
+			ProtobufCMessage *const *sub =
+			    *(ProtobufCMessage *const *const *)(base +
+			    fd->offset);
+			for (size_t j = 0; j < n; j++)
+				if (has_field_zero(sub[j]))
+					return true;
+			continue;
+		}
+		if ((fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+		    *(const uint32_t *)(base + fd->quantifier_offset) != fd->id)
+			continue;
+		const ProtobufCMessage *sub =
+		    *(ProtobufCMessage *const *)(base + fd->offset);
+		if (sub != NULL && has_field_zero(sub))
+			return true;
+	}
+	return false;
+}
 
 static void
 check_reencode(const Reputed__Frame *f)
@@ -28,6 +70,10 @@ check_reencode(const Reputed__Frame *f)
 		fuzz_fail("an encoded frame does not peek whole", NULL);
 	Reputed__Frame *g = frame_decode(buf + FRAME_HEADER_LEN, n, err,
 	    sizeof(err));
+	if (g == NULL && has_field_zero(&f->base)) {
+		free(buf);
+		return;		/* the protobuf-c quirk described above */
+	}
 	if (g == NULL)
 		fuzz_fail("a re-encoded frame does not decode", err);
 	if (g->msg_case != f->msg_case)
