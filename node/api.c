@@ -103,17 +103,27 @@ api_reports_done(void *arg, const struct batcher_result *res)
 /* Splits a JSON-lines body into reports. Returns the count or -1. */
 static long
 api_parse_lines(const char *body, size_t len, uint64_t now,
-    struct jsonl_report *reps, size_t max, char *err, size_t errlen)
+    struct jsonl_report **out, size_t max, char *err, size_t errlen)
 {
-	size_t n = 0, line = 0;
+	size_t n = 0, line = 0, lines = 1;
 	const char *p = body, *end = body + len;
+	struct jsonl_report *reps;
 	char why[200];
 
+	for (const char *q = body; q < end; q++)
+		lines += *q == '\n';
+	*out = reps = calloc(lines < max ? lines : max, sizeof(*reps));
+	if (reps == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
-		const char *stop = nl ? nl : end;
+		const char *stop = nl ? nl : end, *c = p;
 		line++;
-		if (stop > p && strspn(p, " \t\r") < (size_t)(stop - p)) {
+		while (c < stop && (*c == ' ' || *c == '\t' || *c == '\r'))
+			c++;
+		if (c < stop) {	/* not a blank line */
 			if (n == max) {
 				snprintf(err, errlen, "more than %zu reports", max);
 				return -1;
@@ -133,16 +143,29 @@ api_parse_lines(const char *body, size_t len, uint64_t now,
 /* A JSON object or an array of objects. Returns the count or -1. */
 static long
 api_parse_json(const char *body, size_t len, uint64_t now,
-    struct jsonl_report *reps, size_t max, char *err, size_t errlen)
+    struct jsonl_report **out, size_t max, char *err, size_t errlen)
 {
 	json_error_t jerr;
 	json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	struct jsonl_report *reps;
 	size_t n = 1;
 	char why[200];
 
 	if (doc == NULL) {
 		snprintf(err, errlen, "bad JSON at line %d column %d: %s",
 		    jerr.line, jerr.column, jerr.text);
+		return -1;
+	}
+	n = json_is_array(doc) ? json_array_size(doc) : 1;
+	if (n == 0 || n > max) {
+		snprintf(err, errlen, "an array of 1 to %zu reports, not %zu",
+		    max, n);
+		json_decref(doc);
+		return -1;
+	}
+	if ((*out = reps = calloc(n, sizeof(*reps))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		json_decref(doc);
 		return -1;
 	}
 	if (!json_is_array(doc)) {
@@ -153,13 +176,6 @@ api_parse_json(const char *body, size_t len, uint64_t now,
 		}
 		json_decref(doc);
 		return n == 0 ? -1 : 1;
-	}
-	n = json_array_size(doc);
-	if (n == 0 || n > max) {
-		snprintf(err, errlen, "an array of 1 to %zu reports, not %zu",
-		    max, n);
-		json_decref(doc);
-		return -1;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (jsonl_report_from_json(json_array_get(doc, i), now,
@@ -190,20 +206,17 @@ api_post_reports(struct api *a, struct evhttp_request *req)
 	const char *body = (const char *)evbuffer_pullup(in, -1);
 	uint64_t now = batcher_now();
 	const Reputed__Report **ptrs = NULL;
-	struct jsonl_report *reps;
+	struct jsonl_report *reps = NULL;
 	char err[256];
 	long n;
 
-	reps = calloc(BATCHER_MAX_SUBMIT, sizeof(*reps));
-	if (reps == NULL || body == NULL) {
-		free(reps);
-		api_error(a, req, reps == NULL ? 503 : 400, reps == NULL ?
-		    "out of memory" : "empty body");
+	if (body == NULL) {
+		api_error(a, req, 400, "empty body");
 		return;
 	}
 	n = api_is_jsonl(req) ?
-	    api_parse_lines(body, len, now, reps, BATCHER_MAX_SUBMIT, err, sizeof(err)) :
-	    api_parse_json(body, len, now, reps, BATCHER_MAX_SUBMIT, err, sizeof(err));
+	    api_parse_lines(body, len, now, &reps, BATCHER_MAX_SUBMIT, err, sizeof(err)) :
+	    api_parse_json(body, len, now, &reps, BATCHER_MAX_SUBMIT, err, sizeof(err));
 	if (n == 0)
 		snprintf(err, sizeof(err), "no reports in the body");
 	if (n > 0 && (ptrs = calloc((size_t)n, sizeof(*ptrs))) == NULL)

@@ -111,6 +111,11 @@ r=$(post '[{"ip":"203.0.113.77","category":"spam"},{"ip":"203.0.113.78","categor
 check "one bad report in an array: 400 naming it" "echo '$r' | grep -q '^400 .*report 1: confidence'"
 reputon 203.0.113.77
 check "nothing stored from a refused array" "json '$tmp/rep' 'd[\"reputons\"] == []'"
+python3 -c 'import json; print(json.dumps([{"ip":"10.200.%d.%d" % (i // 250, i % 250 + 1),"category":"spam"} for i in range(4097)]))' >"$tmp/big.json"
+r=$(post "@$tmp/big.json")
+check "more than 4096 reports in one request: 400" "echo \"\$r\" | grep -q '^400 .*an array of 1 to 4096 reports, not 4097'"
+r=$(post "$(printf '{"ip":"192.0.2.1","category":"spam"}\n   \t')" application/x-ndjson)
+check "JSON lines ending in a blank line" "echo \"\$r\" | grep -q '^200 .*\"accepted\":1'"
 r=$(post '{"ip":"192.0.2.1"')
 check "bad JSON: 400" "echo '$r' | grep -q '^400 .*bad JSON'"
 r=$(post '{"ip":"not an ip","category":"spam"}')
@@ -119,8 +124,8 @@ check "bad subject: 400" "echo '$r' | grep -q '^400 '"
 # ---- reputons ----
 reputon 192.0.2.1
 check "reputon content type" "grep -qi '^Content-Type: application/reputon+json' '$tmp/hdr'"
-check "reputon fields (RFC 7071)" "json '$tmp/rep' 'd[\"application\"]==\"email-id\" and d[\"reputons\"][0][\"rated\"]==\"192.0.2.1\" and d[\"reputons\"][0][\"rater\"]==\"test-node\" and d[\"reputons\"][0][\"assertion\"]==\"spam\" and 0<=d[\"reputons\"][0][\"rating\"]<=1 and d[\"reputons\"][0][\"sample-size\"]==2'"
-check "reputon explanation per origin" "json '$tmp/rep' 'len(d[\"reputons\"][0][\"reputed\"][\"explanation\"])==1 and d[\"reputons\"][0][\"reputed\"][\"explanation\"][0][\"reports\"]==2'"
+check "reputon fields (RFC 7071)" "json '$tmp/rep' 'd[\"application\"]==\"email-id\" and d[\"reputons\"][0][\"rated\"]==\"192.0.2.1\" and d[\"reputons\"][0][\"rater\"]==\"test-node\" and d[\"reputons\"][0][\"assertion\"]==\"spam\" and 0<=d[\"reputons\"][0][\"rating\"]<=1 and d[\"reputons\"][0][\"sample-size\"]==3'"
+check "reputon explanation per origin" "json '$tmp/rep' 'len(d[\"reputons\"][0][\"reputed\"][\"explanation\"])==1 and d[\"reputons\"][0][\"reputed\"][\"explanation\"][0][\"reports\"]==3'"
 reputon spam.example
 check "domain subject normalised" "json '$tmp/rep' 'd[\"reputons\"][0][\"rated\"]==\"spam.example\"'"
 reputon 2001:db8::%2F48
@@ -141,7 +146,7 @@ check "/v1/peers placeholder" "json '$tmp/peers' 'd[\"placeholder\"] is True'"
 
 # ---- metrics ----
 curl -s "$API/metrics" >"$tmp/metrics"
-check "metrics: reports committed" "grep -q '^reputed_reports_committed_total 11$' '$tmp/metrics'"
+check "metrics: reports committed" "grep -q '^reputed_reports_committed_total 12$' '$tmp/metrics'"
 check "metrics: store size and batches" "grep -q '^reputed_store_bytes [1-9]' '$tmp/metrics' && grep -q '^reputed_batches_committed_total [1-9]' '$tmp/metrics'"
 check "metrics: DNS counters registered" "grep -q '^reputed_dns_queries_total ' '$tmp/metrics'"
 check "metrics: bad requests counted" "grep -q '^reputed_api_bad_requests_total [4-9]' '$tmp/metrics'"
@@ -182,7 +187,7 @@ check "SIGTERM: logged the stop" "grep -q 'reputed: stopped' '$tmp/log'"
 # ---- restart keeps the data; kill -9 loses nothing acknowledged ----
 start || { echo "$pass passed, $((fail + 1)) failed"; exit 1; }
 reputon 192.0.2.1
-check "restart: the data is still there" "json '$tmp/rep' 'd[\"reputons\"][0][\"sample-size\"]==2'"
+check "restart: the data is still there" "json '$tmp/rep' 'd[\"reputons\"][0][\"sample-size\"]==3'"
 : >"$tmp/acked"
 writers=""
 for w in 1 2 3 4 5 6 7 8; do	# 8 clients, each waiting for its commit
