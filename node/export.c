@@ -136,7 +136,7 @@ export_rbldnsd(struct store_reader *r, const struct conf_zone *z,
 		rbldnsd_header(x.ip4, z, serial, true);
 		rbldnsd_header(x.ip6, z, serial, false);
 		rbldnsd_line(x.ip4, "127.0.0.2", 2, DNS_TEST_TXT);
-		rbldnsd_line(x.ip6, "::ffff:127.0.0.2", 2, DNS_TEST_TXT);
+		rbldnsd_line(x.ip6, "::ffff:7f00:2", 2, DNS_TEST_TXT);
 	}
 	if (x.dn) {
 		rbldnsd_header(x.dn, z, serial, x.ip4 == NULL);

@@ -8,6 +8,7 @@ DAEMON_SRCS += node/peer.c
 TEST_SCRIPTS += tests/integration/peer_line.sh tests/integration/peer_ring.sh \
 	tests/integration/peer_refused.sh tests/integration/peer_contained.sh
 UNIT_TESTS += tests/unit/pki_test.c tests/unit/gossip_test.c
+FUZZERS += tests/fuzz/gossip_fuzz.c
 # dns
 CORE_SRCS += node/dns.c node/dns_xfr.c node/dns_rrl.c node/export.c
 CTL_SRCS += node/ctl_export.c
@@ -17,6 +18,8 @@ LIBS += $(shell pkg-config --libs libevent_pthreads 2>/dev/null)
 # daemon: config, logging, batcher and local API (the daemon engineer)
 CORE_SRCS += node/log.c node/conf.c node/batcher.c
 UNIT_TESTS += tests/unit/dns_test.c
+TEST_SCRIPTS += tests/integration/dns_dig.sh
+DEB_PKGS += dnsutils knot-dnsutils unbound nsd rbldnsd dnsperf curl python3
 FUZZERS += tests/fuzz/dns_msg_fuzz.c
 DAEMON_SRCS += node/api.c
 UNIT_TESTS += tests/unit/conf_test.c tests/unit/batcher_test.c
