@@ -14,13 +14,13 @@ CORE_SRCS += node/dns.c node/dns_xfr.c node/dns_rrl.c node/export.c
 CTL_SRCS += node/ctl_export.c
 DAEMON_SRCS += node/dns_server.c
 LIBS += $(shell pkg-config --libs libevent_pthreads 2>/dev/null)
-
-# daemon: config, logging, batcher and local API (the daemon engineer)
-CORE_SRCS += node/log.c node/conf.c node/batcher.c
 UNIT_TESTS += tests/unit/dns_test.c
 TEST_SCRIPTS += tests/integration/dns_dig.sh
 DEB_PKGS += dnsutils knot-dnsutils unbound nsd rbldnsd dnsperf curl python3
 FUZZERS += tests/fuzz/dns_msg_fuzz.c
+
+# daemon: config, logging, batcher and local API (the daemon engineer)
+CORE_SRCS += node/log.c node/conf.c node/batcher.c
 DAEMON_SRCS += node/api.c
 UNIT_TESTS += tests/unit/conf_test.c tests/unit/batcher_test.c
 TEST_SCRIPTS += tests/integration/daemon_conf.sh tests/integration/daemon_api.sh
