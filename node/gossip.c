@@ -1248,6 +1248,50 @@ static const uint8_t *gossip_batch_slice(const uint8_t *p, size_t len,
 	return NULL;
 }
 
+/* Reads a minimal varint; 0 on a bad or non-minimal one. */
+static size_t gossip_varint(const uint8_t *p, size_t len, uint64_t *v)
+{
+	*v = 0;
+	for (size_t i = 0; i < len && i < 5; i++) {
+		*v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
+		if ((p[i] & 0x80) == 0)
+			return i > 0 && p[i] == 0 ? 0 : i + 1;
+	}
+	return 0;
+}
+
+/* Is sb the one canonical encoding of its (batch, signature): field 1,
+ * field 2 of 64 bytes, minimal lengths, nothing else? Copies that differ
+ * only in their wrapping must compare equal in the store, or a relay could
+ * re-wrap an honest batch and make it look like equivocation. */
+static bool gossip_sb_canonical(const uint8_t *sb, size_t len)
+{
+	uint64_t blen;
+	size_t n;
+
+	if (len < 2 || sb[0] != 0x0a ||
+	    (n = gossip_varint(sb + 1, len - 1, &blen)) == 0)
+		return false;
+	n += 1;
+	return blen <= len - n && len - n - blen == 2 + ED25519_SIG_LEN &&
+	    sb[n + blen] == 0x12 && sb[n + blen + 1] == ED25519_SIG_LEN;
+}
+
+/* The canonical SignedBatch of a decoded one (unknown fields dropped). */
+static void gossip_batch_repacked(struct gossip_session *s,
+    const Reputed__SignedBatch *in)
+{
+	Reputed__SignedBatch sb = REPUTED__SIGNED_BATCH__INIT;
+	uint8_t *buf;
+
+	sb.batch = in->batch;
+	sb.signature = in->signature;
+	if ((buf = malloc(reputed__signed_batch__get_packed_size(&sb))) == NULL)
+		return;
+	gossip_batch(s->g, s, buf, reputed__signed_batch__pack(&sb, buf));
+	free(buf);
+}
+
 static void gossip_frame(struct gossip_session *s, const uint8_t *p,
     size_t len)
 {
@@ -1258,7 +1302,8 @@ static void gossip_frame(struct gossip_session *s, const uint8_t *p,
 	size_t sblen;
 
 	if (s->state == GOSSIP_UP &&
-	    (sb = gossip_batch_slice(p, len, &sblen)) != NULL) {
+	    (sb = gossip_batch_slice(p, len, &sblen)) != NULL &&
+	    gossip_sb_canonical(sb, sblen)) {
 		gossip_batch(g, s, sb, sblen);
 		return;
 	}
@@ -1268,14 +1313,9 @@ static void gossip_frame(struct gossip_session *s, const uint8_t *p,
 		    "malformed frame", err);
 		return;
 	}
-	if (f->msg_case == REPUTED__FRAME__MSG_BATCH && s->state == GOSSIP_UP) {
-		uint8_t *buf = malloc(reputed__signed_batch__get_packed_size(
-		    f->batch) + 1);
-		if (buf != NULL)
-			gossip_batch(g, s, buf,
-			    reputed__signed_batch__pack(f->batch, buf));
-		free(buf);
-	} else
+	if (f->msg_case == REPUTED__FRAME__MSG_BATCH && s->state == GOSSIP_UP)
+		gossip_batch_repacked(s, f->batch);
+	else
 		gossip_dispatch(s, f);
 	reputed__frame__free_unpacked(f, NULL);
 }

@@ -591,6 +591,58 @@ static void test_equivocation(void **state)
 	net_free(&net);
 }
 
+/* A relay re-wraps an honest batch (an unknown field in the SignedBatch,
+ * a non-minimal length): still the same batch, a duplicate, never an
+ * "equivocation" that would block an honest origin. */
+static void test_rewrapped_batch_is_duplicate(void **state)
+{
+	struct net net;
+	struct tlink *l;
+	struct origin_info oi;
+	size_t len;
+	uint8_t *sb, *w;
+	uint8_t d[32];
+
+	net_init(&net, 2, 11);
+	l = net_link(&net, 0, 1);
+	net_run(&net);
+	originate(&net, 0);
+	net_run(&net);
+	assert_int_equal(node_digest(&net.n[1], d), 1);
+	/* The same SignedBatch plus field 15 (varint 1) at the end. */
+	struct store_reader *r = store_reader_new(net.n[0].st);
+	const uint8_t *data;
+	assert_int_equal(store_reader_begin(r), 0);
+	assert_int_equal(store_get_batch(r, net.n[0].key, 1, &data, &len), 0);
+	sb = malloc(len);
+	memcpy(sb, data, len);
+	store_reader_end(r);
+	store_reader_free(r);
+	w = malloc(len + 6);
+	memcpy(w, sb, len);
+	w[len] = 0x78;
+	w[len + 1] = 0x01;
+	uint8_t frame[4 + 3 + 2048];
+	size_t n = 0, plen = len + 2;
+	frame[4 + n++] = 0x12;
+	frame[4 + n++] = (uint8_t)(0x80 | (plen & 0x7f));
+	frame[4 + n++] = (uint8_t)(plen >> 7);
+	assert_true(plen < 2048 && (plen >> 7) < 128);
+	memcpy(frame + 4 + n, w, plen);
+	n += plen;
+	frame[0] = 0; frame[1] = 0; frame[2] = (uint8_t)(n >> 8);
+	frame[3] = (uint8_t)n;
+	gossip_session_input(l->sb, frame, n + 4, net.now);
+	assert_int_equal(gossip_session_state(l->sb), GOSSIP_UP);
+	assert_int_equal(gossip_stats(net.n[1].g)->equivocations, 0);
+	assert_int_equal(store_get_origin(net.n[1].st, net.n[0].key, &oi), 0);
+	assert_false(oi.blocked);
+	assert_true(gossip_stats(net.n[1].g)->duplicates >= 1);
+	free(w);
+	free(sb);
+	net_free(&net);
+}
+
 /* A peer that stops reading: throttled, then dropped; memory bounded. */
 static void test_slow_peer_dropped(void **state)
 {
@@ -728,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_bad_signature_contained),
 		cmocka_unit_test(test_malformed_contained),
 		cmocka_unit_test(test_equivocation),
+		cmocka_unit_test(test_rewrapped_batch_is_duplicate),
 		cmocka_unit_test(test_slow_peer_dropped),
 		cmocka_unit_test(test_keepalive_and_dead_peer),
 		cmocka_unit_test(test_directory_and_held),
