@@ -15,7 +15,9 @@ CTL_SRCS += node/ctl_export.c
 DAEMON_SRCS += node/dns_server.c
 LIBS += $(shell pkg-config --libs libevent_pthreads 2>/dev/null)
 UNIT_TESTS += tests/unit/dns_test.c
-TEST_SCRIPTS += tests/integration/dns_dig.sh
+TEST_SCRIPTS += tests/integration/dns_dig.sh tests/integration/dns_unbound.sh \
+	tests/integration/dns_nsd.sh tests/integration/dns_rbldnsd.sh \
+	tests/integration/dns_flood.sh
 DEB_PKGS += dnsutils knot-dnsutils unbound nsd rbldnsd dnsperf curl python3
 FUZZERS += tests/fuzz/dns_msg_fuzz.c
 
