@@ -903,6 +903,29 @@ record_equivocation(struct store_txn *tx, const uint8_t *bk,
 	return APPLY_EQUIVOCATION;
 }
 
+/*
+ * Two SignedBatch encodings of one (origin, seq): the same batch when the
+ * signed Batch bytes are equal, whatever the wrapping (a relay may encode
+ * the outer message differently, or add fields). Only different signed
+ * content is equivocation.
+ */
+static bool
+same_signed_batch(const uint8_t *a, size_t alen, const uint8_t *b,
+    size_t blen)
+{
+	if (alen == blen && memcmp(a, b, alen) == 0)
+		return true;
+	Reputed__SignedBatch *sa = reputed__signed_batch__unpack(NULL, alen, a);
+	Reputed__SignedBatch *sb = reputed__signed_batch__unpack(NULL, blen, b);
+	bool same = sa && sb && sa->batch.len == sb->batch.len &&
+	    memcmp(sa->batch.data, sb->batch.data, sa->batch.len) == 0;
+	if (sa)
+		reputed__signed_batch__free_unpacked(sa, NULL);
+	if (sb)
+		reputed__signed_batch__free_unpacked(sb, NULL);
+	return same;
+}
+
 enum apply_status
 store_apply(struct store_txn *tx, const uint8_t *sb, size_t sblen,
     const Reputed__Batch *b, char *err, size_t errlen)
@@ -925,7 +948,7 @@ store_apply(struct store_txn *tx, const uint8_t *sb, size_t sblen,
 	MDB_val k = val(bk, batch_key(bk, origin, b->seq)), v;
 	int rc = mdb_get(tx->txn, tx->st->batches, &k, &v);
 	if (rc == 0) {
-		if (v.mv_size == sblen && memcmp(v.mv_data, sb, sblen) == 0)
+		if (same_signed_batch(v.mv_data, v.mv_size, sb, sblen))
 			return APPLY_DUPLICATE;
 		return record_equivocation(tx, bk, sb, sblen, &rec, origin,
 		    err, errlen);

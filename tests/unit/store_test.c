@@ -208,6 +208,14 @@ test_duplicate_pending_equivocation(void **state)
 	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
 	assert_int_equal(oi.highest_seq, 2);
 	assert_int_equal(apply(f, s1, l1), APPLY_DUPLICATE);
+	/* The same signed batch in another wrapping (an unknown field 15
+	 * appended by a relay) is still a duplicate, not equivocation. */
+	uint8_t *wrapped = malloc(l1 + 3);
+	memcpy(wrapped, s1, l1);
+	wrapped[l1] = 0x78;			/* tag 15, varint */
+	wrapped[l1 + 1] = 0x01;
+	assert_int_equal(apply(f, wrapped, l1 + 2), APPLY_DUPLICATE);
+	free(wrapped);
 	assert_int_equal(apply(f, s2x, l3), APPLY_EQUIVOCATION);
 	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
 	assert_true(oi.blocked);
