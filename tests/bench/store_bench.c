@@ -334,10 +334,11 @@ bench_single(double verify_rate)
 /* ---- building big stores ---- */
 
 /* Applies reports about subjects subj[0..n) from origin o, in batches of
- * BIG_BATCH, 8 per commit, without verifying (the bench's own batches). */
+ * BIG_BATCH, `per_commit` per commit, without verifying (the bench's own
+ * batches). */
 static void
 bulk_apply(struct store *st, int o, const uint32_t *subj, size_t n,
-    uint32_t n_v4, uint64_t at)
+    uint32_t n_v4, uint64_t at, size_t per_commit)
 {
 	char err[256];
 	struct store_txn *tx = NULL;
@@ -358,7 +359,7 @@ bulk_apply(struct store *st, int o, const uint32_t *subj, size_t n,
 			die(apply_status_name(a), err);
 		reputed__batch__free_unpacked(b, NULL);
 		free(sb);
-		if (++in_txn == 8) {
+		if (++in_txn == per_commit) {
 			if (store_commit(tx, err, sizeof(err)) != 0)
 				die("store_commit", err);
 			tx = NULL;
@@ -404,11 +405,11 @@ bench_query(uint32_t n_v4, uint32_t n_dom)
 	struct store *st = new_store("query", 0);
 	next_seq[0] = next_seq[1] = 0;
 	lap_start();
-	bulk_apply(st, 0, subj, total, n_v4, T0);
+	bulk_apply(st, 0, subj, total, n_v4, T0, 8);
 	for (uint32_t i = 0; i < total; i++)	/* a third, by origin 1 */
 		if (subj[i] % 3 == 0)
 			subj[n3++] = subj[i];
-	bulk_apply(st, 1, subj, n3, n_v4, T0 + 1000);
+	bulk_apply(st, 1, subj, n3, n_v4, T0 + 1000, 8);
 	lap_stop();
 	row("query store build (sync 0, 4096-report batches, 8/commit)",
 	    (double)(total + n3), "reports/s", "");
@@ -506,7 +507,7 @@ bench_rescore(size_t reports)
 {
 	char err[256], what[96];
 	uint32_t pool = 1000000;
-	size_t chunk = (size_t)BIG_BATCH * 8;
+	size_t chunk = (size_t)BIG_BATCH * 64;
 	uint32_t *subj = malloc(chunk * sizeof(*subj));
 	struct store *st = new_store("rescore", 0);
 	next_seq[0] = next_seq[1] = 0;
@@ -516,11 +517,11 @@ bench_rescore(size_t reports)
 		for (size_t i = 0; i < n; i++)
 			subj[i] = (uint32_t)(rnd() % pool);
 		bulk_apply(st, (int)((done / chunk) & 1), subj, n, pool,
-		    T0 + done);
+		    T0 + done, 64);
 	}
 	lap_stop();
-	snprintf(what, sizeof(what), "rescore store build: %zu reports, %uk "
-	    "subjects, sync 0", reports, pool / 1000);
+	snprintf(what, sizeof(what), "rescore store build: %zuk reports, %uk "
+	    "subj., sync 0, 64x4096/commit", reports / 1000, pool / 1000);
 	row(what, (double)reports, "reports/s", "");
 	struct store_reader *r = store_reader_new(st);
 	struct store_stats ss;
