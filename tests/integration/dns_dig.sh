@@ -186,5 +186,14 @@ both 7.7.7.10.$BL A 127.0.0.2
 s2=$(short $BL SOA | awk '{print $3}')
 check "serial moved" 1 "$([ "$s2" -gt "$s1" ] && echo 1 || echo "$s1 -> $s2")"
 
+# counters on /metrics
+m=$(curl -s -m 5 "http://127.0.0.1:$API_PORT/metrics")
+for r in NOERROR NXDOMAIN REFUSED FORMERR NOTIMP; do
+	n=$(echo "$m" | sed -n "s/^reputed_dns_responses_total{rcode=\"$r\"} //p")
+	check "metrics $r" 1 "$([ "${n:-0}" -gt 0 ] && echo 1 || echo "${n:-none}")"
+done
+n=$(echo "$m" | sed -n 's/^reputed_dns_axfr_total //p')
+check "metrics AXFR" 1 "$([ "${n:-0}" -ge 2 ] && echo 1 || echo "${n:-none}")"
+
 kill -0 "$REPUTED_PID" 2>/dev/null && ok || ko "reputed died"
 dns_done

@@ -1,0 +1,190 @@
+#!/bin/sh
+# dns_bench.sh: reputed beside rbldnsd on the same data, side by side.
+#
+# Data (tests/bench/dns_bench.py gen): 1,000,000 IPv4 /32 + 20,000 CIDR
+# ranges, 200,000 domains + 2,000 wildcards, reported by two origins so
+# the default policy lists them; rbldnsd gets `reputectl export --format
+# rbldnsd` of that store. Query files: 50% listed, 50% not.
+#
+# Each mix (IPv4 A, domain A, a mix with TXT) runs dnsperf for 15 s against
+# each server, alternating, three rounds; the table shows medians. Then
+# one run while 10,000 reports/s are applied through the API (reputed),
+# beside rbldnsd reloading its files (its way of taking new data).
+#
+#   DNS_BENCH_DIR     data and stores (kept between runs; default
+#                     /tmp/reputed-dns-bench; delete it to regenerate)
+#   DNS_BENCH_SECONDS per dnsperf run (15)   DNS_BENCH_ROUNDS (3)
+#   DNS_BENCH_THREADS reputed DNS workers (1)
+BUILD=${BUILD:-build}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+REPUTED=$ROOT/$BUILD/reputed
+REPUTECTL=$ROOT/$BUILD/reputectl
+PY="python3 $ROOT/tests/bench/dns_bench.py"
+DIR=${DNS_BENCH_DIR:-/tmp/reputed-dns-bench}
+SECS=${DNS_BENCH_SECONDS:-15}
+ROUNDS=${DNS_BENCH_ROUNDS:-3}
+THREADS=${DNS_BENCH_THREADS:-1}
+BL=bl.reputed.example
+DBL=dbl.reputed.example
+for t in dnsperf rbldnsd mdb_stat; do
+	command -v $t >/dev/null || { echo "dns_bench: $t is missing"; exit 1; }
+done
+mkdir -p "$DIR" && cd "$DIR" || exit 1
+PIDS=""
+stop() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	sleep 0.5
+	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
+	PIDS=""
+}
+trap stop EXIT
+trap 'exit 1' INT TERM
+
+free_port() {
+	python3 -c 'import socket
+t = socket.socket(); t.bind(("127.0.0.1", 0)); print(t.getsockname()[1])'
+}
+
+# ---- data: generated once, then reused ----
+if [ ! -f db.done ]; then
+	rm -rf db rbl
+	echo "generating the data set and ingesting it (once)..."
+	$PY gen . || exit 1
+	"$REPUTECTL" keygen --out k1.key >/dev/null &&
+	    "$REPUTECTL" keygen --out k2.key >/dev/null || exit 1
+	for k in k1 k2; do
+		"$REPUTECTL" --db db report --key $k.key --jsonl \
+		    <reports.jsonl | tail -1 || exit 1
+	done
+	touch db.done
+fi
+
+RP=$(free_port); RA=$(free_port); BP=$(free_port)
+cat >reputed.conf <<EOF
+server:
+	name: "bench"
+	directory: "$DIR/db"
+	sync: 0
+	verbosity: 0
+dns:
+	listen: 127.0.0.1@$RP
+	threads: $THREADS
+	rrl-limit: 0
+zone:
+	name: $BL
+	kind: ip
+zone:
+	name: $DBL
+	kind: domain
+	subdomains: yes
+api:
+	listen: 127.0.0.1@$RA
+EOF
+if [ ! -f rbl.done ] || [ db.done -nt rbl.done ]; then
+	rm -rf rbl
+	"$REPUTECTL" export --db db --conf reputed.conf --format rbldnsd \
+	    --out rbl | grep -v '^serve' || exit 1
+	chmod 755 rbl; chmod 644 rbl/*
+	touch rbl.done
+fi
+
+start_reputed() {
+	st=$($PY startup $RP reputed.pid "$REPUTED" -d -c reputed.conf)
+	RPID=$(cat reputed.pid); PIDS="$PIDS $RPID"
+	echo "$st"
+}
+start_rbldnsd() { # $1: extra options
+	st=$($PY startup $BP rbldnsd.pid rbldnsd -n -q $1 -r "$DIR/rbl" \
+	    -b 127.0.0.1/$BP $BL:ip4set:$BL.ip4set $BL:ip6trie:$BL.ip6trie \
+	    $DBL:dnset:$DBL.dnset)
+	BPID=$(cat rbldnsd.pid); PIDS="$PIDS $BPID"
+	echo "$st"
+}
+rss_kb() { awk '/^VmRSS/ {print $2}' /proc/$1/status; }
+
+# dnsperf -> "qps avg_ms max_ms lost"
+perf() { # PORT FILE
+	dnsperf -s 127.0.0.1 -p "$1" -d "$2" -l "$SECS" -c 4 -q 200 -t 2 \
+	    2>/dev/null | awk '
+	/Queries lost:/ {lost = $3}
+	/Queries per second:/ {qps = $4}
+	/Average Latency/ {avg = $4 * 1000; max = $8; sub(/\)/, "", max);
+	    max = max * 1000}
+	END {printf "%.0f %.3f %.1f %d\n", qps, avg, max, lost}'
+}
+
+echo "starting reputed (LMDB store) and rbldnsd (exported files)"
+su_r=$(start_reputed); su_b=$(start_rbldnsd "")
+echo "start-up: reputed ${su_r}s, rbldnsd ${su_b}s"
+for k in 1 2; do	# two more start-ups each, for the median
+	kill $RPID $BPID; sleep 1
+	su_r="$su_r $(start_reputed)"; su_b="$su_b $(start_rbldnsd "")"
+done
+
+: >results
+for round in $(seq 1 "$ROUNDS"); do
+	for mix in ip dom mix; do
+		for srv in reputed rbldnsd; do
+			[ $srv = reputed ] && port=$RP || port=$BP
+			r=$(perf $port q_$mix)
+			echo "$round $mix $srv $r" >>results
+			echo "round $round $mix $srv: qps avg_ms max_ms lost = $r"
+		done
+	done
+done
+rss_r=$(rss_kb $RPID); rss_b=$(rss_kb $BPID)
+
+# ---- live data: 10,000 reports/s into reputed; rbldnsd reloading ----
+$PY load $RA 10000 $SECS >load.out &
+LPID=$!
+live_r=$(perf $RP q_ip)
+wait $LPID
+applied=$(cat load.out)
+kill $BPID; sleep 0.5
+start_rbldnsd "-c 1" >/dev/null
+( for i in $(seq 1 $((SECS / 3))); do sleep 3; touch rbl/$BL.ip4set; done ) &
+TPID=$!
+live_b=$(perf $BP q_ip)
+wait $TPID
+
+# ---- bytes per listed IPv4 subject ----
+disk=$(stat -c %s db/data.mdb)
+psize=$(mdb_stat -e db | awk '/Page size/ {print $3}')
+scores_pages=$(mdb_stat -s scores db | awk '/Branch pages|Leaf pages|Overflow pages/ {s += $3} END {print s}')
+subjects=$((1000000 + 20000 + 200000 + 2000))
+ip4_bytes=$(stat -c %s rbl/$BL.ip4set)
+
+# ---- the table ----
+med() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
+col() { # MIX SRV FIELD(4=qps 5=avg 6=max 7=lost)
+	awk -v m="$1" -v s="$2" -v f="$3" '$2 == m && $3 == s {print $f}' \
+	    results | med
+}
+echo
+echo "reputed vs rbldnsd, $ROUNDS rounds x ${SECS}s of dnsperf -c 4 -q 200," \
+    "medians ($(nproc) cores, shared with dnsperf; reputed $THREADS DNS thread(s))"
+printf '%-10s %-16s %12s %12s %8s\n' mix metric reputed rbldnsd ratio
+for mix in ip dom mix; do
+	case $mix in ip) name="IPv4 A";; dom) name="domain A";; mix) name="mix+TXT";; esac
+	for f in 4 5 6 7; do
+		case $f in 4) m="queries/s";; 5) m="avg latency ms";;
+		6) m="max latency ms";; 7) m="lost queries";; esac
+		a=$(col $mix reputed $f); b=$(col $mix rbldnsd $f)
+		ratio=$(awk -v a="$a" -v b="$b" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}')
+		printf '%-10s %-16s %12s %12s %8s\n' "$name" "$m" "$a" "$b" "$ratio"
+	done
+done
+printf '%-27s %12s %12s\n' "start-up s (median of 3)" \
+    "$(echo $su_r | tr ' ' '\n' | med)" "$(echo $su_b | tr ' ' '\n' | med)"
+printf '%-27s %12s %12s\n' "resident MB" "$((rss_r / 1024))" "$((rss_b / 1024))"
+echo
+echo "live data, IPv4 A (qps avg_ms max_ms lost):"
+echo "  reputed while applying reports via the API: $live_r (applied: $applied reports, reports/s)"
+echo "  rbldnsd reloading its ip4set every 3 s:     $live_b"
+echo
+echo "bytes per listed subject ($subjects subjects, each from 2 origins):"
+echo "  reputed LMDB file, everything (batches, evidence, index): $((disk / subjects))"
+echo "  reputed scores database alone (what DNS reads):           $((scores_pages * psize / subjects))"
+echo "  reputed resident after the runs:                          $((rss_r * 1024 / subjects))"
+echo "  rbldnsd ip4set text file per IPv4 entry:                  $((ip4_bytes / 1020003))"
+echo "  rbldnsd resident per subject:                             $((rss_b * 1024 / subjects))"
