@@ -8,7 +8,8 @@
  *     or when an origin gets blocked, so state never stalls the fuzzer;
  *   - fuzz_apply(): store_apply of a decoded batch plus the invariants that
  *     must hold whatever the input (a second apply is a duplicate, a stored
- *     batch reads back byte for byte, lookups of its subjects do not fail).
+ *     batch reads back byte for byte, a duplicate's stored copy has the same
+ *     signed Batch bytes, lookups of its subjects do not fail).
  *
  * Header-only (static inline) so each target stays one .c file for the
  * Makefile's $(BUILD)/fuzz/% and $(BUILD)/replay/% rules. A broken invariant
@@ -157,18 +158,29 @@ fuzz_explain_cb(void *arg, const uint8_t origin[32], const struct evidence *ev,
 
 static inline void
 fuzz_read_back(const uint8_t *sb, size_t sblen, const Reputed__Batch *b,
-    bool stored)
+    enum apply_status a)
 {
 	struct store_reader *r = store_reader_new(fuzz_store());
 	const uint8_t *data;
 	size_t len;
 	if (r == NULL || store_reader_begin(r) != 0)
 		fuzz_fail("store_reader_begin", NULL);
-	if (stored) {
+	if (a == APPLY_OK || a == APPLY_PENDING || a == APPLY_DUPLICATE) {
 		if (store_get_batch(r, b->origin.data, b->seq, &data, &len) != 0)
 			fuzz_fail("a stored batch is missing", NULL);
-		if (len != sblen || memcmp(data, sb, len) != 0)
+		if (a != APPLY_DUPLICATE && (len != sblen ||
+		    memcmp(data, sb, len) != 0))
 			fuzz_fail("a stored batch reads back different", NULL);
+		/* A duplicate may be another wrapping of the same signed
+		 * Batch bytes: those must match. */
+		Reputed__SignedBatch *x = reputed__signed_batch__unpack(NULL,
+		    len, data), *y = reputed__signed_batch__unpack(NULL, sblen,
+		    sb);
+		if (x == NULL || y == NULL || x->batch.len != y->batch.len ||
+		    memcmp(x->batch.data, y->batch.data, x->batch.len) != 0)
+			fuzz_fail("a duplicate holds other signed bytes", NULL);
+		reputed__signed_batch__free_unpacked(x, NULL);
+		reputed__signed_batch__free_unpacked(y, NULL);
 	}
 	for (size_t i = 0; i < b->n_reports && i < 64; i++) {
 		const Reputed__Report *rp = b->reports[i];
@@ -227,8 +239,7 @@ fuzz_apply(const uint8_t *sb, size_t sblen, const Reputed__Batch *b)
 		fuzz_store_remove();
 		return;
 	}
-	fuzz_read_back(sb, sblen, b, a == APPLY_OK || a == APPLY_PENDING ||
-	    a == APPLY_DUPLICATE);
+	fuzz_read_back(sb, sblen, b, a);
 	if (++fuzz_inputs >= FUZZ_STORE_INPUTS || a == APPLY_EQUIVOCATION ||
 	    a == APPLY_BLOCKED)
 		fuzz_store_remove();
