@@ -501,21 +501,36 @@ reply_end(struct reply *r, int rcode, bool aa, struct dns_result *res)
 
 /* ---- resolution ---- */
 
-/* The rel labels of the qname (those below the apex) joined by dots. */
-static void
+/* A byte a stored domain can hold (subject.c: letters, digits, '-', '_',
+ * '*'); the core has already lowercased letters. */
+static bool
+domain_byte(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+	    c == '_' || c == '*';
+}
+
+/* The rel labels of the qname (those below the apex) joined by dots.
+ * False if a label holds a byte no listed domain can have (a dot or a NUL
+ * inside a label must not alias another name). */
+static bool
 rel_text(const struct query *q, int nrel, char *buf, size_t len)
 {
 	size_t n = 0;
 	for (int i = 0; i < nrel; i++) {
 		const uint8_t *l = q->qname + q->label_off[i];
 		if (n + l[0] + 2 > len)
-			break;
+			return false;
 		if (i > 0)
 			buf[n++] = '.';
-		memcpy(buf + n, l + 1, l[0]);
-		n += l[0];
+		for (int k = 1; k <= l[0]; k++) {
+			if (!domain_byte(l[k]))
+				return false;
+			buf[n++] = (char)l[k];
+		}
 	}
 	buf[n] = '\0';
+	return true;
 }
 
 static void
@@ -797,7 +812,8 @@ resolve(const struct dns_zone *z, const struct dns_source *src,
 		if (o != OUT_NXDOMAIN)
 			return o;
 	}
-	rel_text(q, nrel, name, sizeof(name));
+	if (!rel_text(q, nrel, name, sizeof(name)))
+		return OUT_NXDOMAIN;
 	return resolve_domain(z->conf, src, name, now, f);
 }
 
@@ -1027,12 +1043,23 @@ store_addr_cb(void *arg, const uint8_t *addr, size_t len, uint64_t now,
 	    allow ? LOOKUP_ALLOWED : LOOKUP_LISTED, out);
 }
 
+/* The core hands over lowercase names of valid bytes, so the subject is
+ * built directly (store_lookup_domain would parse and check it again). */
 static int
 store_domain_cb(void *arg, const char *name, uint64_t now, bool allow,
     struct listing *out)
 {
-	return store_lookup_domain(arg, name, false, now,
-	    allow ? LOOKUP_ALLOWED : LOOKUP_LISTED, out);
+	struct subject s;
+	size_t n = strlen(name);
+	if (n == 0 || n > DOMAIN_MAX)
+		return 1;
+	s.kind = SUBJECT_DOMAIN;
+	memcpy(s.domain, name, n + 1);
+	int rc = store_lookup(arg, &s, out);
+	if (rc != 0)
+		return rc;
+	return (allow ? listing_allowed(out, now) : listing_listed(out, now)) ?
+	    0 : 1;
 }
 
 static int

@@ -311,6 +311,16 @@ test_negative(void **state)
 	assert_int_equal(rcode_of(), DNS_R_NXDOMAIN);
 	ask("foo.bl.test", DNS_T_A, false, false);
 	assert_int_equal(rcode_of(), DNS_R_NXDOMAIN);
+	/* a label with a dot in it is not two labels */
+	uint8_t q[512];
+	size_t ql = build_query(q, "x.example.dbl.test", DNS_T_A, false, 0);
+	ql = DNS_HEADER_LEN;
+	memcpy(q + ql, "\014spam.example\003dbl\004test", 22);
+	ql += 22;
+	memcpy(q + ql, "\0\0\1\0\1", 5);
+	ql += 5;
+	dns_answer(&engine, &src, q, ql, out, sizeof(out), false, NOW, &res);
+	assert_int_equal(rcode_of(), DNS_R_NXDOMAIN);
 	/* outside the zones */
 	ask("example.com", DNS_T_A, false, false);
 	assert_int_equal(rcode_of(), DNS_R_REFUSED);
