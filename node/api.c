@@ -481,7 +481,8 @@ static void
 api_placeholder(struct api *a, struct evhttp_request *req, const char *what)
 {
 	api_reply_json(req, 200, json_pack("{s:b,s:s,s:[]}", "placeholder", 1,
-	    "note", "peering is not running in this build yet", what));
+	    "note", "peering is off: no peering: listen or peer in the "
+	    "config", what));
 }
 
 static void
