@@ -338,8 +338,10 @@ daemon_keep_static(const struct node_conf *o, struct node_conf *n)
 #undef KEEP
 }
 
+/* New zones, RRL and EDNS size to the DNS server; if it refuses them, n
+ * keeps the old ones, so the next reload compares with what is served. */
 static void
-daemon_reload_zones(struct daemon *d, const struct node_conf *n)
+daemon_reload_zones(struct daemon *d, struct node_conf *n)
 {
 	bool same = d->conf.n_zones == n->n_zones &&
 	    memcmp(d->conf.zones, n->zones, sizeof(n->zones)) == 0 &&
@@ -351,8 +353,13 @@ daemon_reload_zones(struct daemon *d, const struct node_conf *n)
 	log_info("reload: zones %d -> %d, rrl-limit %u -> %u",
 	    d->conf.n_zones, n->n_zones, d->conf.rrl_limit, n->rrl_limit);
 	char err[256];
-	if (d->dns_running && dns_server_reload(n, err, sizeof(err)) == -1)
+	if (d->dns_running && dns_server_reload(n, err, sizeof(err)) == -1) {
 		log_warnx("reload: dns: %s (keeping the old zones)", err);
+		memcpy(n->zones, d->conf.zones, sizeof(n->zones));
+		n->n_zones = d->conf.n_zones;
+		n->rrl_limit = d->conf.rrl_limit;
+		n->edns_size = d->conf.edns_size;
+	}
 }
 
 static void
