@@ -138,15 +138,16 @@ enum spf_scope {
 	SPF_SCOPE_PRA,		/* RFC 4406: spf2.0/pra, else v=spf1 */
 };
 
-/* What check_host() is asked. Strings are borrowed for spf_eval_new only:
- * the evaluator copies what it keeps. */
+/* What check_host() is asked. Strings are borrowed for spf_eval_new only
+ * (the evaluator copies them), except default_exp. */
 struct spf_request {
 	const char	*ip;		/* client address, IPv4 or IPv6 text */
 	const char	*sender;	/* MAIL FROM or PRA; "" or NULL: HELO */
 	const char	*helo;		/* HELO/EHLO name */
 	const char	*receiver;	/* %{r}; NULL: "unknown" */
 	const char	*default_exp;	/* explanation without exp=; NULL:
-					 * a built-in text */
+					 * a built-in text. Borrowed for the
+					 * whole evaluation (a constant) */
 	enum spf_scope	 scope;
 	time_t		 now;		/* %{t}; 0: time(NULL) */
 };

@@ -78,7 +78,7 @@ struct spf_eval {
 	char		 sender_domain[NAME_LEN + 2];
 	char		 helo[NAME_LEN + 2];
 	char		 receiver[NAME_LEN];
-	char		 default_exp[SPF_EXPLAIN_MAX];
+	const char	*default_exp;		/* borrowed, see spf_request */
 	enum spf_scope	 scope;
 	time_t		 now;
 	uint8_t		 ip[16];		/* IPv4 in the first 4 bytes */
@@ -372,8 +372,7 @@ spf_eval_init(void *mem, size_t len, const struct spf_request *req,
 	copy_str(ev->helo, sizeof(ev->helo), req->helo);
 	copy_str(ev->receiver, sizeof(ev->receiver),
 	    req->receiver ? req->receiver : "unknown");
-	copy_str(ev->default_exp, sizeof(ev->default_exp),
-	    req->default_exp ? req->default_exp : DEFAULT_EXP);
+	ev->default_exp = req->default_exp ? req->default_exp : DEFAULT_EXP;
 	ev->scope = req->scope;
 	ev->now = req->now ? req->now : time(NULL);
 	ev->depth = 1;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "feeds/feeds.h"
 
@@ -92,6 +93,21 @@ sync_answer_cb(void *arg, const struct dns_answer *ans)
 	st->answered = true;
 }
 
+/* Copies the used part of each string only: outcomes are large. */
+static void
+outcome_copy(struct spf_outcome *dst, const struct spf_outcome *src)
+{
+	dst->result = src->result;
+	dst->dns_terms = src->dns_terms;
+	dst->void_lookups = src->void_lookups;
+	dst->queries = src->queries;
+	memcpy(dst->domain, src->domain, strlen(src->domain) + 1);
+	memcpy(dst->record, src->record, strlen(src->record) + 1);
+	memcpy(dst->mechanism, src->mechanism, strlen(src->mechanism) + 1);
+	memcpy(dst->explanation, src->explanation, strlen(src->explanation) + 1);
+	memcpy(dst->problem, src->problem, strlen(src->problem) + 1);
+}
+
 int
 spf_run_sync(struct resolver *res, const struct spf_request *req,
     struct spf_outcome *out, char *err, size_t errlen)
@@ -111,7 +127,7 @@ spf_run_sync(struct resolver *res, const struct spf_request *req,
 			return -1;
 		}
 	}
-	*out = *spf_eval_outcome(st.ev);
+	outcome_copy(out, spf_eval_outcome(st.ev));
 	spf_eval_free(st.ev);
 	return 0;
 }
