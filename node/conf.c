@@ -352,6 +352,34 @@ kw_server_cert_file(struct parser *p, char **argv, int argc)
 	return conf_string(p, argv[0], p->c->cert_file, sizeof(p->c->cert_file));
 }
 
+/* A size in bytes: "1048576", "512m", "64g", "1t". */
+static int
+kw_server_store_size(struct parser *p, char **argv, int argc)
+{
+	static const char units[] = "kmgt";
+	const char *v = argv[0], *u;
+	unsigned long long n;
+	char *end;
+
+	errno = 0;
+	n = isdigit((unsigned char)v[0]) ? strtoull(v, &end, 10) : 0;
+	if (!isdigit((unsigned char)v[0]) || errno != 0)
+		return conf_error(p, "expected a size (512m, 64g), not '%s'", v);
+	if (*end != '\0') {
+		if (end[1] != '\0' || (u = strchr(units, end[0])) == NULL)
+			return conf_error(p, "expected a size (512m, 64g), not '%s'", v);
+		for (long i = 0; i <= u - units; i++) {
+			if (n > (UINT64_MAX >> 10))
+				return conf_error(p, "size '%s' is too large", v);
+			n *= 1024;
+		}
+	}
+	if (n != 0 && n < (1ull << 20))
+		return conf_error(p, "store-size must be at least 1m");
+	p->c->store_size = n;
+	return 0;
+}
+
 static int
 kw_server_verbosity(struct parser *p, char **argv, int argc)
 {
@@ -779,6 +807,7 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "server", "key-file", kw_server_key_file, 1, 1 },
 	{ "server", "name", kw_server_name, 1, 1 },
 	{ "server", "pidfile", kw_server_pidfile, 1, 1 },
+	{ "server", "store-size", kw_server_store_size, 1, 1 },
 	{ "server", "sync", kw_server_sync, 1, 1 },
 	{ "server", "username", kw_server_username, 1, 1 },
 	{ "server", "verbosity", kw_server_verbosity, 1, 1 },
@@ -1098,6 +1127,23 @@ conf_print_duration(FILE *f, const char *kw, const char *arg, uint32_t s)
 		fprintf(f, "%us\n", s);
 }
 
+/* Sizes print in the largest binary unit that divides them. */
+static void
+conf_print_size(FILE *f, const char *kw, uint64_t n)
+{
+	static const char units[] = "tgmk";
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (n != 0 && n % (1ull << (10 * (4 - i))) == 0)
+			break;
+	if (i < 4)
+		fprintf(f, "\t%s: %llu%c\n", kw,
+		    (unsigned long long)(n >> (10 * (4 - i))), units[i]);
+	else
+		fprintf(f, "\t%s: %llu\n", kw, (unsigned long long)n);
+}
+
 static void
 conf_print_addr(FILE *f, const char *kw, const struct conf_addr *a)
 {
@@ -1123,6 +1169,7 @@ conf_print_server(FILE *f, const struct node_conf *c)
 	fprintf(f, "\tcert-file: \"%s\"\n", c->cert_file);
 	fprintf(f, "\tverbosity: %d\n", c->verbosity);
 	fprintf(f, "\tsync: %d\n", c->sync);
+	conf_print_size(f, "store-size", c->store_size);
 }
 
 static void

@@ -20,12 +20,14 @@ TEST_SCRIPTS += tests/integration/dns_dig.sh tests/integration/dns_unbound.sh \
 	tests/integration/dns_flood.sh
 DEB_PKGS += dnsutils knot-dnsutils unbound nsd rbldnsd dnsperf curl python3
 FUZZERS += tests/fuzz/dns_msg_fuzz.c
+BENCH_SCRIPTS += tests/bench/dns_bench.sh
 
 # daemon: config, logging, batcher and local API (the daemon engineer)
 CORE_SRCS += node/log.c node/conf.c node/batcher.c
 DAEMON_SRCS += node/api.c
 UNIT_TESTS += tests/unit/conf_test.c tests/unit/batcher_test.c
-TEST_SCRIPTS += tests/integration/daemon_conf.sh tests/integration/daemon_api.sh
+TEST_SCRIPTS += tests/integration/daemon_conf.sh tests/integration/daemon_api.sh \
+	tests/integration/daemon_valgrind.sh
 FUZZERS += tests/fuzz/conf_fuzz.c tests/fuzz/jsonl_fuzz.c
 DEB_PKGS += curl
 BENCH_SCRIPTS += tests/bench/api_bench.sh

@@ -72,6 +72,8 @@ struct node_conf {
 	char cert_file[256];		/* X.509 node certificate (PEM) */
 	int verbosity;
 	int sync;			/* store sync level, see store_options */
+	uint64_t store_size;		/* LMDB map size in bytes, 0 = the store's
+					 * default (added by the daemon engineer) */
 	/* dns: */
 	struct conf_addr dns_listen[CONF_MAX_LISTEN];
 	int n_dns_listen;

@@ -175,8 +175,8 @@ daemon_apply_origins(struct daemon *d, const struct node_conf *c,
 static void
 daemon_open_store(struct daemon *d)
 {
-	struct store_options opt = { .sync = d->conf.sync,
-	    .policy = &d->conf.policy };
+	struct store_options opt = { .map_size = d->conf.store_size,
+	    .sync = d->conf.sync, .policy = &d->conf.policy };
 	char err[256];
 
 	if ((d->st = store_open(".", &opt, err, sizeof(err))) == NULL)
@@ -323,6 +323,7 @@ daemon_keep_static(const struct node_conf *o, struct node_conf *n)
 	KEEP(key_file, "server: key-file");
 	KEEP(cert_file, "server: cert-file");
 	KEEP(sync, "server: sync");
+	KEEP(store_size, "server: store-size");
 	if (o->n_dns_listen != n->n_dns_listen ||
 	    memcmp(o->dns_listen, n->dns_listen, sizeof(o->dns_listen)) != 0) {
 		log_warnx("reload: dns: listen changed; restart to apply it");
