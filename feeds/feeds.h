@@ -150,7 +150,11 @@ struct spf_request {
 					 * whole evaluation (a constant) */
 	enum spf_scope	 scope;
 	time_t		 now;		/* %{t}; 0: time(NULL) */
+	unsigned	 max_ms;	/* spf_run: elapsed-time limit, checked
+					 * before each query; 0: SPF_MAX_MS */
 };
+
+#define SPF_MAX_MS	20000	/* RFC 7208 4.6.4: "at least 20 seconds" */
 
 /* What check_host() answered. */
 struct spf_outcome {
@@ -195,6 +199,9 @@ enum spf_step spf_eval_step(struct spf_eval *ev, struct spf_query *q);
 void	 spf_eval_answer(struct spf_eval *ev, const struct dns_answer *ans);
 /* Valid until spf_eval_free. */
 const struct spf_outcome *spf_eval_outcome(const struct spf_eval *ev);
+/* Ends the evaluation now with temperror (a time limit hit); a fail whose
+ * explanation is being fetched stays a fail with the default text. */
+void	 spf_eval_abort(struct spf_eval *ev, const char *why);
 void	 spf_eval_free(struct spf_eval *ev);
 
 const char *spf_result_name(enum spf_result r);

@@ -1234,6 +1234,25 @@ spf_eval_step(struct spf_eval *ev, struct spf_query *q)
 	return SPF_STEP_DONE;
 }
 
+/*
+ * RFC 7208 4.6.4: "MTAs or other processors SHOULD impose a limit on the
+ * maximum amount of elapsed time to evaluate check_host(). Such a limit
+ * SHOULD allow at least 20 seconds. If such a limit is exceeded, the
+ * result of authorization SHOULD be "temperror"."
+ */
+void
+spf_eval_abort(struct spf_eval *ev, const char *why)
+{
+	if (ev->done)
+		return;
+	ev->done = true;
+	if (ev->exp_phase)
+		return;			/* the result is fail already */
+	ev->out.result = SPF_TEMPERROR;
+	ev->out.explanation[0] = '\0';
+	copy_str(ev->out.problem, sizeof(ev->out.problem), why);
+}
+
 const struct spf_outcome *
 spf_eval_outcome(const struct spf_eval *ev)
 {

@@ -4,16 +4,21 @@
  * into the evaluator and the evaluation steps on. A resolver may answer
  * inside resolver_query() (resolver_mem) or later from the event loop
  * (resolver_unbound): the loop below handles both without recursion.
+ * This shell (not the sans-I/O core) reads the clock, for the elapsed-time
+ * limit of RFC 7208 4.6.4.
  */
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "feeds/feeds.h"
 
 struct spf_run {
 	struct spf_eval	*ev;		/* owned */
+	struct timespec	 start;		/* for the elapsed-time limit */
+	unsigned	 max_ms;
 	struct resolver	*res;		/* borrowed */
 	spf_done_cb	 done;
 	void		*arg;
@@ -22,6 +27,32 @@ struct spf_run {
 };
 
 static void	run_drive(struct spf_run *);
+
+static unsigned long
+run_elapsed_ms(const struct timespec *start)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - start->tv_sec) * 1000 +
+	    (now.tv_nsec - start->tv_nsec) / 1000000;
+}
+
+/* The elapsed-time limit, checked before each query (so an evaluation
+ * ends at most one query timeout after it). */
+static bool
+run_expired(struct spf_eval *ev, const struct timespec *start,
+    unsigned max_ms)
+{
+	char why[80];
+
+	if (run_elapsed_ms(start) <= max_ms)
+		return false;
+	snprintf(why, sizeof(why), "evaluation took longer than %u ms "
+	    "(RFC 7208 4.6.4)", max_ms);
+	spf_eval_abort(ev, why);
+	return true;
+}
 
 static void
 run_answer_cb(void *arg, const struct dns_answer *ans)
@@ -41,7 +72,8 @@ run_drive(struct spf_run *run)
 	struct spf_query q;
 
 	for (;;) {
-		if (spf_eval_step(run->ev, &q) == SPF_STEP_DONE) {
+		if (spf_eval_step(run->ev, &q) == SPF_STEP_DONE ||
+		    run_expired(run->ev, &run->start, run->max_ms)) {
 			run->done(run->arg, spf_eval_outcome(run->ev));
 			spf_eval_free(run->ev);
 			free(run);
@@ -75,6 +107,8 @@ spf_run_start(struct resolver *res, const struct spf_request *req,
 	run->res = res;
 	run->done = done;
 	run->arg = arg;
+	run->max_ms = req->max_ms ? req->max_ms : SPF_MAX_MS;
+	clock_gettime(CLOCK_MONOTONIC, &run->start);
 	run_drive(run);
 	return 0;
 }
@@ -116,9 +150,14 @@ spf_run_sync(struct resolver *res, const struct spf_request *req,
 	struct sync_state st = { false, NULL };
 	struct spf_query q;
 
+	struct timespec start;
+	unsigned max_ms = req->max_ms ? req->max_ms : SPF_MAX_MS;
+
 	if ((st.ev = spf_eval_init(mem, sizeof(mem), req, err, errlen)) == NULL)
 		return -1;
-	while (spf_eval_step(st.ev, &q) == SPF_STEP_QUERY) {
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	while (spf_eval_step(st.ev, &q) == SPF_STEP_QUERY &&
+	    !run_expired(st.ev, &start, max_ms)) {
 		st.answered = false;
 		if (resolver_query(res, q.name, q.type, sync_answer_cb, &st) == -1 ||
 		    !st.answered) {

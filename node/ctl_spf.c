@@ -2,7 +2,7 @@
  * ctl_spf.c: the reputectl subcommands of Sender-ID evaluation.
  *
  *   reputectl spf --ip ADDR --mail-from ADDR --helo NAME
- *                 [--resolver HOST:PORT] [--timeout MS] [--json]
+ *                 [--resolver HOST:PORT] [--timeout MS] [--deadline MS] [--json]
  *   reputectl spf --suite FILE.yml [--differences FILE] [--verbose]
  *   reputectl senderid --ip ADDR --headers FILE [--helo NAME]
  *                 [--resolver HOST:PORT] [--timeout MS] [--json]
@@ -29,7 +29,8 @@
 struct ctl_spf_opts {
 	const char	*ip, *mail_from, *helo, *resolver, *suite;
 	const char	*differences, *headers;
-	unsigned	 timeout_ms;
+	unsigned	 timeout_ms;	/* per DNS query */
+	unsigned	 deadline_ms;	/* whole evaluation; 0: SPF_MAX_MS */
 	bool		 json, verbose, mail_from_set, help;
 };
 
@@ -46,10 +47,11 @@ ctl_spf_usage(const char *cmd)
 	if (strcmp(cmd, "senderid") == 0)
 		fprintf(stderr, "usage: reputectl senderid --ip ADDR --headers "
 		    "FILE [--helo NAME] [--resolver HOST:PORT] [--timeout MS] "
-		    "[--json]\n");
+		    "[--deadline MS] [--json]\n");
 	else
 		fprintf(stderr, "usage: reputectl spf --ip ADDR --mail-from ADDR "
-		    "--helo NAME [--resolver HOST:PORT] [--timeout MS] [--json]\n"
+		    "--helo NAME [--resolver HOST:PORT] [--timeout MS] [--deadline MS] "
+		    "[--json]\n"
 		    "       reputectl spf --suite FILE.yml [--differences FILE] "
 		    "[--verbose]\n");
 }
@@ -63,6 +65,7 @@ ctl_spf_getopt(int argc, char **argv, struct ctl_spf_opts *o)
 		{ "helo", required_argument, NULL, 'H' },
 		{ "resolver", required_argument, NULL, 'r' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "deadline", required_argument, NULL, 'D' },
 		{ "suite", required_argument, NULL, 's' },
 		{ "differences", required_argument, NULL, 'd' },
 		{ "headers", required_argument, NULL, 'h' },
@@ -83,6 +86,7 @@ ctl_spf_getopt(int argc, char **argv, struct ctl_spf_opts *o)
 		case 'H': o->helo = optarg; break;
 		case 'r': o->resolver = optarg; break;
 		case 't': o->timeout_ms = strtoul(optarg, NULL, 10); break;
+		case 'D': o->deadline_ms = strtoul(optarg, NULL, 10); break;
 		case 's': o->suite = optarg; break;
 		case 'd': o->differences = optarg; break;
 		case 'h': o->headers = optarg; break;
@@ -192,6 +196,7 @@ ctl_spf_one(const struct ctl_spf_opts *o)
 	req.sender = o->mail_from;
 	req.helo = o->helo;
 	req.scope = o->mail_from[0] ? SPF_SCOPE_MFROM : SPF_SCOPE_HELO;
+	req.max_ms = o->deadline_ms;
 	if (ctl_spf_resolve(o, &req, &w) == -1)
 		return 1;
 	ctl_spf_print(&w.out, o->mail_from[0] ? "mailfrom" : "helo", NULL,
@@ -327,6 +332,7 @@ ctl_senderid(int argc, char **argv)
 	} else {
 		senderid_request(&req, o.ip, o.helo, &pra);
 		req.default_exp = NULL;
+		req.max_ms = o.deadline_ms;
 		if (ctl_spf_resolve(&o, &req, &w) == -1)
 			return 1;
 	}

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -378,6 +379,50 @@ test_eval_async(void **state)
 	resolver_free(l.zone);
 }
 
+/* RFC 7208 4.6.4: past the elapsed-time limit, temperror. */
+struct slow {
+	struct resolver	*zone;
+};
+
+static int
+slow_query(void *impl, const char *name, enum dns_type type,
+    resolver_done_cb cb, void *arg)
+{
+	struct slow *sl = impl;
+	struct timespec ts = { 0, 3 * 1000 * 1000 };
+
+	nanosleep(&ts, NULL);
+	return resolver_query(sl->zone, name, type, cb, arg);
+}
+
+static void
+test_eval_deadline(void **state)
+{
+	static const char *const recs[] = {
+		"example.com", "v=spf1 a:a1.example.com a:a2.example.com "
+		    "a:a3.example.com a:a4.example.com -all",
+		"a1.example.com", "A 198.51.100.1", "a2.example.com", "A 198.51.100.2",
+		"a3.example.com", "A 198.51.100.3", "a4.example.com", "A 198.51.100.4",
+		NULL,
+	};
+	static const struct resolver_ops ops = { slow_query, later_free };
+	struct slow sl = { zone(recs) };
+	struct resolver *res = resolver_new(&ops, &sl);
+	struct spf_request req = { .ip = "192.0.2.1", .sender = "a@example.com",
+	    .helo = "h.example", .max_ms = 5 };
+	struct spf_outcome out;
+	char err[128];
+
+	assert_int_equal(spf_run_sync(res, &req, &out, err, sizeof(err)), 0);
+	assert_int_equal(out.result, SPF_TEMPERROR);
+	assert_non_null(strstr(out.problem, "longer than 5 ms"));
+	req.max_ms = 0;			/* the default: 20 s */
+	assert_int_equal(spf_run_sync(res, &req, &out, err, sizeof(err)), 0);
+	assert_int_equal(out.result, SPF_FAIL);
+	resolver_free(res);
+	resolver_free(sl.zone);
+}
+
 /* ---- DNS wire answers ---- */
 
 static void
@@ -460,6 +505,7 @@ main(void)
 		cmocka_unit_test(test_eval_limits),
 		cmocka_unit_test(test_result_auth),
 		cmocka_unit_test(test_eval_async),
+		cmocka_unit_test(test_eval_deadline),
 		cmocka_unit_test(test_wire),
 		cmocka_unit_test(test_rfc7208_suite),
 	};
