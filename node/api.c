@@ -209,24 +209,33 @@ api_post_reports(struct api *a, struct evhttp_request *req)
 	struct jsonl_report *reps = NULL;
 	char err[256];
 	long n;
+	int rc;
 
 	if (body == NULL) {
 		api_error(a, req, 400, "empty body");
 		return;
 	}
-	n = api_is_jsonl(req) ?
-	    api_parse_lines(body, len, now, &reps, BATCHER_MAX_SUBMIT, err, sizeof(err)) :
-	    api_parse_json(body, len, now, &reps, BATCHER_MAX_SUBMIT, err, sizeof(err));
+	if (api_is_jsonl(req))
+		n = api_parse_lines(body, len, now, &reps, BATCHER_MAX_SUBMIT,
+		    err, sizeof(err));
+	else
+		n = api_parse_json(body, len, now, &reps, BATCHER_MAX_SUBMIT,
+		    err, sizeof(err));
 	if (n == 0)
 		snprintf(err, sizeof(err), "no reports in the body");
 	if (n > 0 && (ptrs = calloc((size_t)n, sizeof(*ptrs))) == NULL)
 		snprintf(err, sizeof(err), "out of memory");
 	for (long i = 0; ptrs != NULL && i < n; i++)
 		ptrs[i] = &reps[i].report;
-	if (ptrs == NULL || batcher_submit(a->batcher, ptrs, (size_t)n, now,
-	    api_reports_done, req, err, sizeof(err)) == -1) {
+	if (ptrs == NULL)
+		api_error(a, req, n == -1 || n == 0 ? 400 : 503, err);
+	else if ((rc = batcher_submit(a->batcher, ptrs, (size_t)n, now,
+	    api_reports_done, req, err, sizeof(err))) != 0) {
 		log_debug("api: refused reports: %s", err);
-		api_error(a, req, 400, err);
+		if (rc == BATCHER_BUSY)
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			    "Retry-After", "1");
+		api_error(a, req, rc == BATCHER_BUSY ? 503 : 400, err);
 	}
 	free(ptrs);
 	free(reps);

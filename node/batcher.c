@@ -229,7 +229,7 @@ batcher_submit(struct batcher *b, const Reputed__Report *const *reports,
 	if (b->stats.queued + n > BATCHER_MAX_QUEUED) {
 		snprintf(err, errlen, "too many reports waiting; try again");
 		b->stats.rejected += n;
-		return -1;
+		return BATCHER_BUSY;
 	}
 	for (size_t i = 0; i < n; i++)
 		if (batcher_check(reports[i], p, now, why, sizeof(why)) == -1) {
@@ -239,7 +239,7 @@ batcher_submit(struct batcher *b, const Reputed__Report *const *reports,
 		}
 	if ((sub = calloc(1, sizeof(*sub))) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		return BATCHER_BUSY;
 	}
 	sub->done = done;
 	sub->arg = arg;

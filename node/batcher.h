@@ -66,8 +66,11 @@ int batcher_check(const Reputed__Report *r, const struct policy *p,
 /* Queues n reports (copied: the caller keeps ownership) as one
  * submission; done(arg, ...) is called once, after the commit of the last
  * batch that carries them (or on failure). All or nothing: on a bad report
- * nothing is queued and -1 returns with "report I: why" in err. done may
- * be NULL. */
+ * nothing is queued and BATCHER_INVALID (-1) returns with "report I: why"
+ * in err; BATCHER_BUSY (-2) when the queue is full or memory ran out (try
+ * again later). done may be NULL. */
+#define BATCHER_INVALID	(-1)
+#define BATCHER_BUSY	(-2)
 int batcher_submit(struct batcher *b, const Reputed__Report *const *reports,
 	    size_t n, uint64_t now, batcher_done_fn done, void *arg,
 	    char *err, size_t errlen);

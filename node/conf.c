@@ -74,6 +74,9 @@ struct conf_keyword {
 	int min_args, max_args;
 };
 
+static int conf_error(struct parser *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 static int
 conf_error(struct parser *p, const char *fmt, ...)
 {
@@ -100,7 +103,8 @@ conf_string(struct parser *p, const char *v, char *dst, size_t cap)
 }
 
 static int
-conf_uint(struct parser *p, const char *v, unsigned long max, unsigned long *out)
+conf_uint(struct parser *p, const char *v, unsigned long max,
+    unsigned long *out)
 {
 	char *end;
 
@@ -115,6 +119,7 @@ conf_uint(struct parser *p, const char *v, unsigned long max, unsigned long *out
 }
 
 /* A duration in seconds: "90", "90s", "15m", "12h", "7d", "2w". */
+#define DURATION_EXPECTED "expected a duration (90s, 15m, 12h, 7d, 2w), not '%s'"
 static int
 conf_duration(struct parser *p, const char *v, uint32_t *out)
 {
@@ -127,7 +132,7 @@ conf_duration(struct parser *p, const char *v, uint32_t *out)
 
 	errno = 0;
 	if (!isdigit((unsigned char)v[0]))
-		return conf_error(p, "expected a duration (90s, 15m, 12h, 7d, 2w), not '%s'", v);
+		return conf_error(p, DURATION_EXPECTED, v);
 	n = strtoul(v, &end, 10);
 	if (*end != '\0') {
 		size_t i;
@@ -135,7 +140,7 @@ conf_duration(struct parser *p, const char *v, uint32_t *out)
 			if (end[0] == units[i].unit && end[1] == '\0')
 				break;
 		if (i == sizeof(units) / sizeof(units[0]))
-			return conf_error(p, "expected a duration (90s, 15m, 12h, 7d, 2w), not '%s'", v);
+			return conf_error(p, DURATION_EXPECTED, v);
 		mult = units[i].mult;
 	}
 	if (errno != 0 || n > UINT32_MAX / mult)
@@ -247,7 +252,8 @@ conf_address(struct parser *p, const char *v, uint16_t default_port,
 	memcpy(host, v, hlen);
 	host[hlen] = '\0';
 	if (need_ip && !conf_is_ip(host))
-		return conf_error(p, "expected a numeric IPv4 or IPv6 address, not '%s'", host);
+		return conf_error(p, "expected a numeric IPv4 or IPv6 "
+		    "address, not '%s'", host);
 	if (!need_ip && !conf_is_ip(host) && !conf_is_hostname(host))
 		return conf_error(p, "expected an address or a host name, not '%s'", host);
 	out->port = default_port;

@@ -63,6 +63,9 @@ vlog(int priority, const char *fmt, va_list ap)
 	}
 }
 
+static void log_errno(int priority, int saved, const char *fmt, va_list ap)
+    LOG_PRINTF(3, 0);
+
 /* Formats fmt and appends ": strerror(saved errno)". */
 static void
 log_errno(int priority, int saved, const char *fmt, va_list ap)

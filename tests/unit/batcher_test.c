@@ -301,6 +301,28 @@ test_free_tells_waiting(void **state)
 }
 
 static void
+test_queue_full_is_busy(void **state)
+{
+	struct fixture *f = *state;
+	Reputed__Report r;
+	Reputed__Subject pb;
+	struct subject s;
+	const Reputed__Report *one[1] = { &r };
+	char err[256];
+
+	for (int i = 0; i < BATCHER_MAX_QUEUED / BATCHER_MAX_SUBMIT; i++)
+		assert_int_equal(submit_many(f, BATCHER_MAX_SUBMIT, T0), 0);
+	make_report(&r, &pb, &s, "192.0.2.1", 1);
+	assert_int_equal(batcher_submit(f->b, one, 1, T0, on_done, f, err,
+	    sizeof(err)), BATCHER_BUSY);
+	assert_string_equal(err, "too many reports waiting; try again");
+	/* after a flush there is room again */
+	assert_true(batcher_flush(f->b, T0, true) > 0);
+	assert_int_equal(batcher_submit(f->b, one, 1, T0, on_done, f, err,
+	    sizeof(err)), 0);
+}
+
+static void
 test_clock_going_back(void **state)
 {
 	struct fixture *f = *state;
@@ -335,6 +357,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_seq_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_reports_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_tells_waiting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_queue_full_is_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_going_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_submission_limits, setup, teardown),
 	};
