@@ -103,8 +103,9 @@ unsigned long resolver_mem_queries(const struct resolver *res);
 /* ---- resolver_unbound.c: libunbound on a libevent loop ---- */
 
 /* server: NULL for /etc/resolv.conf, or "host:port", "host@port",
- * "[v6]:port" of a server that answers for the zones asked (it is used as
- * a stub for the root, so an authoritative server works). timeout_ms:
+ * "[v6]:port" of a server that answers for the zones asked (queries are
+ * forwarded to it; an authoritative server for the zones will do; loopback
+ * is allowed). timeout_ms:
  * a query not answered in time is reported as DNS_TEMPFAIL. */
 struct resolver *resolver_unbound_new(struct event_base *base,
 	    const char *server, unsigned timeout_ms, char *err, size_t errlen);
@@ -311,7 +312,6 @@ bool	 spf_macro_syntax_ok(const char *src, size_t len, bool explain);
 /* ---- rfc5322.c: a small message header reader ---- */
 
 #define RFC5322_MAX_FIELDS	256
-#define RFC5322_MAX_MAILBOXES	32
 
 struct rfc5322_field {
 	char	*name;			/* as written, owned */
@@ -370,14 +370,14 @@ struct spf_suite_case {
 	struct resolver	*zone;		/* the scenario's zone (borrowed) */
 };
 
-/* Loads a suite (YAML, optionally gzip-compressed: a .gz is read through
- * zcat). -1 with err if it cannot be read or is not a suite. */
+/* Loads a suite (YAML, plain or gzip-compressed, read with zlib). NULL
+ * with err if it cannot be read or is not a suite. */
 struct spf_suite *spf_suite_load(const char *path, char *err, size_t errlen);
 size_t	 spf_suite_count(const struct spf_suite *s);
 const struct spf_suite_case *spf_suite_case(const struct spf_suite *s,
 	    size_t i);
-/* Runs case i through its zone. Returns true if it passed; out, got_pra
- * (may be NULL) tell what came. */
+/* Runs one case through its zone. Returns true if it passed; out tells
+ * what came, msg what was expected when it did not pass. */
 bool	 spf_suite_run(const struct spf_suite_case *c,
 	    struct spf_outcome *out, char *msg, size_t msglen);
 void	 spf_suite_free(struct spf_suite *s);

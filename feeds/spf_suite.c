@@ -165,7 +165,7 @@ zone_address(struct resolver *z, const char *name, const char *type,
 /* One { TYPE: value } entry of a name. */
 static int
 zone_entry(yaml_document_t *doc, struct resolver *z, const char *name,
-    yaml_node_pair_t *p, bool has_txt)
+    yaml_node_pair_t *p)
 {
 	char buf[16384];
 	const char *type = scalar(yaml_document_get_node(doc, p->key), NULL);
@@ -203,7 +203,6 @@ zone_entry(yaml_document_t *doc, struct resolver *z, const char *name,
 	if (strcmp(type, "PTR") == 0 || strcmp(type, "CNAME") == 0)
 		return resolver_mem_add(z, name, type[0] == 'P' ? DNS_T_PTR :
 		    DNS_T_CNAME, s, strlen(s), 0);
-	(void)has_txt;
 	return zone_address(z, name, type, s);
 }
 
@@ -239,7 +238,7 @@ zone_name(yaml_document_t *doc, struct resolver *z, const char *name,
 			return -1;
 		for (yaml_node_pair_t *p = e->data.mapping.pairs.start;
 		    p < e->data.mapping.pairs.top; p++)
-			if (zone_entry(doc, z, name, p, has_txt) == -1)
+			if (zone_entry(doc, z, name, p) == -1)
 				return -1;
 	}
 	for (i = start; i < top && !has_txt; i++) {
