@@ -328,11 +328,19 @@ static int
 batcher_apply_all(struct batcher *b, struct bbatch *list, uint64_t now,
     char *err, size_t errlen)
 {
-	struct store_txn *tx = store_begin(b->st, err, errlen);
-	uint64_t seq = b->next_seq;
+	struct store_txn *tx;
+	struct origin_info info;
+	uint64_t seq;
 	char why[256];
 
-	if (tx == NULL)
+	/* The peer layer may have applied batches of this origin (catch-up
+	 * after the store was lost): never reuse their seqs. Read before the
+	 * write transaction: LMDB allows one transaction per thread. */
+	if (store_get_origin(b->st, b->origin, &info) >= 0 &&
+	    info.highest_seq >= b->next_seq)
+		b->next_seq = info.highest_seq + 1;
+	seq = b->next_seq;
+	if ((tx = store_begin(b->st, err, errlen)) == NULL)
 		return -1;
 	for (struct bbatch *bb = list; bb != NULL; bb = bb->next) {
 		bb->seq = seq;

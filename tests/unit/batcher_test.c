@@ -300,6 +300,48 @@ test_free_tells_waiting(void **state)
 	assert_string_equal(f->done_err, "shutting down");
 }
 
+/* Seals a one-report batch with seq under the node's key and commits it
+ * directly, as the peer layer would when catching up. */
+static void
+apply_own_batch(struct fixture *f, uint64_t seq)
+{
+	Reputed__Report r, *rp = &r;
+	Reputed__Subject pb;
+	Reputed__Batch batch = REPUTED__BATCH__INIT;
+	struct subject s;
+	struct store_txn *tx;
+	uint8_t *sb;
+	size_t len;
+	char err[256];
+
+	make_report(&r, &pb, &s, "198.51.100.1", 1);
+	batch.seq = seq;
+	batch.created_at = T0;
+	batch.n_reports = 1;
+	batch.reports = &rp;
+	assert_non_null(sb = envelope_seal(f->key, &batch, &len));
+	assert_non_null(tx = store_begin(f->st, err, sizeof(err)));
+	assert_int_equal(store_apply(tx, sb, len, &batch, err, sizeof(err)),
+	    APPLY_OK);
+	assert_int_equal(store_commit(tx, err, sizeof(err)), 0);
+	free(sb);
+}
+
+static void
+test_seq_follows_own_batches_from_peers(void **state)
+{
+	struct fixture *f = *state;
+
+	/* the batcher started with next seq 1; a peer then brings back
+	 * this node's batches 1 and 2 (the store had been lost) */
+	apply_own_batch(f, 1);
+	apply_own_batch(f, 2);
+	assert_int_equal(submit_many(f, 1, T0), 0);
+	assert_int_equal(batcher_flush(f->b, T0, true), 1);
+	assert_int_equal(f->done_status, 0);
+	assert_int_equal(f->first_seq, 3);
+}
+
 static void
 test_queue_full_is_busy(void **state)
 {
@@ -357,6 +399,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_seq_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_reports_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_tells_waiting, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_seq_follows_own_batches_from_peers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_full_is_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_going_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_submission_limits, setup, teardown),
