@@ -311,7 +311,7 @@ bool	 spf_macro_syntax_ok(const char *src, size_t len, bool explain);
 
 /* ---- rfc5322.c: a small message header reader ---- */
 
-#define RFC5322_MAX_FIELDS	256
+#define RFC5322_MAX_FIELDS	4096	/* a header with more is refused */
 
 struct rfc5322_field {
 	char	*name;			/* as written, owned */

@@ -27,9 +27,16 @@ field_add(struct rfc5322_header *hdr, const char *name, size_t nlen,
 {
 	if (hdr->nfields == RFC5322_MAX_FIELDS)
 		return -1;
-	if (hdr->fields == NULL &&
-	    (hdr->fields = calloc(RFC5322_MAX_FIELDS, sizeof(*hdr->fields))) == NULL)
-		return -1;
+	/* room for 16, then doubled at 16, 32, 64, ... */
+	if (hdr->nfields == 0 || (hdr->nfields >= 16 &&
+	    (hdr->nfields & (hdr->nfields - 1)) == 0)) {
+		size_t cap = hdr->nfields ? hdr->nfields * 2 : 16;
+		struct rfc5322_field *fs = realloc(hdr->fields,
+		    cap * sizeof(*fs));
+		if (fs == NULL)
+			return -1;
+		hdr->fields = fs;
+	}
 	struct rfc5322_field *f = &hdr->fields[hdr->nfields];
 	if ((f->name = strndup(name, nlen)) == NULL)
 		return -1;

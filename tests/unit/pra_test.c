@@ -30,6 +30,17 @@ test_header_unfold(void **state)
 	assert_string_equal(h.fields[1].value, "");
 	assert_string_equal(h.fields[2].name, "From");
 	rfc5322_clear(&h);
+	/* many trace fields before the From: all are read */
+	char *big = malloc(600 * 40 + 64), *p = big;
+	assert_non_null(big);
+	for (int i = 0; i < 600; i++)
+		p += sprintf(p, "Received: from h%d by x\n", i);
+	strcpy(p, "From: late@example.org\n");
+	assert_int_equal(rfc5322_parse(big, strlen(big), &h, err, sizeof(err)), 0);
+	assert_int_equal(h.nfields, 601);
+	assert_string_equal(h.fields[600].value, " late@example.org");
+	rfc5322_clear(&h);
+	free(big);
 	assert_int_equal(rfc5322_parse(" leading: x\n", 12, &h, err,
 	    sizeof(err)), -1);
 	assert_int_equal(rfc5322_parse("no colon here\n", 14, &h, err,
