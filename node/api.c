@@ -86,6 +86,8 @@ api_error(struct api *a, struct evhttp_request *req, int code, const char *msg)
 
 /* ---- POST /v1/reports ---- */
 
+static json_t *api_ids(const struct batcher_id *ids, size_t n);
+
 static void
 api_reports_done(void *arg, const struct batcher_result *res)
 {
@@ -95,9 +97,27 @@ api_reports_done(void *arg, const struct batcher_result *res)
 		api_reply_json(req, 503, json_pack("{s:s}", "error", res->err));
 		return;
 	}
-	api_reply_json(req, 200, json_pack("{s:I,s:I,s:I}", "accepted",
+	if (res->ids == NULL) {		/* retractions */
+		api_reply_json(req, 200, json_pack("{s:I,s:I}", "retracted",
+		    (json_int_t)res->n, "seq", (json_int_t)res->first_seq));
+		return;
+	}
+	api_reply_json(req, 200, json_pack("{s:I,s:I,s:I,s:o}", "accepted",
 	    (json_int_t)res->n, "first_seq", (json_int_t)res->first_seq,
-	    "last_seq", (json_int_t)res->last_seq));
+	    "last_seq", (json_int_t)res->last_seq, "ids",
+	    api_ids(res->ids, res->n)));
+}
+
+/* [[seq, index], ...]: what POST /v1/retractions takes back. */
+static json_t *
+api_ids(const struct batcher_id *ids, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(a, json_pack("[I,I]",
+		    (json_int_t)ids[i].seq, (json_int_t)ids[i].index));
+	return a;
 }
 
 /* Splits a JSON-lines body into reports. Returns the count or -1. */
@@ -239,6 +259,63 @@ api_post_reports(struct api *a, struct evhttp_request *req)
 	}
 	free(ptrs);
 	free(reps);
+}
+
+/* ---- POST /v1/retractions ---- */
+
+/* One [seq, index] pair or {"seq":S,"index":I}. */
+static int
+api_retraction(const json_t *v, struct batcher_id *id)
+{
+	json_t *seq, *idx;
+
+	if (json_is_array(v) && json_array_size(v) == 2) {
+		seq = json_array_get(v, 0);
+		idx = json_array_get(v, 1);
+	} else if (json_is_object(v) && json_object_size(v) == 2) {
+		seq = json_object_get(v, "seq");
+		idx = json_object_get(v, "index");
+	} else
+		return -1;
+	if (!json_is_integer(seq) || !json_is_integer(idx) ||
+	    json_integer_value(seq) < 1 || json_integer_value(idx) < 0 ||
+	    json_integer_value(idx) > UINT32_MAX)
+		return -1;
+	id->seq = (uint64_t)json_integer_value(seq);
+	id->index = (uint32_t)json_integer_value(idx);
+	return 0;
+}
+
+/* {"ids": [[seq, index], ...]}: the ids POST /v1/reports answered with. */
+static void
+api_post_retractions(struct api *a, struct evhttp_request *req)
+{
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in), n = 0;
+	const char *body = (const char *)evbuffer_pullup(in, -1);
+	json_t *doc = body ? json_loadb(body, len, JSON_REJECT_DUPLICATES,
+	    NULL) : NULL, *list = json_object_get(doc, "ids");
+	struct batcher_id *ids = NULL;
+	char err[256] = "expected {\"ids\": [[seq, index], ...]}";
+	int rc = BATCHER_INVALID;
+
+	if (json_is_array(list) && (n = json_array_size(list)) > 0 &&
+	    n <= BATCHER_MAX_SUBMIT && (ids = calloc(n, sizeof(*ids))) != NULL) {
+		size_t i;
+		for (i = 0; i < n; i++)
+			if (api_retraction(json_array_get(list, i), &ids[i]) == -1)
+				break;
+		if (i < n)
+			snprintf(err, sizeof(err), "ids %zu: expected [seq, "
+			    "index]", i);
+		else
+			rc = batcher_retract(a->batcher, ids, n, batcher_now(),
+			    api_reports_done, req, err, sizeof(err));
+	}
+	if (rc != 0)
+		api_error(a, req, rc == BATCHER_BUSY ? 503 : 400, err);
+	free(ids);
+	json_decref(doc);
 }
 
 /* ---- GET /v1/reputation/SUBJECT (RFC 7071) ---- */
@@ -466,6 +543,8 @@ api_get_metrics(struct api *a, struct evhttp_request *req)
 	    (double)bs.failed);
 	api_metric(out, "reputed_reports_queued", "gauge",
 	    "Local reports waiting for their batch.", (double)bs.queued);
+	api_metric(out, "reputed_retractions_committed_total", "counter",
+	    "Retractions of local reports committed.", (double)bs.retractions);
 	api_metric(out, "reputed_batches_committed_total", "counter",
 	    "Local batches committed.", (double)bs.batches);
 	api_metric(out, "reputed_commits_total", "counter",
@@ -512,6 +591,8 @@ api_dispatch(struct evhttp_request *req, void *arg)
 		}
 	if (strcmp(path, "/v1/reports") == 0 && cmd == EVHTTP_REQ_POST)
 		api_post_reports(a, req);
+	else if (strcmp(path, "/v1/retractions") == 0 && cmd == EVHTTP_REQ_POST)
+		api_post_retractions(a, req);
 	else if (strncmp(path, rep, sizeof(rep) - 1) == 0 && cmd == EVHTTP_REQ_GET)
 		api_get_reputation(a, req, path + sizeof(rep) - 1);
 	else if (strcmp(path, "/metrics") == 0 && cmd == EVHTTP_REQ_GET)
@@ -521,8 +602,9 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	else if (strcmp(path, "/v1/digest") == 0 && cmd == EVHTTP_REQ_GET)
 		api_placeholder(a, req, "origins");
 	else
-		api_error(a, req, 404, "no such endpoint (POST /v1/reports, GET "
-		    "/v1/reputation/SUBJECT, /metrics, /v1/peers, /v1/digest)");
+		api_error(a, req, 404, "no such endpoint (POST /v1/reports, "
+		    "/v1/retractions; GET /v1/reputation/SUBJECT, /metrics, "
+		    "/v1/peers, /v1/digest)");
 }
 
 /* ---- life cycle ---- */

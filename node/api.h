@@ -4,9 +4,13 @@
  *   POST /v1/reports            JSON object, array of objects, or JSON lines
  *                               (Content-Type application/x-ndjson); fields
  *                               in feeds/jsonl.h. Answers after the commit:
- *                               200 {"accepted":N,"first_seq":S,"last_seq":T}
+ *                               200 {"accepted":N,"first_seq":S,"last_seq":T,
+ *                               "ids":[[seq,index],...]} (one per report)
  *                               400 {"error":"report I: why"} (nothing stored)
  *                               503 {"error":...} when the commit failed
+ *   POST /v1/retractions        {"ids":[[seq,index],...]}: withdraws this
+ *                               node's own reports; 200 {"retracted":N,
+ *                               "seq":S} after the commit of batch S
  *   GET  /v1/reputation/SUBJECT RFC 7071 reputons, application/reputon+json,
  *                               with each origin's evidence (store_explain)
  *   GET  /metrics               Prometheus text; others add lines through

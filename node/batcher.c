@@ -27,11 +27,14 @@
 struct bsub {
 	batcher_done_fn done;
 	void *arg;
-	size_t n;		/* reports */
-	int outstanding;	/* batches carrying its reports, not yet done */
+	size_t n;		/* reports or retractions */
+	size_t queued;		/* of them queued so far */
+	bool retractions;	/* a submission of retractions */
+	int outstanding;	/* batches carrying its items, not yet done */
 	bool failed;
 	char err[256];
 	uint64_t first_seq, last_seq;
+	struct batcher_id *ids;	/* reports: where each one went */
 };
 
 /* A batch being filled or waiting for the commit. */
@@ -40,10 +43,16 @@ struct bbatch {
 	bool closed;
 	uint64_t opened_at;	/* when its first report came */
 	uint64_t last_at;	/* when its last report came */
-	int n;
+	int n;			/* reports */
 	uint8_t *packed[BATCHER_MAX_REPORTS];	/* packed Reputed__Report */
 	size_t len[BATCHER_MAX_REPORTS];
-	struct bsub *subs[BATCHER_MAX_REPORTS];	/* distinct submitters */
+	int n_retr;		/* retractions */
+	struct batcher_id retr[BATCHER_MAX_REPORTS];
+	/* Distinct submitters, in order; a submitter's reports are
+	 * contiguous: from report sub_first[k], its own number sub_pos[k]. */
+	struct bsub *subs[BATCHER_MAX_REPORTS];
+	int sub_first[BATCHER_MAX_REPORTS];
+	size_t sub_pos[BATCHER_MAX_REPORTS];
 	int n_subs;
 	/* filled while committing */
 	uint64_t seq;
@@ -99,8 +108,10 @@ bsub_release(struct bsub *sub)
 	res.first_seq = sub->first_seq;
 	res.last_seq = sub->last_seq;
 	res.err = sub->failed ? sub->err : NULL;
+	res.ids = sub->failed ? NULL : sub->ids;
 	if (sub->done != NULL)
 		sub->done(sub->arg, &res);
+	free(sub->ids);
 	free(sub);
 }
 
@@ -186,6 +197,25 @@ batcher_open(struct batcher *b, uint64_t now)
 	return bb;
 }
 
+/* Notes that bb carries (one more) item of sub; closes bb when full. */
+static void
+bbatch_note(struct batcher *b, struct bbatch *bb, struct bsub *sub,
+    uint64_t now)
+{
+	if (bb->n_subs == 0 || bb->subs[bb->n_subs - 1] != sub) {
+		bb->sub_first[bb->n_subs] = bb->n - (sub->retractions ? 0 : 1);
+		bb->sub_pos[bb->n_subs] = sub->queued;
+		bb->subs[bb->n_subs++] = sub;
+		sub->outstanding++;
+	}
+	sub->queued++;
+	if (now > bb->last_at)
+		bb->last_at = now;
+	if (bb->n + bb->n_retr == BATCHER_MAX_REPORTS)
+		bb->closed = true;
+	b->stats.queued++;
+}
+
 /* Packs r into the open batch for sub. -1 when out of memory. */
 static int
 batcher_enqueue(struct batcher *b, const Reputed__Report *r, struct bsub *sub,
@@ -198,18 +228,30 @@ batcher_enqueue(struct batcher *b, const Reputed__Report *r, struct bsub *sub,
 	if (bb == NULL || (buf = malloc(len ? len : 1)) == NULL)
 		return -1;
 	reputed__report__pack(r, buf);
-	if (now > bb->last_at)
-		bb->last_at = now;
 	bb->packed[bb->n] = buf;
 	bb->len[bb->n++] = len;
-	if (bb->n_subs == 0 || bb->subs[bb->n_subs - 1] != sub) {
-		bb->subs[bb->n_subs++] = sub;
-		sub->outstanding++;
-	}
-	if (bb->n == BATCHER_MAX_REPORTS)
-		bb->closed = true;
-	b->stats.queued++;
+	bbatch_note(b, bb, sub, now);
 	return 0;
+}
+
+/* A submission of n items, held (outstanding 1) until all are queued. */
+static struct bsub *
+bsub_new(size_t n, bool retractions, batcher_done_fn done, void *arg)
+{
+	struct bsub *sub = calloc(1, sizeof(*sub));
+
+	if (sub == NULL)
+		return NULL;
+	if (!retractions && (sub->ids = calloc(n, sizeof(*sub->ids))) == NULL) {
+		free(sub);
+		return NULL;
+	}
+	sub->done = done;
+	sub->arg = arg;
+	sub->n = n;
+	sub->retractions = retractions;
+	sub->outstanding = 1;
+	return sub;
 }
 
 int
@@ -237,19 +279,57 @@ batcher_submit(struct batcher *b, const Reputed__Report *const *reports,
 			b->stats.rejected += n;
 			return -1;
 		}
-	if ((sub = calloc(1, sizeof(*sub))) == NULL) {
+	if ((sub = bsub_new(n, false, done, arg)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return BATCHER_BUSY;
 	}
-	sub->done = done;
-	sub->arg = arg;
-	sub->n = n;
-	sub->outstanding = 1;	/* held until every report is queued */
 	for (size_t i = 0; i < n; i++)
 		if (batcher_enqueue(b, reports[i], sub, now) == -1) {
 			bsub_fail(sub, "out of memory");
 			break;
 		}
+	bsub_release(sub);
+	batcher_arm(b, now);
+	return 0;
+}
+
+int
+batcher_retract(struct batcher *b, const struct batcher_id *ids, size_t n,
+    uint64_t now, batcher_done_fn done, void *arg, char *err, size_t errlen)
+{
+	struct bsub *sub;
+	struct bbatch *bb;
+
+	if (n == 0 || n > BATCHER_MAX_SUBMIT) {
+		snprintf(err, errlen, "a submission holds 1 to %d retractions, "
+		    "not %zu", BATCHER_MAX_SUBMIT, n);
+		return BATCHER_INVALID;
+	}
+	if (b->stats.queued + n > BATCHER_MAX_QUEUED) {
+		snprintf(err, errlen, "too many reports waiting; try again");
+		return BATCHER_BUSY;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (ids[i].seq == 0 || ids[i].seq >= b->next_seq ||
+		    ids[i].index >= BATCH_MAX_REPORTS) {
+			snprintf(err, errlen, "retraction %zu: no report %u in "
+			    "batch %llu of this node (batches 1..%llu so far)", i,
+			    ids[i].index, (unsigned long long)ids[i].seq,
+			    (unsigned long long)(b->next_seq - 1));
+			return BATCHER_INVALID;
+		}
+	if ((sub = bsub_new(n, true, done, arg)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return BATCHER_BUSY;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if ((bb = batcher_open(b, now)) == NULL) {
+			bsub_fail(sub, "out of memory");
+			break;
+		}
+		bb->retr[bb->n_retr++] = ids[i];
+		bbatch_note(b, bb, sub, now);
+	}
 	bsub_release(sub);
 	batcher_arm(b, now);
 	return 0;
@@ -271,9 +351,19 @@ batcher_seal_apply(struct batcher *b, struct store_txn *tx, struct bbatch *bb,
     uint64_t now, char *err, size_t errlen)
 {
 	Reputed__Report *reps[BATCHER_MAX_REPORTS];
+	Reputed__Retraction retr[BATCHER_MAX_REPORTS], *rp[BATCHER_MAX_REPORTS];
 	Reputed__Batch batch = REPUTED__BATCH__INIT;
 	enum apply_status st = APPLY_ERROR;
 	int n;
+
+	for (int i = 0; i < bb->n_retr; i++) {
+		reputed__retraction__init(&retr[i]);
+		retr[i].seq = bb->retr[i].seq;
+		retr[i].index = bb->retr[i].index;
+		rp[i] = &retr[i];
+	}
+	batch.n_retractions = (size_t)bb->n_retr;
+	batch.retractions = rp;
 
 	for (n = 0; n < bb->n; n++)
 		if ((reps[n] = reputed__report__unpack(NULL, bb->len[n],
@@ -317,7 +407,7 @@ batcher_take_ready(struct batcher *b, uint64_t now, bool force)
 		b->tail = NULL;
 	last->next = NULL;
 	for (bb = first; bb != NULL; bb = bb->next)
-		b->stats.queued -= (uint64_t)bb->n;
+		b->stats.queued -= (uint64_t)(bb->n + bb->n_retr);
 	return first;
 }
 
@@ -369,6 +459,25 @@ batcher_apply_all(struct batcher *b, struct bbatch *list, uint64_t now,
 	return 0;
 }
 
+/* Submitter k of a committed batch: its seq range and report ids. */
+static void
+bsub_committed(const struct bbatch *bb, int k)
+{
+	struct bsub *sub = bb->subs[k];
+	int end = k + 1 < bb->n_subs ? bb->sub_first[k + 1] : bb->n;
+
+	if (sub->first_seq == 0)
+		sub->first_seq = bb->seq;
+	sub->last_seq = bb->seq;
+	if (sub->retractions)
+		return;
+	for (int i = bb->sub_first[k]; i < end; i++) {
+		size_t pos = bb->sub_pos[k] + (size_t)(i - bb->sub_first[k]);
+		sub->ids[pos].seq = bb->seq;
+		sub->ids[pos].index = (uint32_t)i;
+	}
+}
+
 /* After the commit: count, tell the hook and the submitters, free. */
 static int
 batcher_complete(struct batcher *b, struct bbatch *list, const char *why)
@@ -382,12 +491,9 @@ batcher_complete(struct batcher *b, struct bbatch *list, const char *why)
 			committed++;
 			b->stats.batches++;
 			b->stats.reports += (uint64_t)bb->n;
-			for (int i = 0; i < bb->n_subs; i++) {
-				struct bsub *sub = bb->subs[i];
-				if (sub->first_seq == 0)
-					sub->first_seq = bb->seq;
-				sub->last_seq = bb->seq;
-			}
+			b->stats.retractions += (uint64_t)bb->n_retr;
+			for (int i = 0; i < bb->n_subs; i++)
+				bsub_committed(bb, i);
 			if (b->committed != NULL)
 				b->committed(b->committed_arg, bb->sb, bb->sblen);
 		} else

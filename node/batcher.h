@@ -28,12 +28,22 @@
 struct batcher;
 struct event_base;
 
+/* Where a report went: report `index` of this node's batch `seq`. A
+ * retraction names a report the same way. */
+struct batcher_id {
+	uint64_t seq;
+	uint32_t index;
+};
+
 /* What became of one submission. */
 struct batcher_result {
 	int status;		/* 0 committed, -1 not stored (see err) */
-	size_t n;		/* reports in the submission */
+	size_t n;		/* reports (or retractions) in the submission */
 	uint64_t first_seq, last_seq;	/* the batches that carry them */
 	const char *err;	/* on failure; valid during the callback only */
+	const struct batcher_id *ids;	/* reports: n ids, in submission
+					 * order (NULL for retractions or on
+					 * failure); valid during the callback */
 };
 typedef void (*batcher_done_fn)(void *arg, const struct batcher_result *res);
 /* sb borrows: valid during the call only. */
@@ -41,6 +51,7 @@ typedef void (*batcher_committed_fn)(void *arg, const uint8_t *sb, size_t len);
 
 struct batcher_stats {
 	uint64_t reports;	/* reports committed */
+	uint64_t retractions;	/* retractions committed */
 	uint64_t batches;	/* batches committed */
 	uint64_t commits;	/* store transactions committed */
 	uint64_t rejected;	/* reports refused by batcher_submit */
@@ -72,6 +83,13 @@ int batcher_check(const Reputed__Report *r, const struct policy *p,
 #define BATCHER_INVALID	(-1)
 #define BATCHER_BUSY	(-2)
 int batcher_submit(struct batcher *b, const Reputed__Report *const *reports,
+	    size_t n, uint64_t now, batcher_done_fn done, void *arg,
+	    char *err, size_t errlen);
+/* Queues n retractions of this node's own reports (by the ids that
+ * batcher_submit reported), as one submission; they travel in the next
+ * batch like reports. BATCHER_INVALID for an id that cannot name a
+ * committed report of this node. */
+int batcher_retract(struct batcher *b, const struct batcher_id *ids,
 	    size_t n, uint64_t now, batcher_done_fn done, void *arg,
 	    char *err, size_t errlen);
 /* When batcher_flush should next run (Unix ms), or 0 when nothing waits. */

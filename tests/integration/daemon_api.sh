@@ -144,12 +144,24 @@ check "unknown path: 404" "[ $code = 404 ]"
 curl -s "$API/v1/peers" >"$tmp/peers"
 check "/v1/peers placeholder" "json '$tmp/peers' 'd[\"placeholder\"] is True'"
 
+# ---- retractions ----
+curl -s -d '{"ip":"203.0.113.50","category":"spam"}' "$API/v1/reports" >"$tmp/ack"
+check "POST answers with the report's id" "json '$tmp/ack' 'len(d[\"ids\"])==1 and d[\"ids\"][0][0]==d[\"first_seq\"]'"
+ids=$(python3 -c "import json; print(json.dumps({'ids': json.load(open('$tmp/ack'))['ids']}))")
+curl -s -d "$ids" "$API/v1/retractions" >"$tmp/retr"
+check "POST /v1/retractions: 200 after the commit" "json '$tmp/retr' 'd[\"retracted\"]==1 and d[\"seq\"]>1'"
+reputon 203.0.113.50
+check "a retracted report no longer counts" "json '$tmp/rep' 'd[\"reputons\"]==[] or d[\"reputons\"][0][\"sample-size\"]==0'"
+code=$(curl -s -o "$tmp/retr" -w '%{http_code}' -d '{"ids":[[999999,0]]}' "$API/v1/retractions")
+check "retracting a batch this node never made: 400" "[ $code = 400 ] && grep -q 'no report 0 in batch 999999' '$tmp/retr'"
+
 # ---- metrics ----
 curl -s "$API/metrics" >"$tmp/metrics"
-check "metrics: reports committed" "grep -q '^reputed_reports_committed_total 12$' '$tmp/metrics'"
+check "metrics: reports committed" "grep -q '^reputed_reports_committed_total 13$' '$tmp/metrics'"
 check "metrics: store size and batches" "grep -q '^reputed_store_bytes [1-9]' '$tmp/metrics' && grep -q '^reputed_batches_committed_total [1-9]' '$tmp/metrics'"
 check "metrics: DNS counters registered" "grep -q '^reputed_dns_queries_total ' '$tmp/metrics'"
 check "metrics: bad requests counted" "grep -q '^reputed_api_bad_requests_total [4-9]' '$tmp/metrics'"
+check "metrics: retractions counted" "grep -q '^reputed_retractions_committed_total 1$' '$tmp/metrics'"
 
 # ---- DNS (when the DNS server is in the build) ----
 if command -v dig >/dev/null && ! grep -q 'no DNS server' "$tmp/log"; then

@@ -26,6 +26,8 @@ struct fixture {
 	int done_calls, done_status;
 	uint64_t first_seq, last_seq;
 	char done_err[256];
+	struct batcher_id ids[512];	/* the last done's ids */
+	size_t n_ids;
 	int committed_calls;
 	uint64_t committed_seq[8];
 	size_t committed_reports[8];
@@ -84,6 +86,9 @@ on_done(void *arg, const struct batcher_result *res)
 	f->first_seq = res->first_seq;
 	f->last_seq = res->last_seq;
 	snprintf(f->done_err, sizeof(f->done_err), "%s", res->err ? res->err : "");
+	f->n_ids = 0;
+	for (size_t i = 0; res->ids != NULL && i < res->n && i < 512; i++)
+		f->ids[f->n_ids++] = res->ids[i];
 }
 
 static void
@@ -343,6 +348,83 @@ test_seq_follows_own_batches_from_peers(void **state)
 }
 
 static void
+test_report_ids(void **state)
+{
+	struct fixture *f = *state;
+
+	/* 300 reports: 256 in batch 1, 44 in batch 2 */
+	assert_int_equal(submit_many(f, 300, T0), 0);
+	assert_int_equal(batcher_flush(f->b, T0 + 100, false), 2);
+	assert_int_equal(f->n_ids, 300);
+	assert_int_equal(f->ids[0].seq, 1);
+	assert_int_equal(f->ids[0].index, 0);
+	assert_int_equal(f->ids[255].seq, 1);
+	assert_int_equal(f->ids[255].index, 255);
+	assert_int_equal(f->ids[256].seq, 2);
+	assert_int_equal(f->ids[256].index, 0);
+	assert_int_equal(f->ids[299].index, 43);
+	/* two submissions sharing batch 3 */
+	assert_int_equal(submit_many(f, 2, T0 + 200), 0);
+	assert_int_equal(submit_many(f, 3, T0 + 200), 0);
+	assert_int_equal(batcher_flush(f->b, T0 + 300, false), 1);
+	assert_int_equal(f->done_calls, 3);
+	assert_int_equal(f->n_ids, 3);
+	assert_int_equal(f->ids[0].seq, 3);
+	assert_int_equal(f->ids[0].index, 2);
+	assert_int_equal(f->ids[2].index, 4);
+}
+
+static int
+lookup_reports(struct fixture *f, const char *text)
+{
+	struct store_reader *rd = store_reader_new(f->st);
+	struct subject s;
+	struct listing l;
+	char err[64];
+	int n = 0;
+
+	assert_non_null(rd);
+	assert_int_equal(store_reader_begin(rd), 0);
+	assert_int_equal(subject_parse(text, &s, err, sizeof(err)), 0);
+	if (store_lookup(rd, &s, &l) == 0)
+		n = (int)l.n_reports;
+	store_reader_end(rd);
+	store_reader_free(rd);
+	return n;
+}
+
+static void
+test_retraction(void **state)
+{
+	struct fixture *f = *state;
+	struct batcher_id bad[2] = { { 0, 0 }, { 5, 0 } }, id;
+	struct batcher_stats bs;
+	char err[256];
+
+	assert_int_equal(submit_many(f, 3, T0), 0);
+	assert_int_equal(batcher_flush(f->b, T0, true), 1);
+	assert_int_equal(lookup_reports(f, "10.0.0.1"), 1);
+	id = f->ids[1];		/* 10.0.0.1 */
+	assert_int_equal(batcher_retract(f->b, &id, 1, T0 + 1, on_done, f,
+	    err, sizeof(err)), 0);
+	assert_int_equal(batcher_flush(f->b, T0 + 1, true), 1);
+	assert_int_equal(f->done_status, 0);
+	assert_int_equal(f->first_seq, 2);
+	assert_int_equal(f->n_ids, 0);
+	assert_int_equal(lookup_reports(f, "10.0.0.1"), 0);
+	assert_int_equal(lookup_reports(f, "10.0.0.2"), 1);
+	batcher_stats(f->b, &bs);
+	assert_int_equal(bs.retractions, 1);
+	assert_int_equal(batcher_retract(f->b, bad, 1, T0, on_done, f, err,
+	    sizeof(err)), BATCHER_INVALID);
+	assert_string_equal(err, "retraction 0: no report 0 in batch 0 of this "
+	    "node (batches 1..2 so far)");
+	assert_int_equal(batcher_retract(f->b, bad + 1, 1, T0, on_done, f, err,
+	    sizeof(err)), BATCHER_INVALID);
+	assert_int_equal(batcher_deadline(f->b), 0);
+}
+
+static void
 test_queue_full_is_busy(void **state)
 {
 	struct fixture *f = *state;
@@ -400,6 +482,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_reports_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_tells_waiting, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seq_follows_own_batches_from_peers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_report_ids, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retraction, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_full_is_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_going_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_submission_limits, setup, teardown),
