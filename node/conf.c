@@ -276,6 +276,8 @@ conf_domain(struct parser *p, const char *v, char *dst, size_t cap)
 
 	if (subject_parse_domain(v, &s, err, sizeof(err)) == -1)
 		return conf_error(p, "bad domain name '%s': %s", v, err);
+	if (strchr(s.domain, '*') != NULL)	/* fine in reports, not here */
+		return conf_error(p, "a wildcard is not a name: '%s'", v);
 	return conf_string(p, s.domain, dst, cap);
 }
 
