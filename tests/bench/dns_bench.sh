@@ -14,7 +14,7 @@
 #   DNS_BENCH_DIR     data and stores (kept between runs; default
 #                     /tmp/reputed-dns-bench; delete it to regenerate)
 #   DNS_BENCH_SECONDS per dnsperf run (15)   DNS_BENCH_ROUNDS (3)
-#   DNS_BENCH_THREADS reputed DNS workers (1)
+#   DNS_BENCH_THREADS reputed DNS workers (2, the daemon default)
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$ROOT/$BUILD/reputed
@@ -23,7 +23,7 @@ PY="python3 $ROOT/tests/bench/dns_bench.py"
 DIR=${DNS_BENCH_DIR:-/tmp/reputed-dns-bench}
 SECS=${DNS_BENCH_SECONDS:-15}
 ROUNDS=${DNS_BENCH_ROUNDS:-3}
-THREADS=${DNS_BENCH_THREADS:-1}
+THREADS=${DNS_BENCH_THREADS:-2}
 BL=bl.reputed.example
 DBL=dbl.reputed.example
 for t in dnsperf rbldnsd mdb_stat; do
@@ -88,17 +88,23 @@ if [ ! -f rbl.done ] || [ db.done -nt rbl.done ]; then
 	touch rbl.done
 fi
 
+# start_X: start-up seconds appended to SU_X, the PID in XPID and PIDS
+SU_R=""; SU_B=""
 start_reputed() {
-	st=$($PY startup $RP reputed.pid "$REPUTED" -d -c reputed.conf)
+	SU_R="$SU_R $($PY startup $RP reputed.pid "$REPUTED" -d -c reputed.conf)"
 	RPID=$(cat reputed.pid); PIDS="$PIDS $RPID"
-	echo "$st"
 }
 start_rbldnsd() { # $1: extra options
-	st=$($PY startup $BP rbldnsd.pid rbldnsd -n -q $1 -r "$DIR/rbl" \
-	    -b 127.0.0.1/$BP $BL:ip4set:$BL.ip4set $BL:ip6trie:$BL.ip6trie \
-	    $DBL:dnset:$DBL.dnset)
+	SU_B="$SU_B $($PY startup $BP rbldnsd.pid rbldnsd -n -q $1 \
+	    -r "$DIR/rbl" -b 127.0.0.1/$BP $BL:ip4set:$BL.ip4set \
+	    $BL:ip6trie:$BL.ip6trie $DBL:dnset:$DBL.dnset)"
 	BPID=$(cat rbldnsd.pid); PIDS="$PIDS $BPID"
-	echo "$st"
+}
+# stops one server and waits until it is gone (its port is free again)
+stop_one() {
+	kill "$1" 2>/dev/null
+	for i in $(seq 1 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
+	kill -9 "$1" 2>/dev/null
 }
 rss_kb() { awk '/^VmRSS/ {print $2}' /proc/$1/status; }
 
@@ -114,12 +120,12 @@ perf() { # PORT FILE
 }
 
 echo "starting reputed (LMDB store) and rbldnsd (exported files)"
-su_r=$(start_reputed); su_b=$(start_rbldnsd "")
-echo "start-up: reputed ${su_r}s, rbldnsd ${su_b}s"
-for k in 1 2; do	# two more start-ups each, for the median
-	kill $RPID $BPID; sleep 1
-	su_r="$su_r $(start_reputed)"; su_b="$su_b $(start_rbldnsd "")"
+for k in 1 2 3; do	# three start-ups each, for the median
+	[ $k -gt 1 ] && { stop_one $RPID; stop_one $BPID; }
+	start_reputed; start_rbldnsd ""
 done
+echo "start-up s: reputed$SU_R, rbldnsd$SU_B"
+case "$SU_R$SU_B" in *fail*) echo "a server did not start"; exit 1;; esac
 
 : >results
 for round in $(seq 1 "$ROUNDS"); do
@@ -140,8 +146,8 @@ LPID=$!
 live_r=$(perf $RP q_ip)
 wait $LPID
 applied=$(cat load.out)
-kill $BPID; sleep 0.5
-start_rbldnsd "-c 1" >/dev/null
+stop_one $BPID
+start_rbldnsd "-c 1"
 ( for i in $(seq 1 $((SECS / 3))); do sleep 3; touch rbl/$BL.ip4set; done ) &
 TPID=$!
 live_b=$(perf $BP q_ip)
@@ -175,11 +181,12 @@ for mix in ip dom mix; do
 	done
 done
 printf '%-27s %12s %12s\n' "start-up s (median of 3)" \
-    "$(echo $su_r | tr ' ' '\n' | med)" "$(echo $su_b | tr ' ' '\n' | med)"
+    "$(echo $SU_R | tr ' ' '\n' | med)" "$(echo $SU_B | tr ' ' '\n' | med)"
 printf '%-27s %12s %12s\n' "resident MB" "$((rss_r / 1024))" "$((rss_b / 1024))"
 echo
 echo "live data, IPv4 A (qps avg_ms max_ms lost):"
-echo "  reputed while applying reports via the API: $live_r (applied: $applied reports, reports/s)"
+echo "  reputed while applying reports via the API: $live_r"
+echo "    (reports applied, reports/s: $applied)"
 echo "  rbldnsd reloading its ip4set every 3 s:     $live_b"
 echo
 echo "bytes per listed subject ($subjects subjects, each from 2 origins):"
