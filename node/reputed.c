@@ -1,9 +1,11 @@
 /*
  * reputed.c: the daemon's main. Reads the config (or the embedded
- * default), checks it (-n, -nv), then in this order: changes to the
- * store directory, opens the store and the node key, binds the API and
- * DNS sockets, writes the pidfile, drops to the configured user, and runs
- * one event_base until SIGTERM or SIGINT. SIGHUP reloads the config.
+ * default), checks it (-n, -nv), goes to the background unless -d (the
+ * parent exits when the child is ready), then in this order: changes to
+ * the store directory and locks the pidfile there, opens the store and
+ * the node key, binds the API, DNS and peer sockets, drops to the
+ * configured user, and runs one event_base until SIGTERM or SIGINT.
+ * SIGHUP reloads the config.
  *
  * Keep the privileged part short: everything that needs root (binding low
  * ports, writing a pidfile outside the directory, chown) happens before
