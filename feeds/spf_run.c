@@ -82,8 +82,10 @@ run_drive(struct spf_run *run)
 		run->answered = false;
 		run->in_query = true;
 		if (resolver_query(run->res, q.name, q.type, run_answer_cb,
-		    run) == -1)
-			run_answer_cb(run, &failed);
+		    run) == -1) {		/* cb will never be called */
+			spf_eval_answer(run->ev, &failed);
+			run->answered = true;
+		}
 		run->in_query = false;
 		if (!run->answered)
 			return;		/* the answer comes later */
