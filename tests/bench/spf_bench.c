@@ -9,9 +9,10 @@
  *       records) through the in-memory resolver; -y writes the same cases
  *       as an openspf-style suite (for pyspf), -z the zone as an RFC 1035
  *       master file (for nsd).
- *   spf_bench unbound HOST:PORT [-n DOMAINS] [-c CONCURRENT] [-k COUNT]
+ *   spf_bench unbound HOST:PORT [-n DOMAINS] [-c CONCURRENT] [-k COUNT] [-f]
  *       the same mix over libunbound against that server, with up to
- *       CONCURRENT evaluations in flight on one libevent loop.
+ *       CONCURRENT evaluations in flight on one libevent loop; -f starts
+ *       every pass over the cases with an empty cache.
  * Prints one line per measure.
  */
 #include <arpa/inet.h>
@@ -285,6 +286,7 @@ bench_mix(int n, double seconds, const char *yml, const char *zonefile)
 		exit(1);
 	}
 	mix_tests(&m);
+	unsigned long q0 = resolver_mem_queries(m.zone);
 	double t0 = now_s(), t;
 	do {
 		for (size_t i = 0; i < m.ncases; i++, evals++) {
@@ -301,7 +303,7 @@ bench_mix(int n, double seconds, const char *yml, const char *zonefile)
 	    "%.1f DNS queries per evaluation\n", m.ncases, n, evals, t,
 	    evals / t, counts[SPF_PASS], counts[SPF_FAIL], counts[SPF_SOFTFAIL],
 	    evals - counts[SPF_PASS] - counts[SPF_FAIL] - counts[SPF_SOFTFAIL],
-	    (double)resolver_mem_queries(m.zone) / evals);
+	    (double)(resolver_mem_queries(m.zone) - q0) / evals);
 	mix_free(&m);
 }
 
@@ -396,8 +398,11 @@ ub_launch(struct ubbench *b)
 	}
 }
 
+/* fresh: a new libunbound context (an empty cache) for every pass over
+ * the cases, so each pass asks nsd again. */
 static void
-bench_unbound(const char *server, int n, unsigned concurrency, size_t count)
+bench_unbound(const char *server, int n, unsigned concurrency, size_t count,
+    bool fresh)
 {
 	struct mix m;
 	struct ubbench b = { 0 };
@@ -406,29 +411,32 @@ bench_unbound(const char *server, int n, unsigned concurrency, size_t count)
 	if (mix_build(&m, n, NULL, NULL) == -1)
 		exit(1);
 	b.base = event_base_new();
-	if ((b.res = resolver_unbound_new(b.base, server, 5000, err,
-	    sizeof(err))) == NULL) {
-		fprintf(stderr, "unbound: %s\n", err);
-		exit(1);
-	}
 	b.m = &m;
-	b.total = count;
 	b.concurrency = concurrency;
 	double t0 = now_s();
-	ub_launch(&b);
-	if (b.done < b.total)
-		event_base_dispatch(b.base);
+	while (b.done < count) {
+		if ((b.res = resolver_unbound_new(b.base, server, 5000, err,
+		    sizeof(err))) == NULL) {
+			fprintf(stderr, "unbound: %s\n", err);
+			exit(1);
+		}
+		b.total = fresh && b.done + m.ncases < count ? b.done + m.ncases :
+		    count;
+		ub_launch(&b);
+		if (b.done < b.total)
+			event_base_dispatch(b.base);
+		resolver_free(b.res);
+	}
 	double t = now_s() - t0;
-	printf("reputed libunbound (%s): %zu evaluations in %.2f s: %.0f "
-	    "evaluations/s; in flight: max %u, mean %.1f (limit %u); pass %lu, "
-	    "fail %lu, softfail %lu, temperror %lu, other %lu\n", server, b.done,
-	    t, b.done / t, b.max_inflight,
+	printf("reputed libunbound (%s, %s cache): %zu evaluations in %.2f s: "
+	    "%.0f evaluations/s; in flight: max %u, mean %.1f (limit %u); pass "
+	    "%lu, fail %lu, softfail %lu, temperror %lu, other %lu\n", server,
+	    fresh ? "cold" : "warm", b.done, t, b.done / t, b.max_inflight,
 	    b.samples ? (double)b.sum_inflight / b.samples : 0, concurrency,
 	    b.results[SPF_PASS], b.results[SPF_FAIL], b.results[SPF_SOFTFAIL],
 	    b.results[SPF_TEMPERROR], b.done - b.results[SPF_PASS] -
 	    b.results[SPF_FAIL] - b.results[SPF_SOFTFAIL] -
 	    b.results[SPF_TEMPERROR]);
-	resolver_free(b.res);
 	event_base_free(b.base);
 	mix_free(&m);
 }
@@ -440,13 +448,14 @@ main(int argc, char **argv)
 	double seconds = 2;
 	int n = 500, c, k = 20000;
 	unsigned concurrency = 100;
+	bool fresh = false;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: spf_bench suite|mix|unbound ...\n");
 		return 2;
 	}
 	optind = 2;
-	while ((c = getopt(argc, argv, "s:n:y:z:c:k:")) != -1) {
+	while ((c = getopt(argc, argv, "s:n:y:z:c:k:f")) != -1) {
 		switch (c) {
 		case 's': seconds = atof(optarg); break;
 		case 'n': n = atoi(optarg); break;
@@ -454,6 +463,7 @@ main(int argc, char **argv)
 		case 'z': zonefile = optarg; break;
 		case 'c': concurrency = atoi(optarg); break;
 		case 'k': k = atoi(optarg); break;
+		case 'f': fresh = true; break;
 		default: return 2;
 		}
 	}
@@ -462,7 +472,7 @@ main(int argc, char **argv)
 	else if (strcmp(mode, "mix") == 0)
 		bench_mix(n, seconds, yml, zonefile);
 	else if (strcmp(mode, "unbound") == 0 && optind < argc)
-		bench_unbound(argv[optind], n, concurrency, k);
+		bench_unbound(argv[optind], n, concurrency, k, fresh);
 	else
 		return 2;
 	return 0;
