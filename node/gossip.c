@@ -298,6 +298,13 @@ static void gossip_buf_free(struct gossip_buf *b)
 	memset(b, 0, sizeof(*b));
 }
 
+/* An emptied queue gives back a large buffer: idle sessions stay small. */
+static void gossip_buf_trim(struct gossip_buf *b)
+{
+	if (b->off == b->len && b->cap > 16384)
+		gossip_buf_free(b);
+}
+
 static void gossip_close(struct gossip_session *s, int reason, bool bye,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
@@ -1353,8 +1360,7 @@ int gossip_session_input(struct gossip_session *s, const uint8_t *buf,
 		gossip_frame(s, p + FRAME_HEADER_LEN, plen);
 		s->in.off += FRAME_HEADER_LEN + plen;
 	}
-	if (s->in.off == s->in.len)
-		s->in.off = s->in.len = 0;
+	gossip_buf_trim(&s->in);
 	gossip_commit(g);
 	return s->state == GOSSIP_CLOSED ? -1 : 0;
 }
@@ -1383,6 +1389,7 @@ void gossip_session_sent(struct gossip_session *s, size_t n, uint64_t now)
 		s->throttled = false;
 	if (!s->throttled)
 		gossip_pump(s);
+	gossip_buf_trim(&s->out);
 }
 
 /* ---- sessions ---- */

@@ -9,6 +9,7 @@ TEST_SCRIPTS += tests/integration/peer_line.sh tests/integration/peer_ring.sh \
 	tests/integration/peer_refused.sh tests/integration/peer_contained.sh
 UNIT_TESTS += tests/unit/pki_test.c tests/unit/gossip_test.c
 FUZZERS += tests/fuzz/gossip_fuzz.c
+BENCH_SCRIPTS += tests/bench/peer_bench.sh
 # dns
 CORE_SRCS += node/dns.c node/dns_xfr.c node/dns_rrl.c node/export.c
 CTL_SRCS += node/ctl_export.c

@@ -1,0 +1,129 @@
+#!/bin/sh
+# peer_bench.sh: the peer network's measures, with real daemons and real
+# TLS 1.3 on loopback.
+#   1. propagation p50/p99 over a line of 5 nodes (submit at A, listed in
+#      E's DNS answers), batching included;
+#   2. one TLS link: live reports/s from A's API to B's store, and bytes
+#      per report on the wire;
+#   3. catch-up: a node that missed PEER_BENCH_REPORTS (default 1,000,000)
+#      reports: time and bytes;
+#   4. memory per idle peer session (anonymous memory, 50 sessions).
+# Sizes: PEER_BENCH_REPORTS, PEER_BENCH_PROPAGATION (default 200 reports).
+. "$(dirname "$0")/../integration/peer_lib.sh"
+BENCH=$(cd "$(dirname "$0")" && pwd)
+REPORTS=${PEER_BENCH_REPORTS:-1000000}
+PROP=${PEER_BENCH_PROPAGATION:-200}
+pl_init
+pl_ports 30
+pl_org orgA
+for i in 0 1 2 3 4 5 6 7 8; do pl_node $i orgA; done
+
+# jsonl N PREFIX: N spam reports with distinct IPs (10.x.y.z from PREFIX).
+jsonl() {
+	python3 -c '
+import sys
+n, p = int(sys.argv[1]), int(sys.argv[2])
+w = sys.stdout.write
+for i in range(n):
+    w("{\"ip\":\"%d.%d.%d.%d\",\"category\":\"spam\"}\n" %
+      (p, (i >> 16) & 255, (i >> 8) & 255, i & 255))' "$1" "$2"
+}
+now_ms() { python3 -c 'import time; print(int(time.time() * 1000))'; }
+metric_out() { curl -sf --max-time 5 "$(pl_api "$1")/metrics" |
+	awk '/^reputed_peer_bytes_total\{dir="out"\}/ {print $2}'; }
+anon() { eval "awk '/RssAnon/ {print \$2}' /proc/\$PID_$1/status"; }
+
+# ---- 1. propagation over a line of five ----
+pl_conf 0 1; pl_conf 1 2; pl_conf 2 3; pl_conf 3 4; pl_conf 4
+for i in 4 3 2 1 0; do pl_start $i || exit 1; done
+pl_wait 10 1 pl_peers_up 4 || echo "line not up"
+eval "python3 $BENCH/peer_latency.py $(pl_api 0) \$DNS_4 $ZONE $PROP"
+for i in 0 1 2 3 4; do pl_stop $i; done
+
+# ---- 2. one link, live ----
+pl_conf 5 6; pl_conf 6
+pl_start 6 && pl_start 5 || exit 1
+pl_wait 10 1 pl_peers_up 5 || echo "link not up"
+LIVE=200000
+jsonl $LIVE 11 | split -l 4096 - "$T/live."
+t0=$(now_ms)
+for f in "$T"/live.*; do
+	curl -sf --max-time 60 -H 'Content-Type: application/x-ndjson' \
+	    --data-binary @"$f" "$(pl_api 5)/v1/reports" >/dev/null || echo "post failed"
+done
+t1=$(now_ms)
+want=$(pl_digest 5)
+pl_wait 120 "$want" pl_digest 6 || echo "n6 did not converge"
+t2=$(now_ms)
+b=$(metric_out 5)
+echo "one TLS link, live: $LIVE reports submitted at A in $((t1 - t0)) ms" \
+    "($((LIVE * 1000 / (t1 - t0 + 1))) reports/s), all at B after $((t2 - t0)) ms" \
+    "($((LIVE * 1000 / (t2 - t0 + 1))) reports/s end to end);" \
+    "$b bytes on the wire, $((b / LIVE)) bytes/report"
+pl_stop 5; pl_stop 6
+
+# ---- 3. catch-up of $REPORTS reports ----
+# n7's store is filled offline, signed with n7's key; then n8 connects.
+t0=$(now_ms)
+jsonl "$REPORTS" 12 | "$CTL" --db "$T/n7" report --key "$T/n7/node.key" \
+    --jsonl >/dev/null || echo "offline fill failed"
+t1=$(now_ms)
+echo "catch-up: $REPORTS reports stored offline at A in $((t1 - t0)) ms"
+pl_conf 7; pl_conf 8 7
+pl_start 7 || exit 1
+want=$(pl_digest 7)
+t0=$(now_ms)
+pl_start 8 || exit 1
+pl_wait 900 "$want" pl_digest 8 || echo "n8 did not catch up: $(pl_digest 8)"
+t1=$(now_ms)
+b=$(metric_out 7)
+echo "catch-up: $REPORTS reports ($(echo "$want" | cut -d' ' -f2) batches)" \
+    "in $((t1 - t0)) ms ($((REPORTS * 1000 / (t1 - t0 + 1))) reports/s)," \
+    "$b bytes, $((b / REPORTS)) bytes/report"
+
+# ---- 4. memory per session ----
+# 50 sessions that read what they are sent (the catch-up of the store
+# above) and then idle, each its own node key and certificate (one link per
+# node: a second link from the same key is closed as a duplicate).
+mkdir -p "$T/m"
+for k in $(seq 1 50); do
+	"$CTL" keygen --out "$T/m/$k.key" >/dev/null
+	"$CTL" cert issue --ca-key "$T/orgA.key" --ca-cert "$T/orgA.pem" \
+	    --node-key "$T/m/$k.key" --cn "m$k" --out "$T/m/$k.pem" >/dev/null
+	"$CTL" cert pin "$T/m/$k.pem" >"$T/m/$k.pin"
+done
+before=$(anon 7)
+python3 - "$PEER_7" "$T" <<'EOF2' &
+import socket, ssl, sys, time
+port, t = int(sys.argv[1]), sys.argv[2]
+ss = []
+for k in range(1, 51):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    ctx.check_hostname = False
+    ctx.load_verify_locations(t + "/orgA.pem")
+    ctx.load_cert_chain("%s/m/%d.pem" % (t, k), "%s/m/%d.key" % (t, k))
+    key = bytes.fromhex(open("%s/m/%d.pin" % (t, k)).read().strip())
+    hello = b"\x08\x01\x12\x20" + key
+    hello = b"\x0a" + bytes([len(hello)]) + hello
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)))
+    s.sendall(len(hello).to_bytes(4, "big") + hello)
+    ss.append(s)
+end = time.time() + 8          # read (and drop) what the node sends
+while time.time() < end:
+    import select
+    r, _, _ = select.select(ss, [], [], 0.2)
+    for s in r:
+        try:
+            s.recv(65536)
+        except (ssl.SSLError, OSError):
+            pass
+EOF2
+pypid=$!
+sleep 5
+during=$(anon 7)
+up=$(pl_peers_up 7)
+wait $pypid
+echo "memory: $up sessions up, anonymous memory $before kB -> $during kB," \
+    "$(((during - before) / (up > 1 ? up - 1 : 1))) kB per session"
+pl_done >/dev/null
