@@ -2,18 +2,21 @@
 # Sender-ID over real DNS: `reputectl spf` and `reputectl senderid` with
 # --resolver against a local authoritative nsd (started here on a free
 # loopback port, stopped by its PID), through libunbound on libevent.
-# Also a server that never answers: the DNS timeout must be temperror.
+# Also a server that never answers, and one that answers 0.5 s late (a
+# proxy in front of nsd): a query past --timeout and an evaluation past
+# --deadline must both be temperror; a patient one still passes.
 # Prints "N passed, N failed".
 BUILD=${BUILD:-build}
 ctl=$BUILD/reputectl
 passed=0; failed=0
 tmp=$(mktemp -d)
 nsd_pid=""
+slow_pid=""
 cleanup() {
-	if [ -n "$nsd_pid" ]; then
-		kill "$nsd_pid" 2>/dev/null
-		wait "$nsd_pid" 2>/dev/null
-	fi
+	for pid in $slow_pid $nsd_pid; do
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -126,5 +129,24 @@ case $got in
 esac
 check timeout "temperror" "$ctl" spf --ip 192.0.2.1 --mail-from a@spf.example \
 	--helo x.example --resolver "127.0.0.1:$dead" --timeout 300
+slow=$(free_port 11)
+/usr/bin/python3 "$(dirname "$0")/spf_slowdns.py" "$slow" "$port" 0.5 \
+	>"$tmp/slow.out" 2>&1 &
+slow_pid=$!
+for i in $(seq 1 20); do
+	grep -q ready "$tmp/slow.out" 2>/dev/null && break
+	sleep 0.1
+done
+s="--resolver 127.0.0.1:$slow"
+check slow-query-timeout "temperror" "$ctl" spf --ip 192.0.2.2 \
+	--mail-from a@spf.example --helo x.example $s --timeout 200
+check slow-but-patient "pass" "$ctl" spf --ip 192.0.2.2 \
+	--mail-from a@spf.example --helo x.example $s --timeout 3000
+got=$("$ctl" spf --ip 192.0.2.2 --mail-from a@spf.example --helo x.example \
+	$s --timeout 3000 --deadline 700 --json)
+case $got in
+*'"result":"temperror"'*'longer than 700 ms'*) passed=$((passed + 1)) ;;
+*) failed=$((failed + 1)); echo "FAIL slow-deadline: $got" ;;
+esac
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]
