@@ -26,11 +26,11 @@ struct mem_entry {
 };
 
 struct mem_name {
-	char		*name;		/* lowercase, no final dot, owned */
+	struct mem_name	*next;		/* hash chain */
 	uint32_t	 hash;
 	struct mem_entry *e;		/* owned */
 	size_t		 n, cap;
-	struct mem_name	*next;		/* hash chain */
+	char		 name[];	/* lowercase, no final dot */
 };
 
 struct mem_zone {
@@ -108,12 +108,10 @@ mem_get(struct mem_zone *z, const char *name)
 		return n;
 	if (z->nnames >= z->nbuckets && mem_grow(z) == -1)
 		return NULL;
-	if ((n = calloc(1, sizeof(*n))) == NULL)
+	size_t len = strlen(norm);
+	if ((n = calloc(1, sizeof(*n) + len + 1)) == NULL)
 		return NULL;
-	if ((n->name = strdup(norm)) == NULL) {
-		free(n);
-		return NULL;
-	}
+	memcpy(n->name, norm, len + 1);
 	n->hash = mem_hash(norm);
 	size_t h = n->hash & (z->nbuckets - 1);
 	n->next = z->bucket[h];
@@ -260,7 +258,6 @@ mem_free(void *impl)
 			for (size_t k = 0; k < n->n; k++)
 				free(n->e[k].data);
 			free(n->e);
-			free(n->name);
 			free(n);
 		}
 	}
