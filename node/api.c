@@ -584,6 +584,7 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	a->requests++;
 	if (path == NULL)
 		path = "/";
+	log_debug("api: %s %s", cmd == EVHTTP_REQ_POST ? "POST" : "GET", path);
 	for (int i = 0; i < a->n_routes; i++)
 		if (strcmp(a->routes[i].path, path) == 0) {
 			a->routes[i].fn(req, a->routes[i].arg);

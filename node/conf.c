@@ -374,7 +374,8 @@ kw_server_store_size(struct parser *p, char **argv, int argc)
 	if (!isdigit((unsigned char)v[0]) || errno != 0)
 		return conf_error(p, "expected a size (512m, 64g), not '%s'", v);
 	if (*end != '\0') {
-		if (end[1] != '\0' || (u = strchr(units, end[0])) == NULL)
+		if (end[1] != '\0' || end[0] == '\0' ||
+		    (u = strchr(units, tolower((unsigned char)end[0]))) == NULL)
 			return conf_error(p, "expected a size (512m, 64g), not '%s'", v);
 		for (long i = 0; i <= u - units; i++) {
 			if (n > (UINT64_MAX >> 10))

@@ -167,6 +167,32 @@ test_errors_name_the_line(void **state)
 }
 
 static void
+test_sizes_and_wildcards(void **state)
+{
+	char err[256];
+	struct node_conf *c = parse("server:\n store-size: 512m\n", err,
+	    sizeof(err));
+
+	assert_non_null(c);
+	assert_int_equal(c->store_size, 512ull << 20);
+	assert_non_null(c = parse("server:\n store-size: 2t\n", err,
+	    sizeof(err)));
+	assert_int_equal(c->store_size, 2ull << 40);
+	assert_non_null(c = parse("server:\n store-size: 0\n", err,
+	    sizeof(err)));
+	assert_int_equal(c->store_size, 0);
+	assert_non_null(c = parse("server:\n store-size: 64G\n", err,
+	    sizeof(err)));
+	assert_int_equal(c->store_size, 64ull << 30);
+	expect_error("server:\n store-size: 64gb\n",
+	    "t.conf:2: expected a size (512m, 64g), not '64gb'");
+	expect_error("zone:\n name: bl.example\n kind: ip\n ns: *.example\n",
+	    "t.conf:4: a wildcard is not a name: '*.example'");
+	expect_error("peering:\n peer: b *.example@1\n",
+	    "t.conf:2: expected an address or a host name, not '*.example'");
+}
+
+static void
 test_nul_byte(void **state)
 {
 	struct node_conf c;
@@ -218,6 +244,7 @@ main(void)
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_origins_and_peers),
 		cmocka_unit_test(test_errors_name_the_line),
+		cmocka_unit_test(test_sizes_and_wildcards),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_print_reads_back),
