@@ -46,8 +46,10 @@ mem_normalize(const char *in, char out[MEM_NAME_MAX])
 {
 	size_t n = 0;
 
-	for (; in[n] != '\0' && n < MEM_NAME_MAX - 1; n++)
-		out[n] = tolower((unsigned char)in[n]);
+	for (; in[n] != '\0' && n < MEM_NAME_MAX - 1; n++) {
+		unsigned char c = in[n];
+		out[n] = c >= 'A' && c <= 'Z' ? c + 32 : c;
+	}
 	if (n > 0 && out[n - 1] == '.')
 		n--;
 	out[n] = '\0';

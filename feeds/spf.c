@@ -599,6 +599,14 @@ target_name(struct spf_eval *ev, struct frame *f, const char *spec,
 		copy_str(out, NAME_LEN, f->domain);
 		return TG_OK;
 	}
+	if (len <= SPF_DOMAIN_MAX && memchr(spec, '%', len) == NULL) {
+		size_t n = len;			/* no macro: a plain name */
+		if (n > 0 && spec[n - 1] == '.')
+			n--;
+		memcpy(out, spec, n);
+		out[n] = '\0';
+		return name_ok(out, false) ? TG_OK : TG_INVALID;
+	}
 	macro_env(ev, f->domain, &env);
 	switch (spf_macro_expand(spec, len, &env, false, true, buf,
 	    sizeof(buf))) {

@@ -96,7 +96,14 @@ spf_record_domain_spec_ok(const char *spec, size_t len)
 {
 	size_t i, tail = 0;
 
-	if (len == 0 || !spf_macro_syntax_ok(spec, len, false))
+	if (len == 0)
+		return false;
+	if (memchr(spec, '%', len) == NULL) {	/* no macro: literals only */
+		for (i = 0; i < len; i++)
+			if ((unsigned char)spec[i] < 0x21 ||
+			    (unsigned char)spec[i] > 0x7e)
+				return false;
+	} else if (!spf_macro_syntax_ok(spec, len, false))
 		return false;
 	for (i = 0; i < len; i++) {	/* find where the last macro ends */
 		if (spec[i] != '%')
@@ -269,8 +276,10 @@ directive_parse(const char *s, size_t len, struct spf_term *t)
 	size_t n = 0;
 	while (n < len && s[n] != ':' && s[n] != '/')
 		n++;
+	int c0 = n ? tolower((unsigned char)s[0]) : 0;
 	for (size_t i = 0; i < sizeof(mechanisms) / sizeof(mechanisms[0]); i++) {
-		if (strlen(mechanisms[i].name) == n &&
+		if (mechanisms[i].name[0] == c0 &&
+		    strlen(mechanisms[i].name) == n &&
 		    strncasecmp(s, mechanisms[i].name, n) == 0) {
 			t->kind = mechanisms[i].kind;
 			return mechanism_args(s + n, len - n, t);
