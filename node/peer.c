@@ -537,7 +537,7 @@ static int peers_listen(struct peers *p, char *err, size_t errlen)
 /* ---- the core's events ---- */
 
 /* Two links to one node (both sides connected): the one opened by the
- * node with the lower key stays. */
+ * node with the lower key stays, so both ends pick the same one. */
 static void peers_dedup(struct peers *p, struct peer_link *l)
 {
 	struct gossip_session_info si, oi;
@@ -556,6 +556,10 @@ static void peers_dedup(struct peers *p, struct peer_link *l)
 			continue;
 		bool mine = memcmp(p->key, si.key, ED25519_KEY_LEN) < 0;
 		struct peer_link *loser = (l->out != NULL) == mine ? o : l;
+		/* Same direction: the peer restarted and the old link has not
+		 * noticed yet; the new one wins. */
+		if ((l->out != NULL) == (o->out != NULL))
+			loser = o;
 		gossip_session_close(loser->s, REPUTED__GOODBYE_REASON__BYE_POLICY,
 		    "duplicate link");
 		return;

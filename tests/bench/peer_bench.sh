@@ -16,7 +16,7 @@ PROP=${PEER_BENCH_PROPAGATION:-200}
 pl_init
 pl_ports 30
 pl_org orgA
-for i in 0 1 2 3 4 5 6 7 8; do pl_node $i orgA; done
+for i in 0 1 2 3 4 5 6 7 8 9; do pl_node $i orgA; done
 
 # jsonl N PREFIX: N spam reports with distinct IPs (10.x.y.z from PREFIX).
 jsonl() {
@@ -82,8 +82,8 @@ echo "catch-up: $REPORTS reports ($(echo "$want" | cut -d' ' -f2) batches)" \
     "$b bytes, $((b / REPORTS)) bytes/report"
 
 # ---- 4. memory per session ----
-# 50 sessions that read what they are sent (the catch-up of the store
-# above) and then idle, each its own node key and certificate (one link per
+# 50 sessions to a node with a small store, reading what they are sent
+# and then idle, each its own node key and certificate (one link per
 # node: a second link from the same key is closed as a duplicate).
 mkdir -p "$T/m"
 for k in $(seq 1 50); do
@@ -92,8 +92,11 @@ for k in $(seq 1 50); do
 	    --node-key "$T/m/$k.key" --cn "m$k" --out "$T/m/$k.pem" >/dev/null
 	"$CTL" cert pin "$T/m/$k.pem" >"$T/m/$k.pin"
 done
-before=$(anon 7)
-python3 - "$PEER_7" "$T" <<'EOF2' &
+pl_conf 9
+pl_start 9 || exit 1
+pl_report 9 192.0.2.9
+before=$(anon 9)
+python3 - "$PEER_9" "$T" <<'EOF2' &
 import socket, ssl, sys, time
 port, t = int(sys.argv[1]), sys.argv[2]
 ss = []
@@ -121,9 +124,9 @@ while time.time() < end:
 EOF2
 pypid=$!
 sleep 5
-during=$(anon 7)
-up=$(pl_peers_up 7)
+during=$(anon 9)
+up=$(pl_peers_up 9)
 wait $pypid
 echo "memory: $up sessions up, anonymous memory $before kB -> $during kB," \
-    "$(((during - before) / (up > 1 ? up - 1 : 1))) kB per session"
+    "$(((during - before) / (up > 0 ? up : 1))) kB per session"
 pl_done >/dev/null
