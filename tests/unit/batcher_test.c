@@ -425,6 +425,36 @@ test_retraction(void **state)
 }
 
 static void
+test_failed_commit_acks_nothing(void **state)
+{
+	struct fixture *f = *state;
+	struct store_options o = { .map_size = 1 << 20, .sync = 0 };
+	struct batcher_stats bs;
+	char err[256], path[128];
+	int rc = 0;
+
+	/* a store of 1 MiB fills up: the commit fails */
+	batcher_free(f->b);
+	store_close(f->st);
+	snprintf(path, sizeof(path), "%s/data.mdb", f->dir);
+	assert_int_equal(unlink(path), 0);
+	assert_non_null(f->st = store_open(f->dir, &o, err, sizeof(err)));
+	assert_non_null(f->b = batcher_new(f->st, f->key, err, sizeof(err)));
+	for (int i = 0; i < 16 && rc >= 0; i++) {
+		assert_int_equal(submit_many(f, BATCHER_MAX_SUBMIT, T0), 0);
+		rc = batcher_flush(f->b, T0, true);
+	}
+	assert_int_equal(rc, -1);
+	assert_int_equal(f->done_status, -1);
+	assert_non_null(strstr(f->done_err, "MDB_MAP_FULL"));
+	batcher_stats(f->b, &bs);
+	assert_true(bs.failed > 0);
+	/* the failed batches took no seq: the next one follows the last
+	 * committed one */
+	assert_int_equal(bs.next_seq, bs.batches + 1);
+}
+
+static void
 test_queue_full_is_busy(void **state)
 {
 	struct fixture *f = *state;
@@ -484,6 +514,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_seq_follows_own_batches_from_peers, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_report_ids, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_retraction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failed_commit_acks_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_queue_full_is_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_going_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_submission_limits, setup, teardown),
