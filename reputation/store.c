@@ -75,6 +75,9 @@ struct store_reader {
 	MDB_txn *txn;
 	bool active;
 	uint8_t plens[PLEN_BYTES];
+	MDB_cursor *cur;		/* scores cursor of store_lookup_below,
+					 * opened once, renewed per snapshot */
+	bool cur_ready;			/* renewed for this snapshot */
 };
 
 /* ---- small helpers ---- */
@@ -1131,6 +1134,8 @@ store_reader_free(struct store_reader *r)
 {
 	if (r == NULL)
 		return;
+	if (r->cur != NULL)
+		mdb_cursor_close(r->cur);
 	mdb_txn_abort(r->txn);
 	free(r);
 }
@@ -1144,6 +1149,7 @@ store_reader_begin(struct store_reader *r)
 	if (mdb_txn_renew(r->txn) != 0)
 		return -1;
 	r->active = true;
+	r->cur_ready = false;
 	MDB_val k = val("plens", 5), v;
 	if (mdb_get(r->txn, r->st->meta, &k, &v) == 0 &&
 	    v.mv_size == PLEN_BYTES)
@@ -1291,11 +1297,17 @@ store_lookup_below(struct store_reader *r, const struct subject *s,
 {
 	uint8_t skey[SUBJECT_KEY_MAX];
 	size_t sklen = subject_key(s, skey);
-	MDB_cursor *c;
 	MDB_val k = val(skey, sklen - 1), v;	/* the range starts there */
-	int rc = mdb_cursor_open(r->txn, r->st->scores, &c), found = 1;
+	int rc, found = 1;
+	/* one cursor per reader: no malloc per DNS query */
+	if (r->cur == NULL)
+		rc = mdb_cursor_open(r->txn, r->st->scores, &r->cur);
+	else
+		rc = r->cur_ready ? 0 : mdb_cursor_renew(r->txn, r->cur);
 	if (rc != 0)
 		return -1;
+	r->cur_ready = true;
+	MDB_cursor *c = r->cur;
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	for (int n = 0; rc == 0 && n < 256; n++) {
 		struct listing l;
@@ -1313,7 +1325,6 @@ store_lookup_below(struct store_reader *r, const struct subject *s,
 		}
 		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	}
-	mdb_cursor_close(c);
 	return rc == 0 || rc == MDB_NOTFOUND ? found : -1;
 }
 
