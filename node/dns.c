@@ -208,6 +208,15 @@ dns_engine_init(struct dns_engine *e, const struct node_conf *conf,
 		}
 		for (size_t o = 0; z->apex[o] != 0; o += 1 + z->apex[o])
 			z->apex_labels++;
+		z->ns_len = dns_name_from_text(z->conf->ns[0] ? z->conf->ns :
+		    z->conf->name, z->ns);
+		z->rname_len = dns_name_from_text(z->conf->hostmaster[0] ?
+		    z->conf->hostmaster : z->conf->name, z->rname);
+		if (z->ns_len == 0 || z->rname_len == 0) {
+			snprintf(err, errlen, "zone \"%s\": bad ns or "
+			    "hostmaster name", z->conf->name);
+			return -1;
+		}
 		e->n_zones++;
 	}
 	return 0;
@@ -372,26 +381,15 @@ rr_head(struct reply *r, uint16_t owner_ptr, uint16_t type, uint32_t ttl)
 	put32(&r->w, ttl);
 }
 
-static void
-put_name_text(struct wbuf *w, const char *text)
-{
-	uint8_t wire[DNS_NAME_MAX];
-	size_t n = dns_name_from_text(text, wire);
-	if (n == 0) {
-		wire[0] = 0;
-		n = 1;
-	}
-	put(w, wire, n);
-}
-
 /* RFC 1035 3.3.13: MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM */
 static void
-soa_rdata(struct wbuf *w, const struct conf_zone *zc, uint32_t serial)
+soa_rdata(struct wbuf *w, const struct dns_zone *z, uint32_t serial)
 {
+	const struct conf_zone *zc = z->conf;
 	size_t at = w->len;
 	put16(w, 0);
-	put_name_text(w, zc->ns[0] ? zc->ns : zc->name);
-	put_name_text(w, zc->hostmaster[0] ? zc->hostmaster : zc->name);
+	put(w, z->ns, z->ns_len);
+	put(w, z->rname, z->rname_len);
 	put32(w, serial);
 	put32(w, 3600);		/* refresh */
 	put32(w, 600);		/* retry */
@@ -405,7 +403,7 @@ static void
 add_soa(struct reply *r, uint32_t serial, uint32_t ttl, bool authority)
 {
 	rr_head(r, apex_ptr(r), DNS_T_SOA, ttl);
-	soa_rdata(&r->w, r->z->conf, serial);
+	soa_rdata(&r->w, r->z, serial);
 	if (authority)
 		r->ns++;
 	else
@@ -415,13 +413,9 @@ add_soa(struct reply *r, uint32_t serial, uint32_t ttl, bool authority)
 static void
 add_ns(struct reply *r)
 {
-	const struct conf_zone *zc = r->z->conf;
-	rr_head(r, apex_ptr(r), DNS_T_NS, zc->ttl);
-	size_t at = r->w.len;
-	put16(&r->w, 0);
-	put_name_text(&r->w, zc->ns[0] ? zc->ns : zc->name);
-	if (!r->w.full)
-		set16(r->w.p + at, (uint16_t)(r->w.len - at - 2));
+	rr_head(r, apex_ptr(r), DNS_T_NS, r->z->conf->ttl);
+	put16(&r->w, (uint16_t)r->z->ns_len);
+	put(&r->w, r->z->ns, r->z->ns_len);
 	r->an++;
 }
 

@@ -79,6 +79,10 @@ struct dns_zone {
 	uint8_t apex[DNS_NAME_MAX];	/* wire form, lowercase */
 	size_t apex_len;
 	int apex_labels;
+	uint8_t ns[DNS_NAME_MAX];	/* NS / SOA MNAME, wire form */
+	size_t ns_len;
+	uint8_t rname[DNS_NAME_MAX];	/* SOA RNAME, wire form */
+	size_t rname_len;
 };
 
 /* The read-only state answers need: zones and policy. Shared by threads. */
