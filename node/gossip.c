@@ -1344,7 +1344,7 @@ int gossip_session_input(struct gossip_session *s, const uint8_t *buf,
 		gossip_close(s, 0, false, "out of memory");
 		return -1;
 	}
-	while (s->state != GOSSIP_CLOSED) {
+	while (s->state != GOSSIP_CLOSED && gossip_buf_size(&s->in) > 0) {
 		const uint8_t *p = s->in.data + s->in.off;
 		fs = frame_peek(p, gossip_buf_size(&s->in), g->conf.frame_max,
 		    &plen);
@@ -1367,7 +1367,7 @@ int gossip_session_input(struct gossip_session *s, const uint8_t *buf,
 
 size_t gossip_session_output(struct gossip_session *s, const uint8_t **buf)
 {
-	*buf = s->out.data + s->out.off;
+	*buf = s->out.data != NULL ? s->out.data + s->out.off : NULL;
 	return gossip_buf_size(&s->out);
 }
 
