@@ -12,15 +12,23 @@
  * Owns: the evhttp server, one store_reader, the metrics timer. Borrows:
  * the store and the batcher.
  */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
+#include <event2/util.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
 
@@ -41,6 +49,7 @@ struct api_route_entry {
 
 struct api {
 	struct evhttp *http;
+	char socket_path[108];		/* the Unix socket to unlink, or "" */
 	struct store *st;
 	struct store_reader *reader;
 	struct batcher *batcher;
@@ -610,6 +619,44 @@ api_dispatch(struct evhttp_request *req, void *arg)
 
 /* ---- life cycle ---- */
 
+/* The API on a Unix socket as well (mode 0660: access by file
+ * permissions). The listener is evhttp's from then on. */
+static int
+api_bind_unix(struct api *a, struct event_base *base, const char *path,
+    char *err, size_t errlen)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct evconnlistener *l;
+	struct stat st;
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "api: socket path too long: %s", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
+		unlink(path);	/* a stale socket from a previous run */
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    chmod(path, 0660) == -1 || listen(fd, 128) == -1 ||
+	    evutil_make_socket_nonblocking(fd) == -1 ||
+	    (l = evconnlistener_new(base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE,
+	    -1, fd)) == NULL) {
+		snprintf(err, errlen, "api: socket %s: %s", path, strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (evhttp_bind_listener(a->http, l) == NULL) {
+		evconnlistener_free(l);
+		snprintf(err, errlen, "api: socket %s: cannot serve it", path);
+		return -1;
+	}
+	snprintf(a->socket_path, sizeof(a->socket_path), "%s", path);
+	return 0;
+}
+
 static bool
 api_is_loopback(const char *host)
 {
@@ -649,6 +696,11 @@ api_start(struct event_base *base, const struct node_conf *conf,
 		api_stop(a);
 		return NULL;
 	}
+	if (conf->api_socket[0] != '\0' &&
+	    api_bind_unix(a, base, conf->api_socket, err, errlen) == -1) {
+		api_stop(a);
+		return NULL;
+	}
 	evhttp_set_timeout(a->http, API_IDLE_TIMEOUT_S);
 	if (!api_is_loopback(conf->api_listen.host))
 		log_warnx("api: %s is not a loopback address: whoever reaches "
@@ -666,6 +718,8 @@ api_stop(struct api *a)
 		event_free(a->tick);
 	if (a->http != NULL)
 		evhttp_free(a->http);
+	if (a->socket_path[0] != '\0' && unlink(a->socket_path) == -1)
+		log_warn("unlink %s", a->socket_path);
 	store_reader_free(a->reader);
 	free(a);
 }

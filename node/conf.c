@@ -581,6 +581,13 @@ kw_api_listen(struct parser *p, char **argv, int argc)
 	return conf_address(p, argv[0], 8053, true, &p->c->api_listen);
 }
 
+static int
+kw_api_socket(struct parser *p, char **argv, int argc)
+{
+	return conf_string(p, argv[0], p->c->api_socket,
+	    sizeof(p->c->api_socket));
+}
+
 /* ---- peering: ---- */
 
 static int
@@ -785,6 +792,7 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "", "server", conf_clause, 0, 0 },
 	{ "", "zone", conf_zone_start, 0, 0 },
 	{ "api", "listen", kw_api_listen, 1, 1 },
+	{ "api", "socket", kw_api_socket, 1, 1 },
 	{ "dns", "edns-size", kw_dns_edns_size, 1, 1 },
 	{ "dns", "listen", kw_dns_listen, 1, 1 },
 	{ "dns", "rrl-limit", kw_dns_rrl_limit, 1, 1 },
@@ -1281,6 +1289,8 @@ conf_print(const struct node_conf *c, void *file)
 		conf_print_zone(f, &c->zones[i]);
 	fprintf(f, "api:\n");
 	conf_print_addr(f, "listen", &c->api_listen);
+	if (c->api_socket[0] != '\0')
+		fprintf(f, "\tsocket: \"%s\"\n", c->api_socket);
 	conf_print_peering(f, c);
 	for (int i = 0; i < c->n_origins; i++)
 		conf_print_origin(f, &c->origins[i]);

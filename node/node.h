@@ -84,6 +84,8 @@ struct node_conf {
 	int n_zones;
 	/* api: */
 	struct conf_addr api_listen;
+	char api_socket[108];		/* also on this Unix socket, "" = none
+					 * (added by the daemon engineer) */
 	/* peering: */
 	struct conf_addr peer_listen;	/* port 0 = no inbound peering */
 	char anchors[CONF_MAX_ANCHORS][256];	/* trust anchor PEM files */

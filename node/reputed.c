@@ -334,6 +334,7 @@ daemon_keep_static(const struct node_conf *o, struct node_conf *n)
 	}
 	KEEP(dns_threads, "dns: threads");
 	KEEP(api_listen, "api: listen");
+	KEEP(api_socket, "api: socket");
 	KEEP(peer_listen, "peering: listen");
 	/* The store keeps the policy it was opened with (reputation.h has
 	 * no way to change it while open). */

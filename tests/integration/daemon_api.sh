@@ -51,6 +51,7 @@ zone:
 	kind: domain
 api:
 	listen: 127.0.0.1@$2
+	socket: "api.sock"
 policy:
 	min-origins: 1
 $4
@@ -155,6 +156,11 @@ check "a retracted report no longer counts" "json '$tmp/rep' 'd[\"reputons\"]==[
 code=$(curl -s -o "$tmp/retr" -w '%{http_code}' -d '{"ids":[[999999,0]]}' "$API/v1/retractions")
 check "retracting a batch this node never made: 400" "[ $code = 400 ] && grep -q 'no report 0 in batch 999999' '$tmp/retr'"
 
+# ---- the API on a Unix socket ----
+code=$(curl -s -o "$tmp/sock" -w '%{http_code}' --unix-socket "$tmp/var/api.sock" http://localhost/v1/reputation/192.0.2.1)
+check "the API answers on its Unix socket" "[ $code = 200 ] && json '$tmp/sock' 'd[\"reputons\"][0][\"rated\"]==\"192.0.2.1\"'"
+check "the Unix socket is mode 0660" "[ \"\$(stat -c %a '$tmp/var/api.sock')\" = 660 ]"
+
 # ---- metrics ----
 curl -s "$API/metrics" >"$tmp/metrics"
 check "metrics: reports committed" "grep -q '^reputed_reports_committed_total 13$' '$tmp/metrics'"
@@ -194,6 +200,7 @@ write_conf "$tmp/reputed.conf" "$API_PORT" 600
 kill -TERM "$pid"; wait "$pid"; rc=$?; pid=""
 check "SIGTERM: exit 0" "[ $rc = 0 ]"
 check "SIGTERM: pidfile removed" "[ ! -e '$tmp/var/reputed.pid' ]"
+check "SIGTERM: Unix socket removed" "[ ! -e '$tmp/var/api.sock' ]"
 check "SIGTERM: logged the stop" "grep -q 'reputed: stopped' '$tmp/log'"
 
 # ---- restart keeps the data; kill -9 loses nothing acknowledged ----
