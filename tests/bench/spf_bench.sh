@@ -33,22 +33,26 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 rate() { sed -n 's/.*: \([0-9]*\) evaluations\/s.*/\1/p' | head -1; }
+cpurate() { sed -n 's/.* \([0-9]*\) per CPU second.*/\1/p' | head -1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.0fx", (b > 0 ? a / b : 0) }'; }
 max() { tr ' ' '\n' | sort -n | tail -1; }
 
 # Rounds alternate reputed and pyspf so that a busy machine slows both;
 # each prints its line, then the best of each and their ratio.
 compare() { # $1 = label, $2 = reputed mode and args, $3 = pyspf files
-	label=$1; rr=""; pr=""
+	label=$1; rr=""; pr=""; rc=""; pc=""
 	for round in 1 2 3; do
 		# shellcheck disable=SC2086
 		r=$($pin "$bench" $2 -s "$secs"); echo "$r"
 		# shellcheck disable=SC2086
 		p=$($pin /usr/bin/python3 "$pyspf" "$secs" $3); echo "$p"
 		rr="$rr $(echo "$r" | rate)"; pr="$pr $(echo "$p" | rate)"
+		rc="$rc $(echo "$r" | cpurate)"; pc="$pc $(echo "$p" | cpurate)"
 	done
 	rb=$(echo "$rr" | max); pb=$(echo "$pr" | max)
-	echo "$label: best of 3: reputed $rb, pyspf $pb evaluations/s: reputed / pyspf = $(ratio "$rb" "$pb")"
+	rcb=$(echo "$rc" | max); pcb=$(echo "$pc" | max)
+	echo "$label: best of 3, wall clock: reputed $rb, pyspf $pb evaluations/s: reputed / pyspf = $(ratio "$rb" "$pb")"
+	echo "$label: best of 3, CPU time: reputed $rcb, pyspf $pcb evaluations per CPU second: reputed / pyspf = $(ratio "$rcb" "$pcb")"
 }
 
 echo "pyspf $(/usr/bin/python3 -c 'import spf; print(spf.__version__)'), $(/usr/bin/python3 --version)"

@@ -98,7 +98,7 @@ def main():
     cell = [None]
     spf.DNSLookup = make_lookup(cell)
     evals, agree, first = 0, 0, True
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), time.process_time()
     while True:
         for zone, host, mailfrom, helo, want in cases:
             cell[0] = zone
@@ -113,10 +113,11 @@ def main():
         elapsed = time.perf_counter() - start
         if elapsed >= seconds:
             break
+    cpu = time.process_time() - cpu0
     print('pyspf %s: %d cases, %d evaluations in %.2f s: %.0f evaluations/s,'
-          ' %d of %d results as the tests expect' % (
+          ' %.0f per CPU second, %d of %d results as the tests expect' % (
               spf.__version__, len(cases), evals, elapsed, evals / elapsed,
-              agree, len(cases)))
+              evals / cpu, agree, len(cases)))
 
 
 if __name__ == '__main__':
