@@ -439,6 +439,55 @@ static void test_restart_catches_up(void **state)
 	net_free(&net);
 }
 
+/* Catch-up fills the send queue only up to queue_low, so a live batch made
+ * while a peer catches up on 300 old ones reaches it long before the
+ * catch-up ends. */
+static void test_catchup_does_not_starve_live(void **state)
+{
+	struct net net;
+	struct gossip_conf gc;
+	struct store_reader *r;
+	const uint8_t *data;
+	size_t len;
+	char err[128];
+	int steps;
+
+	net_init(&net, 2, 12);
+	gossip_free(net.n[0].g);
+	gossip_conf_default(&gc);
+	memcpy(gc.node_key, net.n[0].key, 32);
+	gc.store = net.n[0].st;
+	gc.verifier = net.n[0].v;
+	gc.queue_low = 2000;
+	gc.catchup_burst = 4;
+	net.n[0].g = gossip_new(&gc, err, sizeof(err));
+	for (int k = 0; k < 300; k++)
+		originate(&net, 0);
+	net.chunk_max = 600;
+	struct tlink *l = net_link(&net, 0, 1);
+	for (int k = 0; k < 6; k++)	/* Hellos, the first catch-up */
+		link_step(&net, l);
+	originate(&net, 0);		/* seq 301, live */
+	r = store_reader_new(net.n[1].st);
+	for (steps = 0; steps < 100000; steps++) {
+		link_step(&net, l);
+		store_reader_begin(r);
+		int got = store_get_batch(r, net.n[0].key, 301, &data, &len);
+		store_reader_end(r);
+		if (got == 0)
+			break;
+	}
+	store_reader_begin(r);
+	/* Live batch arrived while most of the catch-up is still to come. */
+	assert_int_equal(store_get_batch(r, net.n[0].key, 301, &data, &len), 0);
+	assert_int_equal(store_get_batch(r, net.n[0].key, 200, &data, &len), 1);
+	store_reader_end(r);
+	store_reader_free(r);
+	net_run(&net);
+	assert_converged(&net, 301);
+	net_free(&net);
+}
+
 /* Queues a raw frame payload on a's link end as if b sent it. */
 static void inject(struct net *net, struct tlink *l, const uint8_t *payload,
     size_t len)
@@ -777,6 +826,7 @@ int main(void)
 		cmocka_unit_test(test_line_of_five),
 		cmocka_unit_test(test_random_meshes_converge),
 		cmocka_unit_test(test_restart_catches_up),
+		cmocka_unit_test(test_catchup_does_not_starve_live),
 		cmocka_unit_test(test_bad_signature_contained),
 		cmocka_unit_test(test_malformed_contained),
 		cmocka_unit_test(test_equivocation),
