@@ -1135,6 +1135,32 @@ void gossip_local_batch(struct gossip *g, const uint8_t *sb, size_t len,
 
 /* ---- frames ---- */
 
+/* Peer-chosen text (Hello name, Goodbye text) goes into logs: printable
+ * ASCII only, at most len - 1 bytes. */
+static void gossip_printable(char *out, size_t len, const char *in)
+{
+	size_t i = 0;
+
+	for (; in != NULL && in[i] != '\0' && i + 1 < len; i++)
+		out[i] = in[i] >= 0x20 && in[i] < 0x7f ? in[i] : '?';
+	out[i] = '\0';
+}
+
+static void gossip_on_goodbye(struct gossip_session *s,
+    const Reputed__Goodbye *b)
+{
+	char text[128];
+
+	struct gossip *g = s->g;
+	struct gossip_event *ev;
+
+	gossip_printable(text, sizeof(text), b->text);
+	gossip_close(s, (int)b->reason, false, "peer said goodbye: %s", text);
+	ev = &g->events[(g->ev_head + g->ev_n - 1) % GOSSIP_EVENTS_MAX];
+	if (g->ev_n > 0 && ev->kind == GOSSIP_EV_CLOSED && ev->session == s)
+		ev->by_peer = true;
+}
+
 static void gossip_on_hello(struct gossip_session *s, const Reputed__Hello *h)
 {
 	struct gossip *g = s->g;
@@ -1152,7 +1178,7 @@ static void gossip_on_hello(struct gossip_session *s, const Reputed__Hello *h)
 	}
 	memcpy(s->key, h->node_key.data, ED25519_KEY_LEN);
 	s->has_key = true;
-	snprintf(s->name, sizeof(s->name), "%s", h->name ? h->name : "");
+	gossip_printable(s->name, sizeof(s->name), h->name);
 	for (size_t i = 0; i < h->n_vv; i++) {
 		struct gossip_slot *sl = gossip_map_get(&s->peer_vv,
 		    h->vv[i]->origin.data);
@@ -1203,8 +1229,7 @@ static void gossip_dispatch(struct gossip_session *s, const Reputed__Frame *f)
 		if (f->msg_case == REPUTED__FRAME__MSG_HELLO)
 			gossip_on_hello(s, f->hello);
 		else if (f->msg_case == REPUTED__FRAME__MSG_GOODBYE)
-			gossip_close(s, (int)f->goodbye->reason, false,
-			    "peer said goodbye: %s", f->goodbye->text);
+			gossip_on_goodbye(s, f->goodbye);
 		else
 			gossip_fault(s, REPUTED__GOODBYE_REASON__BYE_PROTOCOL_ERROR,
 			    frame_kind_name(f), "before hello");
@@ -1223,8 +1248,7 @@ static void gossip_dispatch(struct gossip_session *s, const Reputed__Frame *f)
 		gossip_on_directory(s, f->directory);
 		break;
 	case REPUTED__FRAME__MSG_GOODBYE:
-		gossip_close(s, (int)f->goodbye->reason, false,
-		    "peer said goodbye: %s", f->goodbye->text);
+		gossip_on_goodbye(s, f->goodbye);
 		break;
 	default:
 		gossip_fault(s, REPUTED__GOODBYE_REASON__BYE_PROTOCOL_ERROR,

@@ -581,7 +581,10 @@ static void peers_on_event(struct peers *p, const struct gossip_event *ev)
 			peers_dedup(p, l);
 		break;
 	case GOSSIP_EV_CLOSED:
-		log_warnx("peer %s: closed: %s", name, ev->text);
+		if (ev->reason == REPUTED__GOODBYE_REASON__BYE_SHUTDOWN)
+			log_info("peer %s: closed: %s", name, ev->text);
+		else
+			log_warnx("peer %s: closed: %s", name, ev->text);
 		if (l != NULL && !l->closing) {
 			l->closing = true;
 			l->close_at = peers_now() + PEER_CLOSE_GRACE_MS;
