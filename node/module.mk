@@ -10,6 +10,7 @@ TEST_SCRIPTS += tests/integration/peer_line.sh tests/integration/peer_ring.sh \
 UNIT_TESTS += tests/unit/pki_test.c tests/unit/gossip_test.c
 FUZZERS += tests/fuzz/gossip_fuzz.c
 BENCH_SCRIPTS += tests/bench/peer_bench.sh
+DEB_PKGS += curl openssl
 # dns
 CORE_SRCS += node/dns.c node/dns_xfr.c node/dns_rrl.c node/export.c
 CTL_SRCS += node/ctl_export.c
