@@ -108,6 +108,8 @@ conf_uint(struct parser *p, const char *v, unsigned long max,
 {
 	char *end;
 
+	*out = 0;	/* set on every path (the analyzer cannot see that
+			 * conf_error always returns -1) */
 	errno = 0;
 	if (!isdigit((unsigned char)v[0]))
 		return conf_error(p, "expected a number, not '%s'", v);
@@ -130,6 +132,7 @@ conf_duration(struct parser *p, const char *v, uint32_t *out)
 	unsigned long n, mult = 1;
 	char *end;
 
+	*out = 0;
 	errno = 0;
 	if (!isdigit((unsigned char)v[0]))
 		return conf_error(p, DURATION_EXPECTED, v);
@@ -369,10 +372,12 @@ kw_server_store_size(struct parser *p, char **argv, int argc)
 	unsigned long long n;
 	char *end;
 
-	errno = 0;
-	n = isdigit((unsigned char)v[0]) ? strtoull(v, &end, 10) : 0;
-	if (!isdigit((unsigned char)v[0]) || errno != 0)
+	if (!isdigit((unsigned char)v[0]))
 		return conf_error(p, "expected a size (512m, 64g), not '%s'", v);
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno != 0)
+		return conf_error(p, "size '%s' is too large", v);
 	if (*end != '\0') {
 		if (end[1] != '\0' || end[0] == '\0' ||
 		    (u = strchr(units, tolower((unsigned char)end[0]))) == NULL)
