@@ -336,6 +336,12 @@ daemon_keep_static(const struct node_conf *o, struct node_conf *n)
 	KEEP(api_listen, "api: listen");
 	KEEP(api_socket, "api: socket");
 	KEEP(peer_listen, "peering: listen");
+	/* The peer layer has no reload yet (peer.h). */
+	KEEP(peers, "peering: peer");
+	KEEP(n_peers, "peering: peer");
+	KEEP(anchors, "peering: trust-anchor");
+	KEEP(n_anchors, "peering: trust-anchor");
+	KEEP(crl_file, "peering: crl");
 	/* The store keeps the policy it was opened with (reputation.h has
 	 * no way to change it while open). */
 	KEEP(policy, "policy:");
