@@ -232,6 +232,12 @@ static void peer_link_flush(struct peer_link *l, uint64_t now)
 
 	if (l->s == NULL || l->dead)
 		return;
+	if (!l->closing && gossip_session_state(l->s) == GOSSIP_CLOSED) {
+		/* closed, and its event lost to a full event queue */
+		l->closing = true;
+		l->close_at = now + PEER_CLOSE_GRACE_MS;
+		bufferevent_disable(l->bev, EV_READ);
+	}
 	out = bufferevent_get_output(l->bev);
 	while ((have = evbuffer_get_length(out)) < PEER_BEV_HIGH &&
 	    (n = gossip_session_output(l->s, &buf)) > 0) {

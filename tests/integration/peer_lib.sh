@@ -83,7 +83,7 @@ pl_conf() {
 		printf '\tusername: ""\n\tpidfile: "%s"\n' "$T/n$i/reputed.pid"
 		printf '\tkey-file: "node.key"\n\tcert-file: "node.pem"\n'
 		printf '\tsync: 0\n\tverbosity: %s\n' "${VERBOSITY:-1}"
-		printf 'dns:\n\tlisten: 127.0.0.1@%s\n' "$dns"
+		printf 'dns:\n\tlisten: 127.0.0.1@%s\n\trrl-limit: 0\n' "$dns"
 		printf 'zone:\n\tname: %s\n\tkind: ip\n' "$ZONE"
 		printf 'api:\n\tlisten: 127.0.0.1@%s\n' "$api"
 		printf 'peering:\n\tlisten: 127.0.0.1@%s\n' "$peer"
