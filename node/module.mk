@@ -27,7 +27,8 @@ BENCH_SCRIPTS += tests/bench/dns_bench.sh
 # daemon: config, logging, batcher and local API (the daemon engineer)
 CORE_SRCS += node/log.c node/conf.c node/batcher.c
 DAEMON_SRCS += node/api.c
-UNIT_TESTS += tests/unit/conf_test.c tests/unit/batcher_test.c
+UNIT_TESTS += tests/unit/conf_test.c tests/unit/batcher_test.c \
+	tests/unit/jsonl_test.c
 TEST_SCRIPTS += tests/integration/daemon_conf.sh tests/integration/daemon_api.sh \
 	tests/integration/daemon_valgrind.sh
 FUZZERS += tests/fuzz/conf_fuzz.c tests/fuzz/jsonl_fuzz.c
