@@ -342,9 +342,6 @@ daemon_keep_static(const struct node_conf *o, struct node_conf *n)
 	KEEP(anchors, "peering: trust-anchor");
 	KEEP(n_anchors, "peering: trust-anchor");
 	KEEP(crl_file, "peering: crl");
-	/* The store keeps the policy it was opened with (reputation.h has
-	 * no way to change it while open). */
-	KEEP(policy, "policy:");
 #undef KEEP
 }
 
@@ -372,6 +369,20 @@ daemon_reload_zones(struct daemon *d, struct node_conf *n)
 	}
 }
 
+/* A changed policy: clause means every score is recomputed under it. */
+static void
+daemon_reload_policy(struct daemon *d, const struct node_conf *n)
+{
+	char err[256];
+
+	if (memcmp(&d->conf.policy, &n->policy, sizeof(n->policy)) == 0)
+		return;
+	log_info("reload: policy changed; rescoring");
+	store_set_policy(d->st, &n->policy);
+	if (store_rescore(d->st, err, sizeof(err)) == -1)
+		log_warnx("reload: rescore: %s", err);
+}
+
 static void
 daemon_reload(struct daemon *d)
 {
@@ -390,6 +401,7 @@ daemon_reload(struct daemon *d)
 	}
 	daemon_keep_static(&d->conf, n);
 	daemon_reload_zones(d, n);
+	daemon_reload_policy(d, n);
 	if (daemon_apply_origins(d, n, &d->conf) == 0)
 		log_debug("reload: origins unchanged");
 	if (n->verbosity != d->conf.verbosity) {

@@ -164,6 +164,9 @@ struct store *store_open(const char *dir, const struct store_options *opt,
 	    char *err, size_t errlen);
 void store_close(struct store *st);
 const struct policy *store_policy(const struct store *st);
+/* Replaces the policy (copied). Scores are derived state: call
+ * store_rescore to bring stored listings in line with it. */
+void store_set_policy(struct store *st, const struct policy *p);
 
 /* Writing: one write transaction may apply many batches (group commit).
  * Nothing is visible to readers, or acknowledged, before store_commit. */

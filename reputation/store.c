@@ -253,6 +253,13 @@ store_policy(const struct store *st)
 	return &st->policy;
 }
 
+void
+store_set_policy(struct store *st, const struct policy *p)
+{
+	st->policy = *p;
+	memset(st->trust, 0, sizeof(st->trust));	/* default_trust */
+}
+
 /* ---- origins and trust ---- */
 
 static int

@@ -190,6 +190,14 @@ write_conf "$tmp/reputed.conf" "$API_PORT" 600
 kill -HUP "$pid"; sleep 0.5
 reputon 192.0.2.1
 check "SIGHUP: a removed origin goes back to the default trust" "json '$tmp/rep' 'd[\"reputons\"][0][\"reputed\"][\"explanation\"][0][\"trust\"]==1'"
+write_conf "$tmp/reputed.conf" "$API_PORT" 600 "	threshold: 0.999"
+kill -HUP "$pid"; sleep 0.5
+a=$(dig +short +time=1 +tries=2 -p "$DNS_PORT" @127.0.0.1 7.100.51.198.bl.test A)
+check "SIGHUP: a stricter policy threshold rescores and delists" "grep -q 'reload: policy changed; rescoring' '$tmp/log' && [ -z '$a' ]"
+write_conf "$tmp/reputed.conf" "$API_PORT" 600
+kill -HUP "$pid"; sleep 0.5
+a=$(dig +short +time=1 +tries=2 -p "$DNS_PORT" @127.0.0.1 7.100.51.198.bl.test A)
+check "SIGHUP: the old policy back lists it again" "[ '$a' = 127.0.0.2 ]"
 printf 'server:\n\tbogus: 1\n' >"$tmp/reputed.conf"
 kill -HUP "$pid"; sleep 0.5
 check "SIGHUP with a broken config is refused" "grep -q 'reload refused: $tmp/reputed.conf:2: unknown keyword' '$tmp/log'"
