@@ -30,6 +30,12 @@
 #define GOSSIP_RECHECK_MS	60000	/* certificate verdicts age */
 #define GOSSIP_WANT_GAP_MS	1000	/* one Want per origin per second */
 #define GOSSIP_DIR_CHUNK	(256u * 1024)	/* bytes of certs per Directory */
+#define GOSSIP_HELD_BYTES	(16u << 20)	/* bytes of held batches */
+#define GOSSIP_CERT_MAX		8192	/* DER bytes of one member certificate */
+#define GOSSIP_UNVERIFIED_MAX	1024	/* members kept that do not validate
+					 * here (passed on for others) */
+#define GOSSIP_MAX_RANGES	8192	/* catch-up ranges per session (one per
+					 * origin: Wants cannot grow it further) */
 
 /* ---- a hash map from a 32-byte key to a value ---- */
 
@@ -191,7 +197,7 @@ struct gossip {
 	uint64_t verdict_gen, verdict_time;
 	struct gossip_map blocked;	/* equivocating origins */
 	struct gossip_held *held;
-	size_t n_held;
+	size_t n_held, held_bytes;
 	struct gossip_work work[GOSSIP_WORK_MAX];
 	size_t n_work;
 };
@@ -556,6 +562,8 @@ static void gossip_range_add(struct gossip_session *s, const uint8_t *origin,
 			r->last = to;
 		return;
 	}
+	if (s->n_ranges >= GOSSIP_MAX_RANGES)
+		return;
 	if (s->n_ranges == s->cap_ranges) {
 		size_t cap = s->cap_ranges ? s->cap_ranges * 2 : 16;
 		void *p = realloc(s->ranges, cap * sizeof(*s->ranges));
@@ -651,20 +659,49 @@ static enum gossip_verdict gossip_origin_verdict(struct gossip *g,
 	return sl ? (enum gossip_verdict)sl->val : VERDICT_UNKNOWN;
 }
 
-/* Adds a leaf certificate; 1 if new, 0 if known, -1 if refused. */
+/* Makes room for one more member: when the bound is reached, or when the
+ * newcomer does not validate here and too many such are kept already, the
+ * oldest member that does not validate goes. -1 if none can go. */
+static int gossip_member_room(struct gossip *g, bool valid)
+{
+	size_t unverified = 0, oldest = SIZE_MAX;
+
+	for (size_t i = 0; i < g->n_members; i++)
+		if (g->members[i].verdict != VERDICT_VALID &&
+		    g->members[i].verdict != VERDICT_REVOKED) {
+			unverified++;
+			if (oldest == SIZE_MAX)
+				oldest = i;
+		}
+	if (g->n_members < g->conf.members_max &&
+	    (valid || unverified < GOSSIP_UNVERIFIED_MAX))
+		return 0;
+	if (oldest == SIZE_MAX)
+		return -1;
+	free(g->members[oldest].der);
+	X509_free(g->members[oldest].cert);
+	memmove(&g->members[oldest], &g->members[oldest + 1],
+	    (g->n_members - oldest - 1) * sizeof(*g->members));
+	g->n_members--;
+	return 0;
+}
+
+/* Adds a leaf certificate; 1 if new, 0 if known, -1 if refused. Leaves
+ * that do not validate here are kept too (bounded), to pass them on to
+ * peers with other anchors. */
 static int gossip_member_add(struct gossip *g, const uint8_t *der,
     size_t len)
 {
 	const unsigned char *p = der;
 	struct gossip_member *m;
+	enum gossip_verdict v;
 	X509 *x;
 
 	for (size_t i = 0; i < g->n_members; i++)
 		if (g->members[i].len == len &&
 		    memcmp(g->members[i].der, der, len) == 0)
 			return 0;
-	if (g->n_members >= g->conf.members_max ||
-	    (x = d2i_X509(NULL, &p, (long)len)) == NULL)
+	if (len > GOSSIP_CERT_MAX || (x = d2i_X509(NULL, &p, (long)len)) == NULL)
 		return -1;
 	if ((size_t)(p - der) != len || pki_cert_is_ca(x)) {
 		int rc = pki_cert_is_ca(x) && (size_t)(p - der) == len ?
@@ -672,8 +709,10 @@ static int gossip_member_add(struct gossip *g, const uint8_t *der,
 		X509_free(x);
 		return rc;
 	}
-	m = realloc(g->members, (g->n_members + 1) * sizeof(*m));
-	if (m == NULL) {
+	v = gossip_check_cert(g, x);
+	if (gossip_member_room(g, v == VERDICT_VALID || v == VERDICT_REVOKED) ==
+	    -1 || (m = realloc(g->members, (g->n_members + 1) * sizeof(*m))) ==
+	    NULL) {
 		X509_free(x);
 		return -1;
 	}
@@ -687,6 +726,7 @@ static int gossip_member_add(struct gossip *g, const uint8_t *der,
 	memcpy(m->der, der, len);
 	m->len = len;
 	m->cert = x;
+	m->verdict = v;
 	g->n_members++;
 	g->stats.members = g->n_members;
 	g->verdict_gen = UINT64_MAX;	/* recompute */
@@ -1008,7 +1048,8 @@ static void gossip_hold(struct gossip *g, const uint8_t *sb, size_t len,
 		if (g->held[i].seq == b->seq &&
 		    memcmp(g->held[i].origin, b->origin.data, 32) == 0)
 			return;
-	if (g->n_held >= g->conf.held_max) {
+	if (g->n_held >= g->conf.held_max ||
+	    g->held_bytes + len > GOSSIP_HELD_BYTES) {
 		g->stats.held_dropped++;
 		return;
 	}
@@ -1021,6 +1062,7 @@ static void gossip_hold(struct gossip *g, const uint8_t *sb, size_t len,
 	h->seq = b->seq;
 	h->expires = g->now + g->conf.held_ttl_ms;
 	g->n_held++;
+	g->held_bytes += len;
 	g->stats.held++;
 }
 
@@ -1042,6 +1084,7 @@ static void gossip_release_held(struct gossip *g)
 			continue;
 		}
 		g->held[i] = g->held[--g->n_held];
+		g->held_bytes -= h.len;
 		if (v == VERDICT_VALID)
 			gossip_batch(g, NULL, h.sb, h.len);
 		else if (v == VERDICT_REVOKED)

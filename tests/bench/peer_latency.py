@@ -14,12 +14,14 @@ def query(sock, port, name):
         q += bytes([len(label)]) + label.encode()
     q += b"\0" + struct.pack(">HH", 1, 1)
     sock.sendto(q, ("127.0.0.1", port))
-    try:
-        r, _ = sock.recvfrom(4096)
-    except socket.timeout:
-        return False
-    rid, flags, _, an = struct.unpack(">HHHH", r[:8])
-    return rid == qid and (flags & 0xf) == 0 and an > 0
+    while True:     # skip late answers to earlier queries
+        try:
+            r, _ = sock.recvfrom(4096)
+        except socket.timeout:
+            return False
+        rid, flags, _, an = struct.unpack(">HHHH", r[:8])
+        if rid == qid:
+            return (flags & 0xf) == 0 and an > 0
 
 def submit(url, ip):
     body = ('{"ip":"%s","category":"spam","confidence":100}' % ip).encode()
