@@ -12,6 +12,7 @@
  *   reputectl [--db DIR] report --key FILE --jsonl   (reports on stdin)
  *   reputectl [--db DIR] query SUBJECT [--json]
  *   reputectl --db DIR rescore | stats [--json]
+ *   reputectl retract SEQ:INDEX ...      (through the daemon)
  *   reputectl spf | senderid | export | ca | cert ...   (see ctl_*.c)
  *
  * Report options become one JSON object, checked by feeds/jsonl.c exactly
@@ -445,9 +446,22 @@ report_online(const struct ctl *c, struct report_opts *ro)
 	free(body);
 	if (status < 0)
 		return 1;
-	fputs(answer, status / 100 == 2 ? stdout : stderr);
-	if (answer[0] && answer[strlen(answer) - 1] != '\n')
+	json_t *doc = json_loads(answer, 0, NULL);
+	if (status / 100 == 2 && !c->json && doc != NULL) {
+		size_t i;
+		json_t *id;
+		printf("accepted %lld report(s); ids (for retract):",
+		    json_integer_value(json_object_get(doc, "accepted")));
+		json_array_foreach(json_object_get(doc, "ids"), i, id)
+			printf(" %lld:%lld", json_integer_value(json_array_get(id,
+			    0)), json_integer_value(json_array_get(id, 1)));
 		putchar('\n');
+	} else {
+		fputs(answer, status / 100 == 2 ? stdout : stderr);
+		if (answer[0] && answer[strlen(answer) - 1] != '\n')
+			putchar('\n');
+	}
+	json_decref(doc);
 	free(answer);
 	return status / 100 == 2 ? 0 : 1;
 }
@@ -597,6 +611,62 @@ query_offline(const struct ctl *c, const char *text)
 	return 0;
 }
 
+/* One reputon of GET /v1/reputation, printed as query_offline does. */
+static void
+print_reputon_text(const char *asked, json_t *r)
+{
+	json_t *x = json_object_get(r, "reputed"), *o;
+	struct listing l = { 0 };
+	size_t i;
+	if (r == NULL || x == NULL) {
+		printf("%s: not listed (no reports)\n", asked);
+		return;
+	}
+	l.score = (float)json_real_value(json_object_get(r, "rating"));
+	l.n_reports = (uint32_t)json_integer_value(json_object_get(r,
+	    "sample-size"));
+	l.n_origins = (uint16_t)json_integer_value(json_object_get(x,
+	    "origins"));
+	l.first_seen = (uint64_t)json_integer_value(json_object_get(x,
+	    "first_seen"));
+	l.last_seen = (uint64_t)json_integer_value(json_object_get(x,
+	    "last_seen"));
+	const char *cat = json_string_value(json_object_get(x, "category"));
+	l.category = (uint8_t)(cat ? category_parse(cat) : 0);
+	const char *code = json_string_value(json_object_get(x, "code"));
+	if (code && strncmp(code, "127.0.0.", 8) == 0)
+		l.code = (uint8_t)atoi(code + 8);
+	uint64_t now = now_ms();
+	if (json_is_true(json_object_get(x, "listed")))
+		l.listed_until = (uint64_t)json_integer_value(json_object_get(
+		    r, "expires")) * 1000;
+	if (json_is_true(json_object_get(x, "allowed")))
+		l.allowed_until = UINT64_MAX;
+	print_listing_text(json_string_value(json_object_get(r, "rated")), &l,
+	    true, now);
+	json_array_foreach(json_object_get(x, "explanation"), i, o) {
+		char first[32], last[32];
+		format_time((uint64_t)json_integer_value(json_object_get(o,
+		    "first_seen")), first, sizeof(first));
+		format_time((uint64_t)json_integer_value(json_object_get(o,
+		    "last_seen")), last, sizeof(last));
+		printf("  origin %.16s  trust %.2f  %lld reports, first %s, "
+		    "last %s\n", json_string_value(json_object_get(o,
+		    "origin")), json_real_value(json_object_get(o, "trust")),
+		    json_integer_value(json_object_get(o, "reports")), first,
+		    last);
+		const char *k;
+		json_t *w;
+		json_object_foreach(json_object_get(o, "weight"), k, w)
+			printf("    %-11s decayed to now %.3f\n", k,
+			    json_real_value(w));
+		double sp = json_real_value(json_object_get(o, "spoofed"));
+		if (sp > 0)
+			printf("    Sender-ID: %.3f withheld from the domain "
+			    "(SPF / Sender ID fail)\n", sp);
+	}
+}
+
 static int
 query_online(const struct ctl *c, const char *text)
 {
@@ -605,9 +675,22 @@ query_online(const struct ctl *c, const char *text)
 	int status = api_request(c, "GET", path, NULL, &answer);
 	if (status < 0)
 		return 1;
-	fputs(answer, status == 200 ? stdout : stderr);
+	if (status != 200 || c->json) {
+		fputs(answer, status == 200 ? stdout : stderr);
+		free(answer);
+		return status == 200 ? 0 : 1;
+	}
+	json_error_t je;
+	json_t *doc = json_loads(answer, 0, &je);
 	free(answer);
-	return status == 200 ? 0 : 1;
+	if (doc == NULL) {
+		fprintf(stderr, "reputectl: bad answer: %s\n", je.text);
+		return 1;
+	}
+	print_reputon_text(text, json_array_get(json_object_get(doc,
+	    "reputons"), 0));
+	json_decref(doc);
+	return 0;
 }
 
 static int
@@ -630,6 +713,49 @@ cmd_query(const struct ctl *c, int argc, char **argv)
 	}
 	return c->db ? query_offline(&local, subject) :
 	    query_online(&local, subject);
+}
+
+/* ---- retract ---- */
+
+/* reputectl retract SEQ:INDEX ...: withdraws reports this node made, by
+ * the ids POST /v1/reports answered with. */
+static int
+cmd_retract(const struct ctl *c, int argc, char **argv)
+{
+	json_t *ids = json_array();
+	char *answer = NULL;
+	for (int i = 1; i < argc; i++) {
+		unsigned long long seq;
+		unsigned index;
+		char tail;
+		if (sscanf(argv[i], "%llu:%u%c", &seq, &index, &tail) != 2 ||
+		    seq == 0) {
+			fprintf(stderr, "reputectl: '%s' is not SEQ:INDEX\n",
+			    argv[i]);
+			json_decref(ids);
+			return 2;
+		}
+		json_array_append_new(ids, json_pack("[I,I]", (json_int_t)seq,
+		    (json_int_t)index));
+	}
+	if (json_array_size(ids) == 0 || c->db) {
+		fprintf(stderr, "usage: reputectl retract SEQ:INDEX ... (through "
+		    "the daemon: the ids its POST /v1/reports answered)\n");
+		json_decref(ids);
+		return 2;
+	}
+	json_t *body = json_pack("{s:o}", "ids", ids);
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	int status = api_request(c, "POST", "/v1/retractions", text, &answer);
+	free(text);
+	if (status < 0)
+		return 1;
+	fputs(answer, status == 200 ? stdout : stderr);
+	if (answer[0] && answer[strlen(answer) - 1] != '\n')
+		putchar('\n');
+	free(answer);
+	return status == 200 ? 0 : 1;
 }
 
 /* ---- rescore, stats ---- */
@@ -716,6 +842,7 @@ static const struct command {
 	{ "query", cmd_query, NULL, "a subject's listing and explanation" },
 	{ "report", cmd_report, NULL, "submit reports" },
 	{ "rescore", cmd_rescore, NULL, "recompute every score" },
+	{ "retract", cmd_retract, NULL, "withdraw this node's reports" },
 	{ "senderid", NULL, ctl_senderid, "Sender ID (PRA) of a message" },
 	{ "spf", NULL, ctl_spf, "SPF check, or an openspf YAML suite" },
 	{ "stats", cmd_stats, NULL, "store statistics" },

@@ -8,6 +8,7 @@
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$TOP/$BUILD/reputed
+CTL=$TOP/$BUILD/reputectl
 pass=0; fail=0; pid=""
 tmp=$(mktemp -d /tmp/reputed-daemon.XXXXXX)
 chmod 755 "$tmp"	# the daemon reads its config again as the user it drops to
@@ -174,6 +175,19 @@ if command -v dig >/dev/null && ! grep -q 'no DNS server' "$tmp/log"; then
 	a=$(dig +short +time=1 +tries=2 -p "$DNS_PORT" @127.0.0.1 2.0.0.127.bl.test A)
 	check "DNS answers the RFC 5782 test point" "[ '$a' = 127.0.0.2 ]"
 fi
+
+# ---- reputectl through the API ----
+out=$("$CTL" --api "127.0.0.1:$API_PORT" report --ip 203.0.113.77 --category botnet 2>&1)
+check "reputectl report through the API prints the id" "echo '$out' | grep -q 'accepted 1 report(s); ids (for retract): [0-9]*:0'"
+id=$(echo "$out" | sed -n 's/.*retract): \([0-9]*:0\)$/\1/p')
+"$CTL" --api "127.0.0.1:$API_PORT" report --ip 203.0.113.77 --category botnet >/dev/null 2>&1
+out=$("$CTL" --api "127.0.0.1:$API_PORT" query 203.0.113.77 2>&1)
+check "reputectl query through the API: listed, with the origin" "echo '$out' | grep -q '^203.0.113.77: LISTED 127.0.0.5 (botnet)' && echo '$out' | grep -q '  origin '"
+"$CTL" --api "127.0.0.1:$API_PORT" retract "$id" >/dev/null 2>&1
+out=$("$CTL" --api "127.0.0.1:$API_PORT" query 203.0.113.77 2>&1)
+check "reputectl retract: one report left, listing recomputed" "echo '$out' | grep -q ' 1 report, '"
+"$CTL" --api "127.0.0.1:$API_PORT" report --ip 203.0.113.77 --category nonsense 2>"$tmp/ctlerr"; rc=$?
+check "reputectl report of a bad category: exit 1 with the reason" "[ $rc = 1 ] && grep -q 'unknown category' '$tmp/ctlerr'"
 
 # ---- SIGHUP ----
 write_conf "$tmp/reputed.conf" "$(free_port)" 600
