@@ -35,3 +35,6 @@ FUZZERS += tests/fuzz/conf_fuzz.c tests/fuzz/jsonl_fuzz.c
 DEB_PKGS += curl
 BENCH_SCRIPTS += tests/bench/api_bench.sh
 CTL_SRCS += node/ctl_spf.c
+# sender-id: the node evaluates SPF / Sender ID of local reports (issue 3)
+CORE_SRCS += node/mailcheck.c
+UNIT_TESTS += tests/unit/mailcheck_test.c
