@@ -230,7 +230,8 @@ struct dns_counters {
 };
 
 /* Binds every dns_listen address (UDP and TCP) and starts conf->dns_threads
- * workers (default 2) with their own event_base and store_reader; the main
+ * workers (default: cores - 1, 1..8) with their own event_base and
+ * store_reader; the main
  * base gets a timer that sends NOTIFY when store_serial changes (at most
  * once per 5 s per zone). st and main_base are borrowed until
  * dns_server_stop. Call before dropping privileges. -1 and err on failure. */

@@ -1,7 +1,8 @@
 /*
  * dns_server.c: the libevent shell around the DNS core (dns.c).
  *
- * Workers: conf->dns_threads threads (default 2), each with its own
+ * Workers: conf->dns_threads threads (default: cores - 1, at least 1,
+ * at most 8), each with its own
  * event_base, its own store_reader and its own UDP and TCP sockets bound
  * to every listen address with SO_REUSEPORT, so the kernel spreads clients
  * over them and no lock is shared on the query path. A worker drains its
@@ -631,6 +632,16 @@ notify_init(char *err, size_t errlen)
 
 /* ---- entry points ---- */
 
+/* One worker per core but one: the main thread applies reports. On two
+ * cores shared with a load generator, one worker measured faster than
+ * two (docs/DNS.md). */
+static int
+default_workers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n <= 2 ? 1 : n > 9 ? 8 : (int)n - 1;
+}
+
 int
 dns_server_start(struct event_base *main_base, struct store *st,
     const struct node_conf *conf, char *err, size_t errlen)
@@ -646,7 +657,8 @@ dns_server_start(struct event_base *main_base, struct store *st,
 	if (srv.engine == NULL || dns_engine_init(srv.engine, conf, err,
 	    errlen) != 0)
 		goto fail;
-	srv.n_workers = conf->dns_threads > 0 ? conf->dns_threads : 2;
+	srv.n_workers = conf->dns_threads > 0 ? conf->dns_threads :
+	    default_workers();
 	srv.workers = calloc((size_t)srv.n_workers, sizeof(*srv.workers));
 	if (srv.workers == NULL) {
 		snprintf(err, errlen, "dns: out of memory");

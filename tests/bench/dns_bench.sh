@@ -14,7 +14,8 @@
 #   DNS_BENCH_DIR     data and stores (kept between runs; default
 #                     /tmp/reputed-dns-bench; delete it to regenerate)
 #   DNS_BENCH_SECONDS per dnsperf run (15)   DNS_BENCH_ROUNDS (3)
-#   DNS_BENCH_THREADS reputed DNS workers (2, the daemon default)
+#   DNS_BENCH_THREADS reputed DNS workers (1: on 2 cores shared with
+#                     dnsperf, 1 measured faster than 2)
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$ROOT/$BUILD/reputed
@@ -23,7 +24,7 @@ PY="python3 $ROOT/tests/bench/dns_bench.py"
 DIR=${DNS_BENCH_DIR:-/tmp/reputed-dns-bench}
 SECS=${DNS_BENCH_SECONDS:-15}
 ROUNDS=${DNS_BENCH_ROUNDS:-3}
-THREADS=${DNS_BENCH_THREADS:-2}
+THREADS=${DNS_BENCH_THREADS:-1}
 BL=bl.reputed.example
 DBL=dbl.reputed.example
 for t in dnsperf rbldnsd mdb_stat; do
@@ -169,7 +170,7 @@ col() { # MIX SRV FIELD(4=qps 5=avg 6=max 7=lost)
 	    results | med
 }
 echo
-echo "reputed vs rbldnsd, $ROUNDS rounds x ${SECS}s of dnsperf -c 4 -q 200," \
+echo "reputed vs rbldnsd, $ROUNDS rounds x ${SECS}s of dnsperf -c 4 -q 100," \
     "medians ($(nproc) cores, shared with dnsperf; reputed $THREADS DNS thread(s))"
 printf '%-10s %-16s %12s %12s %8s\n' mix metric reputed rbldnsd ratio
 for mix in ip dom mix; do
