@@ -231,10 +231,10 @@ struct dns_counters {
 
 /* Binds every dns_listen address (UDP and TCP) and starts conf->dns_threads
  * workers (default: cores - 1, 1..8) with their own event_base and
- * store_reader; the main
- * base gets a timer that sends NOTIFY when store_serial changes (at most
- * once per 5 s per zone). st and main_base are borrowed until
- * dns_server_stop. Call before dropping privileges. -1 and err on failure. */
+ * store_reader; the main base gets a timer that sends NOTIFY when
+ * store_serial changes (at most once per 5 s per zone). st and main_base
+ * are borrowed until dns_server_stop. Call before dropping privileges.
+ * -1 and err on failure. */
 int dns_server_start(struct event_base *main_base, struct store *st,
 	    const struct node_conf *conf, char *err, size_t errlen);
 /* New zones, TTLs, templates, RRL limit and ACLs. Listen addresses and the
