@@ -1,10 +1,11 @@
 /*
  * conf.c: the config file -> struct node_conf, in the style of unbound.conf
  * and nsd.conf: clauses (`server:`, `dns:`, `zone:`, `api:`, `peering:`,
- * `origin:`, `policy:`) each followed by `keyword: value` lines. Indentation
- * is free, `#` starts a comment, values may be "quoted". One sorted keyword
- * table (conf_keywords) says which keywords each clause takes; anything
- * else is an error naming file:line and what was expected.
+ * `origin:`, `policy:`, `sender-id:`) each followed by `keyword: value`
+ * lines. Indentation is free, `#` starts a comment, values may be
+ * "quoted". One sorted keyword table (conf_keywords) says which keywords
+ * each clause takes; anything else is an error naming file:line and what
+ * was expected.
  *
  * Relative paths (key-file, cert-file, pidfile, trust-anchor, crl) are
  * relative to `directory`: the daemon changes to it at start.
@@ -593,6 +594,82 @@ kw_api_socket(struct parser *p, char **argv, int argc)
 	    sizeof(p->c->api_socket));
 }
 
+/* ---- sender-id: ---- */
+
+/* off, system (/etc/resolv.conf) or the address of a server to ask. */
+static int
+kw_senderid_resolver(struct parser *p, char **argv, int argc)
+{
+	struct node_conf *c = p->c;
+
+	memset(&c->senderid_server, 0, sizeof(c->senderid_server));
+	if (strcmp(argv[0], "off") == 0)
+		c->senderid = SENDERID_OFF;
+	else if (strcmp(argv[0], "system") == 0)
+		c->senderid = SENDERID_SYSTEM;
+	else {
+		c->senderid = SENDERID_SERVER;
+		if (conf_address(p, argv[0], 53, true, &c->senderid_server) == -1)
+			return conf_error(p, "expected off, system or "
+			    "ADDRESS@PORT, not '%s'", argv[0]);
+	}
+	return 0;
+}
+
+/* Milliseconds: "500ms", or seconds as every duration ("5", "5s"). */
+static int
+conf_millis(struct parser *p, const char *v, uint32_t max, uint32_t *out)
+{
+	size_t len = strlen(v);
+	unsigned long ms;
+	uint32_t s;
+	char num[32];
+
+	*out = 0;
+	if (len > 2 && len < sizeof(num) && strcmp(v + len - 2, "ms") == 0) {
+		memcpy(num, v, len - 2);
+		num[len - 2] = '\0';
+		if (conf_uint(p, num, max, &ms) == -1)
+			return -1;
+		*out = (uint32_t)ms;
+	} else {
+		if (conf_duration(p, v, &s) == -1)
+			return -1;
+		if (s > max / 1000)
+			return conf_error(p, "'%s' is too long (at most %us)",
+			    v, max / 1000);
+		*out = s * 1000;
+	}
+	if (*out == 0)
+		return conf_error(p, "expected more than 0, not '%s'", v);
+	return 0;
+}
+
+static int
+kw_senderid_timeout(struct parser *p, char **argv, int argc)
+{
+	return conf_millis(p, argv[0], 600000, &p->c->senderid_timeout_ms);
+}
+
+static int
+kw_senderid_deadline(struct parser *p, char **argv, int argc)
+{
+	return conf_millis(p, argv[0], 600000, &p->c->senderid_deadline_ms);
+}
+
+static int
+kw_senderid_max_inflight(struct parser *p, char **argv, int argc)
+{
+	unsigned long n;
+
+	if (conf_uint(p, argv[0], 65536, &n) == -1)
+		return -1;
+	if (n == 0)
+		return conf_error(p, "expected 1 to 65536, not 0");
+	p->c->senderid_inflight = (uint32_t)n;
+	return 0;
+}
+
 /* ---- peering: ---- */
 
 static int
@@ -794,6 +871,7 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "", "origin", conf_origin_start, 0, 0 },
 	{ "", "peering", conf_clause, 0, 0 },
 	{ "", "policy", conf_clause, 0, 0 },
+	{ "", "sender-id", conf_clause, 0, 0 },
 	{ "", "server", conf_clause, 0, 0 },
 	{ "", "zone", conf_zone_start, 0, 0 },
 	{ "api", "listen", kw_api_listen, 1, 1 },
@@ -824,6 +902,10 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "policy", "prior-bad", kw_policy_real, 1, 1 },
 	{ "policy", "prior-good", kw_policy_real, 1, 1 },
 	{ "policy", "threshold", kw_policy_real, 1, 1 },
+	{ "sender-id", "deadline", kw_senderid_deadline, 1, 1 },
+	{ "sender-id", "max-inflight", kw_senderid_max_inflight, 1, 1 },
+	{ "sender-id", "resolver", kw_senderid_resolver, 1, 1 },
+	{ "sender-id", "timeout", kw_senderid_timeout, 1, 1 },
 	{ "server", "cert-file", kw_server_cert_file, 1, 1 },
 	{ "server", "directory", kw_server_directory, 1, 1 },
 	{ "server", "key-file", kw_server_key_file, 1, 1 },
@@ -955,6 +1037,10 @@ conf_defaults(struct node_conf *c)
 	c->edns_size = 1232;
 	snprintf(c->api_listen.host, sizeof(c->api_listen.host), "127.0.0.1");
 	c->api_listen.port = 8053;
+	c->senderid = SENDERID_OFF;
+	c->senderid_timeout_ms = 5000;
+	c->senderid_deadline_ms = 20000;
+	c->senderid_inflight = 256;
 	policy_default(&c->policy);
 }
 
@@ -1230,6 +1316,20 @@ conf_print_zone(FILE *f, const struct conf_zone *z)
 }
 
 static void
+conf_print_senderid(FILE *f, const struct node_conf *c)
+{
+	fprintf(f, "sender-id:\n");
+	if (c->senderid == SENDERID_SERVER)
+		conf_print_addr(f, "resolver", &c->senderid_server);
+	else
+		fprintf(f, "\tresolver: %s\n", c->senderid == SENDERID_SYSTEM ?
+		    "system" : "off");
+	fprintf(f, "\ttimeout: %ums\n", c->senderid_timeout_ms);
+	fprintf(f, "\tdeadline: %ums\n", c->senderid_deadline_ms);
+	fprintf(f, "\tmax-inflight: %u\n", c->senderid_inflight);
+}
+
+static void
 conf_print_peering(FILE *f, const struct node_conf *c)
 {
 	fprintf(f, "peering:\n");
@@ -1296,6 +1396,7 @@ conf_print(const struct node_conf *c, void *file)
 	conf_print_addr(f, "listen", &c->api_listen);
 	if (c->api_socket[0] != '\0')
 		fprintf(f, "\tsocket: \"%s\"\n", c->api_socket);
+	conf_print_senderid(f, c);
 	conf_print_peering(f, c);
 	for (int i = 0; i < c->n_origins; i++)
 		conf_print_origin(f, &c->origins[i]);

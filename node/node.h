@@ -95,6 +95,13 @@ struct node_conf {
 	int n_peers;
 	struct conf_origin origins[CONF_MAX_ORIGINS];	/* local policy */
 	int n_origins;
+	/* sender-id: the node's own SPF / Sender ID of local reports
+	 * (node/mailcheck.c; added by the Sender-ID wiring) */
+	enum { SENDERID_OFF, SENDERID_SYSTEM, SENDERID_SERVER } senderid;
+	struct conf_addr senderid_server;	/* SENDERID_SERVER: forward to */
+	uint32_t senderid_timeout_ms;	/* per DNS query, then temperror */
+	uint32_t senderid_deadline_ms;	/* per evaluation (RFC 7208 4.6.4) */
+	uint32_t senderid_inflight;	/* evaluations at once */
 	/* model: */
 	struct policy policy;
 };
