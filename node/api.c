@@ -9,6 +9,10 @@
  * means the reports survive kill -9. A request whose client went away
  * is still answered: evhttp frees it then.
  *
+ * With a mailcheck (sender-id: in the config), reports first get the
+ * Sender-ID results their submitter left out (node/mailcheck.c), then go
+ * to the batcher; the reply still waits for the commit.
+ *
  * Owns: the evhttp server, one store_reader, the metrics timer. Borrows:
  * the store and the batcher.
  */
@@ -36,6 +40,7 @@
 #include "node/api.h"
 #include "node/batcher.h"
 #include "node/log.h"
+#include "node/mailcheck.h"
 
 #define API_MAX_BODY		(8u << 20)	/* bytes of one request body */
 #define API_RATE_SLOTS		10		/* seconds of reports/s window */
@@ -53,6 +58,7 @@ struct api {
 	struct store *st;
 	struct store_reader *reader;
 	struct batcher *batcher;
+	struct mailcheck *mc;		/* borrowed; NULL: no Sender-ID */
 	char name[64];			/* rater in reputons */
 	struct api_route_entry routes[API_MAX_ROUTES];
 	int n_routes;
@@ -227,6 +233,91 @@ api_is_jsonl(struct evhttp_request *req)
 	    strstr(ct, "jsonl") != NULL || strstr(ct, "json-seq") != NULL);
 }
 
+/* Hands parsed reports to the batcher; the reply comes from
+ * api_reports_done after the commit, or now if they are refused. */
+static void
+api_submit_reports(struct api *a, struct evhttp_request *req,
+    const struct jsonl_report *reps, size_t n)
+{
+	const Reputed__Report **ptrs = calloc(n, sizeof(*ptrs));
+	char err[256];
+	int rc;
+
+	if (ptrs == NULL) {
+		api_error(a, req, 503, "out of memory");
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		ptrs[i] = &reps[i].report;
+	if ((rc = batcher_submit(a->batcher, ptrs, n, batcher_now(),
+	    api_reports_done, req, err, sizeof(err))) != 0) {
+		log_debug("api: refused reports: %s", err);
+		if (rc == BATCHER_BUSY)
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			    "Retry-After", "1");
+		api_error(a, req, rc == BATCHER_BUSY ? 503 : 400, err);
+	}
+	free(ptrs);
+}
+
+/* Reports waiting for their Sender-ID evaluation (node/mailcheck.c).
+ * Owns reps; borrows req, which evhttp keeps until we reply even if the
+ * client goes away. */
+struct api_checking {
+	struct api *a;
+	struct evhttp_request *req;
+	struct jsonl_report *reps;	/* owned, written by the mailcheck */
+	size_t n;
+};
+
+static void
+api_checked_cb(void *arg, enum mailcheck_status status)
+{
+	struct api_checking *ck = arg;
+
+	if (status == MAILCHECK_CANCELLED) {	/* the daemon is stopping */
+		evhttp_add_header(evhttp_request_get_output_headers(ck->req),
+		    "Retry-After", "1");
+		api_error(ck->a, ck->req, 503, "stopping before the Sender-ID "
+		    "evaluation ended; nothing stored, send again");
+	} else
+		api_submit_reports(ck->a, ck->req, ck->reps, ck->n);
+	free(ck->reps);
+	free(ck);
+}
+
+/* The node evaluates what the submitter left AUTH_NOT_CHECKED, then
+ * submits; takes ownership of reps. */
+static void
+api_check_reports(struct api *a, struct evhttp_request *req,
+    struct jsonl_report *reps, size_t n)
+{
+	struct api_checking *ck = calloc(1, sizeof(*ck));
+	Reputed__Report **ptrs = calloc(n, sizeof(*ptrs));
+	char err[256];
+
+	if (ck == NULL || ptrs == NULL) {
+		api_error(a, req, 503, "out of memory");
+		goto free_all;
+	}
+	*ck = (struct api_checking){ a, req, reps, n };
+	for (size_t i = 0; i < n; i++)
+		ptrs[i] = &reps[i].report;
+	if (mailcheck_run(a->mc, ptrs, n, api_checked_cb, ck, err,
+	    sizeof(err)) == 0) {
+		free(ptrs);		/* ck and reps: api_checked_cb's now */
+		return;
+	}
+	log_debug("api: refused reports: %s", err);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Retry-After", "1");
+	api_error(a, req, 503, err);
+free_all:
+	free(ptrs);
+	free(ck);
+	free(reps);
+}
+
 static void
 api_post_reports(struct api *a, struct evhttp_request *req)
 {
@@ -234,11 +325,9 @@ api_post_reports(struct api *a, struct evhttp_request *req)
 	size_t len = evbuffer_get_length(in);
 	const char *body = (const char *)evbuffer_pullup(in, -1);
 	uint64_t now = batcher_now();
-	const Reputed__Report **ptrs = NULL;
 	struct jsonl_report *reps = NULL;
 	char err[256];
 	long n;
-	int rc;
 
 	if (body == NULL) {
 		api_error(a, req, 400, "empty body");
@@ -250,23 +339,18 @@ api_post_reports(struct api *a, struct evhttp_request *req)
 	else
 		n = api_parse_json(body, len, now, &reps, BATCHER_MAX_SUBMIT,
 		    err, sizeof(err));
-	if (n == 0)
-		snprintf(err, sizeof(err), "no reports in the body");
-	if (n > 0 && (ptrs = calloc((size_t)n, sizeof(*ptrs))) == NULL)
-		snprintf(err, sizeof(err), "out of memory");
-	for (long i = 0; ptrs != NULL && i < n; i++)
-		ptrs[i] = &reps[i].report;
-	if (ptrs == NULL)
-		api_error(a, req, n == -1 || n == 0 ? 400 : 503, err);
-	else if ((rc = batcher_submit(a->batcher, ptrs, (size_t)n, now,
-	    api_reports_done, req, err, sizeof(err))) != 0) {
-		log_debug("api: refused reports: %s", err);
-		if (rc == BATCHER_BUSY)
-			evhttp_add_header(evhttp_request_get_output_headers(req),
-			    "Retry-After", "1");
-		api_error(a, req, rc == BATCHER_BUSY ? 503 : 400, err);
+	if (n <= 0) {
+		if (n == 0)
+			snprintf(err, sizeof(err), "no reports in the body");
+		api_error(a, req, 400, err);
+		free(reps);
+		return;
 	}
-	free(ptrs);
+	if (a->mc != NULL) {
+		api_check_reports(a, req, reps, (size_t)n);
+		return;
+	}
+	api_submit_reports(a, req, reps, (size_t)n);
 	free(reps);
 }
 
@@ -728,6 +812,12 @@ void
 api_set_name(struct api *a, const char *name)
 {
 	snprintf(a->name, sizeof(a->name), "%s", name);
+}
+
+void
+api_set_mailcheck(struct api *a, struct mailcheck *mc)
+{
+	a->mc = mc;
 }
 
 int

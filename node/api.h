@@ -39,6 +39,11 @@ struct api *api_start(struct event_base *base, const struct node_conf *conf,
 void api_stop(struct api *a);
 /* The rater name in reputons follows server: name (for SIGHUP). */
 void api_set_name(struct api *a, const char *name);
+/* POST /v1/reports evaluates Sender-ID with mc (borrowed; NULL: off)
+ * before the batcher. mc must outlive the API or be freed first: freeing
+ * it answers the reports it holds with 503. */
+struct mailcheck;
+void api_set_mailcheck(struct api *a, struct mailcheck *mc);
 
 /* Adds lines to GET /metrics: fn appends Prometheus text to out (with
  * its own # HELP / # TYPE lines). At most API_MAX_METRICS. */

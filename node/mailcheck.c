@@ -24,7 +24,11 @@
 
 #include <event2/buffer.h>
 
+#include "feeds/feeds.h"
 #include "node/mailcheck.h"
+
+_Static_assert(MAILCHECK_RESULTS == SPF_PERMERROR + 1,
+    "mailcheck_stats.results has one slot per enum spf_result");
 
 /* Which identity a job checks. */
 enum mc_kind {

@@ -22,14 +22,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "feeds/feeds.h"
+#include "proto/reputed.pb-c.h"
 
+/* Not feeds/feeds.h: its DNS type names would clash with node/dns.h in
+ * reputed.c. */
 struct event_base;
+struct resolver;
 struct evbuffer;
 struct mailcheck;
 
 #define MAILCHECK_MAX_INFLIGHT	256	/* default evaluations at once */
 #define MAILCHECK_MAX_QUEUED	65536	/* evaluations waiting, all requests */
+#define MAILCHECK_RESULTS	7	/* values of enum spf_result */
 
 enum mailcheck_status {
 	MAILCHECK_DONE,		/* every evaluation of the submission ended */
@@ -42,7 +46,7 @@ enum mailcheck_status {
 typedef void (*mailcheck_done_cb)(void *arg, enum mailcheck_status status);
 
 struct mailcheck_stats {
-	uint64_t results[SPF_PERMERROR + 1];	/* evaluations ended, by
+	uint64_t results[MAILCHECK_RESULTS];	/* evaluations ended, by
 						 * enum spf_result */
 	uint64_t reports;	/* reports that needed an evaluation */
 	uint64_t refused;	/* submissions refused: queue full */
@@ -51,7 +55,7 @@ struct mailcheck_stats {
 };
 
 /* A checker over res (takes ownership of res). max_inflight 0: the
- * default; deadline_ms 0: SPF_MAX_MS. NULL on out of memory. */
+ * default; deadline_ms 0: SPF_MAX_MS (20 s). NULL on out of memory. */
 struct mailcheck *mailcheck_new_resolver(struct resolver *res,
 	    unsigned max_inflight, unsigned deadline_ms);
 /* A checker over libunbound on base. spec: "system" (resolv.conf) or

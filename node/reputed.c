@@ -36,6 +36,7 @@
 #include "node/api.h"
 #include "node/batcher.h"
 #include "node/log.h"
+#include "node/mailcheck.h"
 #include "node/node.h"
 #include "node/peer.h"
 #include "node/dns.h"
@@ -50,6 +51,7 @@ struct daemon {
 	struct batcher *batcher;
 	struct api *api;
 	struct peers *peers;		/* NULL when peering is off */
+	struct mailcheck *mailcheck;	/* NULL when sender-id is off */
 	bool dns_running;
 	int pid_fd;			/* the locked pidfile, or -1 */
 	struct event *sig_hup, *sig_term, *sig_int;
@@ -233,6 +235,35 @@ daemon_dns_stop(struct daemon *d)
 	d->dns_running = false;
 }
 
+/* The node's own Sender-ID evaluation of API reports (node/mailcheck.c),
+ * when sender-id: names a resolver. */
+static void
+daemon_mailcheck_start(struct daemon *d)
+{
+	const struct node_conf *c = &d->conf;
+	char spec[80], err[256];
+
+	if (c->senderid == SENDERID_OFF) {
+		log_debug("sender-id: off; reports keep the results their "
+		    "submitters give");
+		return;
+	}
+	if (c->senderid == SENDERID_SYSTEM)
+		snprintf(spec, sizeof(spec), "system");
+	else
+		snprintf(spec, sizeof(spec), "%s@%u", c->senderid_server.host,
+		    c->senderid_server.port);
+	if ((d->mailcheck = mailcheck_new(d->base, spec, c->senderid_timeout_ms,
+	    c->senderid_inflight, c->senderid_deadline_ms, err,
+	    sizeof(err))) == NULL)
+		fatalx("sender-id: %s", err);
+	api_set_mailcheck(d->api, d->mailcheck);
+	if (api_metrics_register(d->api, mailcheck_metrics, d->mailcheck) == -1)
+		log_warnx("sender-id: no room for its metrics");
+	log_info("sender-id: evaluating reports over %s (%u ms per query, "
+	    "%u at once)", spec, c->senderid_timeout_ms, c->senderid_inflight);
+}
+
 /* The peer network (node/peer.c), when peering: has a listener or peers. */
 static void
 daemon_peers_start(struct daemon *d)
@@ -342,6 +373,12 @@ daemon_keep_static(const struct node_conf *o, struct node_conf *n)
 	KEEP(anchors, "peering: trust-anchor");
 	KEEP(n_anchors, "peering: trust-anchor");
 	KEEP(crl_file, "peering: crl");
+	/* The resolver is made once, at start-up (mailcheck_new). */
+	KEEP(senderid, "sender-id: resolver");
+	KEEP(senderid_server, "sender-id: resolver");
+	KEEP(senderid_timeout_ms, "sender-id: timeout");
+	KEEP(senderid_deadline_ms, "sender-id: deadline");
+	KEEP(senderid_inflight, "sender-id: max-inflight");
 #undef KEEP
 }
 
@@ -493,6 +530,7 @@ daemon_start(struct daemon *d)
 	if ((d->api = api_start(d->base, &d->conf, d->st, d->batcher, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
+	daemon_mailcheck_start(d);
 	daemon_dns_start(d);
 	daemon_peers_start(d);
 	daemon_signals(d);
@@ -504,6 +542,9 @@ daemon_stop(struct daemon *d)
 {
 	int rounds = 0;
 
+	/* Reports still being evaluated are answered 503 (not stored). */
+	api_set_mailcheck(d->api, NULL);
+	mailcheck_free(d->mailcheck);
 	while (batcher_deadline(d->batcher) != 0 && rounds++ < 64)
 		if (batcher_flush(d->batcher, batcher_now(), true) == -1)
 			break;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "feeds/feeds.h"
 #include "node/mailcheck.h"
 
 #define NC	REPUTED__AUTH_RESULT__AUTH_NOT_CHECKED
