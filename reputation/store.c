@@ -67,7 +67,7 @@ struct store_txn {
 	bool listing_changed;		/* bump the serial at commit */
 	uint8_t plens[PLEN_BYTES];
 	bool plens_dirty;
-	bool defer_scores;		/* rescore: score once at the end */
+	bool index_only;		/* rescore: replay fills the report index */
 };
 
 struct store_reader {
@@ -713,7 +713,7 @@ fold_one(struct store_txn *tx, const struct subject *s, const uint8_t *origin,
 	MDB_val k = val(key, report_key(key, skey, sklen, origin, seq, index));
 	MDB_val v = val(c, sizeof(*c));
 	int rc = mdb_put(tx->txn, tx->st->reports, &k, &v, 0);
-	if (rc != 0)
+	if (rc != 0 || tx->index_only)
 		return rc;
 	k.mv_size = sklen + ORIGIN_LEN;
 	memset(&ev, 0, sizeof(ev));
@@ -726,7 +726,7 @@ fold_one(struct store_txn *tx, const struct subject *s, const uint8_t *origin,
 	v = val(&ev, sizeof(ev));
 	if ((rc = mdb_put(tx->txn, tx->st->evidence, &k, &v, 0)) != 0)
 		return rc;
-	return tx->defer_scores ? 0 : rescore_subject(tx, skey, sklen);
+	return rescore_subject(tx, skey, sklen);
 }
 
 /* Rebuilds the evidence of (subject, origin) from the report index, in
@@ -768,7 +768,7 @@ rebuild_evidence(struct store_txn *tx, const uint8_t *skey, size_t sklen,
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return rc;
-	return tx->defer_scores ? 0 : rescore_subject(tx, skey, sklen);
+	return rescore_subject(tx, skey, sklen);
 }
 
 /* Removes report `index` of batch `seq` of this origin, if it exists. */
@@ -804,7 +804,7 @@ retract_one(struct store_txn *tx, const Reputed__Batch *b,
 				rc = 0;
 				continue;
 			}
-			if (rc == 0)
+			if (rc == 0 && !tx->index_only)
 				rc = rebuild_evidence(tx, skey, sklen,
 				    b->origin.data);
 		}
@@ -1065,10 +1065,68 @@ replay_batches(struct store_txn *tx)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* After a replay with scores deferred: scores each subject that has
- * evidence once, from its final evidence, which is what the score after
- * its last fold was (a score depends only on the evidence, trust and
- * policy). Walks the evidence in key order, so score pages fill in order. */
+static int
+append_evidence(MDB_cursor *c, const uint8_t *key, size_t klen,
+    const struct evidence *ev)
+{
+	MDB_val k = val(key, klen), v = val(ev, sizeof(*ev));
+	return mdb_cursor_put(c, &k, &v, MDB_APPEND);
+}
+
+/*
+ * After an index-only replay: the evidence of each (subject, origin) is
+ * its surviving report index entries folded in (seq, index) order. That
+ * is what arrival gave: reports fold in that order, and a retraction
+ * rebuilds the evidence from the surviving entries in that order. The
+ * index is walked in key order, so the (empty) evidence database is
+ * filled by appends.
+ */
+static int
+evidence_all(struct store_txn *tx)
+{
+	uint8_t prefix[SUBJECT_KEY_MAX + ORIGIN_LEN];
+	size_t plen = 0;
+	struct evidence ev;
+	struct contribution c;
+	MDB_cursor *in, *out;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(tx->txn, tx->st->reports, &in);
+	if (rc != 0)
+		return rc;
+	if ((rc = mdb_cursor_open(tx->txn, tx->st->evidence, &out)) != 0) {
+		mdb_cursor_close(in);
+		return rc;
+	}
+	memset(&ev, 0, sizeof(ev));
+	for (rc = mdb_cursor_get(in, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(in, &k, &v, MDB_NEXT)) {
+		size_t kp = k.mv_size - 12;	/* subject key + origin */
+		if (k.mv_size <= ORIGIN_LEN + 12 || kp > sizeof(prefix) ||
+		    v.mv_size != sizeof(c))
+			continue;
+		if (kp != plen || memcmp(k.mv_data, prefix, plen) != 0) {
+			if (ev.n_reports > 0 && (rc = append_evidence(out,
+			    prefix, plen, &ev)) != 0)
+				break;
+			memcpy(prefix, k.mv_data, kp);
+			plen = kp;
+			memset(&ev, 0, sizeof(ev));
+		}
+		memcpy(&c, v.mv_data, sizeof(c));
+		evidence_fold(&ev, &c, &tx->st->policy);
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = ev.n_reports > 0 ? append_evidence(out, prefix, plen,
+		    &ev) : 0;
+	mdb_cursor_close(out);
+	mdb_cursor_close(in);
+	return rc;
+}
+
+/* After the evidence is rebuilt: scores each subject that has evidence
+ * once, from its final evidence, which is what the score after its last
+ * fold was (a score depends only on the evidence, trust and policy).
+ * Walks the evidence in key order, so score pages fill in order. */
 static int
 score_all(struct store_txn *tx)
 {
@@ -1111,7 +1169,8 @@ store_rescore(struct store *st, char *err, size_t errlen)
 	    (rc = mdb_drop(tx->txn, st->evidence, 0)) != 0 ||
 	    (rc = mdb_drop(tx->txn, st->scores, 0)) != 0 ||
 	    (rc = reset_origins(tx)) != 0 ||
-	    (tx->defer_scores = true, rc = replay_batches(tx)) != 0 ||
+	    (tx->index_only = true, rc = replay_batches(tx)) != 0 ||
+	    (tx->index_only = false, rc = evidence_all(tx)) != 0 ||
 	    (rc = score_all(tx)) != 0) {
 		store_abort(tx);
 		return lmdb_fail(err, errlen, "rescore", rc);
