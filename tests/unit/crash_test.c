@@ -41,7 +41,7 @@
 #define KILL_ROUNDS	30
 #define MAX_SEQS	100000
 #define ORIGINS		3
-#define ORDER_SEQS	12	/* batches per origin in the order test */
+#define ORDER_SEQS	20	/* batches per origin in the order test */
 #define ORDERS		5
 
 static char tmpdir[64];
@@ -459,7 +459,7 @@ arrival_order_does_not_matter(void **state)
 			/* Origin 2 never delivers seq 9: 10.. stay pending. */
 			if (o == 2 && seq == 9)
 				continue;
-			bs[n].sb = make_batch(s[o], seq, 1 + rnd() % 24, 60,
+			bs[n].sb = make_batch(s[o], seq, 1 + rnd() % 24, 120,
 			    seq > 1 ? rnd() % 4 : 0, &bs[n].len);
 			n++;
 		}
