@@ -9,7 +9,10 @@
  *   - fuzz_apply(): store_apply of a decoded batch plus the invariants that
  *     must hold whatever the input (a second apply is a duplicate, a stored
  *     batch reads back byte for byte, a duplicate's stored copy has the same
- *     signed Batch bytes, lookups of its subjects do not fail).
+ *     signed Batch bytes, lookups of its subjects do not fail), and every
+ *     FUZZ_RESCORE_EVERY inputs store_rescore, which must reproduce every
+ *     listing bit for bit (the store is wiped when an origin gets blocked,
+ *     since a rescore is what applies a block to old evidence).
  *
  * Header-only (static inline) so each target stays one .c file for the
  * Makefile's $(BUILD)/fuzz/% and $(BUILD)/replay/% rules. A broken invariant
@@ -29,6 +32,7 @@
 #include "reputation/reputation.h"
 
 #define FUZZ_STORE_INPUTS	512
+#define FUZZ_RESCORE_EVERY	64	/* inputs between rescore checks */
 #define FUZZ_MAP_SIZE		((size_t)64 << 20)
 
 static const uint8_t fuzz_key_seed[32] = {
@@ -208,6 +212,68 @@ fuzz_read_back(const uint8_t *sb, size_t sblen, const Reputed__Batch *b,
 	store_reader_free(r);
 }
 
+/* All listings of the store, keys and records, in key order. */
+struct fuzz_snapshot {
+	size_t n, cap;
+	uint8_t *keys;			/* n * SUBJECT_KEY_MAX */
+	struct listing *l;
+};
+
+static inline int
+fuzz_snap_cb(void *arg, const struct subject *s, const struct listing *l)
+{
+	struct fuzz_snapshot *sn = arg;
+	if (sn->n == sn->cap) {
+		sn->cap = sn->cap ? 2 * sn->cap : 64;
+		sn->keys = realloc(sn->keys, sn->cap * SUBJECT_KEY_MAX);
+		sn->l = realloc(sn->l, sn->cap * sizeof(*sn->l));
+		if (sn->keys == NULL || sn->l == NULL)
+			fuzz_fail("out of memory", NULL);
+	}
+	memset(sn->keys + sn->n * SUBJECT_KEY_MAX, 0, SUBJECT_KEY_MAX);
+	subject_key(s, sn->keys + sn->n * SUBJECT_KEY_MAX);
+	sn->l[sn->n++] = *l;
+	return 0;
+}
+
+static inline void
+fuzz_snapshot(struct fuzz_snapshot *sn)
+{
+	struct store_reader *r = store_reader_new(fuzz_store());
+	memset(sn, 0, sizeof(*sn));
+	if (r == NULL || store_reader_begin(r) != 0 ||
+	    store_each_listing(r, fuzz_snap_cb, sn) != 0)
+		fuzz_fail("store_each_listing", NULL);
+	store_reader_end(r);
+	store_reader_free(r);
+}
+
+/* store_rescore must give exactly what incremental application gave. */
+static inline void
+fuzz_check_rescore(void)
+{
+	struct fuzz_snapshot a, b;
+	char err[256];
+	fuzz_snapshot(&a);
+	if (store_rescore(fuzz_store(), err, sizeof(err)) != 0) {
+		if (!fuzz_map_full(err))
+			fuzz_fail("store_rescore", err);
+		fuzz_store_remove();
+	} else {
+		fuzz_snapshot(&b);
+		if (a.n != b.n)
+			fuzz_fail("rescore changed the number of listings",
+			    NULL);
+		if (a.n > 0 && (memcmp(a.keys, b.keys, a.n * SUBJECT_KEY_MAX)
+		    != 0 || memcmp(a.l, b.l, a.n * sizeof(*a.l)) != 0))
+			fuzz_fail("rescore changed a listing", NULL);
+		free(b.keys);
+		free(b.l);
+	}
+	free(a.keys);
+	free(a.l);
+}
+
 /* Applies a decoded batch (its SignedBatch bytes sb) in one transaction and
  * commits. Storage errors other than a full map are bugs. */
 static inline void
@@ -240,8 +306,13 @@ fuzz_apply(const uint8_t *sb, size_t sblen, const Reputed__Batch *b)
 		return;
 	}
 	fuzz_read_back(sb, sblen, b, a);
-	if (++fuzz_inputs >= FUZZ_STORE_INPUTS || a == APPLY_EQUIVOCATION ||
-	    a == APPLY_BLOCKED)
+	if (a == APPLY_EQUIVOCATION || a == APPLY_BLOCKED) {
+		fuzz_store_remove();
+		return;
+	}
+	if (++fuzz_inputs % FUZZ_RESCORE_EVERY == 0 || a == APPLY_OK)
+		fuzz_check_rescore();
+	if (fuzz_st != NULL && fuzz_inputs >= FUZZ_STORE_INPUTS)
 		fuzz_store_remove();
 }
 
