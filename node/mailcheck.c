@@ -60,6 +60,8 @@ struct mc_sub {
 	void		*arg;
 	size_t		 njobs;
 	size_t		 pending;	/* jobs not ended */
+	bool		 cancelled;	/* done was called: the reports are
+					 * gone, results go nowhere */
 	struct mc_sub	*prev, *next;	/* mc->subs */
 	struct mc_job	 jobs[];
 };
@@ -72,6 +74,7 @@ struct mailcheck {
 	struct mc_job	*running;	/* jobs with an evaluation */
 	struct mc_sub	*subs;		/* submissions not done */
 	bool		 pumping;	/* inside mc_pump */
+	bool		 stopped;	/* mailcheck_cancel: take no more */
 	struct mailcheck_stats stats;
 };
 
@@ -149,7 +152,8 @@ mc_list_remove(struct mc_job **head, struct mc_job *j)
 	j->prev = j->next = NULL;
 }
 
-/* The last job of a submission ended: tell the submitter, free it. */
+/* The last job of a submission ended: tell the submitter (unless
+ * mailcheck_cancel already did), free it. */
 static void
 mc_sub_end(struct mc_sub *sub, enum mailcheck_status status)
 {
@@ -161,7 +165,8 @@ mc_sub_end(struct mc_sub *sub, enum mailcheck_status status)
 		mc->subs = sub->next;
 	if (sub->next)
 		sub->next->prev = sub->prev;
-	sub->done(sub->arg, status);
+	if (!sub->cancelled)
+		sub->done(sub->arg, status);
 	free(sub);
 }
 
@@ -172,7 +177,9 @@ mc_job_end(struct mc_job *j, const struct spf_outcome *out)
 	struct mailcheck *mc = j->sub->mc;
 	struct mc_sub *sub = j->sub;
 
-	if (out != NULL) {
+	if (out != NULL)
+		mc->stats.results[out->result]++;
+	if (out != NULL && !sub->cancelled) {
 		Reputed__AuthResult auth = spf_result_auth(out->result);
 		if (j->set_mfrom)
 			j->mail->spf_mail_from = auth;
@@ -180,7 +187,6 @@ mc_job_end(struct mc_job *j, const struct spf_outcome *out)
 			j->mail->spf_helo = auth;
 		if (j->kind == MC_PRA)
 			j->mail->sender_id_pra = auth;
-		mc->stats.results[out->result]++;
 	}
 	if (j->ev != NULL) {
 		mc_list_remove(&mc->running, j);
@@ -318,7 +324,10 @@ mc_pump(struct mailcheck *mc)
 			mc->queue_tail = NULL;
 		j->next = NULL;
 		mc->stats.queued--;
-		mc_job_start(mc, j);
+		if (j->sub->cancelled)
+			mc_job_end(j, NULL);	/* nobody waits for it */
+		else
+			mc_job_start(mc, j);
 	}
 	mc->pumping = false;
 }
@@ -368,6 +377,10 @@ mailcheck_run(struct mailcheck *mc, Reputed__Report *const *reps, size_t n,
 	struct mc_sub *sub;
 	size_t njobs = 0;
 
+	if (mc->stopped) {
+		snprintf(err, errlen, "stopping; send again");
+		return -1;
+	}
 	for (size_t i = 0; i < n; i++)
 		njobs += mailcheck_needed(reps[i]);
 	if (njobs == 0) {
@@ -436,6 +449,17 @@ mailcheck_new(struct event_base *base, const char *spec, unsigned timeout_ms,
 	    NULL)
 		snprintf(err, errlen, "out of memory");
 	return mc;
+}
+
+void
+mailcheck_cancel(struct mailcheck *mc)
+{
+	mc->stopped = true;
+	for (struct mc_sub *sub = mc->subs; sub != NULL; sub = sub->next)
+		if (!sub->cancelled) {
+			sub->cancelled = true;
+			sub->done(sub->arg, MAILCHECK_CANCELLED);
+		}
 }
 
 void

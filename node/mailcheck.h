@@ -37,8 +37,9 @@ struct mailcheck;
 
 enum mailcheck_status {
 	MAILCHECK_DONE,		/* every evaluation of the submission ended */
-	MAILCHECK_CANCELLED,	/* mailcheck_free came first: some reports
-				 * may still be AUTH_NOT_CHECKED */
+	MAILCHECK_CANCELLED,	/* mailcheck_cancel or _free came first:
+				 * the reports may be partly evaluated;
+				 * do not store them */
 };
 
 /* Called once per mailcheck_run that returned 0, possibly before it
@@ -64,14 +65,21 @@ struct mailcheck *mailcheck_new_resolver(struct resolver *res,
 struct mailcheck *mailcheck_new(struct event_base *base, const char *spec,
 	    unsigned timeout_ms, unsigned max_inflight, unsigned deadline_ms,
 	    char *err, size_t errlen);
-/* Cancels what runs and waits: every pending submission's done is called
- * with MAILCHECK_CANCELLED (before the resolver goes). NULL is a no-op. */
+/* For a stop while the loop still runs (so the answers can go out):
+ * calls every pending submission's done with MAILCHECK_CANCELLED now
+ * (their reports are no longer touched) and refuses new submissions.
+ * Evaluations already running end on their own, unseen. */
+void	 mailcheck_cancel(struct mailcheck *mc);
+/* Cancels what runs and waits (done with MAILCHECK_CANCELLED where
+ * mailcheck_cancel did not already say so), frees the resolver first so
+ * no answer comes after. NULL is a no-op. done must not free mc. */
 void	 mailcheck_free(struct mailcheck *mc);
 
 /* Evaluates what reps[0..n) lack and writes the results into their mail
  * evidence. The reports are borrowed, and written to, until done is
  * called. %{t} is each report's observed_at. 0: done will be called
- * once; -1 with err (queue full): done is never called, nothing changed. */
+ * once; -1 with err (queue full, or cancelled): done is never called,
+ * nothing changed. */
 int	 mailcheck_run(struct mailcheck *mc, Reputed__Report *const *reps,
 	    size_t n, mailcheck_done_cb done, void *arg, char *err,
 	    size_t errlen);

@@ -38,3 +38,4 @@ CTL_SRCS += node/ctl_spf.c
 # sender-id: the node evaluates SPF / Sender ID of local reports (issue 3)
 CORE_SRCS += node/mailcheck.c
 UNIT_TESTS += tests/unit/mailcheck_test.c
+TEST_SCRIPTS += tests/integration/daemon_senderid.sh

@@ -471,6 +471,10 @@ daemon_signal_cb(evutil_socket_t sig, short events, void *arg)
 		return;
 	d->stopping = true;
 	log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	/* Reports still under Sender-ID evaluation are answered 503 now,
+	 * while the loop can still send it. */
+	if (d->mailcheck != NULL)
+		mailcheck_cancel(d->mailcheck);
 	/* Commit what is queued now, so the answers go out in the grace. */
 	batcher_flush(d->batcher, batcher_now(), true);
 	event_base_loopexit(d->base, &grace);

@@ -316,6 +316,42 @@ test_cancel(void **state)
 	assert_int_equal(t[3].m.spf_mail_from, NC);
 }
 
+/* mailcheck_cancel answers at once; what still runs ends unseen (the
+ * reports are not written to), what waits never starts. */
+static void
+test_cancel_running(void **state)
+{
+	struct hold_res *h = calloc(1, sizeof(*h));
+	struct mailcheck *mc;
+	struct done_state d = { 0 };
+	struct mailcheck_stats s;
+	struct trep t[4], late[1];
+	char err[128];
+	Reputed__Report *p = &late[0].r;
+
+	assert_non_null(h);
+	mc = mailcheck_new_resolver(resolver_new(&hold_ops, h), 2, 0);
+	for (int i = 0; i < 4; i++)
+		trep_init(&t[i], bad_ip, "a@x.example", NULL, NULL);
+	run(mc, t, 4, &d);
+	mailcheck_cancel(mc);
+	assert_int_equal(d.calls, 1);
+	assert_int_equal(d.status, MAILCHECK_CANCELLED);
+	trep_init(&late[0], bad_ip, "a@x.example", NULL, NULL);
+	assert_int_equal(mailcheck_run(mc, &p, 1, done_cb, &d, err,
+	    sizeof(err)), -1);
+	while (hold_answer_one(h))
+		;
+	for (int i = 0; i < 4; i++)
+		assert_int_equal(t[i].m.spf_mail_from, NC);
+	assert_int_equal(d.calls, 1);
+	mailcheck_stats(mc, &s);
+	assert_int_equal(s.results[SPF_NONE], 2);	/* the two running */
+	assert_int_equal(s.inflight + s.queued, 0);
+	mailcheck_free(mc);
+	assert_int_equal(d.calls, 1);
+}
+
 /* More than MAILCHECK_MAX_QUEUED evaluations waiting: refused whole. */
 static void
 test_queue_full(void **state)
@@ -364,6 +400,7 @@ main(void)
 		cmocka_unit_test(test_nothing),
 		cmocka_unit_test(test_inflight_bound),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_cancel_running),
 		cmocka_unit_test(test_queue_full),
 	};
 
