@@ -304,7 +304,8 @@ mc_job_start(struct mailcheck *mc, struct mc_job *j)
 	if (mc->running)
 		mc->running->prev = j;
 	mc->running = j;
-	mc->stats.inflight++;
+	if (++mc->stats.inflight > mc->stats.inflight_max)
+		mc->stats.inflight_max = mc->stats.inflight;
 	mc_drive(j);
 }
 
@@ -510,10 +511,14 @@ mailcheck_metrics(void *arg, struct evbuffer *out)
 	    "# HELP reputed_senderid_inflight Sender-ID evaluations running.\n"
 	    "# TYPE reputed_senderid_inflight gauge\n"
 	    "reputed_senderid_inflight %u\n"
+	    "# HELP reputed_senderid_inflight_max Sender-ID evaluations "
+	    "that ran at once, at most.\n"
+	    "# TYPE reputed_senderid_inflight_max gauge\n"
+	    "reputed_senderid_inflight_max %u\n"
 	    "# HELP reputed_senderid_queued Sender-ID evaluations waiting.\n"
 	    "# TYPE reputed_senderid_queued gauge\n"
 	    "reputed_senderid_queued %u\n",
 	    (unsigned long long)mc->stats.reports,
 	    (unsigned long long)mc->stats.refused, mc->stats.inflight,
-	    mc->stats.queued);
+	    mc->stats.inflight_max, mc->stats.queued);
 }

@@ -52,6 +52,7 @@ struct mailcheck_stats {
 	uint64_t reports;	/* reports that needed an evaluation */
 	uint64_t refused;	/* submissions refused: queue full */
 	unsigned inflight;	/* evaluations running now */
+	unsigned inflight_max;	/* the most that ever ran at once */
 	unsigned queued;	/* evaluations waiting to start */
 };
 

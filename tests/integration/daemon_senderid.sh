@@ -9,6 +9,9 @@
 # kept; a HELO and a PRA identity are evaluated too. A second reputed asks
 # a server that never answers: its reports end in temperror while the API
 # keeps answering other requests. Every daemon is stopped by PID.
+# WRAP runs the daemons under a wrapper, e.g.
+#   WRAP="valgrind -q --leak-check=full --error-exitcode=99" (then a
+#   daemon's exit status 0 also means no memory error).
 # Prints "N passed, N failed".
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -102,6 +105,7 @@ server:
 	directory: "$2"
 	username: "$user"
 	sync: 0
+	store-size: 64m
 api:
 	listen: 127.0.0.1@$3
 sender-id:
@@ -115,9 +119,9 @@ CONF
 	chmod 644 "$1"
 }
 start() { # conf, api port, log; sets started (a child of this shell)
-	"$REPUTED" -d -c "$1" >>"$3" 2>&1 &
+	$WRAP "$REPUTED" -d -c "$1" >>"$3" 2>&1 &
 	started=$!
-	for i in $(seq 1 50); do
+	for i in $(seq 1 150); do
 		curl -sf "http://127.0.0.1:$2/metrics" >/dev/null 2>&1 && break
 		kill -0 "$started" 2>/dev/null || break
 		sleep 0.1
@@ -194,17 +198,11 @@ print(json.dumps([{"domain":"fail.sid.example","category":"spam",
     "client_ip":"198.51.%d.%d" % (101 + i // 250, i % 250 + 1),
     "mail_from":"u%d@fail.sid.example" % i, "helo":"helo.sid.example",
     "pra":"p@praf.sid.example"} for i in range(600)]))' >"$tmp/big.json"
-curl -s -o "$tmp/bigout" -w '%{http_code}' --data-binary "@$tmp/big.json" "$API/v1/reports" >"$tmp/bigcode" &
-cpid=$!
-maxin=0
-while kill -0 $cpid 2>/dev/null; do
-	n=$(metric "$API" reputed_senderid_inflight)
-	[ -n "$n" ] && [ "$n" -gt "$maxin" ] && maxin=$n
-	sleep 0.02
-done
-wait $cpid
+curl -s -o "$tmp/bigout" -w '%{http_code}' --data-binary "@$tmp/big.json" \
+    "$API/v1/reports" >"$tmp/bigcode"
+maxin=$(metric "$API" reputed_senderid_inflight_max)
 check "600 reports with 1800 evaluations: 200" "[ \"\$(cat '$tmp/bigcode')\" = 200 ] && grep -q '\"accepted\":600' '$tmp/bigout'"
-check "evaluations in flight stay within max-inflight (4; saw $maxin)" "[ $maxin -le 4 ]"
+check "evaluations in flight reach max-inflight and no more (4; saw $maxin)" "[ '$maxin' = 4 ]"
 check "every one of them spoofed" "[ \"$(weight fail.sid.example | cut -d' ' -f1)\" = '0.00' ]"
 
 # ---- a resolver that never answers ----
@@ -243,7 +241,7 @@ cpid=$!
 sleep 0.3
 kill -TERM "$pid2"; wait "$pid2"; rc=$?; pid2=""
 wait $cpid
-check "SIGTERM during an evaluation: 503 and a clean exit" "[ $rc = 0 ] && [ \"\$(cat '$tmp/stopcode')\" = 503 ] && grep -q 'nothing stored' '$tmp/stopout' && tail -1 '$tmp/b.log' | grep -q stopped"
+check "SIGTERM during an evaluation: 503 and a clean exit" "[ $rc = 0 ] && [ \"\$(cat '$tmp/stopcode')\" = 503 ] && grep -q 'nothing stored' '$tmp/stopout' && grep -q 'reputed: stopped' '$tmp/b.log'"
 
 # SIGHUP keeps the resolver and says so.
 sed -i "s/timeout: 2s/timeout: 3s/" "$tmp/a.conf"

@@ -284,6 +284,8 @@ test_inflight_bound(void **state)
 	while (hold_answer_one(h))
 		;
 	assert_int_equal(h->max_seen, 3);
+	mailcheck_stats(mc, &s);
+	assert_int_equal(s.inflight_max, 3);
 	assert_int_equal(d[0].calls, 1);
 	assert_int_equal(d[1].calls, 1);
 	assert_int_equal(t[15].m.sender_id_pra, NONE);
