@@ -819,6 +819,59 @@ static void test_directory_and_held(void **state)
 	pki_free(net.pki);
 }
 
+/* The member directory is bounded: certificates that do not validate here
+ * (another CA) are kept only up to a bound, oldest first out; oversized or
+ * unparsable ones are refused; valid ones still get in. */
+static void test_directory_bounded(void **state)
+{
+	struct net net;
+	struct gossip_conf gc;
+	struct pki_cert_opts co = { .org = "X", .cn = "ca", .days = 30,
+	    .ca = true, .pathlen = 0 }, no = { .cn = "n", .days = 10 };
+	EVP_PKEY *cak = pki_key_generate(), *rogue = pki_key_generate();
+	EVP_PKEY *k = pki_key_generate();
+	X509 *ca, *rca;
+	char err[256];
+	uint8_t big[9000] = { 0x30 };
+
+	memset(&net, 0, sizeof(net));
+	net.nn = 1;
+	net.now = (uint64_t)time(NULL) * 1000;
+	net.pki = pki_new();
+	ca = pki_ca_new(cak, &co, err, sizeof(err));
+	rca = pki_ca_new(rogue, &co, err, sizeof(err));
+	pki_add_anchor(net.pki, ca);
+	gossip_conf_default(&gc);
+	node_init(&net, 0, &gc, NULL, 0);
+	struct gossip *g = net.n[0].g;
+	gossip_directory_add(g, big, sizeof(big), net.now);
+	gossip_directory_add(g, (const uint8_t *)"junk", 4, net.now);
+	assert_int_equal(gossip_stats(g)->members, 0);
+	for (int i = 0; i < 1100; i++) {	/* from a CA we do not trust */
+		X509 *x = pki_cert_issue(rca, rogue, k, &no, err, sizeof(err));
+		uint8_t *der = NULL;
+		int len = i2d_X509(x, &der);
+		gossip_directory_add(g, der, (size_t)len, net.now);
+		OPENSSL_free(der);
+		X509_free(x);
+	}
+	assert_int_equal(gossip_stats(g)->members, 1024);
+	X509 *good = pki_cert_issue(ca, cak, k, &no, err, sizeof(err));
+	uint8_t *der = NULL;
+	int len = i2d_X509(good, &der);
+	gossip_directory_add(g, der, (size_t)len, net.now);
+	assert_int_equal(gossip_stats(g)->members, 1025);
+	OPENSSL_free(der);
+	X509_free(good);
+	net_free(&net);
+	X509_free(ca);
+	X509_free(rca);
+	EVP_PKEY_free(cak);
+	EVP_PKEY_free(rogue);
+	EVP_PKEY_free(k);
+	pki_free(net.pki);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -834,6 +887,7 @@ int main(void)
 		cmocka_unit_test(test_slow_peer_dropped),
 		cmocka_unit_test(test_keepalive_and_dead_peer),
 		cmocka_unit_test(test_directory_and_held),
+		cmocka_unit_test(test_directory_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
