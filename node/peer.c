@@ -89,6 +89,7 @@ struct peers {
 	size_t chain_len[PEER_MAX_CHAIN];
 	size_t n_chain;
 	uint64_t handshakes, refused, reconnects;
+	uint64_t last_recheck;		/* ms */
 };
 
 static uint64_t peers_now(void)
@@ -627,10 +628,49 @@ static void peers_service(struct peers *p)
 	event_base_update_cache_time(p->base);
 }
 
+/* Closes the sessions whose peer certificate stopped validating: revoked
+ * by a CRL learned or reloaded since the handshake, or expired. */
+static void peers_recheck(struct peers *p)
+{
+	char why[160];
+
+	p->last_recheck = peers_now();
+	if (!p->have_anchors)
+		return;
+	for (struct peer_link *l = p->links; l; l = l->next) {
+		SSL *ssl = l->bev ? bufferevent_openssl_get_ssl(l->bev) : NULL;
+		X509 *cert = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
+		if (l->s == NULL || l->closing || l->dead || cert == NULL)
+			continue;
+		if (pki_verify(p->pki, cert, SSL_get_peer_cert_chain(ssl),
+		    (int64_t)time(NULL), NULL, why, sizeof(why)) == 0)
+			continue;
+		p->refused++;
+		gossip_session_close(l->s, REPUTED__GOODBYE_REASON__BYE_POLICY,
+		    why);
+	}
+	peers_service(p);
+}
+
+int peers_reload(struct peers *p, const struct node_conf *conf, char *err,
+    size_t errlen)
+{
+	if (p == NULL)
+		return 0;
+	if (conf->crl_file[0] != '\0' &&
+	    pki_reload_crl_file(p->pki, conf->crl_file, err, errlen) == -1)
+		return -1;
+	peers_recheck(p);
+	return 0;
+}
+
 static void peers_tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct peers *p = arg;
 	uint64_t now = peers_now();
+
+	if (now >= p->last_recheck + PEER_RECHECK_MS)
+		peers_recheck(p);
 
 	gossip_tick(p->g, now);
 	for (struct peer_link *l = p->links; l; l = l->next)
@@ -737,6 +777,7 @@ struct peers *peers_start(struct event_base *base, struct store *st,
 	p->base = base;
 	p->st = st;
 	p->conf = *conf;
+	p->last_recheck = peers_now();
 	snprintf(err, errlen, "out of memory");
 	signer_public_key(key, p->key);
 	srandom((unsigned)(peers_now() ^ (uint64_t)getpid()));

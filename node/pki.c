@@ -558,6 +558,29 @@ int pki_add_crl_file(struct pki *p, const char *path, char *err,
 	return 0;
 }
 
+int pki_reload_crl_file(struct pki *p, const char *path, char *err,
+    size_t errlen)
+{
+	X509_CRL *crl = pki_load_crl(path, err, errlen);
+	int i;
+
+	if (crl == NULL)
+		return -1;
+	for (i = 0; i < sk_X509_CRL_num(p->crls); i++)
+		if (X509_NAME_cmp(X509_CRL_get_issuer(sk_X509_CRL_value(p->crls,
+		    i)), X509_CRL_get_issuer(crl)) == 0)
+			break;
+	if (i < sk_X509_CRL_num(p->crls)) {
+		X509_CRL_free(sk_X509_CRL_value(p->crls, i));
+		sk_X509_CRL_set(p->crls, i, crl);
+	} else if (!sk_X509_CRL_push(p->crls, crl)) {
+		X509_CRL_free(crl);
+		return -1;
+	}
+	pki_changed(p);
+	return 0;
+}
+
 static bool pki_has_cert(STACK_OF(X509) *sk, X509 *x)
 {
 	for (int i = 0; i < sk_X509_num(sk); i++)

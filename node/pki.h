@@ -98,6 +98,10 @@ int pki_add_anchor(struct pki *p, X509 *cert);	/* takes its own ref */
  * be known yet, but it is checked against its issuer at validation). */
 int pki_add_crl_file(struct pki *p, const char *path, char *err,
 	    size_t errlen);
+/* Reads a CRL file again (after SIGHUP): it replaces the CRL held for the
+ * same issuer, whatever its date (the operator's file is authoritative). */
+int pki_reload_crl_file(struct pki *p, const char *path, char *err,
+	    size_t errlen);
 /* Learned from the directory: a CA certificate (kept as an untrusted
  * intermediate). 1 = new, 0 = known already, -1 = rejected (not a CA,
  * not Ed25519, or the bound reached). */

@@ -367,7 +367,7 @@ daemon_keep_static(const struct node_conf *o, struct node_conf *n)
 	KEEP(api_listen, "api: listen");
 	KEEP(api_socket, "api: socket");
 	KEEP(peer_listen, "peering: listen");
-	/* The peer layer has no reload yet (peer.h). */
+	/* The peer layer reloads only the CRL's contents (peers_reload). */
 	KEEP(peers, "peering: peer");
 	KEEP(n_peers, "peering: peer");
 	KEEP(anchors, "peering: trust-anchor");
@@ -437,6 +437,8 @@ daemon_reload(struct daemon *d)
 		return;
 	}
 	daemon_keep_static(&d->conf, n);
+	if (peers_reload(d->peers, n, err, sizeof(err)) == -1)
+		log_warnx("reload: peering: %s (keeping the old CRL)", err);
 	daemon_reload_zones(d, n);
 	daemon_reload_policy(d, n);
 	if (daemon_apply_origins(d, n, &d->conf) == 0)

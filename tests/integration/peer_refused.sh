@@ -70,4 +70,15 @@ h=$(pl_metric 1 reputed_peer_held_total)
 [ -z "$(pl_dig 1 198.51.100.5)" ] && ok || ko "n1 applied a batch it cannot verify"
 # ... but never to the refused nodes.
 [ -z "$(pl_dig 2 198.51.100.5)" ] && ok || ko "refused n2 got a report"
+# Revoking a connected peer: a new CRL and SIGHUP close its session, and
+# its reconnections are refused.
+"$CTL" ca revoke --key "$T/orgA.key" --cert "$T/orgA.pem" --crl "$T/crl.pem" \
+    "$T/n1/node.pem" >/dev/null || ko "ca revoke n1"
+kill -HUP "$PID_0"
+if pl_wait 10 2 pl_peers_up 0; then ok; else
+	ko "n0 still has $(pl_peers_up 0) peers after revoking n1"
+fi
+sleep 2
+[ "$(pl_peers_up 0)" = 2 ] && ok || ko "n1 came back: $(pl_peers_up 0) peers"
+[ "$(pl_peers_up 1)" = 0 ] && ok || ko "n1 still peers"
 pl_done
