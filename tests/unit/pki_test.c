@@ -180,6 +180,14 @@ static void test_crl_revokes(void **state)
 	assert_int_equal(pki_verify(q, a.node, NULL, now_s(), &revoked, err,
 	    sizeof(err)), -1);
 	assert_true(revoked);
+	/* A reloaded file replaces the CRL of its issuer, even an older one:
+	 * the operator un-revoked the node. */
+	assert_int_equal(pki_save_crl(path, crl, err, sizeof(err)), 0);
+	assert_int_equal(pki_reload_crl_file(q, path, err, sizeof(err)), 0);
+	assert_int_equal(pki_verify(q, a.node, NULL, now_s(), &revoked, err,
+	    sizeof(err)), 0);
+	assert_int_equal(pki_reload_crl_file(q, "/nonexistent", err,
+	    sizeof(err)), -1);
 	unlink(path);
 	X509_CRL_free(crl);
 	X509_CRL_free(crl2);
