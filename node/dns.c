@@ -749,6 +749,29 @@ domain_try(const struct conf_zone *zc, const struct dns_source *src,
 	return 0;
 }
 
+/* When nothing at all is stored under the name's top-level domain, no
+ * name under it can match but the TLD itself (a zone listing subdomains):
+ * one range probe instead of the whole walk. 0 listed (f filled), 2 not,
+ * 1 go on with the walk, -1 error. */
+static int
+tld_prune(const struct conf_zone *zc, const struct dns_source *src,
+    const char *name, uint64_t now, struct found *f)
+{
+	const char *tld = strrchr(name, '.');
+	struct subject s;
+	if (tld == NULL || src->below == NULL)
+		return 1;
+	s.kind = SUBJECT_DOMAIN;
+	snprintf(s.domain, sizeof(s.domain), "%s", tld + 1);
+	int rc = src->below(src->arg, &s, zc->kind == ZONE_ALLOW, now);
+	if (rc != 2)
+		return rc < 0 ? -1 : 1;
+	if (!zc->subdomains)
+		return 2;
+	rc = domain_try(zc, src, tld + 1, now, f);
+	return rc < 0 ? -1 : rc == 0 ? 0 : 2;
+}
+
 /*
  * RFC 5782 2.3: a domain-based list has an entry for the domain itself;
  * its subdomains are covered by a wildcard entry ("*.example.com") or,
@@ -768,6 +791,9 @@ resolve_domain(const struct conf_zone *zc, const struct dns_source *src,
 	}
 	if (strcmp(name, "invalid") == 0 || strlen(name) > DOMAIN_MAX)
 		return OUT_NXDOMAIN;
+	if ((rc = tld_prune(zc, src, name, now, f)) != 1)
+		return rc == 0 ? OUT_LISTED : rc == 2 ? OUT_NXDOMAIN :
+		    OUT_SERVFAIL;
 	if ((rc = domain_try(zc, src, name, now, f)) <= 0)
 		return rc < 0 ? OUT_SERVFAIL : OUT_LISTED;
 	for (const char *p = strchr(name, '.'); p != NULL;

@@ -63,8 +63,10 @@ struct dns_source {
 	int (*lookup_domain)(void *arg, const char *name, uint64_t now,
 	    bool allow, struct listing *out);
 	/* 0 if some subject strictly below `prefix` (an IP prefix or a
-	 * domain) is listed (allow: allowed) at now, 1 if none, -1 error.
-	 * Used for empty non-terminals; may be NULL (then: none). */
+	 * domain) is listed (allow: allowed) at now, 1 if none, 2 if no
+	 * subject at all is stored below it (then nothing under it can
+	 * match: the core prunes the walk), -1 error. Used for empty
+	 * non-terminals; may be NULL (then: none). */
 	int (*below)(void *arg, const struct subject *prefix, bool allow,
 	    uint64_t now);
 	uint32_t (*serial)(void *arg);

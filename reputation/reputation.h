@@ -239,8 +239,10 @@ int store_lookup_domain(struct store_reader *r, const char *name,
 	    struct listing *out);
 /* Whether some subject strictly below s (a longer prefix inside an IP
  * prefix, or a subdomain of a domain) is active at now: 0 = yes, 1 = no,
- * -1 = error. For DNS empty non-terminals. Looks at no more than 256
- * stored subjects under s, so an answer stays cheap. */
+ * 2 = no subject at all is stored below s (exact, whatever the scan
+ * limit), -1 = error. For DNS empty non-terminals and pruning. Looks at
+ * no more than 256 stored subjects under s, so an answer stays cheap
+ * (1 may then miss an active one further on; 2 never errs). */
 int store_lookup_below(struct store_reader *r, const struct subject *s,
 	    uint64_t now, enum lookup_want want);
 /* A serial that changes whenever a commit changed any listing (for SOA). */

@@ -1364,7 +1364,7 @@ store_lookup_below(struct store_reader *r, const struct subject *s,
 	uint8_t skey[SUBJECT_KEY_MAX];
 	size_t sklen = subject_key(s, skey);
 	MDB_val k = val(skey, sklen - 1), v;	/* the range starts there */
-	int rc, found = 1;
+	int rc, found = 2;
 	/* one cursor per reader: no malloc per DNS query */
 	if (r->cur == NULL)
 		rc = mdb_cursor_open(r->txn, r->st->scores, &r->cur);
@@ -1383,6 +1383,7 @@ store_lookup_below(struct store_reader *r, const struct subject *s,
 		bool below = s->kind == SUBJECT_DOMAIN ? k.mv_size > sklen :
 		    kd[k.mv_size - 1] > s->prefix_len;
 		if (below && v.mv_size == sizeof(l)) {
+			found = 1;
 			memcpy(&l, v.mv_data, sizeof(l));
 			if (wanted(&l, now, want)) {
 				found = 0;

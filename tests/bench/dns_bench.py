@@ -69,7 +69,9 @@ def gen(d):
             n = dom(rnd.randrange(N_DOM))
         elif r < 0.5:
             n = "h%d.w%d.net" % (rnd.randrange(1000), rnd.randrange(N_WILD))
-        else:
+        elif r < 0.75:  # not listed, under the TLD of the listed ones
+            n = "n%d.clean%d.com" % (rnd.randrange(10 ** 6), rnd.randrange(997))
+        else:           # not listed, under a TLD with no listing
             n = "n%d.clean%d.org" % (rnd.randrange(10 ** 6), rnd.randrange(997))
         return n + "." + DBL
 

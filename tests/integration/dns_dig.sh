@@ -76,6 +76,8 @@ check "case kept" 1 "$(dig @$S -p $P 1.0.1.10.BL.Reputed.example A +norec \
 both_status 4.0.1.10.$BL A NXDOMAIN
 both_status 1.0.5.10.$BL TXT NXDOMAIN
 both_status clean.example.com.$DBL A NXDOMAIN
+both_status a.b.nosuchtld.$DBL A NXDOMAIN
+both_status nosuchtld.$DBL A NXDOMAIN
 both_status 1.0.1.10.$WL A NXDOMAIN
 check "NXDOMAIN authority" "$BL. 300 IN SOA" "$(dig @$S -p $P 4.0.1.10.$BL A \
     +norec +noall +authority | awk '{print $1, $2, $3, $4}')"

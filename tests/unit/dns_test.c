@@ -94,6 +94,8 @@ fake_domain(void *arg, const char *name, uint64_t now, bool allow,
 static int
 fake_below(void *arg, const struct subject *p, bool allow, uint64_t now)
 {
+	if (p->kind == SUBJECT_DOMAIN && strcmp(p->domain, "nosuchtld") == 0)
+		return 2;	/* nothing stored under it */
 	for (size_t i = 0; i < NFAKES; i++) {
 		const struct subject *s = &fakes[i].s;
 		if (p->kind == SUBJECT_DOMAIN && s->kind == SUBJECT_DOMAIN) {
@@ -308,6 +310,8 @@ test_negative(void **state)
 	ask("wild.example.dbl.test", DNS_T_A, false, false);
 	assert_int_equal(rcode_of(), DNS_R_NOERROR);
 	ask("other.example.dbl.test", DNS_T_A, false, false);
+	assert_int_equal(rcode_of(), DNS_R_NXDOMAIN);
+	ask("a.b.nosuchtld.dbl.test", DNS_T_A, false, false);
 	assert_int_equal(rcode_of(), DNS_R_NXDOMAIN);
 	ask("foo.bl.test", DNS_T_A, false, false);
 	assert_int_equal(rcode_of(), DNS_R_NXDOMAIN);
