@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 
 #include "feeds/feeds.h"
 #include "node/mailcheck.h"
@@ -414,6 +415,29 @@ mailcheck_run(struct mailcheck *mc, Reputed__Report *const *reps, size_t n,
 	for (size_t k = 0; k < njobs; k++)
 		mc_enqueue(mc, &sub->jobs[k]);
 	mc_pump(mc);
+	return 0;
+}
+
+static void
+mc_wait_cb(void *arg, enum mailcheck_status status)
+{
+	*(bool *)arg = true;
+}
+
+int
+mailcheck_run_wait(struct mailcheck *mc, struct event_base *base,
+    Reputed__Report *const *reps, size_t n, char *err, size_t errlen)
+{
+	bool done = false;
+
+	if (mailcheck_run(mc, reps, n, mc_wait_cb, &done, err, errlen) == -1)
+		return -1;
+	while (!done)
+		if (event_base_loop(base, EVLOOP_ONCE) != 0) {
+			snprintf(err, errlen, "event loop: nothing to wait for");
+			mailcheck_cancel(mc);	/* reps are no longer touched */
+			return -1;
+		}
 	return 0;
 }
 

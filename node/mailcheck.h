@@ -84,6 +84,10 @@ void	 mailcheck_free(struct mailcheck *mc);
 int	 mailcheck_run(struct mailcheck *mc, Reputed__Report *const *reps,
 	    size_t n, mailcheck_done_cb done, void *arg, char *err,
 	    size_t errlen);
+/* For tools (reputectl report --check-spf): mailcheck_run, then runs
+ * base's loop until it is done. 0, or -1 with err. */
+int	 mailcheck_run_wait(struct mailcheck *mc, struct event_base *base,
+	    Reputed__Report *const *reps, size_t n, char *err, size_t errlen);
 /* Evaluations report r needs (0 to 3, as mailcheck_run would count). */
 unsigned mailcheck_needed(const Reputed__Report *r);
 

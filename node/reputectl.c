@@ -10,6 +10,8 @@
  *             [--helo H] [--mail-from M] [--pra P] [--spf-helo R]
  *             [--spf-mfrom R] [--senderid R]
  *   reputectl [--db DIR] report --key FILE --jsonl   (reports on stdin)
+ *             offline also [--check-spf [--resolver system|HOST:PORT]
+ *             [--timeout MS]]: evaluate missing Sender-ID results first
  *   reputectl [--db DIR] query SUBJECT [--json]
  *   reputectl --db DIR rescore | stats [--json]
  *   reputectl retract SEQ:INDEX ...      (through the daemon)
@@ -30,12 +32,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "feeds/jsonl.h"
 #include "node/ctl_export.h"
 #include "node/ctl_pki.h"
 #include "node/ctl_spf.h"
+#include "node/mailcheck.h"
 #include "reputation/reputation.h"
 
 #define JSONL_BATCH	256
@@ -209,24 +213,38 @@ struct report_opts {
 	const char *key;
 	bool jsonl;
 	json_t *obj;
+	bool check_spf;		/* --check-spf: evaluate before signing */
+	const char *resolver;	/* "system" or HOST:PORT */
+	unsigned timeout_ms;	/* per DNS query */
 };
 
 static int
 report_args(int argc, char **argv, struct report_opts *ro)
 {
-	struct option opts[N_REPORT_FIELDS + 3];
+	struct option opts[N_REPORT_FIELDS + 6];
 	size_t i;
 	for (i = 0; i < N_REPORT_FIELDS; i++)
 		opts[i] = (struct option){ report_fields[i].opt,
 		    required_argument, NULL, 256 + (int)i };
 	opts[i++] = (struct option){ "key", required_argument, NULL, 'k' };
 	opts[i++] = (struct option){ "jsonl", no_argument, NULL, 'j' };
+	opts[i++] = (struct option){ "check-spf", no_argument, NULL, 'S' };
+	opts[i++] = (struct option){ "resolver", required_argument, NULL, 'R' };
+	opts[i++] = (struct option){ "timeout", required_argument, NULL, 'T' };
 	opts[i] = (struct option){ 0 };
 	ro->obj = json_object();
+	ro->resolver = "system";
+	ro->timeout_ms = 5000;
 	int ch;
 	while ((ch = getopt_long(argc, argv, "k:j", opts, NULL)) != -1) {
 		if (ch == 'k')
 			ro->key = optarg;
+		else if (ch == 'S')
+			ro->check_spf = true;
+		else if (ch == 'R')
+			ro->resolver = optarg;
+		else if (ch == 'T')
+			ro->timeout_ms = (unsigned)strtoul(optarg, NULL, 10);
 		else if (ch == 'j')
 			ro->jsonl = true;
 		else if (ch >= 256) {
@@ -252,6 +270,8 @@ struct batch_builder {
 	struct verifier *ver;
 	uint64_t seq;			/* the next seq to use */
 	uint64_t reports, batches;
+	struct event_base *base;	/* --check-spf: the mailcheck's loop */
+	struct mailcheck *mc;		/* --check-spf, or NULL */
 };
 
 /* Seals the pending reports into one batch, verifies it as a receiver
@@ -265,6 +285,12 @@ builder_flush(struct batch_builder *bb)
 	Reputed__Batch b = REPUTED__BATCH__INIT;
 	for (size_t i = 0; i < bb->n; i++)
 		bb->ptrs[i] = &bb->reps[i].report;
+	/* --check-spf: this node's verdict, signed in as the daemon does */
+	if (bb->mc != NULL && mailcheck_run_wait(bb->mc, bb->base, bb->ptrs,
+	    bb->n, err, sizeof(err)) == -1) {
+		fprintf(stderr, "reputectl: Sender-ID: %s\n", err);
+		return -1;
+	}
 	b.seq = bb->seq;
 	b.created_at = now_ms();
 	b.reports = bb->ptrs;
@@ -343,9 +369,28 @@ builder_init(struct batch_builder *bb, const struct ctl *c, const char *key)
 	return 0;
 }
 
+/* --check-spf: a mailcheck over libunbound on a loop of our own. */
+static int
+builder_check_spf(struct batch_builder *bb, const struct report_opts *ro)
+{
+	char err[256];
+
+	if ((bb->base = event_base_new()) == NULL ||
+	    (bb->mc = mailcheck_new(bb->base, ro->resolver, ro->timeout_ms, 0,
+	    0, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "reputectl: --check-spf: %s\n", bb->base ?
+		    err : "event_base_new failed");
+		return -1;
+	}
+	return 0;
+}
+
 static void
 builder_free(struct batch_builder *bb)
 {
+	mailcheck_free(bb->mc);
+	if (bb->base != NULL)
+		event_base_free(bb->base);
 	store_close(bb->st);
 	signer_free(bb->key);
 	verifier_free(bb->ver);
@@ -398,7 +443,8 @@ report_offline(const struct ctl *c, struct report_opts *ro)
 		    "origin key that signs the batch)\n");
 		return 2;
 	}
-	if (builder_init(&bb, c, ro->key) == 0) {
+	if (builder_init(&bb, c, ro->key) == 0 &&
+	    (!ro->check_spf || builder_check_spf(&bb, ro) == 0)) {
 		if (ro->jsonl)
 			rc = report_jsonl_offline(&bb);
 		else {
@@ -474,8 +520,12 @@ cmd_report(const struct ctl *c, int argc, char **argv)
 	if (report_args(argc, argv, &ro) != 0 || optind != argc) {
 		fprintf(stderr, "usage: reputectl [--db DIR] report --key FILE "
 		    "(--ip ADDR | --domain NAME) --category CAT [...] | "
-		    "--jsonl\n");
-	} else
+		    "--jsonl [--check-spf [--resolver system|HOST:PORT] "
+		    "[--timeout MS]]\n");
+	} else if (ro.check_spf && !c->db)
+		fprintf(stderr, "reputectl: --check-spf is for --db; through "
+		    "the API, the daemon evaluates (sender-id: in its config)\n");
+	else
 		rc = c->db ? report_offline(c, &ro) : report_online(c, &ro);
 	json_decref(ro.obj);
 	return rc;
