@@ -60,6 +60,7 @@ struct mc_sub {
 	mailcheck_done_cb done;
 	void		*arg;
 	size_t		 njobs;
+	size_t		 nreps;		/* reports of the submission */
 	size_t		 pending;	/* jobs not ended */
 	bool		 cancelled;	/* done was called: the reports are
 					 * gone, results go nowhere */
@@ -166,8 +167,10 @@ mc_sub_end(struct mc_sub *sub, enum mailcheck_status status)
 		mc->subs = sub->next;
 	if (sub->next)
 		sub->next->prev = sub->prev;
-	if (!sub->cancelled)
+	if (!sub->cancelled) {
+		mc->stats.held -= (unsigned)sub->nreps;
 		sub->done(sub->arg, status);
+	}
 	free(sub);
 }
 
@@ -389,10 +392,12 @@ mailcheck_run(struct mailcheck *mc, Reputed__Report *const *reps, size_t n,
 		done(arg, MAILCHECK_DONE);
 		return 0;
 	}
-	if (mc->stats.queued + njobs > MAILCHECK_MAX_QUEUED) {
+	if (mc->stats.queued + njobs > MAILCHECK_MAX_QUEUED ||
+	    mc->stats.held + n > MAILCHECK_MAX_HELD) {
 		mc->stats.refused++;
-		snprintf(err, errlen, "Sender-ID: %u evaluations waiting; "
-		    "try again later", mc->stats.queued);
+		snprintf(err, errlen, "Sender-ID: %u evaluations and %u reports "
+		    "waiting; try again later", mc->stats.queued,
+		    mc->stats.held);
 		return -1;
 	}
 	if ((sub = calloc(1, sizeof(*sub) + njobs * sizeof(sub->jobs[0]))) ==
@@ -404,6 +409,8 @@ mailcheck_run(struct mailcheck *mc, Reputed__Report *const *reps, size_t n,
 	sub->done = done;
 	sub->arg = arg;
 	sub->njobs = sub->pending = njobs;
+	sub->nreps = n;
+	mc->stats.held += (unsigned)n;
 	sub->next = mc->subs;
 	if (mc->subs)
 		mc->subs->prev = sub;
@@ -483,6 +490,7 @@ mailcheck_cancel(struct mailcheck *mc)
 	for (struct mc_sub *sub = mc->subs; sub != NULL; sub = sub->next)
 		if (!sub->cancelled) {
 			sub->cancelled = true;
+			mc->stats.held -= (unsigned)sub->nreps;
 			sub->done(sub->arg, MAILCHECK_CANCELLED);
 		}
 }
@@ -541,8 +549,12 @@ mailcheck_metrics(void *arg, struct evbuffer *out)
 	    "reputed_senderid_inflight_max %u\n"
 	    "# HELP reputed_senderid_queued Sender-ID evaluations waiting.\n"
 	    "# TYPE reputed_senderid_queued gauge\n"
-	    "reputed_senderid_queued %u\n",
+	    "reputed_senderid_queued %u\n"
+	    "# HELP reputed_senderid_held_reports Reports waiting for the "
+	    "evaluations of their submission.\n"
+	    "# TYPE reputed_senderid_held_reports gauge\n"
+	    "reputed_senderid_held_reports %u\n",
 	    (unsigned long long)mc->stats.reports,
 	    (unsigned long long)mc->stats.refused, mc->stats.inflight,
-	    mc->stats.inflight_max, mc->stats.queued);
+	    mc->stats.inflight_max, mc->stats.queued, mc->stats.held);
 }

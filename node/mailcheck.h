@@ -33,6 +33,8 @@ struct mailcheck;
 
 #define MAILCHECK_MAX_INFLIGHT	256	/* default evaluations at once */
 #define MAILCHECK_MAX_QUEUED	65536	/* evaluations waiting, all requests */
+#define MAILCHECK_MAX_HELD	65536	/* reports of submissions not done:
+					 * they wait in memory meanwhile */
 #define MAILCHECK_RESULTS	7	/* values of enum spf_result */
 
 enum mailcheck_status {
@@ -54,6 +56,7 @@ struct mailcheck_stats {
 	unsigned inflight;	/* evaluations running now */
 	unsigned inflight_max;	/* the most that ever ran at once */
 	unsigned queued;	/* evaluations waiting to start */
+	unsigned held;		/* reports of submissions not done */
 };
 
 /* A checker over res (takes ownership of res). max_inflight 0: the
@@ -79,7 +82,7 @@ void	 mailcheck_free(struct mailcheck *mc);
 /* Evaluates what reps[0..n) lack and writes the results into their mail
  * evidence. The reports are borrowed, and written to, until done is
  * called. %{t} is each report's observed_at. 0: done will be called
- * once; -1 with err (queue full, or cancelled): done is never called,
+ * once; -1 with err (MAILCHECK_MAX_QUEUED or _HELD reached, or cancelled): done is never called,
  * nothing changed. */
 int	 mailcheck_run(struct mailcheck *mc, Reputed__Report *const *reps,
 	    size_t n, mailcheck_done_cb done, void *arg, char *err,

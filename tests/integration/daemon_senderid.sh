@@ -189,7 +189,7 @@ check "a report with its results: 200" "echo '$r' | grep -q '^200 '"
 check "given results kept: full weight although SPF would fail" "[ \"$(weight given.sid.example)\" = '1.00 0.00' ]"
 check "given results: no evaluation" "[ \"$(metric "$API" reputed_senderid_reports_total)\" = '$before' ]"
 check "metrics count evaluations by result" "[ \"$(metric "$API" 'reputed_senderid_evaluations_total{result=\"fail\"}')\" = 3 ] && [ \"$(metric "$API" 'reputed_senderid_evaluations_total{result=\"pass\"}')\" = 3 ]"
-check "nothing left in flight" "[ \"$(metric "$API" reputed_senderid_inflight)\" = 0 ] && [ \"$(metric "$API" reputed_senderid_queued)\" = 0 ]"
+check "nothing left in flight" "[ \"$(metric "$API" reputed_senderid_inflight)\" = 0 ] && [ \"$(metric "$API" reputed_senderid_queued)\" = 0 ] && [ \"$(metric "$API" reputed_senderid_held_reports)\" = 0 ]"
 
 # A large submission: 600 reports, 1800 evaluations, at most 4 at once.
 python3 -c '

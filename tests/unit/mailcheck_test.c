@@ -318,6 +318,47 @@ test_cancel(void **state)
 	assert_int_equal(t[3].m.spf_mail_from, NC);
 }
 
+/* Reports that need nothing still wait with their submission: their
+ * number is bounded too (MAILCHECK_MAX_HELD). */
+static void
+test_held_bound(void **state)
+{
+	size_t n = MAILCHECK_MAX_HELD / 2;
+	struct hold_res *h = calloc(1, sizeof(*h));
+	struct trep *t = calloc(n + 1, sizeof(*t));
+	Reputed__Report **ptrs = calloc(n + 1, sizeof(*ptrs));
+	struct mailcheck *mc;
+	struct done_state d = { 0 };
+	struct mailcheck_stats s;
+	char err[128];
+
+	assert_non_null(h);
+	assert_non_null(t);
+	assert_non_null(ptrs);
+	mc = mailcheck_new_resolver(resolver_new(&hold_ops, h), 4, 0);
+	for (size_t i = 0; i <= n; i++) {	/* one evaluation, n reports */
+		trep_init(&t[i], bad_ip, i == 0 ? "a@x.example" : NULL, NULL,
+		    NULL);
+		ptrs[i] = &t[i].r;
+	}
+	assert_int_equal(mailcheck_run(mc, ptrs, n, done_cb, &d, err,
+	    sizeof(err)), 0);
+	assert_int_equal(mailcheck_run(mc, ptrs, n, done_cb, &d, err,
+	    sizeof(err)), 0);
+	assert_int_equal(mailcheck_run(mc, ptrs, n + 1, done_cb, &d, err,
+	    sizeof(err)), -1);
+	mailcheck_stats(mc, &s);
+	assert_int_equal(s.held, 2 * n);
+	while (hold_answer_one(h))
+		;
+	assert_int_equal(d.calls, 2);
+	mailcheck_stats(mc, &s);
+	assert_int_equal(s.held, 0);
+	mailcheck_free(mc);
+	free(ptrs);
+	free(t);
+}
+
 /* mailcheck_cancel answers at once; what still runs ends unseen (the
  * reports are not written to), what waits never starts. */
 static void
@@ -386,6 +427,7 @@ test_queue_full(void **state)
 	mailcheck_stats(mc, &s);
 	assert_int_equal(s.refused, 1);
 	assert_int_equal(s.inflight, 4);
+	assert_int_equal(s.held, n - 1);
 	mailcheck_free(mc);
 	assert_int_equal(d.calls, 1);
 	free(ptrs);
@@ -403,6 +445,7 @@ main(void)
 		cmocka_unit_test(test_inflight_bound),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_cancel_running),
+		cmocka_unit_test(test_held_bound),
 		cmocka_unit_test(test_queue_full),
 	};
 
