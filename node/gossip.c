@@ -705,7 +705,7 @@ static int gossip_member_add(struct gossip *g, const uint8_t *der,
 		return -1;
 	if ((size_t)(p - der) != len || pki_cert_is_ca(x)) {
 		int rc = pki_cert_is_ca(x) && (size_t)(p - der) == len ?
-		    pki_learn_ca(g->conf.pki, x) : -1;
+		    pki_learn_ca(g->conf.pki, x, (int64_t)(g->now / 1000)) : -1;
 		X509_free(x);
 		return rc;
 	}

@@ -24,6 +24,7 @@
 struct pki {
 	STACK_OF(X509) *anchors;	/* trusted roots (configured) */
 	STACK_OF(X509) *cas;		/* learned CA / cross certs (untrusted) */
+	uint8_t cas_valid[PKI_MAX_INTERMEDIATES];	/* validated when learned */
 	STACK_OF(X509_CRL) *crls;	/* configured and learned CRLs */
 	X509_STORE *store;		/* built from anchors + crls; NULL = stale */
 	uint64_t generation;		/* bumped on every change */
@@ -589,22 +590,48 @@ static bool pki_has_cert(STACK_OF(X509) *sk, X509 *x)
 	return false;
 }
 
-int pki_learn_ca(struct pki *p, X509 *cert)
+/* Drops the oldest learned CA that did not validate when learned; -1 if
+ * there is none. */
+static int pki_drop_unverified(struct pki *p)
+{
+	int n = sk_X509_num(p->cas);
+
+	for (int i = 0; i < n; i++) {
+		if (p->cas_valid[i])
+			continue;
+		X509_free(sk_X509_delete(p->cas, i));
+		memmove(&p->cas_valid[i], &p->cas_valid[i + 1], (size_t)(n - i - 1));
+		return 0;
+	}
+	return -1;
+}
+
+int pki_learn_ca(struct pki *p, X509 *cert, int64_t now)
 {
 	uint8_t pub[ED25519_KEY_LEN];
+	int unverified = 0, n = sk_X509_num(p->cas);
+	bool valid;
 
 	if (pki_has_cert(p->cas, cert) || pki_has_cert(p->anchors, cert))
 		return 0;
 	/* A self-signed CA is useful only as a configured anchor; as an
 	 * untrusted intermediate it would only mislead chain building. */
 	if (!pki_cert_is_ca(cert) || pki_cert_pubkey(cert, pub) == -1 ||
-	    X509_check_issued(cert, cert) == X509_V_OK ||
-	    sk_X509_num(p->cas) >= PKI_MAX_INTERMEDIATES || !X509_up_ref(cert))
+	    X509_check_issued(cert, cert) == X509_V_OK)
+		return -1;
+	valid = pki_verify(p, cert, NULL, now, NULL, NULL, 0) == 0;
+	for (int i = 0; i < n; i++)
+		unverified += !p->cas_valid[i];
+	if (((!valid && unverified >= PKI_MAX_UNVERIFIED) ||
+	    n >= PKI_MAX_INTERMEDIATES) && pki_drop_unverified(p) == -1)
+		return -1;
+	if (!X509_up_ref(cert))
 		return -1;
 	if (!sk_X509_push(p->cas, cert)) {
 		X509_free(cert);
 		return -1;
 	}
+	p->cas_valid[sk_X509_num(p->cas) - 1] = valid;
 	pki_changed(p);
 	return 1;
 }

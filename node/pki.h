@@ -33,6 +33,7 @@
 #include "proto/proto.h"
 
 #define PKI_MAX_INTERMEDIATES	1024	/* directory-learned CA certs kept */
+#define PKI_MAX_UNVERIFIED	128	/* ... of them not validating here */
 #define PKI_MAX_CRLS		256
 
 /* What to put into a new certificate. */
@@ -104,8 +105,10 @@ int pki_reload_crl_file(struct pki *p, const char *path, char *err,
 	    size_t errlen);
 /* Learned from the directory: a CA certificate (kept as an untrusted
  * intermediate). 1 = new, 0 = known already, -1 = rejected (not a CA,
- * not Ed25519, or the bound reached). */
-int pki_learn_ca(struct pki *p, X509 *cert);
+ * self-signed, not Ed25519). One that does not validate here at now is
+ * kept too (a peer with other anchors may need it), but at most
+ * PKI_MAX_UNVERIFIED of those: the oldest goes first. */
+int pki_learn_ca(struct pki *p, X509 *cert, int64_t now);
 /* Learned from the directory: a CRL, kept only if its signature verifies
  * against an anchor or a learned CA that itself validates, and if it is
  * newer than the one held for that issuer. 1 = new, 0 = not newer,

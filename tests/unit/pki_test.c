@@ -103,10 +103,10 @@ static void test_bridge_cross_certifies(void **state)
 	/* Without the cross cert, then once learned from the directory. */
 	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), NULL, err,
 	    sizeof(err)), -1);
-	assert_int_equal(pki_learn_ca(p, xa), 1);
-	assert_int_equal(pki_learn_ca(p, xa), 0);
-	assert_int_equal(pki_learn_ca(p, a.ca), -1);	/* self-signed */
-	assert_int_equal(pki_learn_ca(p, a.node), -1);	/* not a CA */
+	assert_int_equal(pki_learn_ca(p, xa, now_s()), 1);
+	assert_int_equal(pki_learn_ca(p, xa, now_s()), 0);
+	assert_int_equal(pki_learn_ca(p, a.ca, now_s()), -1);	/* self-signed */
+	assert_int_equal(pki_learn_ca(p, a.node, now_s()), -1);	/* not a CA */
 	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), NULL, err,
 	    sizeof(err)), 0);
 	/* C was never cross-certified. */
@@ -262,6 +262,55 @@ static void test_keys_pins_files(void **state)
 	org_free(&a);
 }
 
+static void count_learned(void *arg, bool is_crl, const uint8_t *der,
+    size_t len)
+{
+	if (!is_crl)
+		(*(int *)arg)++;
+}
+
+/* Learned CAs are bounded: ones that do not validate here are kept only up
+ * to PKI_MAX_UNVERIFIED (oldest out), and a valid cross cert still gets in. */
+static void test_learned_cas_bounded(void **state)
+{
+	struct org a, r;
+	struct pki_cert_opts bo = { .org = "Bridge", .cn = "bridge",
+	    .days = 3650, .ca = true, .pathlen = 1 };
+	EVP_PKEY *bk = pki_key_generate();
+	struct pki *p = pki_new();
+	X509 *bridge, *xa;
+	char err[256];
+	int learned = 0;
+
+	org_make(&a, "ISP A", 0, 30);
+	org_make(&r, "Rogue", 0, 30);
+	bridge = pki_ca_new(bk, &bo, err, sizeof(err));
+	pki_add_anchor(p, bridge);
+	for (int i = 0; i < PKI_MAX_UNVERIFIED + 50; i++) {
+		struct pki_cert_opts co = { .cn = "sub", .days = 30, .ca = true,
+		    .pathlen = 0 };
+		EVP_PKEY *k = pki_key_generate();
+		X509 *x = pki_cert_issue(r.ca, r.ca_key, k, &co, err, sizeof(err));
+		learned += pki_learn_ca(p, x, now_s()) == 1;
+		X509_free(x);
+		EVP_PKEY_free(k);
+	}
+	assert_int_equal(learned, PKI_MAX_UNVERIFIED + 50);	/* oldest out */
+	xa = pki_cross_certify(bridge, bk, a.ca, 365, err, sizeof(err));
+	assert_int_equal(pki_learn_ca(p, xa, now_s()), 1);
+	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), NULL, err,
+	    sizeof(err)), 0);
+	int held = 0;
+	pki_each_learned(p, count_learned, &held);
+	assert_int_equal(held, PKI_MAX_UNVERIFIED + 1);
+	X509_free(xa);
+	X509_free(bridge);
+	EVP_PKEY_free(bk);
+	org_free(&a);
+	org_free(&r);
+	pki_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -271,6 +320,7 @@ int main(void)
 		cmocka_unit_test(test_crl_revokes),
 		cmocka_unit_test(test_forged_crl_rejected),
 		cmocka_unit_test(test_keys_pins_files),
+		cmocka_unit_test(test_learned_cas_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
