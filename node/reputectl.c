@@ -15,6 +15,7 @@
  *   reputectl [--db DIR] query SUBJECT [--json]
  *   reputectl --db DIR rescore | stats [--json]
  *   reputectl retract SEQ:INDEX ...      (through the daemon)
+ *   reputectl peers [--json]             (through the daemon)
  *   reputectl spf | senderid | export | ca | cert ...   (see ctl_*.c)
  *
  * Report options become one JSON object, checked by feeds/jsonl.c exactly
@@ -808,6 +809,71 @@ cmd_retract(const struct ctl *c, int argc, char **argv)
 	return status == 200 ? 0 : 1;
 }
 
+/* ---- peers ---- */
+
+static const char *
+jstr(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? v : "?";
+}
+
+static void
+print_session(json_t *x)
+{
+	printf("  %-16s %-8s %-6s %s\n    batches in %lld out %lld, bytes in "
+	    "%lld out %lld, queued %lld%s\n", jstr(x, "remote_name"),
+	    jstr(x, "direction"), jstr(x, "state"), jstr(x, "addr"),
+	    json_integer_value(json_object_get(x, "batches_in")),
+	    json_integer_value(json_object_get(x, "batches_out")),
+	    json_integer_value(json_object_get(x, "bytes_in")),
+	    json_integer_value(json_object_get(x, "bytes_out")),
+	    json_integer_value(json_object_get(x, "queued")),
+	    json_is_true(json_object_get(x, "throttled")) ? " (throttled)" :
+	    "");
+}
+
+/* reputectl peers: the daemon's peer sessions and configured peers. */
+static int
+cmd_peers(const struct ctl *c, int argc, char **argv)
+{
+	char *answer = NULL;
+	json_t *doc, *x;
+	size_t i;
+	if (c->db) {
+		fprintf(stderr, "reputectl: peers asks a running daemon (no "
+		    "--db)\n");
+		return 2;
+	}
+	int status = api_request(c, "GET", "/v1/peers", NULL, &answer);
+	if (status < 0)
+		return 1;
+	if (status != 200 || c->json || (argc > 1 &&
+	    strcmp(argv[1], "--json") == 0) ||
+	    (doc = json_loads(answer, 0, NULL)) == NULL) {
+		fputs(answer, status == 200 ? stdout : stderr);
+		free(answer);
+		return status == 200 ? 0 : 1;
+	}
+	free(answer);
+	printf("sessions: %zu\n", json_array_size(json_object_get(doc,
+	    "sessions")));
+	json_array_foreach(json_object_get(doc, "sessions"), i, x)
+		print_session(x);
+	printf("configured peers: %zu\n", json_array_size(json_object_get(
+	    doc, "configured")));
+	json_array_foreach(json_object_get(doc, "configured"), i, x)
+		printf("  %-16s %s:%lld  %s, %lld connects, %lld failures\n",
+		    jstr(x, "name"), jstr(x, "host"),
+		    json_integer_value(json_object_get(x, "port")),
+		    json_is_true(json_object_get(x, "connected")) ?
+		    "connected" : "not connected",
+		    json_integer_value(json_object_get(x, "connects")),
+		    json_integer_value(json_object_get(x, "failures")));
+	json_decref(doc);
+	return 0;
+}
+
 /* ---- rescore, stats ---- */
 
 static int
@@ -889,6 +955,7 @@ static const struct command {
 	{ "cert", NULL, ctl_cert, "node certificates: issue, show, verify" },
 	{ "export", NULL, ctl_export, "zones as rbldnsd files or a master file" },
 	{ "keygen", cmd_keygen, NULL, "make an Ed25519 node / origin key" },
+	{ "peers", cmd_peers, NULL, "the daemon's peer sessions" },
 	{ "query", cmd_query, NULL, "a subject's listing and explanation" },
 	{ "report", cmd_report, NULL, "submit reports" },
 	{ "rescore", cmd_rescore, NULL, "recompute every score" },

@@ -45,6 +45,10 @@ if [ "$(pl_dig 0 192.0.2.30)" = 127.0.0.2 ]; then ok; else ko "192.0.2.30 at n0"
 if curl -sf --max-time 5 "$(pl_api 2)/v1/peers" | grep -q '"state": *"up"'; then ok; else
 	ko "/v1/peers at n2 shows no session up"
 fi
+out=$("$ROOT/$BUILD/reputectl" --api "$(pl_api 2 | sed 's|http://||')" peers 2>&1)
+if echo "$out" | grep -q '^sessions: 2$' && echo "$out" | grep -q ' up '; then ok; else
+	ko "reputectl peers at n2: $out"
+fi
 if curl -sf --max-time 5 "$(pl_api 2)/metrics" | grep -q '^reputed_peer_batches_total{dir="in"}'; then
 	ok; else ko "no peer metrics"; fi
 pl_done
