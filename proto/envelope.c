@@ -193,6 +193,12 @@ envelope_seal(struct signer *s, Reputed__Batch *batch, size_t *outlen)
 	sb.signature.data = sig;
 	sb.signature.len = sizeof(sig);
 	*outlen = reputed__signed_batch__get_packed_size(&sb);
+	/* A batch that cannot travel in one frame is never made: peers
+	 * could not relay it. 16 bytes leave room for the Frame around it. */
+	if (*outlen + 16 > FRAME_MAX_DEFAULT) {
+		free(bbuf);
+		return NULL;
+	}
 	uint8_t *out = malloc(*outlen);
 	if (out != NULL)
 		reputed__signed_batch__pack(&sb, out);

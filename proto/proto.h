@@ -56,7 +56,8 @@ void signer_public_key(const struct signer *s, uint8_t pub[ED25519_KEY_LEN]);
 int signer_sign(struct signer *s, const uint8_t *batch, size_t len,
 	    uint8_t sig[ED25519_SIG_LEN]);
 /* Serializes batch (its origin is set to the signer's key) and signs it.
- * Returns a serialized SignedBatch the caller frees, or NULL. */
+ * Returns a serialized SignedBatch the caller frees, or NULL (also when it
+ * would not fit in one frame of FRAME_MAX_DEFAULT). */
 uint8_t *envelope_seal(struct signer *s, Reputed__Batch *batch, size_t *outlen);
 
 struct verifier *verifier_new(void);
