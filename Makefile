@@ -100,7 +100,8 @@ run: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh tests/tour.sh
 
-# AddressSanitizer + UndefinedBehaviorSanitizer build of everything, tests run.
+# AddressSanitizer + UndefinedBehaviorSanitizer build of everything, tests run
+# (all but the valgrind scripts: valgrind cannot run sanitized programs).
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan CC=clang \
 	  CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
@@ -108,7 +109,8 @@ asan: deps
 	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  sh tests/run.sh $(patsubst $(BUILD)/%,build-asan/%,$(TEST_BINS)) -- \
-	  $(patsubst $(BUILD)/%,build-asan/%,$(REPLAY_BINS)) -- $(TEST_SCRIPTS)
+	  $(patsubst $(BUILD)/%,build-asan/%,$(REPLAY_BINS)) -- \
+	  $(filter-out %valgrind.sh,$(TEST_SCRIPTS))
 
 # libFuzzer: FUZZ_SECONDS per target (default 60).
 FUZZ_SECONDS ?= 60
