@@ -19,7 +19,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "node/dns.h"
 
@@ -991,19 +990,79 @@ append(char *buf, size_t len, size_t n, const char *s)
 	return n;
 }
 
-static void
-format_time(uint64_t ms, char *buf, size_t len)
+/* Unsigned decimal into buf (at least 21 bytes); returns the length. */
+static size_t
+fmt_uint(uint64_t v, char *buf)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (ms == 0 || gmtime_r(&t, &tm) == NULL)
-		snprintf(buf, len, "never");
-	else
-		strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	char tmp[21];
+	size_t n = 0, i = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	while (n > 0)
+		buf[i++] = tmp[--n];
+	buf[i] = '\0';
+	return i;
 }
 
-/* One $variable: its value into val. Returns the name's length, 0 if
- * unknown. */
+/* Two digits, zero-padded. */
+static void
+fmt_2(unsigned v, char *p)
+{
+	p[0] = (char)('0' + v / 10 % 10);
+	p[1] = (char)('0' + v % 10);
+}
+
+/* "2026-11-29T01:25:34Z" without gmtime/strftime (no locale, no locks):
+ * days to civil date after H. Hinnant's algorithm. buf: >= 21 bytes. */
+static void
+format_time(uint64_t ms, char *buf)
+{
+	if (ms == 0) {
+		memcpy(buf, "never", 6);
+		return;
+	}
+	uint64_t secs = ms / 1000, days = secs / 86400, sod = secs % 86400;
+	int64_t z = (int64_t)days + 719468;
+	int64_t era = z / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	uint64_t y = (uint64_t)(yoe + era * 400) + (m <= 2);
+	if (y > 9999)
+		y = 9999;
+	size_t n = fmt_uint(y, buf);
+	buf[n] = '-';
+	fmt_2(m, buf + n + 1);
+	buf[n + 3] = '-';
+	fmt_2(d, buf + n + 4);
+	buf[n + 6] = 'T';
+	fmt_2((unsigned)(sod / 3600), buf + n + 7);
+	buf[n + 9] = ':';
+	fmt_2((unsigned)(sod / 60 % 60), buf + n + 10);
+	buf[n + 12] = ':';
+	fmt_2((unsigned)(sod % 60), buf + n + 13);
+	memcpy(buf + n + 15, "Z", 2);
+}
+
+/* A score in [0,1] as "0.75" (two decimals, rounded). */
+static void
+format_score(float score, char *buf)
+{
+	double s = score < 0 ? 0 : score > 99 ? 99 : (double)score;
+	unsigned c = (unsigned)(s * 100 + 0.5);
+	size_t n = fmt_uint(c / 100, buf);
+	buf[n] = '.';
+	fmt_2(c % 100, buf + n + 1);
+	buf[n + 3] = '\0';
+}
+
+/* One $variable: its value into val (>= SUBJECT_TEXT_MAX bytes). Returns
+ * the name's length, 0 if unknown. */
 static size_t
 template_var(const char *p, const char *subject, const struct listing *l,
     char *val, size_t len)
@@ -1014,16 +1073,19 @@ template_var(const char *p, const char *subject, const struct listing *l,
 		size_t n = strlen(names[i]);
 		if (strncmp(p, names[i], n) != 0)
 			continue;
-		const char *cat = category_name(l->category);
+		const char *cat;
 		switch (i) {
 		case 0: snprintf(val, len, "%s", subject); break;
-		case 1: snprintf(val, len, "%s", cat ? cat : "abuse"); break;
-		case 2: snprintf(val, len, "%u", l->n_reports); break;
-		case 3: snprintf(val, len, "%u", l->n_origins); break;
-		case 4: snprintf(val, len, "%.2f", (double)l->score); break;
-		case 5: format_time(l->last_seen, val, len); break;
-		case 6: format_time(l->first_seen, val, len); break;
-		default: snprintf(val, len, "%u", l->code); break;
+		case 1:
+			cat = category_name(l->category);
+			snprintf(val, len, "%s", cat ? cat : "abuse");
+			break;
+		case 2: fmt_uint(l->n_reports, val); break;
+		case 3: fmt_uint(l->n_origins, val); break;
+		case 4: format_score(l->score, val); break;
+		case 5: format_time(l->last_seen, val); break;
+		case 6: format_time(l->first_seen, val); break;
+		default: fmt_uint(l->code, val); break;
 		}
 		return n;
 	}

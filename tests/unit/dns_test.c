@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <cmocka.h>
@@ -553,6 +554,22 @@ test_template(void **state)
 	l.last_seen = 86400000;
 	dns_txt_format(&z, "192.0.2.1", &l, buf, sizeof(buf));
 	assert_string_equal(buf, "192.0.2.1 3/2 0.50 1970-01-02T00:00:00Z $$x");
+	/* the hand-made date formatter agrees with gmtime/strftime */
+	snprintf(z.txt_template, sizeof(z.txt_template), "$last_seen $score");
+	uint64_t t = 1;
+	for (int i = 0; i < 2000; i++) {
+		char want[64];
+		t = t * 6364136223846793005ull + 1442695040888963407ull;
+		l.last_seen = (t >> 24) % 8000000000000ull + 1000;
+		l.score = (float)(i % 101) / 100.0f;
+		time_t secs = (time_t)(l.last_seen / 1000);
+		struct tm tm;
+		gmtime_r(&secs, &tm);
+		size_t n = strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		snprintf(want + n, sizeof(want) - n, " %.2f", (double)l.score);
+		dns_txt_format(&z, "x", &l, buf, sizeof(buf));
+		assert_string_equal(buf, want);
+	}
 }
 
 int
