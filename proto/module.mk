@@ -7,3 +7,4 @@ $(BUILD)/proto/reputed.pb-c.c $(BUILD)/proto/reputed.pb-c.h: proto/reputed.proto
 	protoc-c --c_out=$(BUILD) proto/reputed.proto
 $(BUILD)/proto/reputed.pb-c.o: $(BUILD)/proto/reputed.pb-c.c
 	$(CC) $(ALL_CFLAGS) -Wno-missing-prototypes -c $< -o $@
+UNIT_TESTS += tests/unit/proto_test.c

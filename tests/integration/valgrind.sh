@@ -17,7 +17,7 @@ run() { # name, command...
 		failed=$((failed + 1)); echo "FAIL $name"; tail -30 /tmp/valgrind.$$
 	fi
 }
-for t in subject_test store_test conf_test batcher_test jsonl_test; do
+for t in subject_test store_test proto_test conf_test batcher_test jsonl_test; do
 	[ -x "$BUILD/tests/$t" ] && run "$t" "$BUILD/tests/$t"
 done
 for r in "$BUILD"/replay/*; do

@@ -1,0 +1,147 @@
+/*
+ * proto_test.c: framing limits and the signed envelope, at and around each
+ * limit: the length prefix, the frame size limit, empty and truncated
+ * frames, garbage, and a signature over other bytes.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "proto/proto.h"
+
+static void
+header(uint8_t *b, uint32_t n)
+{
+	b[0] = (uint8_t)(n >> 24);
+	b[1] = (uint8_t)(n >> 16);
+	b[2] = (uint8_t)(n >> 8);
+	b[3] = (uint8_t)n;
+}
+
+static void
+test_frame_peek_limits(void **state)
+{
+	uint8_t b[8] = { 0 };
+	uint32_t n;
+	assert_int_equal(frame_peek(b, 3, 100, &n), FRAME_NEED_MORE);
+	assert_int_equal(frame_peek(b, 4, 100, &n), FRAME_EMPTY);
+	header(b, 100);
+	assert_int_equal(frame_peek(b, 4, 100, &n), FRAME_NEED_MORE);
+	assert_int_equal(n, 100);
+	header(b, 101);		/* one past the limit: refused at once */
+	assert_int_equal(frame_peek(b, 4, 100, &n), FRAME_TOO_LARGE);
+	header(b, 4);
+	assert_int_equal(frame_peek(b, 8, 100, &n), FRAME_OK);
+	header(b, UINT32_MAX);
+	assert_int_equal(frame_peek(b, 8, FRAME_MAX_DEFAULT, &n),
+	    FRAME_TOO_LARGE);
+}
+
+static void
+test_frame_roundtrip_and_garbage(void **state)
+{
+	Reputed__Frame f = REPUTED__FRAME__INIT;
+	Reputed__Ping ping = REPUTED__PING__INIT;
+	char err[160];
+	size_t len;
+	uint32_t n;
+	ping.nonce = 42;
+	f.msg_case = REPUTED__FRAME__MSG_PING;
+	f.ping = &ping;
+	uint8_t *buf = frame_encode(&f, &len);
+	assert_non_null(buf);
+	assert_int_equal(frame_peek(buf, len, FRAME_MAX_DEFAULT, &n), FRAME_OK);
+	Reputed__Frame *d = frame_decode(buf + 4, n, err, sizeof(err));
+	assert_non_null(d);
+	assert_string_equal(frame_kind_name(d), "ping");
+	assert_int_equal(d->ping->nonce, 42);
+	reputed__frame__free_unpacked(d, NULL);
+	/* Truncated by one byte: not a valid Frame. */
+	assert_null(frame_decode(buf + 4, n - 1, err, sizeof(err)));
+	assert_non_null(strstr(err, "not a valid protobuf Frame"));
+	free(buf);
+	/* A Hello whose key is not 32 bytes. */
+	Reputed__Hello h = REPUTED__HELLO__INIT;
+	uint8_t key[31] = { 0 };
+	h.node_key.data = key;
+	h.node_key.len = sizeof(key);
+	f.msg_case = REPUTED__FRAME__MSG_HELLO;
+	f.hello = &h;
+	buf = frame_encode(&f, &len);
+	assert_null(frame_decode(buf + 4, len - 4, err, sizeof(err)));
+	assert_non_null(strstr(err, "node key is 31 bytes"));
+	free(buf);
+	/* No message at all. */
+	uint8_t empty[2] = { 0x08, 0x01 };	/* unknown field 1 varint */
+	assert_null(frame_decode(empty, 0, err, sizeof(err)));
+}
+
+static void
+test_envelope_signature(void **state)
+{
+	char dir[] = "/tmp/proto_test.XXXXXX", path[64], err[160];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/k.pem", dir);
+	assert_int_equal(signer_generate(path, err, sizeof(err)), 0);
+	assert_int_equal(signer_generate(path, err, sizeof(err)), -1);
+	struct signer *s = signer_load(path, err, sizeof(err));
+	assert_non_null(s);
+	Reputed__Batch b = REPUTED__BATCH__INIT;
+	Reputed__Retraction rt = REPUTED__RETRACTION__INIT, *rtp = &rt;
+	rt.seq = 1;
+	b.seq = 2;
+	b.retractions = &rtp;
+	b.n_retractions = 1;
+	size_t len;
+	uint8_t *sb = envelope_seal(s, &b, &len);
+	assert_non_null(sb);
+	struct verifier *v = verifier_new();
+	Reputed__Batch *out;
+	assert_int_equal(envelope_open(v, sb, len, &out, err, sizeof(err)),
+	    ENVELOPE_OK);
+	assert_int_equal(out->seq, 2);
+	reputed__batch__free_unpacked(out, NULL);
+	/* Flip a bit of the signed bytes: the signature no longer holds. */
+	Reputed__SignedBatch *w = reputed__signed_batch__unpack(NULL, len, sb);
+	w->batch.data[w->batch.len - 1] ^= 1;
+	uint8_t bad[512];
+	size_t blen = reputed__signed_batch__pack(w, bad);
+	reputed__signed_batch__free_unpacked(w, NULL);
+	assert_int_equal(envelope_open(v, bad, blen, &out, err, sizeof(err)),
+	    ENVELOPE_BAD_SIGNATURE);
+	/* seq 0 and an empty batch are malformed before any signature. */
+	b.seq = 0;
+	free(sb);
+	sb = envelope_seal(s, &b, &len);
+	assert_int_equal(envelope_open(v, sb, len, &out, err, sizeof(err)),
+	    ENVELOPE_MALFORMED);
+	assert_non_null(strstr(err, "seq 0"));
+	free(sb);
+	b.seq = 1;
+	b.n_retractions = 0;
+	sb = envelope_seal(s, &b, &len);
+	assert_int_equal(envelope_decode(sb, len, &out, err, sizeof(err)),
+	    ENVELOPE_MALFORMED);
+	assert_non_null(strstr(err, "empty"));
+	free(sb);
+	verifier_free(v);
+	signer_free(s);
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_frame_peek_limits),
+		cmocka_unit_test(test_frame_roundtrip_and_garbage),
+		cmocka_unit_test(test_envelope_signature),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
