@@ -340,14 +340,22 @@ axfr_each_cb(void *arg, const struct subject *s, const struct listing *l)
 	return 0;
 }
 
-/* RFC 5936 4.1: the whole zone from one snapshot, over this connection. */
+/* RFC 5936 4.1: the whole zone from one snapshot, over this connection.
+ * The transfer works on its own copy of the zones, so reloads during a
+ * long transfer cannot free them under it. */
 static void
-tcp_axfr(struct dns_worker *w, const struct dns_engine *e,
+tcp_axfr(struct dns_worker *w, const struct dns_engine *shared,
     struct bufferevent *bev, const uint8_t *q, size_t qlen, uint64_t now)
 {
+	char err[256];
 	struct dns_xfr *x = malloc(sizeof(*x));	/* rare: not the hot path */
-	if (x == NULL)
+	struct dns_engine *e = malloc(sizeof(*e));
+	if (x == NULL || e == NULL ||
+	    dns_engine_init(e, &shared->conf, err, sizeof(err)) != 0) {
+		free(x);
+		free(e);
 		return;
+	}
 	uint32_t serial = store_serial(w->reader);
 	if (dns_xfr_begin(x, e, q, qlen, serial, now, tcp_emit,
 	    bufferevent_get_output(bev)) == 0) {
@@ -361,6 +369,7 @@ tcp_axfr(struct dns_worker *w, const struct dns_engine *e,
 		CINC(w->c.axfr);
 	}
 	free(x);
+	free(e);
 }
 
 /* One framed query: answer it (or transfer the zone). */
