@@ -78,15 +78,15 @@ $(BUILD)/reputesim: $(SIM_OBJS) $(BUILD)/libreputed.a
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libreputed.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libreputed.a $(LIBS) $(TEST_LIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libreputed.a $(LIBS) $(TEST_LIBS)
 $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libreputed.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(BUILD)/libreputed.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libreputed.a $(LIBS)
 # Corpus replay: the fuzz target with a plain main(), built by the normal
 # compiler, so `make test` replays every corpus without libFuzzer.
 $(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(BUILD)/libreputed.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -o $@ $< tests/fuzz/replay_main.c $(BUILD)/libreputed.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< tests/fuzz/replay_main.c $(BUILD)/libreputed.a $(LIBS)
 
 tests: $(PROGRAMS) $(TEST_BINS) $(REPLAY_BINS)
 
@@ -118,15 +118,17 @@ FUZZ_CFLAGS = -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame
 fuzz: deps
 	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang CFLAGS="$(FUZZ_CFLAGS)" \
 	  $(patsubst $(BUILD)/%,build-fuzz/%,$(FUZZ_BINS))
-	@for f in $(notdir $(FUZZ_BINS)); do \
-	  mkdir -p build-fuzz/corpus/$$f; \
+	@failed=""; for f in $(notdir $(FUZZ_BINS)); do \
+	  mkdir -p build-fuzz/corpus/$$f build-fuzz/crashes/$$f; \
 	  echo "== fuzz $$f ($(FUZZ_SECONDS)s)"; \
 	  build-fuzz/fuzz/$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
-	    build-fuzz/corpus/$$f tests/fuzz/corpus/$$f || exit 1; \
-	done
+	    -artifact_prefix=build-fuzz/crashes/$$f/ \
+	    build-fuzz/corpus/$$f tests/fuzz/corpus/$$f || failed="$$failed $$f"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: crashes in:$$failed (inputs in build-fuzz/crashes/)"; exit 1; fi
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libreputed.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer -o $@ $< $(BUILD)/libreputed.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -fsanitize=fuzzer -o $@ $< $(BUILD)/libreputed.a $(LIBS)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
