@@ -83,10 +83,11 @@ $(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libreputed.a
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libreputed.a $(LIBS)
 # Corpus replay: the fuzz target with a plain main(), built by the normal
-# compiler, so `make test` replays every corpus without libFuzzer.
+# compiler, so `make test` replays every corpus without libFuzzer. The
+# target comes last so that -MMD records its headers.
 $(BUILD)/replay/%: tests/fuzz/%.c tests/fuzz/replay_main.c $(BUILD)/libreputed.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< tests/fuzz/replay_main.c $(BUILD)/libreputed.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ tests/fuzz/replay_main.c $< $(BUILD)/libreputed.a $(LIBS)
 
 tests: $(PROGRAMS) $(TEST_BINS) $(REPLAY_BINS)
 
