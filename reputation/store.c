@@ -68,6 +68,8 @@ struct store_txn {
 	uint8_t plens[PLEN_BYTES];
 	bool plens_dirty;
 	bool index_only;		/* rescore: replay fills the report index */
+	MDB_cursor *ecur, *scur;	/* evidence and scores, opened on first
+					 * use, closed with the transaction */
 };
 
 struct store_reader {
@@ -453,6 +455,18 @@ plen_has(const uint8_t *plens, unsigned bit)
 	return plens[bit / 8] & (1u << (bit % 8));
 }
 
+/* The write transaction's evidence and scores cursors, opened once. */
+static int
+txn_cursors(struct store_txn *tx)
+{
+	int rc = 0;
+	if (tx->ecur == NULL)
+		rc = mdb_cursor_open(tx->txn, tx->st->evidence, &tx->ecur);
+	if (rc == 0 && tx->scur == NULL)
+		rc = mdb_cursor_open(tx->txn, tx->st->scores, &tx->scur);
+	return rc;
+}
+
 /* Recomputes the score of one subject from all its evidence records. */
 static int
 rescore_subject(struct store_txn *tx, const uint8_t *skey, size_t sklen)
@@ -461,11 +475,11 @@ rescore_subject(struct store_txn *tx, const uint8_t *skey, size_t sklen)
 	struct evidence evs[64];
 	struct origin_evidence oe[64];
 	size_t n = 0;
-	MDB_cursor *c;
 	MDB_val k = val(skey, sklen), v;
-	int rc = mdb_cursor_open(tx->txn, st->evidence, &c);
+	int rc = txn_cursors(tx);
 	if (rc != 0)
 		return rc;
+	MDB_cursor *c = tx->ecur;
 	/* Evidence keys are the subject key + 32 bytes of origin. A subject
 	 * reported by more than 64 origins is scored on the 64 it trusts
 	 * most: beyond that, more origins cannot change a listing. */
@@ -492,14 +506,15 @@ rescore_subject(struct store_txn *tx, const uint8_t *skey, size_t sklen)
 		oe[slot].ev = &evs[slot];
 		oe[slot].trust = trust;
 	}
-	mdb_cursor_close(c);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return rc;
 
+	/* The scores cursor stays on the old record, so the new one is
+	 * written in place without a second search. */
 	struct listing old, nl;
 	bool had = false;
 	k = val(skey, sklen);
-	if (mdb_get(tx->txn, st->scores, &k, &v) == 0 &&
+	if (mdb_cursor_get(tx->scur, &k, &v, MDB_SET_KEY) == 0 &&
 	    v.mv_size == sizeof(old)) {
 		memcpy(&old, v.mv_data, sizeof(old));
 		had = true;
@@ -508,7 +523,7 @@ rescore_subject(struct store_txn *tx, const uint8_t *skey, size_t sklen)
 	if (nl.n_reports == 0) {
 		if (had) {
 			tx->listing_changed = true;
-			return mdb_del(tx->txn, st->scores, &k, NULL);
+			return mdb_cursor_del(tx->scur, 0);
 		}
 		return 0;
 	}
@@ -526,6 +541,8 @@ rescore_subject(struct store_txn *tx, const uint8_t *skey, size_t sklen)
 	    old.n_reports != nl.n_reports)
 		tx->listing_changed = true;
 	v = val(&nl, sizeof(nl));
+	if (had)
+		return mdb_cursor_put(tx->scur, &k, &v, MDB_CURRENT);
 	return mdb_put(tx->txn, st->scores, &k, &v, 0);
 }
 
@@ -715,16 +732,22 @@ fold_one(struct store_txn *tx, const struct subject *s, const uint8_t *origin,
 	int rc = mdb_put(tx->txn, tx->st->reports, &k, &v, 0);
 	if (rc != 0 || tx->index_only)
 		return rc;
+	if ((rc = txn_cursors(tx)) != 0)
+		return rc;
 	k.mv_size = sklen + ORIGIN_LEN;
 	memset(&ev, 0, sizeof(ev));
-	rc = mdb_get(tx->txn, tx->st->evidence, &k, &v);
-	if (rc == 0 && v.mv_size == sizeof(ev))
+	rc = mdb_cursor_get(tx->ecur, &k, &v, MDB_SET_KEY);
+	bool found = rc == 0 && v.mv_size == sizeof(ev);
+	if (found)
 		memcpy(&ev, v.mv_data, sizeof(ev));
 	else if (rc != 0 && rc != MDB_NOTFOUND)
 		return rc;
 	evidence_fold(&ev, c, &tx->st->policy);
 	v = val(&ev, sizeof(ev));
-	if ((rc = mdb_put(tx->txn, tx->st->evidence, &k, &v, 0)) != 0)
+	/* In place when the record was there: no second search. */
+	rc = found ? mdb_cursor_put(tx->ecur, &k, &v, MDB_CURRENT) :
+	    mdb_put(tx->txn, tx->st->evidence, &k, &v, 0);
+	if (rc != 0)
 		return rc;
 	return rescore_subject(tx, skey, sklen);
 }
