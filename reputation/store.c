@@ -178,12 +178,21 @@ check_schema(struct store *st, MDB_txn *txn, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * sync 2: fsync of data and meta page per commit: a power loss loses
+ * nothing committed. sync 1: the meta page is not synced: a power loss may
+ * undo the last commit, never corrupt. sync 0: no fsync, and the map is
+ * written in place (MDB_WRITEMAP: no page copies, no write calls): a
+ * process crash (kill -9) still loses nothing committed, since the pages
+ * are in the kernel's page cache, but a power loss may lose or corrupt
+ * the latest commits. Readers never need a lock in any mode.
+ */
 static unsigned
 env_flags(int sync)
 {
 	unsigned f = MDB_NOTLS | MDB_NORDAHEAD;
 	if (sync <= 0)
-		f |= MDB_NOSYNC;
+		f |= MDB_NOSYNC | MDB_WRITEMAP;
 	else if (sync == 1)
 		f |= MDB_NOMETASYNC;
 	return f;

@@ -195,6 +195,10 @@ make_batch(struct signer *s, uint64_t seq, size_t n, unsigned pool,
 
 /* ---- the crash test ---- */
 
+/* The store's sync level for the kill test: 2 (the default, fsync per
+ * commit) or 0 (no fsync, MDB_WRITEMAP): both must survive a SIGKILL. */
+static int crash_sync = 2;
+
 /* The child: applies batches from the origin's next seq on, forever,
  * reporting each committed seq on fd. Never returns. */
 static void
@@ -203,7 +207,8 @@ child_apply(const char *dir, struct signer *s, int fd)
 	char err[256];
 	uint8_t pub[ED25519_KEY_LEN];
 	struct origin_info oi;
-	struct store *st = store_open(dir, NULL, err, sizeof(err));
+	struct store_options opt = { .sync = crash_sync };
+	struct store *st = store_open(dir, &opt, err, sizeof(err));
 	struct verifier *v = verifier_new();
 	if (st == NULL || v == NULL)
 		_exit(2);
@@ -257,7 +262,8 @@ check_after_kill(const char *dir, const uint8_t *pub, uint64_t last)
 	struct origin_info oi = { 0 };
 	struct store_stats ss;
 	uint64_t listings = 0;
-	struct store *st = store_open(dir, NULL, err, sizeof(err));
+	struct store_options opt = { .sync = crash_sync };
+	struct store *st = store_open(dir, &opt, err, sizeof(err));
 	if (st == NULL)
 		fail_msg("store_open after SIGKILL: %s", err);
 	int rc = store_get_origin(st, pub, &oi);
@@ -292,9 +298,11 @@ kill_at_random_moments(void **state)
 	char dir[128];
 	uint8_t pub[ED25519_KEY_LEN];
 	uint64_t last = 0, killed_busy = 0;
-	struct signer *s = new_signer("crash.pem");
+	struct signer *s = new_signer(crash_sync ? "crash.pem" :
+	    "crash-nosync.pem");
 	signer_public_key(s, pub);
-	path_in(dir, sizeof(dir), "crash-store");
+	path_in(dir, sizeof(dir), crash_sync ? "crash-store" :
+	    "crash-store-nosync");
 	for (int round = 0; round < KILL_ROUNDS; round++) {
 		int fds[2];
 		assert_int_equal(pipe(fds), 0);
@@ -333,6 +341,14 @@ kill_at_random_moments(void **state)
 	    (unsigned long long)last);
 	assert_true(last > 0);
 	signer_free(s);
+}
+
+static void
+kill_at_random_moments_nosync(void **state)
+{
+	crash_sync = 0;
+	kill_at_random_moments(state);
+	crash_sync = 2;
 }
 
 /* ---- the order test ---- */
@@ -501,6 +517,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(kill_at_random_moments),
+		cmocka_unit_test(kill_at_random_moments_nosync),
 		cmocka_unit_test(arrival_order_does_not_matter),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
