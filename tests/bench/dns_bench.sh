@@ -157,7 +157,9 @@ live_b=$(perf $BP q_ip)
 wait $TPID
 
 # ---- bytes per listed IPv4 subject ----
-disk=$(stat -c %s db/data.mdb)
+# Allocated bytes, not the apparent size: at sync 0 the file is as
+# large as the (sparse) map.
+disk=$(du -B1 db/data.mdb | cut -f1)
 psize=$(mdb_stat -e db | awk '/Page size/ {print $3}')
 scores_pages=$(mdb_stat -s scores db | awk '/Branch pages|Leaf pages|Overflow pages/ {s += $3} END {print s}')
 subjects=$((1000000 + 20000 + 200000 + 2000))
