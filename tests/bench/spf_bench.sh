@@ -72,39 +72,8 @@ for try in 1 2 3 4 5 6 7 8 9 10; do
 	fi
 done
 [ -n "$port" ] || { echo "no free port for nsd"; exit 1; }
-cat > "$tmp/nsd.conf" <<CONF
-server:
-	ip-address: 127.0.0.1@$port
-	username: ""
-	chroot: ""
-	zonesdir: "$tmp"
-	database: ""
-	pidfile: "$tmp/nsd.pid"
-	xfrdfile: "$tmp/xfrd.state"
-	zonelistfile: "$tmp/zone.list"
-	logfile: "$tmp/nsd.log"
-	server-count: 1
-	verbosity: 0
-	rrl-ratelimit: 0
-	rrl-whitelist-ratelimit: 0
-remote-control:
-	control-enable: no
-zone:
-	name: bench.example
-	zonefile: bench.example.zone
-CONF
-nsd -d -c "$tmp/nsd.conf" >"$tmp/nsd.out" 2>&1 &
-nsd_pid=$!
-ready=""
-for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
-	if dig @127.0.0.1 -p "$port" bench.example SOA +short +time=1 +tries=1 \
-	    2>/dev/null | grep -q hostmaster; then
-		ready=1
-		break
-	fi
-	sleep 0.25
-done
-[ -n "$ready" ] || { echo "nsd did not start:"; cat "$tmp/nsd.out" "$tmp/nsd.log" 2>/dev/null; exit 1; }
+. "$(dirname "$0")/../lib/nsd.sh"
+nsd_serve "$tmp" "$port" bench.example || exit 1
 echo "nsd $(nsd -v 2>&1 | sed -n '1s/NSD version //p') on 127.0.0.1@$port (pid $nsd_pid), zone bench.example"
 for c in 1 100 1000; do
 	n=$((c == 1 ? 2000 : 20000))

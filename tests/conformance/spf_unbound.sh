@@ -61,37 +61,8 @@ pra IN TXT "spf2.0/pra ip4:192.0.2.4 -all"
 long IN TXT $(printf '%s -all' "$long" | fold -w 200 | sed 's/.*/"&"/' | tr '\n' ' ')
 six IN TXT "v=spf1 ip6:2001:db8::/32 -all"
 ZONE
-cat > "$tmp/nsd.conf" <<CONF
-server:
-	ip-address: 127.0.0.1@$port
-	username: ""
-	chroot: ""
-	zonesdir: "$tmp"
-	database: ""
-	pidfile: "$tmp/nsd.pid"
-	xfrdfile: "$tmp/xfrd.state"
-	zonelistfile: "$tmp/zone.list"
-	logfile: "$tmp/nsd.log"
-	server-count: 1
-	verbosity: 0
-	rrl-ratelimit: 0
-remote-control:
-	control-enable: no
-zone:
-	name: spf.example
-	zonefile: spf.example.zone
-CONF
-nsd -d -c "$tmp/nsd.conf" >"$tmp/nsd.out" 2>&1 &
-nsd_pid=$!
-for i in $(seq 1 20); do
-	dig @127.0.0.1 -p "$port" spf.example SOA +short +time=1 +tries=1 2>/dev/null |
-	    grep -q hostmaster && break
-	sleep 0.25
-done
-if ! dig @127.0.0.1 -p "$port" spf.example SOA +short +time=1 +tries=1 2>/dev/null |
-    grep -q hostmaster; then
-	echo "nsd did not answer on 127.0.0.1@$port:"
-	cat "$tmp/nsd.out" "$tmp/nsd.log" 2>/dev/null
+. "$(dirname "$0")/../lib/nsd.sh"
+if ! nsd_serve "$tmp" "$port" spf.example; then
 	echo "0 passed, 1 failed"
 	exit 1
 fi

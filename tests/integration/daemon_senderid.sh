@@ -68,33 +68,8 @@ pra IN TXT "spf2.0/pra ip4:192.0.2.4 -all"
 praf IN TXT "spf2.0/pra ip4:192.0.2.4 -all"
 bounce IN TXT "v=spf1 ip4:192.0.2.5 -all"
 ZONE
-cat >"$tmp/nsd.conf" <<CONF
-server:
-	ip-address: 127.0.0.1@$NS_PORT
-	username: ""
-	chroot: ""
-	zonesdir: "$tmp"
-	database: ""
-	pidfile: "$tmp/nsd.pid"
-	xfrdfile: "$tmp/xfrd.state"
-	zonelistfile: "$tmp/zone.list"
-	logfile: "$tmp/nsd.log"
-	server-count: 1
-	verbosity: 0
-	rrl-ratelimit: 0
-remote-control:
-	control-enable: no
-zone:
-	name: sid.example
-	zonefile: sid.example.zone
-CONF
-nsd -d -c "$tmp/nsd.conf" >"$tmp/nsd.out" 2>&1 &
-nsd_pid=$!
-for i in $(seq 1 20); do
-	dig @127.0.0.1 -p "$NS_PORT" sid.example SOA +short +time=1 +tries=1 2>/dev/null |
-	    grep -q hostmaster && break
-	sleep 0.25
-done
+. "$TOP/tests/lib/nsd.sh"
+nsd_serve "$tmp" "$NS_PORT" sid.example
 check "nsd serves the SPF zone" "dig @127.0.0.1 -p $NS_PORT pass.sid.example TXT +short +time=1 +tries=1 | grep -q spf1"
 
 # ---- reputed asking nsd ----
