@@ -1294,6 +1294,69 @@ wanted(const struct listing *l, uint64_t now, enum lookup_want want)
 	    listing_allowed(l, now);
 }
 
+/* The reader's scores cursor, opened once and renewed per snapshot: no
+ * malloc per DNS query. NULL on failure. */
+static MDB_cursor *
+reader_cursor(struct store_reader *r)
+{
+	int rc;
+	if (r->cur == NULL)
+		rc = mdb_cursor_open(r->txn, r->st->scores, &r->cur);
+	else
+		rc = r->cur_ready ? 0 : mdb_cursor_renew(r->txn, r->cur);
+	if (rc != 0)
+		return NULL;
+	r->cur_ready = true;
+	return r->cur;
+}
+
+static void
+mask_into(uint8_t *dst, const uint8_t *addr, size_t len, unsigned plen)
+{
+	for (unsigned i = 0; i < len; i++) {
+		int keep = (int)plen - 8 * (int)i;
+		uint8_t m = keep >= 8 ? 0xff : keep <= 0 ? 0 :
+		    (uint8_t)(0xff00 >> keep);
+		dst[i] = addr[i] & m;
+	}
+}
+
+/* Leading bits a and b share, up to len bytes. */
+static unsigned
+common_bits(const uint8_t *a, const uint8_t *b, size_t len)
+{
+	for (unsigned i = 0; i < len; i++) {
+		uint8_t x = a[i] ^ b[i];
+		if (x != 0)
+			return 8 * i + (unsigned)__builtin_clz(x) - 24;
+	}
+	return 8 * (unsigned)len;
+}
+
+/* The greatest key <= key (klen bytes), or rc MDB_NOTFOUND. */
+static int
+seek_le(MDB_cursor *c, const uint8_t *key, size_t klen, MDB_val *k,
+    MDB_val *v)
+{
+	*k = val(key, klen);
+	int rc = mdb_cursor_get(c, k, v, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND)
+		return mdb_cursor_get(c, k, v, MDB_LAST);
+	if (rc != 0 || (k->mv_size == klen && memcmp(k->mv_data, key,
+	    klen) == 0))
+		return rc;
+	return mdb_cursor_get(c, k, v, MDB_PREV);
+}
+
+/*
+ * Longest-prefix match by seeking, not by probing every prefix length in
+ * use. Keys sort by (address, length), so the greatest key K <= (addr/t)
+ * is the longest prefix of length <= t that contains addr, if K contains
+ * addr at all. If it does not, K and addr share c leading bits, and no
+ * stored prefix longer than c can contain addr (it would sort between K
+ * and the target): seek again with t = c. Each step shortens t, and the
+ * prefix lengths in use bound it further; a miss usually costs one seek.
+ */
 int
 store_lookup_addr(struct store_reader *r, const uint8_t *addr,
     size_t addrlen, uint64_t now, enum lookup_want want,
@@ -1301,6 +1364,7 @@ store_lookup_addr(struct store_reader *r, const uint8_t *addr,
 {
 	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
 	uint8_t key[18];
+	MDB_val k, v;
 	if (addrlen == 16 && memcmp(addr, v4mapped, 12) == 0) {
 		addr += 12;
 		addrlen = 4;
@@ -1308,28 +1372,38 @@ store_lookup_addr(struct store_reader *r, const uint8_t *addr,
 	if (addrlen != 4 && addrlen != 16)
 		return -1;
 	enum subject_kind kind = addrlen == 4 ? SUBJECT_IPV4 : SUBJECT_IPV6;
-	unsigned bits = 8 * (unsigned)addrlen;
+	MDB_cursor *c = reader_cursor(r);
+	if (c == NULL)
+		return -1;
 	key[0] = (uint8_t)kind;
-	for (int plen = (int)bits; plen >= 0; plen--) {
-		if (!plen_has(r->plens, plen_bit(kind, (unsigned)plen)))
-			continue;
-		/* Mask the address to plen bits. */
-		for (unsigned i = 0; i < addrlen; i++) {
-			int keep = plen - 8 * (int)i;
-			uint8_t m = keep >= 8 ? 0xff : keep <= 0 ? 0 :
-			    (uint8_t)(0xff00 >> keep);
-			key[1 + i] = addr[i] & m;
-		}
-		key[1 + addrlen] = (uint8_t)plen;
-		int rc = get_listing(r, key, addrlen + 2, out);
-		if (rc < 0)
-			return -1;
-		if (rc == 0 && wanted(out, now, want)) {
-			out->prefix_len = (uint8_t)plen;
-			return 0;
-		}
+	for (int t = 8 * (int)addrlen; ; ) {
+		while (t >= 0 && !plen_has(r->plens, plen_bit(kind,
+		    (unsigned)t)))
+			t--;
+		if (t < 0)
+			return 1;
+		mask_into(key + 1, addr, addrlen, (unsigned)t);
+		key[1 + addrlen] = (uint8_t)t;
+		int rc = seek_le(c, key, addrlen + 2, &k, &v);
+		if (rc == MDB_NOTFOUND)
+			return 1;
+		const uint8_t *kd = k.mv_data;
+		if (rc != 0 || v.mv_size != sizeof(*out))
+			return rc != 0 ? -1 : 1;
+		if (k.mv_size != addrlen + 2 || kd[0] != kind)
+			return 1;	/* no key of this family below */
+		unsigned l = kd[1 + addrlen], cb = common_bits(kd + 1, addr,
+		    addrlen);
+		if (cb >= l) {		/* K contains addr */
+			memcpy(out, v.mv_data, sizeof(*out));
+			if (wanted(out, now, want)) {
+				out->prefix_len = (uint8_t)l;
+				return 0;
+			}
+			t = (int)l - 1;
+		} else
+			t = (int)cb < t ? (int)cb : t - 1;
 	}
-	return 1;
 }
 
 int
@@ -1397,15 +1471,9 @@ store_lookup_below(struct store_reader *r, const struct subject *s,
 	size_t sklen = subject_key(s, skey);
 	MDB_val k = val(skey, sklen - 1), v;	/* the range starts there */
 	int rc, found = 2;
-	/* one cursor per reader: no malloc per DNS query */
-	if (r->cur == NULL)
-		rc = mdb_cursor_open(r->txn, r->st->scores, &r->cur);
-	else
-		rc = r->cur_ready ? 0 : mdb_cursor_renew(r->txn, r->cur);
-	if (rc != 0)
+	MDB_cursor *c = reader_cursor(r);
+	if (c == NULL)
 		return -1;
-	r->cur_ready = true;
-	MDB_cursor *c = r->cur;
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	for (int n = 0; rc == 0 && n < 256; n++) {
 		struct listing l;

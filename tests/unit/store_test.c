@@ -3,6 +3,7 @@
  * signed batches sealed, opened, applied and committed into a store in a
  * temporary directory.
  */
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -392,6 +393,137 @@ test_rescore_is_exact(void **state)
 	assert_memory_equal(&before, &after, sizeof(before));
 }
 
+
+/* Longest-prefix match against a brute-force answer: nested IPv4 and IPv6
+ * prefixes of many lengths, some listed (two origins) and some not (one
+ * origin), looked up at random addresses near them. */
+struct lpm_entry {
+	uint8_t addr[16];
+	unsigned len, plen;
+	bool listed;
+};
+
+static uint32_t lpm_rnd = 12345;
+static uint32_t
+lpm_next(void)
+{
+	lpm_rnd = lpm_rnd * 1103515245u + 12345u;
+	return lpm_rnd >> 8;
+}
+
+static void
+lpm_text(const struct lpm_entry *e, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+	inet_ntop(e->len == 4 ? AF_INET : AF_INET6, e->addr, a, sizeof(a));
+	snprintf(buf, len, "%s/%u", a, e->plen);
+}
+
+static void
+lpm_make(struct lpm_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct lpm_entry *x = &e[i];
+		x->len = i % 3 == 2 ? 16 : 4;
+		memset(x->addr, 0, sizeof(x->addr));
+		x->addr[0] = x->len == 4 ? 10 : 0x20;
+		x->addr[1] = (uint8_t)(lpm_next() % 4);
+		for (unsigned b = 2; b < x->len; b++)
+			x->addr[b] = (uint8_t)lpm_next();
+		x->plen = 16 + lpm_next() % (8 * x->len - 15);
+		for (unsigned b = 0; b < x->len; b++) {
+			int keep = (int)x->plen - 8 * (int)b;
+			x->addr[b] &= keep >= 8 ? 0xff : keep <= 0 ? 0 :
+			    (uint8_t)(0xff00 >> keep);
+		}
+		x->listed = lpm_next() % 4 != 0;
+	}
+}
+
+static bool
+lpm_contains(const struct lpm_entry *e, const uint8_t *a, unsigned len)
+{
+	if (e->len != len)
+		return false;
+	for (unsigned b = 0; b < len; b++) {
+		int keep = (int)e->plen - 8 * (int)b;
+		uint8_t m = keep >= 8 ? 0xff : keep <= 0 ? 0 :
+		    (uint8_t)(0xff00 >> keep);
+		if ((a[b] & m) != e->addr[b])
+			return false;
+	}
+	return true;
+}
+
+static void
+test_lpm_against_brute_force(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 240 };
+	static struct lpm_entry e[N];
+	char text[N][64];
+	uint64_t seq[2] = { 1, 1 };
+	lpm_make(e, N);
+	for (size_t i = 0; i < N; i += 16) {
+		struct rep r[16];
+		size_t n = 0, m = 0;
+		struct rep only[16];
+		for (size_t j = i; j < i + 16 && j < N; j++) {
+			lpm_text(&e[j], text[j], sizeof(text[j]));
+			r[n++] = (struct rep){ .subject = text[j],
+			    .category = REPUTED__CATEGORY__CATEGORY_SPAM };
+			if (e[j].listed)
+				only[m++] = r[n - 1];
+		}
+		size_t len;
+		uint8_t *sb = seal(f->key[0], seq[0]++, r, n, NULL, 0, &len);
+		assert_int_equal(apply(f, sb, len), APPLY_OK);
+		free(sb);
+		if (m == 0)
+			continue;
+		sb = seal(f->key[1], seq[1]++, only, m, NULL, 0, &len);
+		assert_int_equal(apply(f, sb, len), APPLY_OK);
+		free(sb);
+	}
+	struct store_reader *rd = store_reader_new(f->st);
+	int hits = 0;
+	assert_int_equal(store_reader_begin(rd), 0);
+	for (int q = 0; q < 4000; q++) {
+		const struct lpm_entry *base = &e[lpm_next() % N];
+		uint8_t a[16];
+		unsigned len = base->len;
+		memcpy(a, base->addr, 16);
+		/* Somewhere in, or just beside, the base prefix. */
+		for (unsigned b = base->plen / 8; b < len; b++)
+			if (lpm_next() % 2)
+				a[b] ^= (uint8_t)lpm_next();
+		if (lpm_next() % 3 == 0) {	/* and often outside it */
+			unsigned bit = 8 + lpm_next() % (base->plen - 8);
+			a[bit / 8] ^= (uint8_t)(0x80 >> (bit % 8));
+		}
+		int best = -1;
+		for (int i = 0; i < N; i++)
+			if (e[i].listed && lpm_contains(&e[i], a, len) &&
+			    (best < 0 || e[i].plen > e[best].plen))
+				best = i;
+		struct listing l;
+		int rc = store_lookup_addr(rd, a, len, T0, LOOKUP_LISTED, &l);
+		if (best < 0) {
+			assert_int_equal(rc, 1);
+			continue;
+		}
+		hits++;
+		assert_int_equal(rc, 0);
+		assert_int_equal(l.prefix_len, e[best].plen);
+	}
+	store_reader_end(rd);
+	store_reader_free(rd);
+	/* Both outcomes must have been exercised in earnest. */
+	printf("# %d of 4000 lookups matched a listed prefix\n", hits);
+	if (hits < 1000 || hits > 3800)
+		fail_msg("%d of 4000 lookups found a prefix", hits);
+}
+
 int
 main(void)
 {
@@ -410,6 +542,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rescore_is_exact, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_lpm_against_brute_force,
+		    setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
