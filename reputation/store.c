@@ -1355,7 +1355,8 @@ seek_le(MDB_cursor *c, const uint8_t *key, size_t klen, MDB_val *k,
  * addr at all. If it does not, K and addr share c leading bits, and no
  * stored prefix longer than c can contain addr (it would sort between K
  * and the target): seek again with t = c. Each step shortens t, and the
- * prefix lengths in use bound it further; a miss usually costs one seek.
+ * prefix lengths in use bound it further; a miss usually costs one get
+ * (the longest length in use) and one seek.
  */
 int
 store_lookup_addr(struct store_reader *r, const uint8_t *addr,
@@ -1376,7 +1377,24 @@ store_lookup_addr(struct store_reader *r, const uint8_t *addr,
 	if (c == NULL)
 		return -1;
 	key[0] = (uint8_t)kind;
-	for (int t = 8 * (int)addrlen; ; ) {
+	int t = 8 * (int)addrlen;
+	while (t >= 0 && !plen_has(r->plens, plen_bit(kind, (unsigned)t)))
+		t--;
+	if (t < 0)
+		return 1;
+	/* The longest length in use by a plain get: a listed host, the
+	 * common answer, costs one search, and a store with one length in
+	 * use needs no more. */
+	mask_into(key + 1, addr, addrlen, (unsigned)t);
+	key[1 + addrlen] = (uint8_t)t;
+	int found = get_listing(r, key, addrlen + 2, out);
+	if (found < 0)
+		return -1;
+	if (found == 0 && wanted(out, now, want)) {
+		out->prefix_len = (uint8_t)t;
+		return 0;
+	}
+	for (t--; ; ) {
 		while (t >= 0 && !plen_has(r->plens, plen_bit(kind,
 		    (unsigned)t)))
 			t--;
