@@ -45,6 +45,7 @@
 #define API_MAX_BODY		(8u << 20)	/* bytes of one request body */
 #define API_RATE_SLOTS		10		/* seconds of reports/s window */
 #define API_IDLE_TIMEOUT_S	60		/* idle or slow connections go */
+#define API_LISTED_MS		30000		/* how old the listed count may be */
 
 struct api_route_entry {
 	char path[64];
@@ -68,6 +69,8 @@ struct api {
 	uint64_t rate_slot[API_RATE_SLOTS];	/* committed reports, per tick */
 	unsigned rate_pos;
 	uint64_t requests, bad_requests;
+	uint64_t listed;		/* subjects listed, counted at ... */
+	uint64_t listed_at;		/* ... this time (ms); 0 = never */
 };
 
 void
@@ -597,9 +600,19 @@ api_metrics_store(struct api *a, struct evbuffer *out)
 {
 	struct store_stats ss;
 
+	uint64_t now = batcher_now();
+
 	if (store_reader_begin(a->reader) == -1)
 		return;
-	if (store_stats(a->reader, batcher_now(), &ss) == 0) {
+	/* Counting listings walks every score record: on the main loop that
+	 * would stall ingest and peers at each scrape of a large store, so
+	 * the count is refreshed at most every API_LISTED_MS. */
+	if (a->listed_at == 0 || now - a->listed_at >= API_LISTED_MS) {
+		a->listed = store_count_listed(a->reader, now);
+		a->listed_at = now;
+	}
+	if (store_sizes(a->reader, &ss) == 0) {
+		ss.listed = a->listed;
 		api_metric(out, "reputed_store_bytes", "gauge",
 		    "Bytes the store uses on disk.", (double)ss.bytes_on_disk);
 		api_metric(out, "reputed_store_batches", "gauge",
@@ -607,7 +620,8 @@ api_metrics_store(struct api *a, struct evbuffer *out)
 		api_metric(out, "reputed_store_subjects", "gauge",
 		    "Subjects with a score.", (double)ss.subjects);
 		api_metric(out, "reputed_store_listed", "gauge",
-		    "Subjects listed now.", (double)ss.listed);
+		    "Subjects listed (counted at most every 30 s).",
+		    (double)ss.listed);
 		api_metric(out, "reputed_store_origins", "gauge",
 		    "Origins known to the store.", (double)ss.origins);
 		api_metric(out, "reputed_store_pending_batches", "gauge",

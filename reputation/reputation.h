@@ -273,6 +273,12 @@ struct store_stats {
 	uint64_t origins, pending, equivocations;
 	uint64_t bytes_on_disk;
 };
+/* Everything, listed included: a walk over every score record. */
 int store_stats(struct store_reader *r, uint64_t now, struct store_stats *out);
+/* All but `listed` (left 0), from LMDB's counters and the origins: cheap
+ * enough for every /metrics scrape. */
+int store_sizes(struct store_reader *r, struct store_stats *out);
+/* Subjects listed at now: walks every score record (O(subjects)). */
+uint64_t store_count_listed(struct store_reader *r, uint64_t now);
 
 #endif

@@ -1633,11 +1633,28 @@ count_listed(void *arg, const struct subject *s, const struct listing *l)
 	return 0;
 }
 
+uint64_t
+store_count_listed(struct store_reader *r, uint64_t now)
+{
+	uint64_t counts[2] = { now, 0 };
+	store_each_listing(r, count_listed, counts);
+	return counts[1];
+}
+
 int
 store_stats(struct store_reader *r, uint64_t now, struct store_stats *out)
 {
+	if (store_sizes(r, out) != 0)
+		return -1;
+	out->listed = store_count_listed(r, now);
+	return 0;
+}
+
+int
+store_sizes(struct store_reader *r, struct store_stats *out)
+{
 	struct store *st = r->st;
-	uint64_t pages = 0, counts[2] = { now, 0 };
+	uint64_t pages = 0;
 	MDB_stat es;
 	memset(out, 0, sizeof(*out));
 	out->batches = db_entries(r->txn, st->batches, &pages);
@@ -1649,8 +1666,6 @@ store_stats(struct store_reader *r, uint64_t now, struct store_stats *out)
 	db_entries(r->txn, st->meta, &pages);
 	if (mdb_env_stat(st->env, &es) == 0)
 		out->bytes_on_disk = pages * es.ms_psize;
-	store_each_listing(r, count_listed, counts);
-	out->listed = counts[1];
 	/* Pending batches: stored beyond each origin's contiguous run. */
 	uint64_t applied = 0;
 	MDB_cursor *c;
