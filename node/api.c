@@ -505,11 +505,8 @@ api_covering_prefix(struct api *a, struct subject *s, uint64_t now,
 	    store_lookup_addr(a->reader, s->addr, len, now, LOOKUP_LISTED,
 	    l) != 0)
 		return -1;
-	for (size_t i = 0; i < len; i++) {	/* host bits off */
-		int keep = (int)l->prefix_len - 8 * (int)i;
-		net[i] = s->addr[i] & (keep >= 8 ? 0xff : keep <= 0 ? 0 :
-		    (uint8_t)(0xff00 >> keep));
-	}
+	memcpy(net, s->addr, len);
+	addr_mask(net, len, l->prefix_len);	/* host bits off */
 	if (subject_from_addr(net, len, l->prefix_len, &prefix, err,
 	    sizeof(err)) != 0)
 		return -1;

@@ -45,6 +45,9 @@ int subject_parse(const char *text, struct subject *out, char *err,
 int subject_parse_domain(const char *text, struct subject *out, char *err,
 	    size_t errlen);
 /* An address of 4 or 16 bytes (IPv4-mapped IPv6 becomes IPv4). */
+/* Clears the bits of addr (len bytes) past prefix_len; true if any was
+ * set. */
+bool addr_mask(uint8_t *addr, size_t len, unsigned prefix_len);
 int subject_from_addr(const uint8_t *addr, size_t len, unsigned prefix_len,
 	    struct subject *out, char *err, size_t errlen);
 int subject_from_proto(const Reputed__Subject *pb, struct subject *out,

@@ -1313,12 +1313,8 @@ reader_cursor(struct store_reader *r)
 static void
 mask_into(uint8_t *dst, const uint8_t *addr, size_t len, unsigned plen)
 {
-	for (unsigned i = 0; i < len; i++) {
-		int keep = (int)plen - 8 * (int)i;
-		uint8_t m = keep >= 8 ? 0xff : keep <= 0 ? 0 :
-		    (uint8_t)(0xff00 >> keep);
-		dst[i] = addr[i] & m;
-	}
+	memcpy(dst, addr, len);
+	addr_mask(dst, len, plen);
 }
 
 /* Leading bits a and b share, up to len bytes. */
@@ -1469,16 +1465,9 @@ key_inside(const uint8_t *skey, size_t sklen, const struct subject *s,
 {
 	if (s->kind == SUBJECT_DOMAIN)
 		return klen >= sklen && memcmp(k, skey, sklen - 1) == 0;
-	if (klen != sklen || k[0] != skey[0])
-		return false;
-	for (unsigned i = 0; i < sklen - 2; i++) {
-		int keep = s->prefix_len - 8 * (int)i;
-		uint8_t m = keep >= 8 ? 0xff : keep <= 0 ? 0 :
-		    (uint8_t)(0xff00 >> keep);
-		if ((k[1 + i] & m) != skey[1 + i])
-			return false;
-	}
-	return true;
+	/* skey's address is masked: k is inside when they share its bits. */
+	return klen == sklen && k[0] == skey[0] &&
+	    common_bits(k + 1, skey + 1, sklen - 2) >= s->prefix_len;
 }
 
 int

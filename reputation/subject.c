@@ -19,9 +19,8 @@
 
 static const uint8_t v4mapped[12] = { 0,0,0,0,0,0,0,0,0,0,0xff,0xff };
 
-/* Clears the bits past prefix_len; returns true if any was set. */
-static bool
-mask_host_bits(uint8_t *addr, unsigned addrlen, unsigned prefix_len)
+bool
+addr_mask(uint8_t *addr, size_t addrlen, unsigned prefix_len)
 {
 	bool had = false;
 	for (unsigned i = 0; i < addrlen; i++) {
@@ -66,7 +65,7 @@ subject_from_addr(const uint8_t *addr, size_t len, unsigned prefix_len,
 	out->kind = len == 4 ? SUBJECT_IPV4 : SUBJECT_IPV6;
 	out->prefix_len = (uint8_t)prefix_len;
 	memcpy(out->addr, addr, len);
-	if (mask_host_bits(out->addr, (unsigned)len, prefix_len)) {
+	if (addr_mask(out->addr, len, prefix_len)) {
 		snprintf(err, errlen, "prefix has host bits set past /%u",
 		    prefix_len);
 		return -1;
