@@ -1335,9 +1335,11 @@ static size_t gossip_varint(const uint8_t *p, size_t len, uint64_t *v)
 }
 
 /* Is sb the one canonical encoding of its (batch, signature): field 1,
- * field 2 of 64 bytes, minimal lengths, nothing else? Copies that differ
- * only in their wrapping must compare equal in the store, or a relay could
- * re-wrap an honest batch and make it look like equivocation. */
+ * field 2 of 64 bytes, minimal lengths, nothing else? Such a frame is
+ * sliced without decoding it; any other is re-packed first, so what we
+ * store and flood has one form and the cheap byte compare in
+ * gossip_stored finds duplicates. (The store itself treats copies that
+ * differ only in their wrapping as duplicates, never as equivocation.) */
 static bool gossip_sb_canonical(const uint8_t *sb, size_t len)
 {
 	uint64_t blen;
