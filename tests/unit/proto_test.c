@@ -135,6 +135,71 @@ test_envelope_signature(void **state)
 	rmdir(dir);
 }
 
+
+/* BATCH_MAX_RETRACTIONS is allowed, one more is not; a batch too large for
+ * one frame is never sealed. */
+static void
+test_envelope_limits(void **state)
+{
+	char dir[] = "/tmp/proto_test.XXXXXX", path[64], err[160];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/k.pem", dir);
+	assert_int_equal(signer_generate(path, err, sizeof(err)), 0);
+	struct signer *s = signer_load(path, err, sizeof(err));
+	struct verifier *v = verifier_new();
+	enum { N = BATCH_MAX_RETRACTIONS + 1 };
+	Reputed__Retraction *rt = calloc(N, sizeof(*rt));
+	Reputed__Retraction **rtp = calloc(N, sizeof(*rtp));
+	for (int i = 0; i < N; i++) {
+		reputed__retraction__init(&rt[i]);
+		rt[i].seq = 1;
+		rt[i].index = (uint32_t)i;
+		rtp[i] = &rt[i];
+	}
+	Reputed__Batch b = REPUTED__BATCH__INIT, *out;
+	b.seq = 2;
+	b.retractions = rtp;
+	size_t len;
+	b.n_retractions = BATCH_MAX_RETRACTIONS;
+	uint8_t *sb = envelope_seal(s, &b, &len);
+	assert_int_equal(envelope_open(v, sb, len, &out, err, sizeof(err)),
+	    ENVELOPE_OK);
+	reputed__batch__free_unpacked(out, NULL);
+	free(sb);
+	b.n_retractions = N;
+	sb = envelope_seal(s, &b, &len);
+	assert_int_equal(envelope_open(v, sb, len, &out, err, sizeof(err)),
+	    ENVELOPE_MALFORMED);
+	assert_non_null(strstr(err, "retractions"));
+	free(sb);
+	/* 4096 reports with 255-byte HELO names: over 1 MiB, not sealed. */
+	enum { R = BATCH_MAX_REPORTS };
+	Reputed__Report *r = calloc(R, sizeof(*r)), **rp = calloc(R,
+	    sizeof(*rp));
+	Reputed__MailEvidence m = REPUTED__MAIL_EVIDENCE__INIT;
+	char helo[256];
+	memset(helo, 'h', 255);
+	helo[255] = '\0';
+	m.helo = helo;
+	for (int i = 0; i < R; i++) {
+		reputed__report__init(&r[i]);
+		r[i].mail = &m;
+		rp[i] = &r[i];
+	}
+	b.n_retractions = 0;
+	b.reports = rp;
+	b.n_reports = R;
+	assert_null(envelope_seal(s, &b, &len));
+	free(r);
+	free(rp);
+	free(rt);
+	free(rtp);
+	verifier_free(v);
+	signer_free(s);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -142,6 +207,7 @@ main(void)
 		cmocka_unit_test(test_frame_peek_limits),
 		cmocka_unit_test(test_frame_roundtrip_and_garbage),
 		cmocka_unit_test(test_envelope_signature),
+		cmocka_unit_test(test_envelope_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
