@@ -9,6 +9,7 @@
 #   dns_done                        prints "N passed, N failed", exits
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$ROOT/tests/lib/procs.sh"
 REPUTED=$ROOT/$BUILD/reputed
 REPUTECTL=$ROOT/$BUILD/reputectl
 TMP=$(mktemp -d /tmp/reputed-dns.XXXXXX)
@@ -17,13 +18,7 @@ PIDS=""
 pass=0; fail=0
 
 cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do
-		for i in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$p" 2>/dev/null || break; sleep 0.2
-		done
-		kill -9 "$p" 2>/dev/null
-	done
+	stop_pids $PIDS
 	[ -n "$KEEP_TMP" ] || rm -rf "$TMP"
 }
 trap cleanup EXIT

@@ -14,6 +14,7 @@
 #   ok / ko MSG / pl_done
 BUILD=${BUILD:-build}
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
+. "$ROOT/tests/lib/procs.sh"
 REPUTED=$ROOT/$BUILD/reputed
 CTL=$ROOT/$BUILD/reputectl
 ZONE=bl.test
@@ -24,13 +25,7 @@ ok() { pass=$((pass + 1)); }
 ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
 
 pl_cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do
-		for _ in 1 2 3 4 5 6 7 8 9 10; do
-			kill -0 "$p" 2>/dev/null || break; sleep 0.2
-		done
-		kill -9 "$p" 2>/dev/null
-	done
+	stop_pids $PIDS
 	[ -n "$KEEP" ] || rm -rf "$T"
 }
 
