@@ -9,6 +9,8 @@
 # Build products go to $(BUILD) (default build/), so parallel checkouts or
 # sanitizer builds never mix objects.
 
+.DEFAULT_GOAL := all
+
 BUILD	?= build
 PREFIX	?= /usr/local
 DESTDIR	?=

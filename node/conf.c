@@ -456,6 +456,17 @@ kw_dns_rrl_limit(struct parser *p, char **argv, int argc)
 }
 
 static int
+kw_dns_cache_size(struct parser *p, char **argv, int argc)
+{
+	unsigned long n;
+
+	if (conf_uint(p, argv[0], 1ul << 26, &n) == -1)
+		return -1;
+	p->c->dns_cache = (uint32_t)n;
+	return 0;
+}
+
+static int
 kw_dns_edns_size(struct parser *p, char **argv, int argc)
 {
 	unsigned long n;
@@ -876,6 +887,7 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "", "zone", conf_zone_start, 0, 0 },
 	{ "api", "listen", kw_api_listen, 1, 1 },
 	{ "api", "socket", kw_api_socket, 1, 1 },
+	{ "dns", "cache-size", kw_dns_cache_size, 1, 1 },
 	{ "dns", "edns-size", kw_dns_edns_size, 1, 1 },
 	{ "dns", "listen", kw_dns_listen, 1, 1 },
 	{ "dns", "rrl-limit", kw_dns_rrl_limit, 1, 1 },
@@ -1035,6 +1047,7 @@ conf_defaults(struct node_conf *c)
 	c->sync = 1;
 	c->dns_threads = 2;
 	c->edns_size = 1232;
+	c->dns_cache = CONF_DNS_CACHE_DEFAULT;
 	snprintf(c->api_listen.host, sizeof(c->api_listen.host), "127.0.0.1");
 	c->api_listen.port = 8053;
 	c->senderid = SENDERID_OFF;
@@ -1289,6 +1302,7 @@ conf_print_dns(FILE *f, const struct node_conf *c)
 	fprintf(f, "\tthreads: %d\n", c->dns_threads);
 	fprintf(f, "\trrl-limit: %u\n", c->rrl_limit);
 	fprintf(f, "\tedns-size: %u\n", c->edns_size);
+	fprintf(f, "\tcache-size: %u\n", c->dns_cache);
 }
 
 static const char *

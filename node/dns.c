@@ -61,7 +61,9 @@ struct query {
 enum outcome { OUT_APEX, OUT_LISTED, OUT_NODATA, OUT_NXDOMAIN, OUT_SERVFAIL };
 struct found {
 	struct listing l;
-	char subject[SUBJECT_TEXT_MAX];
+	char subject[SUBJECT_TEXT_MAX];	/* unless addr_len is set: then */
+	uint8_t addr[16];		/* the subject is this address at */
+	size_t addr_len;		/* l.prefix_len, formatted for TXT */
 	bool test;			/* an RFC 5782 test point */
 };
 
@@ -188,6 +190,18 @@ dns_rcode_name(int rcode)
 	return rcode == DNS_R_BADVERS ? "BADVERS" : "OTHER";
 }
 
+/* How many bytes of name (wire form) come before the zone's apex, when the
+ * name is in the zone; else len (the name cannot be compressed to it). */
+static size_t
+own_labels(const struct dns_zone *z, const uint8_t *name, size_t len)
+{
+	for (size_t o = 0; o < len && name[o] != 0; o += 1 + name[o])
+		if (len - o == z->apex_len &&
+		    memcmp(name + o, z->apex, z->apex_len) == 0)
+			return o;
+	return len;
+}
+
 int
 dns_engine_init(struct dns_engine *e, const struct node_conf *conf,
     char *err, size_t errlen)
@@ -216,6 +230,8 @@ dns_engine_init(struct dns_engine *e, const struct node_conf *conf,
 			    "hostmaster name", z->conf->name);
 			return -1;
 		}
+		z->ns_own = own_labels(z, z->ns, z->ns_len);
+		z->rname_own = own_labels(z, z->rname, z->rname_len);
 		e->n_zones++;
 	}
 	return 0;
@@ -337,6 +353,9 @@ query_parse(const uint8_t *in, size_t len, struct query *q)
 	return DNS_R_NOERROR;
 }
 
+static void addr_subject(const uint8_t *addr, size_t len, unsigned plen,
+	    char *buf, size_t buflen);
+
 /* ---- answer writing ---- */
 
 /* The answer being built: the caller's buffer, counts, the limit. */
@@ -380,20 +399,36 @@ rr_head(struct reply *r, uint16_t owner_ptr, uint16_t type, uint32_t ttl)
 	put32(&r->w, ttl);
 }
 
+/* A name of the zone's data (NS target, SOA RNAME): the labels above the
+ * apex, then a pointer to the apex in the question (RFC 1035 4.1.4; SOA and
+ * NS RDATA may be compressed, RFC 3597 4). A name outside the zone is
+ * written whole. */
+static void
+put_zone_name(struct reply *r, const uint8_t *name, size_t len, size_t own)
+{
+	if (own >= len) {
+		put(&r->w, name, len);
+		return;
+	}
+	put(&r->w, name, own);
+	put16(&r->w, apex_ptr(r));
+}
+
 /* RFC 1035 3.3.13: MNAME RNAME SERIAL REFRESH RETRY EXPIRE MINIMUM */
 static void
-soa_rdata(struct wbuf *w, const struct dns_zone *z, uint32_t serial)
+soa_rdata(struct reply *r, uint32_t serial)
 {
-	const struct conf_zone *zc = z->conf;
+	const struct dns_zone *z = r->z;
+	struct wbuf *w = &r->w;
 	size_t at = w->len;
 	put16(w, 0);
-	put(w, z->ns, z->ns_len);
-	put(w, z->rname, z->rname_len);
+	put_zone_name(r, z->ns, z->ns_len, z->ns_own);
+	put_zone_name(r, z->rname, z->rname_len, z->rname_own);
 	put32(w, serial);
 	put32(w, 3600);		/* refresh */
 	put32(w, 600);		/* retry */
 	put32(w, 604800);	/* expire */
-	put32(w, zc->negative_ttl);
+	put32(w, z->conf->negative_ttl);
 	if (!w->full)
 		set16(w->p + at, (uint16_t)(w->len - at - 2));
 }
@@ -402,7 +437,7 @@ static void
 add_soa(struct reply *r, uint32_t serial, uint32_t ttl, bool authority)
 {
 	rr_head(r, apex_ptr(r), DNS_T_SOA, ttl);
-	soa_rdata(&r->w, r->z, serial);
+	soa_rdata(r, serial);
 	if (authority)
 		r->ns++;
 	else
@@ -412,9 +447,11 @@ add_soa(struct reply *r, uint32_t serial, uint32_t ttl, bool authority)
 static void
 add_ns(struct reply *r)
 {
-	rr_head(r, apex_ptr(r), DNS_T_NS, r->z->conf->ttl);
-	put16(&r->w, (uint16_t)r->z->ns_len);
-	put(&r->w, r->z->ns, r->z->ns_len);
+	const struct dns_zone *z = r->z;
+	rr_head(r, apex_ptr(r), DNS_T_NS, z->conf->ttl);
+	put16(&r->w, (uint16_t)(z->ns_own < z->ns_len ? z->ns_own + 2 :
+	    z->ns_len));
+	put_zone_name(r, z->ns, z->ns_len, z->ns_own);
 	r->an++;
 }
 
@@ -432,9 +469,15 @@ add_a(struct reply *r, uint8_t code)
 static void
 add_txt(struct reply *r, const struct found *f)
 {
-	char text[256];
+	char text[256], subject[SUBJECT_TEXT_MAX];
+	const char *subj = f->subject;
+	if (f->addr_len > 0) {
+		addr_subject(f->addr, f->addr_len, f->l.prefix_len, subject,
+		    sizeof(subject));
+		subj = subject;
+	}
 	size_t n = f->test ? strlen(TEST_TXT) :
-	    dns_txt_format(r->z->conf, f->subject, &f->l, text, sizeof(text));
+	    dns_txt_format(r->z->conf, subj, &f->l, text, sizeof(text));
 	uint8_t len = (uint8_t)n;
 	rr_head(r, 0xc000 | DNS_HEADER_LEN, DNS_T_TXT, r->z->conf->ttl);
 	put16(&r->w, (uint16_t)(n + 1));
@@ -660,8 +703,8 @@ resolve_addr(const struct conf_zone *zc, const struct dns_source *src,
 		return OUT_SERVFAIL;
 	if (rc > 0 || !active(zc, &f->l, now))
 		return OUT_NXDOMAIN;
-	addr_subject(addr, len, f->l.prefix_len, f->subject,
-	    sizeof(f->subject));
+	memcpy(f->addr, addr, len);	/* formatted if a TXT needs it */
+	f->addr_len = len;
 	return OUT_LISTED;
 }
 
@@ -744,7 +787,10 @@ domain_try(const struct conf_zone *zc, const struct dns_source *src,
 		return rc;
 	if (!active(zc, &f->l, now))
 		return 1;
-	snprintf(f->subject, sizeof(f->subject), "%s", name);
+	size_t n = strlen(name);
+	if (n >= sizeof(f->subject))
+		return 1;
+	memcpy(f->subject, name, n + 1);
 	return 0;
 }
 
@@ -814,18 +860,80 @@ resolve_domain(const struct conf_zone *zc, const struct dns_source *src,
 	return rc < 0 ? OUT_SERVFAIL : rc == 0 ? OUT_NODATA : OUT_NXDOMAIN;
 }
 
+/* A full IPv4 name of an ip zone through the worker's answer cache
+ * (dns_cache.c says which answers it keeps and why they stay right). */
+static enum outcome
+resolve_v4_cached(const struct dns_zone *z, int zi,
+    const struct dns_source *src, const uint8_t addr[4], bool txt,
+    uint64_t now, struct found *f)
+{
+	int rc = dns_cache_get_ip(src->cache, zi, addr, now, txt, &f->l);
+	if (rc == 0)
+		return OUT_NXDOMAIN;
+	if (rc == 1) {
+		memcpy(f->addr, addr, 4);
+		f->addr_len = 4;
+		return OUT_LISTED;
+	}
+	enum outcome o = resolve_addr(z->conf, src, addr, 4, now, f);
+	if (o == OUT_LISTED && !f->test)
+		dns_cache_put_ip(src->cache, zi, addr, &f->l);
+	else if (o == OUT_NXDOMAIN)
+		dns_cache_put_ip(src->cache, zi, addr, NULL);
+	return o;
+}
+
+/* A domain zone's name through the cache; the subject (the name, a parent
+ * or a parent's wildcard) is kept as where it starts in the name. */
+static enum outcome
+resolve_domain_cached(const struct dns_zone *z, int zi,
+    const struct dns_source *src, const char *name, bool txt, uint64_t now,
+    struct found *f)
+{
+	size_t off;
+	bool wild;
+	int rc = dns_cache_get_domain(src->cache, zi, name, now, txt, &f->l,
+	    &off, &wild);
+	if (rc == 0)
+		return OUT_NXDOMAIN;
+	if (rc == 1) {
+		size_t n = 0, rest = strlen(name + off);
+		if (wild)
+			f->subject[n++] = '*';
+		memcpy(f->subject + n, name + off, rest + 1);
+		return OUT_LISTED;
+	}
+	enum outcome o = resolve_domain(z->conf, src, name, now, f);
+	size_t nl = strlen(name), sl = strlen(f->subject);
+	wild = f->subject[0] == '*';
+	if (o == OUT_LISTED && !f->test && sl > 0 && sl - wild <= nl) {
+		dns_cache_put_domain(src->cache, zi, name, &f->l,
+		    nl - (sl - wild), wild);
+	} else if (o == OUT_NXDOMAIN)
+		dns_cache_put_domain(src->cache, zi, name, NULL, 0, false);
+	return o;
+}
+
 /* An allow zone takes both forms: an address name first, else a domain. */
 static enum outcome
-resolve(const struct dns_zone *z, const struct dns_source *src,
-    const struct query *q, uint64_t now, struct found *f)
+resolve(const struct reply *r, const struct dns_source *src, uint64_t now,
+    struct found *f)
 {
-	int nrel = q->labels - z->apex_labels;
+	const struct dns_zone *z = r->z;
+	const struct query *q = r->q;
+	int nrel = q->labels - z->apex_labels, zi = (int)(z - r->e->zones);
+	bool txt = q->qtype == DNS_T_TXT;	/* needs the whole listing */
 	char name[DNS_NAME_MAX + 1];
+	uint8_t addr[16];
 
 	if (nrel == 0)
 		return OUT_APEX;
-	if (z->conf->kind == ZONE_IP)
+	if (z->conf->kind == ZONE_IP) {
+		if (src->cache != NULL && nrel == 4 &&
+		    rel_addr(q, 4, false, addr))
+			return resolve_v4_cached(z, zi, src, addr, txt, now, f);
 		return resolve_ip(z->conf, src, q, nrel, now, f);
+	}
 	if (z->conf->kind == ZONE_ALLOW) {
 		enum outcome o = resolve_ip(z->conf, src, q, nrel, now, f);
 		if (o != OUT_NXDOMAIN)
@@ -833,6 +941,8 @@ resolve(const struct dns_zone *z, const struct dns_source *src,
 	}
 	if (!rel_text(q, nrel, name, sizeof(name)))
 		return OUT_NXDOMAIN;
+	if (src->cache != NULL && z->conf->kind == ZONE_DOMAIN)
+		return resolve_domain_cached(z, zi, src, name, txt, now, f);
 	return resolve_domain(z->conf, src, name, now, f);
 }
 
@@ -898,7 +1008,9 @@ answer_zone(struct reply *r, const struct dns_source *src, uint64_t now,
 {
 	struct found f;
 	f.test = false;
-	enum outcome o = resolve(r->z, src, r->q, now, &f);
+	f.addr_len = 0;
+	f.subject[0] = '\0';
+	enum outcome o = resolve(r, src, now, &f);
 	uint32_t serial = src->serial ? src->serial(src->arg) : 1;
 	bool data = false;
 
@@ -1167,4 +1279,5 @@ dns_source_store(struct dns_source *src, struct store_reader *r)
 	src->lookup_domain = store_domain_cb;
 	src->below = store_below_cb;
 	src->serial = store_serial_cb;
+	src->cache = NULL;
 }

@@ -70,6 +70,9 @@ struct dns_source {
 	int (*below)(void *arg, const struct subject *prefix, bool allow,
 	    uint64_t now);
 	uint32_t (*serial)(void *arg);
+	/* answers already resolved in this or an earlier snapshot
+	 * (dns_cache.c); NULL: none */
+	struct dns_cache *cache;
 };
 
 /* A store_reader as a dns_source (r borrowed; begin/end are the caller's). */
@@ -85,6 +88,9 @@ struct dns_zone {
 	size_t ns_len;
 	uint8_t rname[DNS_NAME_MAX];	/* SOA RNAME, wire form */
 	size_t rname_len;
+	size_t ns_own, rname_own;	/* bytes before the apex (the rest is
+					 * a compression pointer), or the
+					 * whole length if outside the zone */
 };
 
 /* The read-only state answers need: zones and policy. Shared by threads. */
@@ -133,6 +139,35 @@ void dns_test_listing(struct listing *l);
 /* The last octet of the A record (127.0.0.x) for a listing in zone z. */
 uint8_t dns_listing_code(const struct conf_zone *z, const struct listing *l);
 const char *dns_rcode_name(int rcode);
+
+/* ---- dns_cache.c: a worker's answer cache ---- */
+
+/* entries: rounded up to a power of two; 0 gives NULL (no cache). */
+struct dns_cache *dns_cache_new(size_t entries);
+void dns_cache_free(struct dns_cache *c);
+/* Before answering from snapshot txn (store_reader_txn) with engine e;
+ * then feed it the snapshot's changes: dns_cache_changed is a changes_fn
+ * for store_reader_changes, and dns_cache_flush is for when that returns 1.
+ * A new engine (a reload) flushes. */
+void dns_cache_begin(struct dns_cache *c, uint64_t txn, const void *e);
+void dns_cache_changed(void *c, const uint8_t *key, size_t len);
+void dns_cache_flush(struct dns_cache *c);
+/* Lookups: -1 not cached, 0 NXDOMAIN, 1 listed: l filled, whole or (an A
+ * answer needs no more) only its code and end. zone: index. */
+int dns_cache_get_ip(struct dns_cache *c, int zone, const uint8_t addr[4],
+	    uint64_t now, bool whole, struct listing *l);
+/* l NULL: NXDOMAIN. */
+void dns_cache_put_ip(struct dns_cache *c, int zone, const uint8_t addr[4],
+	    const struct listing *l);
+/* name: relative to the zone, dotted, lowercase; the listing's subject is
+ * "*" (if subj_wild) then name + subj_off. */
+int dns_cache_get_domain(struct dns_cache *c, int zone, const char *name,
+	    uint64_t now, bool whole, struct listing *l, size_t *subj_off,
+	    bool *subj_wild);
+void dns_cache_put_domain(struct dns_cache *c, int zone, const char *name,
+	    const struct listing *l, size_t subj_off, bool subj_wild);
+void dns_cache_stats(const struct dns_cache *c, uint64_t *hits,
+	    uint64_t *misses);
 
 /* ---- dns_xfr.c: zone contents, AXFR, NOTIFY ---- */
 
@@ -229,6 +264,7 @@ struct dns_counters {
 	uint64_t tcp;			/* queries over TCP */
 	uint64_t axfr, axfr_refused;
 	uint64_t notify_sent;
+	uint64_t cache_hits, cache_misses;	/* answer cache lookups */
 };
 
 /* Binds every dns_listen address (UDP and TCP) and starts conf->dns_threads

@@ -65,6 +65,7 @@ struct dns_worker {
 	int id;
 	struct event_base *base;
 	struct store_reader *reader;
+	struct dns_cache *cache;	/* NULL: dns cache-size 0 */
 	struct dns_source src;
 	int udp[CONF_MAX_LISTEN], tcp[CONF_MAX_LISTEN], n_fds;
 	struct event *udp_ev[CONF_MAX_LISTEN];
@@ -237,6 +238,27 @@ udp_prepare(struct dns_worker *w)
 	}
 }
 
+/* A new read snapshot for the next answers, and the answer cache brought
+ * up to it: what the commits since the last one changed is dropped. */
+static void
+worker_snapshot(struct dns_worker *w, const struct dns_engine *e)
+{
+	if (store_reader_begin(w->reader) != 0) {
+		log_warnx("dns: worker %d: cannot open a read snapshot",
+		    w->id);
+		return;
+	}
+	if (w->cache == NULL)
+		return;
+	dns_cache_begin(w->cache, store_reader_txn(w->reader), e);
+	if (store_reader_changes(w->reader, dns_cache_changed, w->cache))
+		dns_cache_flush(w->cache);
+	uint64_t hits, misses;
+	dns_cache_stats(w->cache, &hits, &misses);
+	__atomic_store_n(&w->c.cache_hits, hits, __ATOMIC_RELAXED);
+	__atomic_store_n(&w->c.cache_misses, misses, __ATOMIC_RELAXED);
+}
+
 /* One batch: receive, answer from one snapshot, send. Returns how many
  * datagrams came in (0: the socket is drained). */
 static int
@@ -249,9 +271,7 @@ udp_batch(struct dns_worker *w, int fd)
 	const struct dns_engine *e = engine_get();
 	uint64_t now = now_ms();
 	int out = 0;
-	if (store_reader_begin(w->reader) != 0)
-		log_warnx("dns: worker %d: cannot open a read snapshot",
-		    w->id);
+	worker_snapshot(w, e);
 	for (int i = 0; i < n; i++) {
 		size_t len = udp_one(w, e, i, now);
 		if (len == 0)
@@ -385,7 +405,7 @@ tcp_query(struct dns_worker *w, struct bufferevent *bev, const uint8_t *q,
 
 	CINC(w->c.queries);
 	CINC(w->c.tcp);
-	store_reader_begin(w->reader);
+	worker_snapshot(w, e);
 	size_t n = dns_answer(e, &w->src, q, qlen, w->tcp_out + 2,
 	    DNS_MSG_MAX, true, now, &res);
 	if (res.xfr && getpeername(bufferevent_getfd(bev),
@@ -490,6 +510,8 @@ worker_free(struct dns_worker *w)
 	w->base = NULL;
 	store_reader_free(w->reader);
 	w->reader = NULL;
+	dns_cache_free(w->cache);
+	w->cache = NULL;
 }
 
 static int
@@ -499,11 +521,14 @@ worker_init(struct dns_worker *w, int id, const struct node_conf *conf,
 	w->id = id;
 	dns_rrl_init(&w->rrl, conf->rrl_limit, RRL_SLIP);
 	if ((w->base = event_base_new()) == NULL ||
-	    (w->reader = store_reader_new(srv.st)) == NULL) {
+	    (w->reader = store_reader_new(srv.st)) == NULL ||
+	    (conf->dns_cache > 0 &&
+	    (w->cache = dns_cache_new(conf->dns_cache)) == NULL)) {
 		snprintf(err, errlen, "dns worker %d: out of memory", id);
 		return -1;
 	}
 	dns_source_store(&w->src, w->reader);
+	w->src.cache = w->cache;
 	for (int i = 0; i < conf->n_dns_listen; i++) {
 		const struct conf_addr *a = &conf->dns_listen[i];
 		w->udp[i] = w->tcp[i] = -1;
@@ -763,6 +788,8 @@ dns_server_counters(struct dns_counters *out)
 		out->tcp += CGET(c->tcp);
 		out->axfr += CGET(c->axfr);
 		out->axfr_refused += CGET(c->axfr_refused);
+		out->cache_hits += CGET(c->cache_hits);
+		out->cache_misses += CGET(c->cache_misses);
 	}
 	out->notify_sent = srv.notify_sent;
 }
@@ -797,6 +824,12 @@ dns_server_metrics(char *buf, size_t len)
 	    (unsigned long long)c.truncated);
 	OUT("reputed_dns_tcp_queries_total %llu\n", (unsigned long long)c.tcp);
 	OUT("reputed_dns_axfr_total %llu\n", (unsigned long long)c.axfr);
+	OUT("# TYPE reputed_dns_cache_hits_total counter\n");
+	OUT("reputed_dns_cache_hits_total %llu\n",
+	    (unsigned long long)c.cache_hits);
+	OUT("# TYPE reputed_dns_cache_misses_total counter\n");
+	OUT("reputed_dns_cache_misses_total %llu\n",
+	    (unsigned long long)c.cache_misses);
 	OUT("reputed_dns_axfr_refused_total %llu\n",
 	    (unsigned long long)c.axfr_refused);
 	OUT("reputed_dns_notify_sent_total %llu\n",

@@ -12,7 +12,8 @@ FUZZERS += tests/fuzz/gossip_fuzz.c
 BENCH_SCRIPTS += tests/bench/peer_bench.sh
 DEB_PKGS += curl openssl
 # dns
-CORE_SRCS += node/dns.c node/dns_xfr.c node/dns_rrl.c node/export.c
+CORE_SRCS += node/dns.c node/dns_xfr.c node/dns_rrl.c node/dns_cache.c \
+	node/export.c
 CTL_SRCS += node/ctl_export.c
 DAEMON_SRCS += node/dns_server.c
 LIBS += $(shell pkg-config --libs libevent_pthreads 2>/dev/null)

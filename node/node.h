@@ -61,6 +61,8 @@ struct conf_origin {
 	bool blocked;
 };
 
+#define CONF_DNS_CACHE_DEFAULT	262144	/* about 36 MB per DNS worker */
+
 struct node_conf {
 	char path[256];			/* the file, or "(embedded)" */
 	/* server: */
@@ -80,6 +82,8 @@ struct node_conf {
 	int dns_threads;
 	uint32_t rrl_limit;		/* responses/s per client prefix; 0 = off */
 	uint16_t edns_size;		/* our UDP payload size, default 1232 */
+	uint32_t dns_cache;		/* answer cache entries per worker,
+					 * 0 = none */
 	struct conf_zone zones[CONF_MAX_ZONES];
 	int n_zones;
 	/* api: */

@@ -1,6 +1,6 @@
 # reputation/: subjects, LMDB store, scoring model, listing policy.
 CORE_SRCS += reputation/subject.c reputation/policy.c reputation/score.c \
-	reputation/store.c
+	reputation/store.c reputation/changes.c
 UNIT_TESTS += tests/unit/subject_test.c tests/unit/store_test.c
 TEST_SCRIPTS += tests/integration/valgrind.sh
 DEB_PKGS += valgrind

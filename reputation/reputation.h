@@ -250,6 +250,34 @@ int store_lookup_below(struct store_reader *r, const struct subject *s,
 	    uint64_t now, enum lookup_want want);
 /* A serial that changes whenever a commit changed any listing (for SOA). */
 uint32_t store_serial(struct store_reader *r);
+/* The id of the reader's snapshot (LMDB's transaction id). */
+uint64_t store_reader_txn(struct store_reader *r);
+/* For a cache in front of this reader: calls fn with each score key that
+ * commits up to this snapshot changed since the previous call on this
+ * reader, and returns 0; or returns 1, calling fn for none, when it
+ * cannot tell (the first call, a commit by another process, a reader too
+ * far behind, a rescore) and everything must be taken as changed. */
+typedef void (*changes_fn)(void *arg, const uint8_t *key, size_t len);
+int store_reader_changes(struct store_reader *r, changes_fn fn, void *arg);
+
+/* ---- changes.c: the journal behind store_reader_changes ---- */
+struct changes;
+struct changes_cursor {
+	bool started;
+	uint64_t seq;			/* next record to read */
+	uint64_t txn;			/* transactions read up to this one */
+};
+struct changes *changes_new(void);
+void changes_free(struct changes *c);
+/* Writer: key changed in transaction txn; everything may have (FLUSH);
+ * txn is complete (call just before mdb_txn_commit). */
+void changes_key(struct changes *c, uint64_t txn, const uint8_t *key,
+	    size_t len);
+void changes_flush(struct changes *c, uint64_t txn);
+void changes_end(struct changes *c, uint64_t txn);
+/* Reader at snapshot upto: see store_reader_changes. */
+int changes_read(struct changes *c, struct changes_cursor *cur,
+	    uint64_t upto, changes_fn fn, void *arg);
 
 /* Explanation: calls fn once per origin with evidence on s. */
 typedef void (*store_explain_fn)(void *arg, const uint8_t origin[32],

@@ -2,7 +2,8 @@
  * store.c: the LMDB store. One environment per node, seven named databases:
  *
  *   meta       "schema" -> u32, "serial" -> u32, "plens" -> prefix lengths
- *              in use (bit n of 33 IPv4 + 129 IPv6 bits)
+ *              in use (bit n of 33 IPv4 + 129 IPv6 bits), "txn" -> u64
+ *              (the last commit's id: it makes every commit a real one)
  *   batches    origin[32] seq[8 BE] -> SignedBatch bytes, as received
  *   origins    origin[32] -> struct origin_rec (trust, blocked, highest seq)
  *   reports    subject key, origin, seq[8 BE], index[4 BE] -> contribution
@@ -38,6 +39,7 @@
 #define TRUST_CACHE	1024
 #define HELO_MAX	255
 #define ADDR_SPEC_MAX	320
+#define CHANGES_PER_TXN	4096	/* journaled keys; more is a FLUSH */
 
 struct origin_rec {
 	double trust;
@@ -59,6 +61,7 @@ struct store {
 	MDB_dbi meta, batches, origins, reports, evidence, scores, equiv;
 	struct policy policy;
 	struct trust_slot trust[TRUST_CACHE];
+	struct changes *changes;	/* journal for readers' caches */
 };
 
 struct store_txn {
@@ -70,6 +73,9 @@ struct store_txn {
 	bool index_only;		/* rescore: replay fills the report index */
 	MDB_cursor *ecur, *scur;	/* evidence and scores, opened on first
 					 * use, closed with the transaction */
+	uint64_t id;			/* mdb_txn_id: journal records */
+	unsigned n_changed;		/* score keys journaled */
+	bool flushed;			/* journaled as "everything" */
 };
 
 struct store_reader {
@@ -80,6 +86,11 @@ struct store_reader {
 	MDB_cursor *cur;		/* scores cursor of store_lookup_below,
 					 * opened once, renewed per snapshot */
 	bool cur_ready;			/* renewed for this snapshot */
+	uint32_t serial;		/* store_serial of this snapshot, */
+	bool serial_ready;		/* read once (every DNS answer
+					 * carries it in an SOA) */
+	struct changes_cursor journal;	/* store_reader_changes */
+	uint64_t meta_txn;		/* snapshot plens and serial are of */
 };
 
 /* ---- small helpers ---- */
@@ -205,7 +216,8 @@ store_open(const char *dir, const struct store_options *opt, char *err,
 	struct store *st = calloc(1, sizeof(*st));
 	MDB_txn *txn = NULL;
 	int rc;
-	if (st == NULL) {
+	if (st == NULL || (st->changes = changes_new()) == NULL) {
+		free(st);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
@@ -245,6 +257,7 @@ fail:
 		mdb_txn_abort(txn);
 	if (st->env)
 		mdb_env_close(st->env);
+	changes_free(st->changes);
 	free(st);
 	return NULL;
 }
@@ -255,6 +268,7 @@ store_close(struct store *st)
 	if (st == NULL)
 		return;
 	mdb_env_close(st->env);
+	changes_free(st->changes);
 	free(st);
 }
 
@@ -342,10 +356,14 @@ store_set_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
 	rec.trust = trust < 0 ? 0 : trust > 1 ? 1 : trust;
 	rec.trust_set = 1;
 	rec.blocked = blocked;
-	if ((rc = origin_write(txn, st, origin, &rec)) != 0 ||
-	    (rc = mdb_txn_commit(txn)) != 0) {
-		if (rc != 0)
-			mdb_txn_abort(txn);
+	uint64_t id = mdb_txn_id(txn);
+	if ((rc = origin_write(txn, st, origin, &rec)) != 0) {
+		mdb_txn_abort(txn);
+		return lmdb_fail(err, errlen, "write origin", rc);
+	}
+	changes_end(st->changes, id);
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		changes_flush(st->changes, id);
 		return lmdb_fail(err, errlen, "write origin", rc);
 	}
 	memset(st->trust, 0, sizeof(st->trust));
@@ -399,6 +417,7 @@ store_begin(struct store *st, char *err, size_t errlen)
 		return NULL;
 	}
 	tx->st = st;
+	tx->id = mdb_txn_id(tx->txn);
 	MDB_val k = val("plens", 5), v;
 	if (mdb_get(tx->txn, st->meta, &k, &v) == 0 &&
 	    v.mv_size == PLEN_BYTES)
@@ -412,9 +431,33 @@ store_abort(struct store_txn *tx)
 	if (tx == NULL)
 		return;
 	mdb_txn_abort(tx->txn);
+	/* The next transaction reuses the id: readers must not take these
+	 * records for its changes. */
+	changes_flush(tx->st->changes, tx->id);
 	/* Trust values read inside the aborted transaction may be gone. */
 	memset(tx->st->trust, 0, sizeof(tx->st->trust));
 	free(tx);
+}
+
+/* Journals one changed score key for readers' caches; past
+ * CHANGES_PER_TXN the transaction becomes one "everything changed". */
+static void
+note_flush(struct store_txn *tx)
+{
+	if (!tx->flushed)
+		changes_flush(tx->st->changes, tx->id);
+	tx->flushed = true;
+}
+
+static void
+note_change(struct store_txn *tx, const uint8_t *key, size_t len)
+{
+	if (tx->flushed)
+		return;
+	if (++tx->n_changed > CHANGES_PER_TXN)
+		note_flush(tx);
+	else
+		changes_key(tx->st->changes, tx->id, key, len);
 }
 
 static int
@@ -440,14 +483,25 @@ store_commit(struct store_txn *tx, char *err, size_t errlen)
 		MDB_val k = val("plens", 5), v = val(tx->plens, PLEN_BYTES);
 		rc = mdb_put(tx->txn, tx->st->meta, &k, &v, 0);
 	}
+	/* LMDB gives an empty transaction no id of its own, so every commit
+	 * writes: the journal's END for this id then names this commit. */
+	if (rc == 0) {
+		MDB_val k = val("txn", 3), v = val(&tx->id, sizeof(tx->id));
+		rc = mdb_put(tx->txn, tx->st->meta, &k, &v, 0);
+	}
 	if (rc != 0) {
 		store_abort(tx);
 		return lmdb_fail(err, errlen, "commit", rc);
 	}
+	struct changes *ch = tx->st->changes;
+	uint64_t id = tx->id;
+	changes_end(ch, id);
 	rc = mdb_txn_commit(tx->txn);
 	free(tx);
-	if (rc != 0)
+	if (rc != 0) {
+		changes_flush(ch, id);
 		return lmdb_fail(err, errlen, "commit", rc);
+	}
 	return 0;
 }
 
@@ -532,6 +586,7 @@ rescore_subject(struct store_txn *tx, const uint8_t *skey, size_t sklen)
 	if (nl.n_reports == 0) {
 		if (had) {
 			tx->listing_changed = true;
+			note_change(tx, skey, sklen);
 			return mdb_cursor_del(tx->scur, 0);
 		}
 		return 0;
@@ -549,6 +604,8 @@ rescore_subject(struct store_txn *tx, const uint8_t *skey, size_t sklen)
 	    old.allowed_until != nl.allowed_until || old.code != nl.code ||
 	    old.n_reports != nl.n_reports)
 		tx->listing_changed = true;
+	if (!had || memcmp(&old, &nl, sizeof(nl)) != 0)
+		note_change(tx, skey, sklen);
 	v = val(&nl, sizeof(nl));
 	if (had)
 		return mdb_cursor_put(tx->scur, &k, &v, MDB_CURRENT);
@@ -1199,7 +1256,7 @@ store_rescore(struct store *st, char *err, size_t errlen)
 	int rc;
 	if ((rc = mdb_drop(tx->txn, st->reports, 0)) != 0 ||
 	    (rc = mdb_drop(tx->txn, st->evidence, 0)) != 0 ||
-	    (rc = mdb_drop(tx->txn, st->scores, 0)) != 0 ||
+	    (note_flush(tx), rc = mdb_drop(tx->txn, st->scores, 0)) != 0 ||
 	    (rc = reset_origins(tx)) != 0 ||
 	    (tx->index_only = true, rc = replay_batches(tx)) != 0 ||
 	    (tx->index_only = false, rc = evidence_all(tx)) != 0 ||
@@ -1248,6 +1305,12 @@ store_reader_begin(struct store_reader *r)
 		return -1;
 	r->active = true;
 	r->cur_ready = false;
+	/* The same snapshot as last time: what was read from it holds. */
+	uint64_t id = mdb_txn_id(r->txn);
+	if (id == r->meta_txn && id != 0)
+		return 0;
+	r->meta_txn = id;
+	r->serial_ready = false;
 	MDB_val k = val("plens", 5), v;
 	if (mdb_get(r->txn, r->st->meta, &k, &v) == 0 &&
 	    v.mv_size == PLEN_BYTES)
@@ -1505,12 +1568,31 @@ store_lookup_below(struct store_reader *r, const struct subject *s,
 uint32_t
 store_serial(struct store_reader *r)
 {
+	if (r->serial_ready)
+		return r->serial;
 	MDB_val k = val("serial", 6), v;
 	uint32_t serial = 0;
 	if (mdb_get(r->txn, r->st->meta, &k, &v) == 0 &&
 	    v.mv_size == sizeof(serial))
 		memcpy(&serial, v.mv_data, sizeof(serial));
+	r->serial = serial;
+	r->serial_ready = true;
 	return serial;
+}
+
+uint64_t
+store_reader_txn(struct store_reader *r)
+{
+	return r->active ? (uint64_t)mdb_txn_id(r->txn) : 0;
+}
+
+int
+store_reader_changes(struct store_reader *r, changes_fn fn, void *arg)
+{
+	uint64_t upto = store_reader_txn(r);
+	if (r->journal.started && upto == r->journal.txn)
+		return 0;		/* no commit since: no lock */
+	return changes_read(r->st->changes, &r->journal, upto, fn, arg);
 }
 
 int

@@ -3,7 +3,9 @@
  * message; it goes through dns_answer over UDP and over TCP against three
  * zones (ip, domain, allow) backed by a small in-memory source, through an
  * AXFR when the core flags one, and through the RRL slip. The answers are
- * parsed back, so a malformed answer shows up too.
+ * parsed back, so a malformed answer shows up too. Each answer is made a
+ * second time through an answer cache (dns_cache.c) kept across inputs:
+ * the source never changes, so the two must be the same bytes.
  */
 #include <stdint.h>
 #include <string.h>
@@ -59,7 +61,7 @@ fz_emit(void *arg, const uint8_t *msg, size_t len)
 
 static struct dns_engine engine;
 static const struct dns_source src = { NULL, fz_addr, fz_domain, fz_below,
-	fz_serial };
+	fz_serial, NULL };
 
 static void
 fz_init(void)
@@ -81,7 +83,27 @@ fz_init(void)
 	dns_engine_init(&engine, &c, err, sizeof(err));
 }
 
-static uint8_t out[DNS_MSG_MAX];
+static uint8_t out[DNS_MSG_MAX], cached[DNS_MSG_MAX];
+
+/* The same answer through the cache; traps if it differs. */
+static void
+check_cached(const uint8_t *data, size_t size, bool tcp, const uint8_t *want,
+    size_t n)
+{
+	static struct dns_cache *cache;
+	static struct dns_source csrc;
+	struct dns_result res;
+	if (cache == NULL) {
+		cache = dns_cache_new(1024);
+		csrc = src;
+		csrc.cache = cache;
+		dns_cache_begin(cache, 1, &engine);
+	}
+	size_t m = dns_answer(&engine, &csrc, data, size, cached,
+	    sizeof(cached), tcp, 1000, &res);
+	if (m != n || memcmp(cached, want, n) != 0)
+		__builtin_trap();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -98,6 +120,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int tcp = 0; tcp < 2; tcp++) {
 		size_t n = dns_answer(&engine, &src, data, size, out,
 		    sizeof(out), tcp, 1000, &res);
+		check_cached(data, size, tcp, out, n);
 		if (n > 0) {
 			struct dns_result again;
 			uint8_t tmp[DNS_UDP_MIN];

@@ -63,11 +63,14 @@ addr_in(const struct subject *s, const uint8_t *addr, size_t len)
 	return true;
 }
 
+static int lookups;	/* calls into the fake store */
+
 static int
 fake_addr(void *arg, const uint8_t *addr, size_t len, uint64_t now,
     bool allow, struct listing *out)
 {
 	int best = -1;
+	lookups++;
 	for (size_t i = 0; i < NFAKES; i++)
 		if (addr_in(&fakes[i].s, addr, len) && (best < 0 ||
 		    fakes[i].s.prefix_len > fakes[best].s.prefix_len))
@@ -83,6 +86,7 @@ static int
 fake_domain(void *arg, const char *name, uint64_t now, bool allow,
     struct listing *out)
 {
+	lookups++;
 	for (size_t i = 0; i < NFAKES; i++)
 		if (fakes[i].s.kind == SUBJECT_DOMAIN &&
 		    strcmp(fakes[i].s.domain, name) == 0 && !allow) {
@@ -118,7 +122,7 @@ fake_serial(void *arg)
 }
 
 static struct dns_source src = { NULL, fake_addr, fake_domain, fake_below,
-	fake_serial };
+	fake_serial, NULL };
 static struct dns_engine engine;
 
 static int
@@ -572,6 +576,132 @@ test_template(void **state)
 	}
 }
 
+/* ---- the answer cache ---- */
+
+static struct dns_source csrc;		/* src with a cache */
+
+/* The answer through the cache at time now; it must equal the answer
+ * straight from the source, byte for byte. Returns the lookups it made. */
+static int
+cask_at(const char *name, uint16_t qtype, uint64_t now)
+{
+	uint8_t q[512], direct[DNS_MSG_MAX];
+	struct dns_result r2;
+	size_t ql = build_query(q, name, qtype, false, 0);
+	size_t dn = dns_answer(&engine, &src, q, ql, direct, sizeof(direct),
+	    false, now, &r2);
+	int before = lookups;
+	size_t n = dns_answer(&engine, &csrc, q, ql, out, sizeof(out), false,
+	    now, &res);
+	assert_int_equal(n, dn);
+	assert_memory_equal(out, direct, n);
+	return lookups - before;
+}
+
+static int
+cask(const char *name, uint16_t qtype)
+{
+	return cask_at(name, qtype, NOW);
+}
+
+/* A commit: snapshot txn, whose changes are the subjects given. */
+static void
+commit(struct dns_cache *c, uint64_t txn, const char *const *subjects)
+{
+	dns_cache_begin(c, txn, &engine);
+	for (; *subjects != NULL; subjects++) {
+		struct subject s;
+		char err[64];
+		uint8_t key[SUBJECT_KEY_MAX];
+		assert_int_equal(subject_parse(*subjects, &s, err, sizeof(err)),
+		    0);
+		dns_cache_changed(c, key, subject_key(&s, key));
+	}
+}
+
+static void
+test_cache(void **state)
+{
+	static const char *const none[] = { NULL };
+	struct dns_cache *c = dns_cache_new(64);
+	assert_non_null(c);
+	csrc = src;
+	csrc.cache = c;
+	commit(c, 1, none);
+	dns_cache_flush(c);
+
+	/* a listed address, A then TXT, and an unlisted one: each looked up
+	 * once, then answered from the cache */
+	assert_true(cask("1.2.0.192.bl.test", DNS_T_A) > 0);
+	assert_int_equal(cask("1.2.0.192.bl.test", DNS_T_A), 0);
+	assert_int_equal(cask("1.2.0.192.bl.test", DNS_T_TXT), 0);
+	assert_int_equal(cask("77.100.51.198.bl.test", DNS_T_TXT), 1);
+	assert_int_equal(cask("77.100.51.198.bl.test", DNS_T_TXT), 0);
+	assert_true(cask("3.2.0.192.bl.test", DNS_T_A) > 0);
+	assert_int_equal(cask("3.2.0.192.bl.test", DNS_T_A), 0);
+	/* test points and empty non-terminals are never kept */
+	assert_int_equal(cask("2.0.0.127.bl.test", DNS_T_A), 0);
+	assert_true(cask("2.0.192.bl.test", DNS_T_A) > 0);
+	assert_true(cask("2.0.192.bl.test", DNS_T_A) > 0);
+
+	/* a commit that changed another /32 keeps them; one that changed
+	 * this /32 drops it; one that changed a prefix drops every IPv4 */
+	commit(c, 2, (const char *const[]){ "192.0.2.9", NULL });
+	assert_int_equal(cask("1.2.0.192.bl.test", DNS_T_A), 0);
+	commit(c, 3, (const char *const[]){ "192.0.2.1", NULL });
+	assert_true(cask("1.2.0.192.bl.test", DNS_T_A) > 0);
+	assert_int_equal(cask("3.2.0.192.bl.test", DNS_T_A), 0);
+	commit(c, 4, (const char *const[]){ "203.0.113.0/24", NULL });
+	assert_true(cask("3.2.0.192.bl.test", DNS_T_A) > 0);
+	assert_true(cask("1.2.0.192.bl.test", DNS_T_A) > 0);
+
+	/* the store changes under a cached answer: the answer holds until
+	 * the commit is reported */
+	uint8_t q[512];
+	size_t ql = build_query(q, "1.2.0.192.bl.test", DNS_T_A, false, 0);
+	fakes[0].l.listed_until = 0;
+	dns_answer(&engine, &csrc, q, ql, out, sizeof(out), false, NOW, &res);
+	assert_int_equal(ancount(), 1);
+	commit(c, 5, (const char *const[]){ "192.0.2.1", NULL });
+	dns_answer(&engine, &csrc, q, ql, out, sizeof(out), false, NOW, &res);
+	assert_int_equal(rcode_of(), DNS_R_NXDOMAIN);
+	fakes_init();
+	commit(c, 6, (const char *const[]){ "192.0.2.1", NULL });
+
+	/* a listing ends by time alone */
+	assert_true(cask_at("1.2.0.192.bl.test", DNS_T_A, NOW + 3600000) > 0);
+
+	/* domains: the name, a wildcard above it, a parent, something new
+	 * below an NXDOMAIN (it becomes an empty non-terminal) */
+	assert_true(cask("x.y.wild.example.dbl.test", DNS_T_TXT) > 0);
+	assert_int_equal(cask("x.y.wild.example.dbl.test", DNS_T_TXT), 0);
+	assert_int_equal(cask("x.y.wild.example.dbl.test", DNS_T_A), 0);
+	commit(c, 7, (const char *const[]){ "other.example", NULL });
+	assert_int_equal(cask("x.y.wild.example.dbl.test", DNS_T_A), 0);
+	commit(c, 8, (const char *const[]){ "*.wild.example", NULL });
+	assert_true(cask("x.y.wild.example.dbl.test", DNS_T_A) > 0);
+	commit(c, 9, (const char *const[]){ "wild.example", NULL });
+	assert_true(cask("x.y.wild.example.dbl.test", DNS_T_A) > 0);
+	assert_true(cask("other.example.dbl.test", DNS_T_A) > 0);
+	assert_int_equal(cask("other.example.dbl.test", DNS_T_A), 0);
+	commit(c, 10, (const char *const[]){ "a.b.other.example", NULL });
+	assert_true(cask("other.example.dbl.test", DNS_T_A) > 0);
+	assert_int_equal(cask("spam.example.dbl.test", DNS_T_A), 1);
+	assert_int_equal(cask("spam.example.dbl.test", DNS_T_A), 0);
+
+	/* a reload (another engine) or a flush forgets everything */
+	dns_cache_begin(c, 10, &csrc);
+	assert_true(cask("spam.example.dbl.test", DNS_T_A) > 0);
+	dns_cache_flush(c);
+	assert_true(cask("spam.example.dbl.test", DNS_T_A) > 0);
+	assert_int_equal(cask("spam.example.dbl.test", DNS_T_A), 0);
+
+	uint64_t hits, misses;
+	dns_cache_stats(c, &hits, &misses);
+	assert_true(hits > 10 && misses > 10);
+	dns_cache_free(c);
+}
+
 int
 main(void)
 {
@@ -589,6 +719,7 @@ main(void)
 		cmocka_unit_test(test_notify),
 		cmocka_unit_test(test_rrl),
 		cmocka_unit_test(test_template),
+		cmocka_unit_test(test_cache),
 	};
 	return cmocka_run_group_tests(tests, setup, NULL);
 }

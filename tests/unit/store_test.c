@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/wait.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -524,9 +525,127 @@ test_lpm_against_brute_force(void **state)
 		fail_msg("%d of 4000 lookups found a prefix", hits);
 }
 
-int
-main(void)
+/* ---- the change journal (store_reader_changes) ---- */
+
+static const char *self;	/* argv[0]: run again as another writer */
+
+/* store_test --commit-origin DIR: one commit to the store in DIR. */
+static int
+commit_origin(const char *dir)
 {
+	static const uint8_t origin[ED25519_KEY_LEN] = { 1 };
+	struct store_options o = { .map_size = 1 << 26, .sync = 0 };
+	char err[160];
+	struct store *st = store_open(dir, &o, err, sizeof(err));
+	int rc = st && store_set_origin(st, origin, 0.5, false, err,
+	    sizeof(err)) == 0 ? 0 : 1;
+	store_close(st);
+	return rc;
+}
+
+struct seen {
+	int n;
+	uint8_t key[8][SUBJECT_KEY_MAX];
+	size_t len[8];
+};
+
+static void
+seen_cb(void *arg, const uint8_t *key, size_t len)
+{
+	struct seen *sn = arg;
+	if (sn->n < 8) {
+		memcpy(sn->key[sn->n], key, len);
+		sn->len[sn->n] = len;
+	}
+	sn->n++;
+}
+
+/* Begins a snapshot and reads its changes: the return value, and in sn
+ * the keys (reset first). */
+static int
+changes(struct store_reader *r, struct seen *sn)
+{
+	memset(sn, 0, sizeof(*sn));
+	assert_int_equal(store_reader_begin(r), 0);
+	int rc = store_reader_changes(r, seen_cb, sn);
+	store_reader_end(r);
+	return rc;
+}
+
+static bool
+seen_subject(const struct seen *sn, const char *text)
+{
+	struct subject s;
+	char err[64];
+	uint8_t key[SUBJECT_KEY_MAX];
+	assert_int_equal(subject_parse(text, &s, err, sizeof(err)), 0);
+	size_t len = subject_key(&s, key);
+	for (int i = 0; i < sn->n && i < 8; i++)
+		if (sn->len[i] == len && memcmp(sn->key[i], key, len) == 0)
+			return true;
+	return false;
+}
+
+static void
+test_change_journal(void **state)
+{
+	struct fixture *f = *state;
+	struct store_reader *r = store_reader_new(f->st);
+	struct seen sn;
+	char err[160];
+	struct rep a = { .subject = "192.0.2.7", .category = 1 };
+	struct rep b = { .subject = "mail.example.org", .category = 1 };
+
+	assert_non_null(r);
+	assert_int_equal(changes(r, &sn), 1);	/* first call: unknown */
+	assert_int_equal(changes(r, &sn), 0);	/* nothing committed */
+	assert_int_equal(sn.n, 0);
+	assert_int_equal(report(f, 0, 1, &a), APPLY_OK);
+	assert_int_equal(report(f, 0, 2, &b), APPLY_OK);
+	assert_int_equal(changes(r, &sn), 0);	/* two commits, two keys */
+	assert_int_equal(sn.n, 2);
+	assert_true(seen_subject(&sn, "192.0.2.7"));
+	assert_true(seen_subject(&sn, "mail.example.org"));
+	assert_int_equal(changes(r, &sn), 0);
+	assert_int_equal(sn.n, 0);
+
+	/* An aborted transaction's id is reused by the next commit: the
+	 * reader must not mistake one for the other. */
+	struct store_txn *tx = store_begin(f->st, err, sizeof(err));
+	assert_non_null(tx);
+	store_abort(tx);
+	assert_int_equal(report(f, 1, 1, &a), APPLY_OK);
+	assert_int_equal(changes(r, &sn), 1);
+	assert_int_equal(changes(r, &sn), 0);
+
+	/* A rescore rewrites every score: everything changed. */
+	assert_int_equal(store_rescore(f->st, err, sizeof(err)), 0);
+	assert_int_equal(changes(r, &sn), 1);
+
+	/* A commit by another process: the journal has a gap. */
+	assert_int_equal(report(f, 1, 2, &b), APPLY_OK);
+	char db[96];
+	snprintf(db, sizeof(db), "%s/db", f->dir);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {		/* a program of its own, as another writer is */
+		execl(self, self, "--commit-origin", db, (char *)NULL);
+		_exit(127);
+	}
+	int status;
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(changes(r, &sn), 1);
+	assert_int_equal(changes(r, &sn), 0);
+	store_reader_free(r);
+}
+
+int
+main(int argc, char **argv)
+{
+	self = argv[0];
+	if (argc == 3 && strcmp(argv[1], "--commit-origin") == 0)
+		return commit_origin(argv[2]);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_listing_needs_two_origins,
 		    setup, teardown),
@@ -536,6 +655,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sender_id_attribution,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_change_journal, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_retraction, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_prefix_and_parent_lookup,
