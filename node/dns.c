@@ -854,8 +854,14 @@ resolve_domain(const struct conf_zone *zc, const struct dns_source *src,
 		return OUT_NXDOMAIN;
 	struct subject s;
 	char err[64];
-	if (subject_parse_domain(name, &s, err, sizeof(err)) != 0)
-		return OUT_NXDOMAIN;
+	if (subject_parse_domain(name, &s, err, sizeof(err)) != 0) {
+		/* a top-level label is no subject, but can be the parent of
+		 * one: an empty non-terminal too (rel_text checked its bytes) */
+		if (strchr(name, '.') != NULL)
+			return OUT_NXDOMAIN;
+		s.kind = SUBJECT_DOMAIN;
+		snprintf(s.domain, sizeof(s.domain), "%s", name);
+	}
 	rc = src->below(src->arg, &s, zc->kind == ZONE_ALLOW, now);
 	return rc < 0 ? OUT_SERVFAIL : rc == 0 ? OUT_NODATA : OUT_NXDOMAIN;
 }

@@ -188,6 +188,25 @@ both 7.7.7.10.$BL A 127.0.0.2
 s2=$(short $BL SOA | awk '{print $3}')
 check "serial moved" 1 "$([ "$s2" -gt "$s1" ] && echo 1 || echo "$s1 -> $s2")"
 
+# live through the answer cache: names answered (and cached) before a
+# report reach it after: the name, a subdomain (the zone lists them), the
+# new empty non-terminal above it, a neighbour that must stay NXDOMAIN
+both_status fresh.sub.cachetest.$DBL A NXDOMAIN
+both_status a.b.fresh.sub.cachetest.$DBL A NXDOMAIN
+both_status sub.cachetest.$DBL A NXDOMAIN
+both_status cachetest.$DBL A NXDOMAIN
+both_status other.sub.cachetest.$DBL A NXDOMAIN
+echo '{"domain":"fresh.sub.cachetest","category":"spam"}' | post_reports && ok ||
+    ko "post domain"
+both fresh.sub.cachetest.$DBL A 127.0.0.2
+both a.b.fresh.sub.cachetest.$DBL A 127.0.0.2
+both_status sub.cachetest.$DBL A NOERROR
+both_status cachetest.$DBL A NOERROR
+both_status other.sub.cachetest.$DBL A NXDOMAIN
+m=$(curl -s -m 5 "http://127.0.0.1:$API_PORT/metrics")
+n=$(echo "$m" | sed -n 's/^reputed_dns_cache_hits_total //p')
+check "answer cache used" 1 "$([ "${n:-0}" -gt 0 ] && echo 1 || echo "${n:-none}")"
+
 # counters on /metrics
 m=$(curl -s -m 5 "http://127.0.0.1:$API_PORT/metrics")
 for r in NOERROR NXDOMAIN REFUSED FORMERR NOTIMP; do
