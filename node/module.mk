@@ -23,6 +23,7 @@ TEST_SCRIPTS += tests/integration/dns_dig.sh tests/integration/dns_unbound.sh \
 	tests/integration/dns_flood.sh
 DEB_PKGS += dnsutils knot-dnsutils unbound nsd rbldnsd dnsperf curl python3
 FUZZERS += tests/fuzz/dns_msg_fuzz.c
+BENCH_SRCS += tests/bench/null_dns.c
 BENCH_SCRIPTS += tests/bench/dns_bench.sh
 
 # daemon: config, logging, batcher and local API (the daemon engineer)

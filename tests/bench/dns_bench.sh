@@ -7,7 +7,12 @@
 # rbldnsd` of that store. Query files: 50% listed, 50% not.
 #
 # Each mix (IPv4 A, domain A, a mix with TXT) runs dnsperf for 15 s against
-# each server, alternating, three rounds; the table shows medians. Then
+# each server, alternating, three rounds; the table shows medians. Two
+# reputed run side by side on copies of one store: as configured by default
+# (answer cache on) and with `cache-size: 0`, so the table also shows what
+# LMDB alone answers. A responder that looks nothing up (null_dns.c: the
+# same recvmmsg/sendmmsg I/O, every answer NXDOMAIN) runs in the same
+# rounds: the ceiling that the kernel and dnsperf leave on this machine. Then
 # one run while 10,000 reports/s are applied through the API (reputed),
 # beside rbldnsd reloading its files (its way of taking new data).
 #
@@ -20,6 +25,7 @@ BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$ROOT/$BUILD/reputed
 REPUTECTL=$ROOT/$BUILD/reputectl
+NULL_DNS=$ROOT/$BUILD/bench/null_dns
 PY="python3 $ROOT/tests/bench/dns_bench.py"
 DIR=${DNS_BENCH_DIR:-/tmp/reputed-dns-bench}
 SECS=${DNS_BENCH_SECONDS:-15}
@@ -27,7 +33,7 @@ ROUNDS=${DNS_BENCH_ROUNDS:-3}
 THREADS=${DNS_BENCH_THREADS:-1}
 BL=bl.reputed.example
 DBL=dbl.reputed.example
-for t in dnsperf rbldnsd mdb_stat; do
+for t in dnsperf rbldnsd mdb_stat mdb_copy; do
 	command -v $t >/dev/null || { echo "dns_bench: $t is missing"; exit 1; }
 done
 mkdir -p "$DIR" && cd "$DIR" || exit 1
@@ -60,7 +66,15 @@ if [ ! -f db.done ]; then
 	touch db.done
 fi
 
+# the same store for the reputed without the answer cache (one daemon
+# per store)
+if [ ! -f db2.done ] || [ db.done -nt db2.done ]; then
+	rm -rf db2 && mkdir db2 && mdb_copy db db2 || exit 1
+	touch db2.done
+fi
+
 RP=$(free_port); RA=$(free_port); BP=$(free_port)
+NP=$(free_port); NA=$(free_port); ZP=$(free_port)
 cat >reputed.conf <<EOF
 server:
 	name: "bench"
@@ -81,6 +95,8 @@ zone:
 api:
 	listen: 127.0.0.1@$RA
 EOF
+sed -e "s|$DIR/db\"|$DIR/db2\"|" -e "s|@$RP\$|@$NP|" -e "s|@$RA\$|@$NA|" \
+    -e 's|^\(\tthreads: .*\)$|\1\n\tcache-size: 0|' reputed.conf >nocache.conf
 if [ ! -f rbl.done ] || [ db.done -nt rbl.done ]; then
 	rm -rf rbl
 	"$REPUTECTL" export --db db --conf reputed.conf --format rbldnsd \
@@ -94,6 +110,10 @@ SU_R=""; SU_B=""
 start_reputed() {
 	SU_R="$SU_R $($PY startup $RP reputed.pid "$REPUTED" -d -c reputed.conf)"
 	RPID=$(cat reputed.pid); PIDS="$PIDS $RPID"
+}
+start_nocache() {
+	$PY startup $NP nocache.pid "$REPUTED" -d -c nocache.conf >/dev/null
+	NPID=$(cat nocache.pid); PIDS="$PIDS $NPID"
 }
 start_rbldnsd() { # $1: extra options
 	SU_B="$SU_B $($PY startup $BP rbldnsd.pid rbldnsd -n -q $1 \
@@ -129,19 +149,23 @@ for k in 1 2 3; do	# three start-ups each, for the median
 done
 echo "start-up s: reputed$SU_R, rbldnsd$SU_B"
 case "$SU_R$SU_B" in *fail*) echo "a server did not start"; exit 1;; esac
+start_nocache
+"$NULL_DNS" $ZP & PIDS="$PIDS $!"
 
 : >results
 for round in $(seq 1 "$ROUNDS"); do
 	for mix in ip dom mix; do
-		for srv in reputed rbldnsd; do
-			[ $srv = reputed ] && port=$RP || port=$BP
+		for srv in reputed nocache rbldnsd null; do
+			case $srv in reputed) port=$RP;; nocache) port=$NP;;
+			null) port=$ZP;; *) port=$BP;; esac
 			r=$(perf $port q_$mix)
 			echo "$round $mix $srv $r" >>results
 			echo "round $round $mix $srv: qps avg_ms max_ms lost = $r"
 		done
 	done
 done
-rss_r=$(rss_kb $RPID); rss_b=$(rss_kb $BPID)
+rss_r=$(rss_kb $RPID); rss_b=$(rss_kb $BPID); rss_n=$(rss_kb $NPID)
+stop_one $NPID
 
 # ---- live data: 10,000 reports/s into reputed; rbldnsd reloading ----
 $PY load $RA 10000 $SECS >load.out &
@@ -174,20 +198,26 @@ col() { # MIX SRV FIELD(4=qps 5=avg 6=max 7=lost)
 echo
 echo "reputed vs rbldnsd, $ROUNDS rounds x ${SECS}s of dnsperf -c 4 -q 100," \
     "medians ($(nproc) cores, shared with dnsperf; reputed $THREADS DNS thread(s))"
-printf '%-10s %-16s %12s %12s %8s\n' mix metric reputed rbldnsd ratio
+echo "(no cache: reputed with cache-size: 0, every answer from LMDB;" \
+    "no lookup: null_dns, the ceiling)"
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}'; }
+printf '%-10s %-16s %10s %10s %10s %10s %7s %7s\n' mix metric reputed \
+    rbldnsd "no cache" "no lookup" ratio "ratio nc"
 for mix in ip dom mix; do
 	case $mix in ip) name="IPv4 A";; dom) name="domain A";; mix) name="mix+TXT";; esac
 	for f in 4 5 6 7; do
 		case $f in 4) m="queries/s";; 5) m="avg latency ms";;
 		6) m="max latency ms";; 7) m="lost queries";; esac
 		a=$(col $mix reputed $f); b=$(col $mix rbldnsd $f)
-		ratio=$(awk -v a="$a" -v b="$b" 'BEGIN {if (b > 0) printf "%.2f", a / b; else print "-"}')
-		printf '%-10s %-16s %12s %12s %8s\n' "$name" "$m" "$a" "$b" "$ratio"
+		n=$(col $mix nocache $f); z=$(col $mix null $f)
+		printf '%-10s %-16s %10s %10s %10s %10s %7s %7s\n' "$name" "$m" \
+		    "$a" "$b" "$n" "$z" "$(ratio "$a" "$b")" "$(ratio "$n" "$b")"
 	done
 done
-printf '%-27s %12s %12s\n' "start-up s (median of 3)" \
+printf '%-27s %10s %10s\n' "start-up s (median of 3)" \
     "$(echo $SU_R | tr ' ' '\n' | med)" "$(echo $SU_B | tr ' ' '\n' | med)"
-printf '%-27s %12s %12s\n' "resident MB" "$((rss_r / 1024))" "$((rss_b / 1024))"
+printf '%-27s %10s %10s %10s\n' "resident MB" "$((rss_r / 1024))" \
+    "$((rss_b / 1024))" "$((rss_n / 1024))"
 echo
 echo "live data, IPv4 A (qps avg_ms max_ms lost):"
 echo "  reputed while applying reports via the API: $live_r"
