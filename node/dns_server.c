@@ -104,15 +104,15 @@ static struct {
 	/* NOTIFY, main thread only */
 	struct store_reader *reader;
 	struct event *timer;
-	struct event *notify_ev;
-	int notify_fd;
+	struct event *notify_ev, *notify_ev6;
+	int notify_fd, notify_fd6;	/* IPv4 and IPv6 secondaries */
 	uint32_t serial;
 	bool serial_known;
 	bool pending[CONF_MAX_ZONES];
 	uint64_t last_notify[CONF_MAX_ZONES];
 	struct notify_slot slots[64];
 	uint64_t notify_sent;
-} srv = { .notify_fd = -1 };
+} srv = { .notify_fd = -1, .notify_fd6 = -1 };
 
 static uint64_t
 now_ms(void)
@@ -560,8 +560,9 @@ notify_send(struct notify_slot *s, uint64_t now)
 	uint8_t msg[1024];
 	size_t n = dns_notify_build(e, s->zone, s->id, s->serial, msg,
 	    sizeof(msg));
-	if (n == 0 || sendto(srv.notify_fd, msg, n, 0,
-	    (struct sockaddr *)&s->to, s->tolen) < 0)
+	int fd = s->to.ss_family == AF_INET6 ? srv.notify_fd6 : srv.notify_fd;
+	if (n == 0 || sendto(fd, msg, n, 0, (struct sockaddr *)&s->to,
+	    s->tolen) < 0)
 		log_warn("dns: NOTIFY for %s", e->zones[s->zone].conf->name);
 	s->tries++;
 	s->sent_ms = now;
@@ -586,8 +587,11 @@ notify_zone(int zone, uint32_t serial, uint64_t now)
 			return;
 		memset(s, 0, sizeof(*s));
 		if (addr_resolve(&z->notify[i], &s->to, &s->tolen) != 0 ||
-		    s->to.ss_family != AF_INET)
-			continue;	/* the notify socket is IPv4 */
+		    (s->to.ss_family == AF_INET6 && srv.notify_fd6 < 0)) {
+			log_warnx("dns: NOTIFY for %s: cannot send to %s",
+			    z->name, z->notify[i].host);
+			continue;
+		}
 		s->used = true;
 		s->zone = zone;
 		s->serial = serial;
@@ -640,24 +644,41 @@ dns_server_timer_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* A NOTIFY socket of one family and its event (answers close slots). A
+ * host without IPv6 gets none for it: -1, and IPv6 secondaries are
+ * skipped with a warning. */
+static int
+notify_socket(int family, struct event **ev)
+{
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	*ev = event_new(srv.main_base, fd, EV_READ | EV_PERSIST,
+	    dns_server_notify_read_cb, NULL);
+	if (*ev == NULL || event_add(*ev, NULL) != 0) {
+		if (*ev)
+			event_free(*ev);
+		*ev = NULL;
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static int
 notify_init(char *err, size_t errlen)
 {
 	struct timeval one = { 1, 0 };
-	srv.notify_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
+	srv.notify_fd = notify_socket(AF_INET, &srv.notify_ev);
+	srv.notify_fd6 = notify_socket(AF_INET6, &srv.notify_ev6);
 	if (srv.notify_fd < 0 ||
 	    (srv.reader = store_reader_new(srv.st)) == NULL) {
 		snprintf(err, errlen, "dns: notify setup: %s", strerror(errno));
 		return -1;
 	}
-	srv.notify_ev = event_new(srv.main_base, srv.notify_fd,
-	    EV_READ | EV_PERSIST, dns_server_notify_read_cb, NULL);
 	srv.timer = event_new(srv.main_base, -1, EV_PERSIST,
 	    dns_server_timer_cb, NULL);
-	if (srv.notify_ev == NULL || srv.timer == NULL ||
-	    event_add(srv.notify_ev, NULL) != 0 ||
-	    event_add(srv.timer, &one) != 0) {
+	if (srv.timer == NULL || event_add(srv.timer, &one) != 0) {
 		snprintf(err, errlen, "dns: notify setup: libevent failed");
 		return -1;
 	}
@@ -761,14 +782,18 @@ dns_server_stop(void)
 		event_free(srv.timer);
 	if (srv.notify_ev)
 		event_free(srv.notify_ev);
+	if (srv.notify_ev6)
+		event_free(srv.notify_ev6);
 	if (srv.notify_fd >= 0)
 		close(srv.notify_fd);
+	if (srv.notify_fd6 >= 0)
+		close(srv.notify_fd6);
 	store_reader_free(srv.reader);
 	free(srv.old_engine);
 	free(srv.engine);
 	struct event_base *b = srv.main_base;
 	memset(&srv, 0, sizeof(srv));
-	srv.notify_fd = -1;
+	srv.notify_fd = srv.notify_fd6 = -1;
 	srv.main_base = b;
 }
 

@@ -2,19 +2,20 @@
 # dns_nsd.sh: NSD as a secondary of reputed. NSD transfers the zones with
 # AXFR (allowed for 127.0.0.1 by allow-axfr) and must then answer the same
 # as reputed for a sample of names; a new report changes the serial,
-# reputed sends NOTIFY, and NSD transfers again and answers the new name.
+# reputed sends NOTIFY (over IPv6, to ::1: the transfers are IPv4), and
+# NSD transfers again and answers the new name.
 . "$(dirname "$0")/dns_lib.sh"
 
 N=$(free_port)
 dns_setup "	rrl-limit: 0" "	allow-axfr: 127.0.0.1
-	notify: 127.0.0.1@$N"
+	notify: ::1@$N"
 mkdir -p "$TMP/nsd"
 chmod 755 "$TMP"
 cat >"$TMP/nsd/nsd.conf" <<EOF
 server:
 	ip-address: 127.0.0.1
+	ip-address: ::1
 	port: $N
-	do-ip6: no
 	username: ""
 	chroot: ""
 	zonesdir: "$TMP/nsd"
@@ -30,7 +31,7 @@ remote-control:
 	control-enable: no
 EOF
 for z in $BL $DBL; do
-	printf 'zone:\n\tname: "%s"\n\trequest-xfr: AXFR 127.0.0.1@%s NOKEY\n\tallow-notify: 127.0.0.1 NOKEY\n' \
+	printf 'zone:\n\tname: "%s"\n\trequest-xfr: AXFR 127.0.0.1@%s NOKEY\n\tallow-notify: ::1 NOKEY\n' \
 	    "$z" "$DNS_PORT" >>"$TMP/nsd/nsd.conf"
 done
 nsd -d -c "$TMP/nsd/nsd.conf" >"$TMP/nsd/out" 2>&1 &
