@@ -607,13 +607,21 @@ dns_server_notify_read_cb(evutil_socket_t fd, short what, void *arg)
 {
 	uint8_t buf[512];
 	ssize_t n;
-	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) >= 12) {
+	struct sockaddr_storage from;
+	socklen_t fl = sizeof(from);
+	/* an answer closes the slot with its ID, if it came from the
+	 * secondary the NOTIFY went to */
+	while ((n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
+	    (struct sockaddr *)&from, &fl)) >= 12) {
 		uint16_t id = (uint16_t)(buf[0] << 8 | buf[1]);
 		for (size_t k = 0; k < sizeof(srv.slots) / sizeof(srv.slots[0]);
-		    k++)
-			if (srv.slots[k].used && srv.slots[k].id == id &&
-			    (buf[2] & 0x80))
-				srv.slots[k].used = false;
+		    k++) {
+			struct notify_slot *s = &srv.slots[k];
+			if (s->used && s->id == id && (buf[2] & 0x80) &&
+			    fl == s->tolen && memcmp(&from, &s->to, fl) == 0)
+				s->used = false;
+		}
+		fl = sizeof(from);
 	}
 }
 
