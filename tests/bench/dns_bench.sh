@@ -128,6 +128,9 @@ stop_one() {
 	kill -9 "$1" 2>/dev/null
 }
 rss_kb() { awk '/^VmRSS/ {print $2}' /proc/$1/status; }
+# private memory (heap, caches): VmRSS less the file pages mapped (LMDB's
+# pages are the kernel's page cache, shared and reclaimable)
+anon_kb() { awk '/^RssAnon/ {print $2}' /proc/$1/status; }
 
 # dnsperf -> "qps avg_ms max_ms lost". At most 100 queries outstanding:
 # with 200, rbldnsd (which keeps the kernel's default receive buffer)
@@ -165,6 +168,7 @@ for round in $(seq 1 "$ROUNDS"); do
 	done
 done
 rss_r=$(rss_kb $RPID); rss_b=$(rss_kb $BPID); rss_n=$(rss_kb $NPID)
+anon_r=$(anon_kb $RPID); anon_b=$(anon_kb $BPID); anon_n=$(anon_kb $NPID)
 stop_one $NPID
 
 # ---- live data: 10,000 reports/s into reputed; rbldnsd reloading ----
@@ -218,6 +222,8 @@ printf '%-27s %10s %10s\n' "start-up s (median of 3)" \
     "$(echo $SU_R | tr ' ' '\n' | med)" "$(echo $SU_B | tr ' ' '\n' | med)"
 printf '%-27s %10s %10s %10s\n' "resident MB" "$((rss_r / 1024))" \
     "$((rss_b / 1024))" "$((rss_n / 1024))"
+printf '%-27s %10s %10s %10s\n' "  of which private MB" "$((anon_r / 1024))" \
+    "$((anon_b / 1024))" "$((anon_n / 1024))"
 echo
 echo "live data, IPv4 A (qps avg_ms max_ms lost):"
 echo "  reputed while applying reports via the API: $live_r"
