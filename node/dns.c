@@ -206,7 +206,9 @@ int
 dns_engine_init(struct dns_engine *e, const struct node_conf *conf,
     char *err, size_t errlen)
 {
+	static uint64_t ids;
 	memset(e, 0, sizeof(*e));
+	e->id = __atomic_add_fetch(&ids, 1, __ATOMIC_RELAXED);
 	e->conf = *conf;
 	e->edns_size = conf->edns_size >= DNS_UDP_MIN ? conf->edns_size :
 	    DNS_EDNS_DEFAULT;

@@ -99,6 +99,9 @@ struct dns_engine {
 	struct dns_zone zones[CONF_MAX_ZONES];
 	int n_zones;
 	uint16_t edns_size;		/* our UDP payload size */
+	uint64_t id;			/* unique per dns_engine_init, so a
+					 * cache knows a reload even when the
+					 * new engine reuses an old address */
 };
 
 /* What the core did with one message, for counters, RRL and the shell. */
@@ -145,11 +148,12 @@ const char *dns_rcode_name(int rcode);
 /* entries: rounded up to a power of two; 0 gives NULL (no cache). */
 struct dns_cache *dns_cache_new(size_t entries);
 void dns_cache_free(struct dns_cache *c);
-/* Before answering from snapshot txn (store_reader_txn) with engine e;
+/* Before answering from snapshot txn (store_reader_txn) with the engine
+ * whose id is engine_id;
  * then feed it the snapshot's changes: dns_cache_changed is a changes_fn
  * for store_reader_changes, and dns_cache_flush is for when that returns 1.
  * A new engine (a reload) flushes. */
-void dns_cache_begin(struct dns_cache *c, uint64_t txn, const void *e);
+void dns_cache_begin(struct dns_cache *c, uint64_t txn, uint64_t engine_id);
 void dns_cache_changed(void *c, const uint8_t *key, size_t len);
 void dns_cache_flush(struct dns_cache *c);
 /* Lookups: -1 not cached, 0 NXDOMAIN, 1 listed: l filled, whole or (an A

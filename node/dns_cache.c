@@ -59,7 +59,8 @@ struct dns_cache {
 	uint64_t txn;			/* the current snapshot */
 	uint32_t epoch;			/* a flush starts a new one */
 	uint64_t v4_prefix;		/* an IPv4 prefix changed then */
-	const void *engine;		/* zones the entries were made for */
+	uint64_t engine;		/* id of the zones the entries were
+					 * made for */
 	uint64_t hits, misses;
 };
 
@@ -141,7 +142,7 @@ dns_cache_free(struct dns_cache *c)
 }
 
 void
-dns_cache_begin(struct dns_cache *c, uint64_t txn, const void *engine)
+dns_cache_begin(struct dns_cache *c, uint64_t txn, uint64_t engine)
 {
 	c->txn = txn;
 	if (engine != c->engine) {

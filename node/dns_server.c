@@ -1,8 +1,7 @@
 /*
  * dns_server.c: the libevent shell around the DNS core (dns.c).
  *
- * Workers: conf->dns_threads threads (default: cores - 1, at least 1,
- * at most 8), each with its own
+ * Workers: conf->dns_threads threads (default 2), each with its own
  * event_base, its own store_reader and its own UDP and TCP sockets bound
  * to every listen address with SO_REUSEPORT, so the kernel spreads clients
  * over them and no lock is shared on the query path. A worker drains its
@@ -250,7 +249,7 @@ worker_snapshot(struct dns_worker *w, const struct dns_engine *e)
 	}
 	if (w->cache == NULL)
 		return;
-	dns_cache_begin(w->cache, store_reader_txn(w->reader), e);
+	dns_cache_begin(w->cache, store_reader_txn(w->reader), e->id);
 	if (store_reader_changes(w->reader, dns_cache_changed, w->cache))
 		dns_cache_flush(w->cache);
 	uint64_t hits, misses;
@@ -695,14 +694,14 @@ notify_init(char *err, size_t errlen)
 
 /* ---- entry points ---- */
 
-/* One worker per core but one: the main thread applies reports. On two
- * cores shared with a load generator, one worker measured faster than
- * two (docs/DNS.md). */
+/* For a conf that names no thread count (the parser's default is 2): one
+ * worker per core, 2 to 8. On two cores shared with dnsperf, two workers
+ * answered 4-10% more than one, at half the latency (docs/DNS.md). */
 static int
 default_workers(void)
 {
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n <= 2 ? 1 : n > 9 ? 8 : (int)n - 1;
+	return n <= 2 ? 2 : n > 8 ? 8 : (int)n;
 }
 
 int

@@ -19,8 +19,9 @@
 #   DNS_BENCH_DIR     data and stores (kept between runs; default
 #                     /tmp/reputed-dns-bench; delete it to regenerate)
 #   DNS_BENCH_SECONDS per dnsperf run (15)   DNS_BENCH_ROUNDS (3)
-#   DNS_BENCH_THREADS reputed DNS workers (1: on 2 cores shared with
-#                     dnsperf, 1 measured faster than 2)
+#   DNS_BENCH_THREADS reputed DNS workers (2, the daemon's default; on 2
+#                     cores shared with dnsperf, 2 answered 4-10% more than
+#                     1 at half the latency)
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$ROOT/$BUILD/reputed
@@ -30,7 +31,7 @@ PY="python3 $ROOT/tests/bench/dns_bench.py"
 DIR=${DNS_BENCH_DIR:-/tmp/reputed-dns-bench}
 SECS=${DNS_BENCH_SECONDS:-15}
 ROUNDS=${DNS_BENCH_ROUNDS:-3}
-THREADS=${DNS_BENCH_THREADS:-1}
+THREADS=${DNS_BENCH_THREADS:-2}
 BL=bl.reputed.example
 DBL=dbl.reputed.example
 for t in dnsperf rbldnsd mdb_stat mdb_copy; do

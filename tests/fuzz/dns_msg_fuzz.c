@@ -97,7 +97,7 @@ check_cached(const uint8_t *data, size_t size, bool tcp, const uint8_t *want,
 		cache = dns_cache_new(1024);
 		csrc = src;
 		csrc.cache = cache;
-		dns_cache_begin(cache, 1, &engine);
+		dns_cache_begin(cache, 1, engine.id);
 	}
 	size_t m = dns_answer(&engine, &csrc, data, size, cached,
 	    sizeof(cached), tcp, 1000, &res);

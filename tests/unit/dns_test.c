@@ -608,7 +608,7 @@ cask(const char *name, uint16_t qtype)
 static void
 commit(struct dns_cache *c, uint64_t txn, const char *const *subjects)
 {
-	dns_cache_begin(c, txn, &engine);
+	dns_cache_begin(c, txn, engine.id);
 	for (; *subjects != NULL; subjects++) {
 		struct subject s;
 		char err[64];
@@ -690,7 +690,7 @@ test_cache(void **state)
 	assert_int_equal(cask("spam.example.dbl.test", DNS_T_A), 0);
 
 	/* a reload (another engine) or a flush forgets everything */
-	dns_cache_begin(c, 10, &csrc);
+	dns_cache_begin(c, 10, engine.id + 1000);
 	assert_true(cask("spam.example.dbl.test", DNS_T_A) > 0);
 	dns_cache_flush(c);
 	assert_true(cask("spam.example.dbl.test", DNS_T_A) > 0);
