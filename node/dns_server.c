@@ -245,6 +245,8 @@ worker_snapshot(struct dns_worker *w, const struct dns_engine *e)
 	if (store_reader_begin(w->reader) != 0) {
 		log_warnx("dns: worker %d: cannot open a read snapshot",
 		    w->id);
+		if (w->cache != NULL)	/* no stale answers meanwhile */
+			dns_cache_flush(w->cache);
 		return;
 	}
 	if (w->cache == NULL)

@@ -96,15 +96,21 @@ changes_end(struct changes *c, uint64_t txn)
 	append(c, txn, REC_END, NULL, 0);
 }
 
-/* The oldest record still in the ring that a reader at upto has not
- * consumed: the first one of a later transaction. */
-static uint64_t
-resync(const struct changes *c, uint64_t upto)
+/* Puts a reader at snapshot upto on the first record of a later
+ * transaction. That is only sure when the ring still holds a record of
+ * upto or before: if its oldest record is already of a later transaction,
+ * that transaction's first records may be overwritten, and the reader
+ * must resync (and flush) again next time. */
+static void
+resync(const struct changes *c, struct changes_cursor *cur, uint64_t upto)
 {
 	uint64_t seq = c->head > RING ? c->head - RING : 0;
+	bool sure = c->head <= RING || c->ring[seq % RING].txn <= upto;
 	while (seq < c->head && c->ring[seq % RING].txn <= upto)
 		seq++;
-	return seq;
+	cur->started = sure;
+	cur->seq = seq;
+	cur->txn = upto;
 }
 
 int
@@ -114,9 +120,7 @@ changes_read(struct changes *c, struct changes_cursor *cur, uint64_t upto,
 	int flush = 0;
 	pthread_mutex_lock(&c->lock);
 	if (!cur->started || c->head - cur->seq > RING) {
-		cur->started = true;
-		cur->seq = resync(c, upto);
-		cur->txn = upto;
+		resync(c, cur, upto);
 		pthread_mutex_unlock(&c->lock);
 		return 1;
 	}

@@ -263,7 +263,7 @@ int store_reader_changes(struct store_reader *r, changes_fn fn, void *arg);
 /* ---- changes.c: the journal behind store_reader_changes ---- */
 struct changes;
 struct changes_cursor {
-	bool started;
+	bool started;			/* false: the next read flushes */
 	uint64_t seq;			/* next record to read */
 	uint64_t txn;			/* transactions read up to this one */
 };

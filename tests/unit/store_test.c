@@ -640,6 +640,57 @@ test_change_journal(void **state)
 	store_reader_free(r);
 }
 
+/* The journal alone: pending transactions, a ring that wraps past a
+ * slow reader, a commit that was never journaled. */
+static void
+count_cb(void *arg, const uint8_t *key, size_t len)
+{
+	(*(int *)arg)++;
+}
+
+static void
+test_changes_ring(void **state)
+{
+	struct changes *c = changes_new();
+	struct changes_cursor cur = { 0 };
+	const uint8_t key[6] = { SUBJECT_IPV4, 192, 0, 2, 1, 32 };
+	int n = 0;
+
+	assert_non_null(c);
+	assert_int_equal(changes_read(c, &cur, 0, count_cb, &n), 1);
+	for (int i = 0; i < 3; i++)
+		changes_key(c, 1, key, sizeof(key));
+	changes_end(c, 1);
+	assert_int_equal(changes_read(c, &cur, 1, count_cb, &n), 0);
+	assert_int_equal(n, 3);
+	changes_key(c, 2, key, sizeof(key));	/* not committed yet */
+	n = 0;
+	assert_int_equal(changes_read(c, &cur, 1, count_cb, &n), 0);
+	assert_int_equal(n, 0);
+	changes_end(c, 2);
+	assert_int_equal(changes_read(c, &cur, 2, count_cb, &n), 0);
+	assert_int_equal(n, 1);
+
+	/* five big commits while the reader still sees snapshot 2: the ring
+	 * wraps past it, and as long as it is at 2 it cannot be sure */
+	for (uint64_t t = 3; t <= 7; t++) {
+		for (int i = 0; i < 4096; i++)
+			changes_key(c, t, key, sizeof(key));
+		changes_end(c, t);
+	}
+	assert_int_equal(changes_read(c, &cur, 2, count_cb, &n), 1);
+	assert_int_equal(changes_read(c, &cur, 2, count_cb, &n), 1);
+	assert_int_equal(changes_read(c, &cur, 7, count_cb, &n), 1);
+	assert_int_equal(changes_read(c, &cur, 7, count_cb, &n), 0);
+
+	/* commit 8 was made elsewhere: 9's END shows the gap */
+	changes_key(c, 9, key, sizeof(key));
+	changes_end(c, 9);
+	assert_int_equal(changes_read(c, &cur, 9, count_cb, &n), 1);
+	assert_int_equal(changes_read(c, &cur, 9, count_cb, &n), 0);
+	changes_free(c);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -657,6 +708,7 @@ main(int argc, char **argv)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_change_journal, setup,
 		    teardown),
+		cmocka_unit_test(test_changes_ring),
 		cmocka_unit_test_setup_teardown(test_retraction, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_prefix_and_parent_lookup,
