@@ -226,18 +226,18 @@ size_t dns_notify_build(const struct dns_engine *e, int zone, uint16_t id,
 
 #define DNS_RRL_BUCKETS	4096
 enum dns_rrl_verdict { DNS_RRL_SEND, DNS_RRL_SLIP, DNS_RRL_DROP };
-struct dns_rrl_bucket {
-	uint8_t prefix[8];		/* IPv4 /24 or IPv6 /56 */
-	uint32_t second;		/* the window this count is for */
-	uint32_t count;
-};
+/* One table for all workers: each bucket is one 64-bit word (the client
+ * prefix's tag, the second, the count) updated by compare-and-swap, so a
+ * client spread over workers by SO_REUSEPORT is counted once. */
 struct dns_rrl {
-	uint32_t limit;			/* responses/s per prefix; 0 = off */
+	uint32_t limit;			/* responses/s per prefix; 0 = off
+					 * (atomic: a reload changes it) */
 	uint32_t slip;			/* every slip-th limited answer: TC */
-	uint32_t limited;		/* counter for slipping */
-	struct dns_rrl_bucket tab[DNS_RRL_BUCKETS];
+	uint32_t limited;		/* counter for slipping (atomic) */
+	uint64_t tab[DNS_RRL_BUCKETS];	/* tag 32 | second 8 | count 24 */
 };
 void dns_rrl_init(struct dns_rrl *r, uint32_t limit, uint32_t slip);
+/* Thread-safe: any number of workers may check against one table. */
 enum dns_rrl_verdict dns_rrl_check(struct dns_rrl *r, const struct sockaddr *sa,
 	    uint64_t now_ms);
 /* Turns an answer into an empty truncated one (TC=1): a real client retries

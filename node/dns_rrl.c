@@ -7,9 +7,13 @@
  * each group may receive `limit` answers per second. Past that, every
  * `slip`-th answer goes out truncated and empty (TC=1: a real resolver
  * retries over TCP, which cannot be forged) and the others are dropped.
- * The table is fixed-size and needs no allocation; a collision replaces
- * the older group, which can only make limiting laxer, never stricter.
- * One table per worker thread, no locks.
+ * The table is fixed-size and needs no allocation. One table serves every
+ * worker: a bucket is one 64-bit word (a 32-bit tag of the prefix, the
+ * second modulo 256, a 24-bit count) changed by compare-and-swap, so the
+ * limit holds for a client whatever worker SO_REUSEPORT hands its queries
+ * to. Two prefixes in one bucket keep resetting each other's count, which
+ * only makes limiting laxer; two with the same tag as well (one pair in
+ * 2^32) share a count.
  */
 #include <netinet/in.h>
 #include <string.h>
@@ -44,32 +48,51 @@ client_prefix(const struct sockaddr *sa, uint8_t p[8])
 	return false;
 }
 
-/* FNV-1a over the prefix. */
-static uint32_t
+/* FNV-1a over the prefix, 64 bits: the low bits pick the bucket, the
+ * high 32 are the tag. */
+static uint64_t
 prefix_hash(const uint8_t p[8])
 {
-	uint32_t h = 2166136261u;
+	uint64_t h = 0xcbf29ce484222325ull;
 	for (int i = 0; i < 8; i++)
-		h = (h ^ p[i]) * 16777619u;
+		h = (h ^ p[i]) * 0x100000001b3ull;
 	return h;
+}
+
+#define COUNT_MAX	0xffffffu
+
+/* Counts one answer in the bucket; returns the count so far this second. */
+static uint32_t
+bucket_count(uint64_t *b, uint32_t tag, uint32_t sec)
+{
+	uint64_t old = __atomic_load_n(b, __ATOMIC_RELAXED), nw;
+	uint32_t count;
+	do {
+		count = (uint32_t)(old & COUNT_MAX);
+		if ((uint32_t)(old >> 32) != tag ||
+		    (uint8_t)(old >> 24) != (uint8_t)sec)
+			count = 0;
+		if (count < COUNT_MAX)
+			count++;
+		nw = (uint64_t)tag << 32 | (uint64_t)(uint8_t)sec << 24 | count;
+	} while (!__atomic_compare_exchange_n(b, &old, nw, true,
+	    __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	return count;
 }
 
 enum dns_rrl_verdict
 dns_rrl_check(struct dns_rrl *r, const struct sockaddr *sa, uint64_t now_ms)
 {
 	uint8_t p[8];
-	if (r->limit == 0 || !client_prefix(sa, p))
+	uint32_t limit = __atomic_load_n(&r->limit, __ATOMIC_RELAXED);
+	if (limit == 0 || !client_prefix(sa, p))
 		return DNS_RRL_SEND;
-	uint32_t sec = (uint32_t)(now_ms / 1000);
-	struct dns_rrl_bucket *b = &r->tab[prefix_hash(p) % DNS_RRL_BUCKETS];
-	if (memcmp(b->prefix, p, 8) != 0 || b->second != sec) {
-		memcpy(b->prefix, p, 8);
-		b->second = sec;
-		b->count = 0;
-	}
-	if (++b->count <= r->limit)
+	uint64_t h = prefix_hash(p);
+	if (bucket_count(&r->tab[h % DNS_RRL_BUCKETS], (uint32_t)(h >> 32),
+	    (uint32_t)(now_ms / 1000)) <= limit)
 		return DNS_RRL_SEND;
-	if (r->slip > 0 && ++r->limited % r->slip == 0)
+	if (r->slip > 0 && __atomic_add_fetch(&r->limited, 1,
+	    __ATOMIC_RELAXED) % r->slip == 0)
 		return DNS_RRL_SLIP;
 	return DNS_RRL_DROP;
 }

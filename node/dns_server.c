@@ -69,7 +69,6 @@ struct dns_worker {
 	int udp[CONF_MAX_LISTEN], tcp[CONF_MAX_LISTEN], n_fds;
 	struct event *udp_ev[CONF_MAX_LISTEN];
 	struct evconnlistener *listener[CONF_MAX_LISTEN];
-	struct dns_rrl rrl;
 	struct dns_counters c;
 	/* recvmmsg / sendmmsg slots, allocated once */
 	struct mmsghdr in_msgs[BATCH], out_msgs[BATCH];
@@ -99,7 +98,7 @@ static struct {
 	struct dns_engine *old_engine;	/* the one before the last reload */
 	struct dns_worker *workers;
 	int n_workers;
-	uint32_t rrl_limit;
+	struct dns_rrl rrl;		/* shared by the workers */
 	/* NOTIFY, main thread only */
 	struct store_reader *reader;
 	struct event *timer;
@@ -210,7 +209,7 @@ udp_one(struct dns_worker *w, const struct dns_engine *e, int i,
 	count_answer(w, &res);
 	if (n == 0)
 		return 0;
-	switch (dns_rrl_check(&w->rrl, (struct sockaddr *)&w->peers[i],
+	switch (dns_rrl_check(&srv.rrl, (struct sockaddr *)&w->peers[i],
 	    now)) {
 	case DNS_RRL_SEND:
 		return n;
@@ -520,7 +519,6 @@ worker_init(struct dns_worker *w, int id, const struct node_conf *conf,
     char *err, size_t errlen)
 {
 	w->id = id;
-	dns_rrl_init(&w->rrl, conf->rrl_limit, RRL_SLIP);
 	if ((w->base = event_base_new()) == NULL ||
 	    (w->reader = store_reader_new(srv.st)) == NULL ||
 	    (conf->dns_cache > 0 &&
@@ -717,6 +715,7 @@ dns_server_start(struct event_base *main_base, struct store *st,
 	evthread_use_pthreads();
 	srv.main_base = main_base;
 	srv.st = st;
+	dns_rrl_init(&srv.rrl, conf->rrl_limit, RRL_SLIP);
 	srv.engine = calloc(1, sizeof(*srv.engine));
 	if (srv.engine == NULL || dns_engine_init(srv.engine, conf, err,
 	    errlen) != 0)
@@ -765,9 +764,7 @@ dns_server_reload(const struct node_conf *conf, char *err, size_t errlen)
 	free(srv.old_engine);
 	srv.old_engine = srv.engine;
 	__atomic_store_n(&srv.engine, e, __ATOMIC_RELEASE);
-	for (int i = 0; i < srv.n_workers; i++)
-		__atomic_store_n(&srv.workers[i].rrl.limit, conf->rrl_limit,
-		    __ATOMIC_RELAXED);
+	__atomic_store_n(&srv.rrl.limit, conf->rrl_limit, __ATOMIC_RELAXED);
 	log_info("dns: reloaded, %d zones", e->n_zones);
 	return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <cmocka.h>
@@ -542,6 +543,45 @@ test_rrl(void **state)
 	assert_int_equal(ancount(), 0);
 }
 
+/* Workers share one table: answers to one client prefix from several
+ * threads at once are counted exactly. */
+struct rrl_run {
+	struct dns_rrl *r;
+	int sent;
+};
+
+static void *
+rrl_thread(void *arg)
+{
+	struct rrl_run *run = arg;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	inet_pton(AF_INET, "198.51.100.9", &a.sin_addr);
+	for (int i = 0; i < 20000; i++)
+		run->sent += dns_rrl_check(run->r, (struct sockaddr *)&a,
+		    NOW) == DNS_RRL_SEND;
+	return NULL;
+}
+
+static void
+test_rrl_shared(void **state)
+{
+	static struct dns_rrl r;
+	struct rrl_run runs[4];
+	pthread_t t[4];
+	dns_rrl_init(&r, 1000, 2);
+	for (int i = 0; i < 4; i++) {
+		runs[i] = (struct rrl_run){ &r, 0 };
+		assert_int_equal(pthread_create(&t[i], NULL, rrl_thread,
+		    &runs[i]), 0);
+	}
+	int sent = 0;
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], NULL);
+		sent += runs[i].sent;
+	}
+	assert_int_equal(sent, 1000);
+}
+
 static void
 test_template(void **state)
 {
@@ -718,6 +758,7 @@ main(void)
 		cmocka_unit_test(test_owners),
 		cmocka_unit_test(test_notify),
 		cmocka_unit_test(test_rrl),
+		cmocka_unit_test(test_rrl_shared),
 		cmocka_unit_test(test_template),
 		cmocka_unit_test(test_cache),
 	};
