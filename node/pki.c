@@ -559,18 +559,22 @@ int pki_add_crl_file(struct pki *p, const char *path, char *err,
 	return 0;
 }
 
-int pki_reload_crl_file(struct pki *p, const char *path, char *err,
-    size_t errlen)
+/* The index of the CRL from crl's issuer, or the count if none. */
+static int crl_slot(struct pki *p, const X509_CRL *crl)
 {
-	X509_CRL *crl = pki_load_crl(path, err, errlen);
+	const X509_NAME *issuer = X509_CRL_get_issuer(crl);
 	int i;
-
-	if (crl == NULL)
-		return -1;
 	for (i = 0; i < sk_X509_CRL_num(p->crls); i++)
 		if (X509_NAME_cmp(X509_CRL_get_issuer(sk_X509_CRL_value(p->crls,
-		    i)), X509_CRL_get_issuer(crl)) == 0)
+		    i)), issuer) == 0)
 			break;
+	return i;
+}
+
+/* Puts crl (owned from here) in slot i: replaces the one there, or
+ * appends when i is the count. 0, or -1 (crl freed). */
+static int crl_store(struct pki *p, int i, X509_CRL *crl)
+{
 	if (i < sk_X509_CRL_num(p->crls)) {
 		X509_CRL_free(sk_X509_CRL_value(p->crls, i));
 		sk_X509_CRL_set(p->crls, i, crl);
@@ -580,6 +584,16 @@ int pki_reload_crl_file(struct pki *p, const char *path, char *err,
 	}
 	pki_changed(p);
 	return 0;
+}
+
+int pki_reload_crl_file(struct pki *p, const char *path, char *err,
+    size_t errlen)
+{
+	X509_CRL *crl = pki_load_crl(path, err, errlen);
+
+	if (crl == NULL)
+		return -1;
+	return crl_store(p, crl_slot(p, crl), crl);
 }
 
 static bool pki_has_cert(STACK_OF(X509) *sk, X509 *x)
@@ -723,34 +737,17 @@ static bool pki_crl_signed(struct pki *p, X509_CRL *crl, int64_t now)
 
 int pki_learn_crl(struct pki *p, X509_CRL *crl, int64_t now)
 {
-	const X509_NAME *issuer = X509_CRL_get_issuer(crl);
-	int i, cmp;
-
 	if (!pki_crl_signed(p, crl, now))
 		return -1;
-	for (i = 0; i < sk_X509_CRL_num(p->crls); i++) {
-		X509_CRL *old = sk_X509_CRL_value(p->crls, i);
-		if (X509_NAME_cmp(X509_CRL_get_issuer(old), issuer) != 0)
-			continue;
-		cmp = ASN1_TIME_compare(X509_CRL_get0_lastUpdate(old),
-		    X509_CRL_get0_lastUpdate(crl));
-		if (cmp >= 0)
-			return 0;
-		break;
-	}
-	if (i == sk_X509_CRL_num(p->crls) && i >= PKI_MAX_CRLS)
+	int i = crl_slot(p, crl), n = sk_X509_CRL_num(p->crls);
+	if (i < n && ASN1_TIME_compare(X509_CRL_get0_lastUpdate(
+	    sk_X509_CRL_value(p->crls, i)), X509_CRL_get0_lastUpdate(crl)) >= 0)
+		return 0;		/* not newer than the one we have */
+	if (i == n && n >= PKI_MAX_CRLS)
 		return -1;
 	if (!X509_CRL_up_ref(crl))
 		return -1;
-	if (i < sk_X509_CRL_num(p->crls)) {
-		X509_CRL_free(sk_X509_CRL_value(p->crls, i));
-		sk_X509_CRL_set(p->crls, i, crl);
-	} else if (!sk_X509_CRL_push(p->crls, crl)) {
-		X509_CRL_free(crl);
-		return -1;
-	}
-	pki_changed(p);
-	return 1;
+	return crl_store(p, i, crl) == 0 ? 1 : -1;
 }
 
 void pki_each_learned(struct pki *p, pki_each_fn fn, void *arg)
