@@ -153,6 +153,21 @@ api_request(const struct ctl *c, const char *method, const char *path,
 	return status;
 }
 
+/* POSTs doc (taken: freed here) as compact JSON; as api_request. */
+static int
+api_post_json(const struct ctl *c, const char *path, json_t *doc, char **out)
+{
+	char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+	json_decref(doc);
+	if (body == NULL) {
+		fprintf(stderr, "reputectl: out of memory\n");
+		return -1;
+	}
+	int status = api_request(c, "POST", path, body, out);
+	free(body);
+	return status;
+}
+
 /* ---- keygen ---- */
 
 static int
@@ -487,10 +502,7 @@ report_online(const struct ctl *c, struct report_opts *ro)
 		}
 	} else
 		json_array_append(arr, ro->obj);
-	char *body = json_dumps(arr, JSON_COMPACT);
-	json_decref(arr);
-	int status = api_request(c, "POST", "/v1/reports", body, &answer);
-	free(body);
+	int status = api_post_json(c, "/v1/reports", arr, &answer);
 	if (status < 0)
 		return 1;
 	json_t *doc = json_loads(answer, 0, NULL);
@@ -795,11 +807,8 @@ cmd_retract(const struct ctl *c, int argc, char **argv)
 		json_decref(ids);
 		return 2;
 	}
-	json_t *body = json_pack("{s:o}", "ids", ids);
-	char *text = json_dumps(body, JSON_COMPACT);
-	json_decref(body);
-	int status = api_request(c, "POST", "/v1/retractions", text, &answer);
-	free(text);
+	int status = api_post_json(c, "/v1/retractions",
+	    json_pack("{s:o}", "ids", ids), &answer);
 	if (status < 0)
 		return 1;
 	fputs(answer, status == 200 ? stdout : stderr);
