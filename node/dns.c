@@ -796,6 +796,21 @@ domain_try(const struct conf_zone *zc, const struct dns_source *src,
 	return 0;
 }
 
+/* A domain subject from a name the core has already checked (rel_text:
+ * lowercase, allowed bytes), without the subject parser's rules: a
+ * top-level label is no subject, but it is a key prefix the store can
+ * scan under. False if too long. */
+static bool
+domain_subject(const char *name, struct subject *s)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > DOMAIN_MAX)
+		return false;
+	s->kind = SUBJECT_DOMAIN;
+	memcpy(s->domain, name, n + 1);
+	return true;
+}
+
 /* When nothing at all is stored under the name's top-level domain, no
  * name under it can match but the TLD itself (a zone listing subdomains):
  * one range probe instead of the whole walk. 0 listed (f filled), 2 not,
@@ -806,10 +821,8 @@ tld_prune(const struct conf_zone *zc, const struct dns_source *src,
 {
 	const char *tld = strrchr(name, '.');
 	struct subject s;
-	if (tld == NULL || src->below == NULL)
+	if (tld == NULL || src->below == NULL || !domain_subject(tld + 1, &s))
 		return 1;
-	s.kind = SUBJECT_DOMAIN;
-	snprintf(s.domain, sizeof(s.domain), "%s", tld + 1);
 	int rc = src->below(src->arg, &s, zc->kind == ZONE_ALLOW, now);
 	if (rc != 2)
 		return rc < 0 ? -1 : 1;
@@ -855,15 +868,8 @@ resolve_domain(const struct conf_zone *zc, const struct dns_source *src,
 	if (src->below == NULL)
 		return OUT_NXDOMAIN;
 	struct subject s;
-	char err[64];
-	if (subject_parse_domain(name, &s, err, sizeof(err)) != 0) {
-		/* a top-level label is no subject, but can be the parent of
-		 * one: an empty non-terminal too (rel_text checked its bytes) */
-		if (strchr(name, '.') != NULL)
-			return OUT_NXDOMAIN;
-		s.kind = SUBJECT_DOMAIN;
-		snprintf(s.domain, sizeof(s.domain), "%s", name);
-	}
+	if (!domain_subject(name, &s))
+		return OUT_NXDOMAIN;
 	rc = src->below(src->arg, &s, zc->kind == ZONE_ALLOW, now);
 	return rc < 0 ? OUT_SERVFAIL : rc == 0 ? OUT_NODATA : OUT_NXDOMAIN;
 }
@@ -1252,11 +1258,8 @@ store_domain_cb(void *arg, const char *name, uint64_t now, bool allow,
     struct listing *out)
 {
 	struct subject s;
-	size_t n = strlen(name);
-	if (n == 0 || n > DOMAIN_MAX)
+	if (!domain_subject(name, &s))
 		return 1;
-	s.kind = SUBJECT_DOMAIN;
-	memcpy(s.domain, name, n + 1);
 	int rc = store_lookup(arg, &s, out);
 	if (rc != 0)
 		return rc;
