@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "node/gossip.h"
 #include "node/pki.h"
@@ -819,6 +820,74 @@ static void test_directory_and_held(void **state)
 	pki_free(net.pki);
 }
 
+/* The DER of a leaf certificate of exactly want bytes: a comment
+ * extension pads it (near 8 KiB every DER length takes two bytes, so the
+ * size grows one for one with the padding). */
+static uint8_t *cert_of_size(X509 *ca, EVP_PKEY *cak, EVP_PKEY *k,
+    size_t want)
+{
+	struct pki_cert_opts no = { .cn = "n", .days = 10 };
+	char err[256];
+	size_t pad = 1000;
+	/* a few tries: the serial is random, so its DER length varies */
+	for (int round = 0; round < 16; round++) {
+		X509 *x = pki_cert_issue(ca, cak, k, &no, err, sizeof(err));
+		char *text = malloc(pad + 1);
+		memset(text, 'a', pad);
+		text[pad] = '\0';
+		X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL,
+		    NID_netscape_comment, text);
+		assert_non_null(ext);
+		assert_int_equal(X509_add_ext(x, ext, -1), 1);
+		assert_true(X509_sign(x, cak, NULL) > 0);
+		uint8_t *der = NULL;
+		int len = i2d_X509(x, &der);
+		X509_EXTENSION_free(ext);
+		X509_free(x);
+		free(text);
+		if ((size_t)len == want)
+			return der;
+		OPENSSL_free(der);
+		pad = pad + want - (size_t)len;	/* len may exceed want */
+	}
+	fail_msg("no certificate of %zu bytes", want);
+	return NULL;
+}
+
+/* GOSSIP_CERT_MAX: a member certificate of 8192 bytes is kept, one of
+ * 8193 refused. */
+static void test_directory_cert_size_limit(void **state)
+{
+	struct net net;
+	struct gossip_conf gc;
+	struct pki_cert_opts co = { .org = "X", .cn = "ca", .days = 30,
+	    .ca = true, .pathlen = 0 };
+	EVP_PKEY *rogue = pki_key_generate(), *k = pki_key_generate();
+	char err[256];
+
+	memset(&net, 0, sizeof(net));
+	net.nn = 1;
+	net.now = (uint64_t)time(NULL) * 1000;
+	net.pki = pki_new();
+	X509 *rca = pki_ca_new(rogue, &co, err, sizeof(err));
+	gossip_conf_default(&gc);
+	node_init(&net, 0, &gc, NULL, 0);
+	struct gossip *g = net.n[0].g;
+	uint8_t *over = cert_of_size(rca, rogue, k, 8193);
+	uint8_t *at = cert_of_size(rca, rogue, k, 8192);
+	gossip_directory_add(g, over, 8193, net.now);
+	assert_int_equal(gossip_stats(g)->members, 0);
+	gossip_directory_add(g, at, 8192, net.now);
+	assert_int_equal(gossip_stats(g)->members, 1);
+	OPENSSL_free(over);
+	OPENSSL_free(at);
+	net_free(&net);
+	X509_free(rca);
+	EVP_PKEY_free(rogue);
+	EVP_PKEY_free(k);
+	pki_free(net.pki);
+}
+
 /* The member directory is bounded: certificates that do not validate here
  * (another CA) are kept only up to a bound, oldest first out; oversized or
  * unparsable ones are refused; valid ones still get in. */
@@ -887,6 +956,7 @@ int main(void)
 		cmocka_unit_test(test_slow_peer_dropped),
 		cmocka_unit_test(test_keepalive_and_dead_peer),
 		cmocka_unit_test(test_directory_and_held),
+		cmocka_unit_test(test_directory_cert_size_limit),
 		cmocka_unit_test(test_directory_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
