@@ -729,6 +729,16 @@ test_cache(void **state)
 	assert_int_equal(cask("spam.example.dbl.test", DNS_T_A), 1);
 	assert_int_equal(cask("spam.example.dbl.test", DNS_T_A), 0);
 
+	/* names up to 30 bytes (relative to the zone) are kept, longer ones
+	 * looked up each time */
+	assert_true(cask("aaaaaaaaaaaaaaaaaaaaaa.example.dbl.test", DNS_T_A) > 0);
+	assert_int_equal(cask("aaaaaaaaaaaaaaaaaaaaaa.example.dbl.test",
+	    DNS_T_A), 0);
+	assert_true(cask("aaaaaaaaaaaaaaaaaaaaaaa.example.dbl.test", DNS_T_A) >
+	    0);
+	assert_true(cask("aaaaaaaaaaaaaaaaaaaaaaa.example.dbl.test", DNS_T_A) >
+	    0);
+
 	/* a reload (another engine) or a flush forgets everything */
 	dns_cache_begin(c, 10, engine.id + 1000);
 	assert_true(cask("spam.example.dbl.test", DNS_T_A) > 0);

@@ -683,11 +683,23 @@ test_changes_ring(void **state)
 	assert_int_equal(changes_read(c, &cur, 7, count_cb, &n), 1);
 	assert_int_equal(changes_read(c, &cur, 7, count_cb, &n), 0);
 
-	/* commit 8 was made elsewhere: 9's END shows the gap */
-	changes_key(c, 9, key, sizeof(key));
+	/* KEY_INLINE: a 64-byte key is journaled, a 65-byte one is a flush */
+	uint8_t long_key[65];
+	memset(long_key, 'a', sizeof(long_key));
+	changes_key(c, 8, long_key, 64);
+	changes_end(c, 8);
+	n = 0;
+	assert_int_equal(changes_read(c, &cur, 8, count_cb, &n), 0);
+	assert_int_equal(n, 1);
+	changes_key(c, 9, long_key, 65);
 	changes_end(c, 9);
 	assert_int_equal(changes_read(c, &cur, 9, count_cb, &n), 1);
-	assert_int_equal(changes_read(c, &cur, 9, count_cb, &n), 0);
+
+	/* commit 10 was made elsewhere: 11's END shows the gap */
+	changes_key(c, 11, key, sizeof(key));
+	changes_end(c, 11);
+	assert_int_equal(changes_read(c, &cur, 11, count_cb, &n), 1);
+	assert_int_equal(changes_read(c, &cur, 11, count_cb, &n), 0);
 	changes_free(c);
 }
 
