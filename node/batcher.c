@@ -9,17 +9,15 @@
  * tells the submitters and the on_committed hook. A failed commit consumes
  * no seq and acknowledges nothing.
  *
- * The core reads no clock and does no I/O besides the store; the shell at
- * the end of the file is a libevent timer that calls batcher_flush on time.
- * Owns: the queued reports, the submissions, the timer. Borrows: the store
- * and the signer.
+ * The core reads no clock and does no I/O besides the store: whenever its
+ * deadline may have moved it calls the wake hook, and the shell (a libevent
+ * timer in batcher_event.c, the virtual clock in sim/) runs batcher_flush
+ * at that time. Owns: the queued reports, the submissions. Borrows: the
+ * store and the signer.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-#include <event2/event.h>
 
 #include "node/batcher.h"
 
@@ -69,10 +67,17 @@ struct batcher {
 	struct batcher_stats stats;
 	batcher_committed_fn committed;
 	void *committed_arg;
-	struct event *timer;	/* the shell's, or NULL */
+	batcher_wake_fn wake;	/* the shell's, or NULL */
+	void *wake_arg;
 };
 
-static void batcher_arm(struct batcher *b, uint64_t now);
+/* Tells the shell when batcher_flush is next due (0: nothing waits). */
+static void
+batcher_arm(struct batcher *b, uint64_t now)
+{
+	if (b->wake != NULL)
+		b->wake(b->wake_arg, batcher_deadline(b), now);
+}
 
 struct batcher *
 batcher_new(struct store *st, struct signer *s, char *err, size_t errlen)
@@ -150,8 +155,6 @@ batcher_free(struct batcher *b)
 		b->stats.failed += (uint64_t)bb->n;
 		bbatch_free(bb, "shutting down");
 	}
-	if (b->timer != NULL)
-		event_free(b->timer);
 	free(b);
 }
 
@@ -534,56 +537,9 @@ batcher_stats(const struct batcher *b, struct batcher_stats *out)
 	out->next_seq = b->next_seq;
 }
 
-/* ---- the libevent shell ---- */
-
-uint64_t
-batcher_now(void)
+void
+batcher_set_wake(struct batcher *b, batcher_wake_fn fn, void *arg)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void
-batcher_timer_cb(evutil_socket_t fd, short events, void *arg)
-{
-	struct batcher *b = arg;
-
-	batcher_flush(b, batcher_now(), false);
-	/* libevent's coarse monotonic clock can fire the timer a few ms
-	 * before batcher_now() says the batch is due; then flush took nothing
-	 * and armed nothing: arm again, or the batch waits for the next
-	 * submission. */
-	batcher_arm(b, batcher_now());
-}
-
-/* Sets the timer for the next deadline (no-op without the shell). */
-static void
-batcher_arm(struct batcher *b, uint64_t now)
-{
-	uint64_t due = batcher_deadline(b), wait;
-	struct timeval tv;
-
-	if (b->timer == NULL)
-		return;
-	if (due == 0) {
-		event_del(b->timer);
-		return;
-	}
-	wait = due > now ? due - now : 0;
-	if (wait > BATCHER_MAX_DELAY_MS)	/* the clock went back */
-		wait = BATCHER_MAX_DELAY_MS;
-	tv.tv_sec = (time_t)(wait / 1000);
-	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
-	event_add(b->timer, &tv);
-}
-
-int
-batcher_attach(struct batcher *b, struct event_base *base)
-{
-	if ((b->timer = evtimer_new(base, batcher_timer_cb, b)) == NULL)
-		return -1;
-	batcher_arm(b, batcher_now());
-	return 0;
+	b->wake = fn;
+	b->wake_arg = arg;
 }

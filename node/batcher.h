@@ -2,8 +2,10 @@
  * batcher.h: this node's own reports -> numbered, signed batches -> store.
  *
  * The core is sans-I/O: callers pass the time (Unix ms) in, and
- * batcher_flush does the work when it is due. batcher_attach puts a thin
- * libevent timer on top so the daemon flushes on time by itself.
+ * batcher_flush does the work when it is due; the wake hook tells a shell
+ * when that is. batcher_attach (batcher_event.c) puts a thin libevent timer
+ * on top so the daemon flushes on time by itself; the simulator puts its
+ * virtual clock there instead.
  *
  * A batch closes at BATCHER_MAX_REPORTS reports or BATCHER_MAX_DELAY_MS
  * after its first report. Batches ready together are applied in one store
@@ -26,6 +28,7 @@
 #define BATCHER_MAX_SUBMIT	4096	/* reports in one submission */
 
 struct batcher;
+struct batcher_timer;
 struct event_base;
 
 /* Where a report went: report `index` of this node's batch `seq`. A
@@ -101,8 +104,16 @@ uint64_t batcher_deadline(const struct batcher *b);
 int batcher_flush(struct batcher *b, uint64_t now, bool force);
 void batcher_stats(const struct batcher *b, struct batcher_stats *out);
 
-/* The libevent shell: a timer on base that runs batcher_flush when due. */
-int batcher_attach(struct batcher *b, struct event_base *base);
+/* The shell's hook: called with the next deadline (0: nothing waits) and
+ * the time the core was given, whenever the deadline may have moved. */
+typedef void (*batcher_wake_fn)(void *arg, uint64_t due, uint64_t now);
+void batcher_set_wake(struct batcher *b, batcher_wake_fn fn, void *arg);
+
+/* batcher_event.c, the libevent shell: a timer on base that runs
+ * batcher_flush when due (NULL on failure); detach before batcher_free. */
+struct batcher_timer *batcher_attach(struct batcher *b,
+	    struct event_base *base);
+void batcher_detach(struct batcher_timer *t);
 /* Unix time in milliseconds (the shell's clock). */
 uint64_t batcher_now(void);
 

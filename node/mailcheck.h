@@ -24,7 +24,7 @@
 
 #include "proto/reputed.pb-c.h"
 
-/* Not feeds/feeds.h: its DNS type names would clash with node/dns.h in
+/* Not feeds/feeds.h: its DNS type names would clash with node/dns/dns.h in
  * reputed.c. */
 struct event_base;
 struct resolver;

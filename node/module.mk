@@ -1,10 +1,10 @@
 # node/: the daemon (reputed) and the CLI (reputectl).
-CTL_SRCS += node/reputectl.c
+CTL_SRCS += node/ctl/reputectl.c
 DAEMON_SRCS += node/reputed.c
 # peers: PKI, the gossip core (sans-I/O) and its libevent/TLS shell.
-CORE_SRCS += node/pki.c node/gossip.c
-CTL_SRCS += node/ctl_pki.c
-DAEMON_SRCS += node/peer.c
+CORE_SRCS += node/peer/pki.c node/peer/gossip.c
+CTL_SRCS += node/ctl/ctl_pki.c
+DAEMON_SRCS += node/peer/peer.c
 TEST_SCRIPTS += tests/integration/peer_line.sh tests/integration/peer_ring.sh \
 	tests/integration/peer_refused.sh tests/integration/peer_contained.sh
 UNIT_TESTS += tests/unit/pki_test.c tests/unit/gossip_test.c
@@ -12,10 +12,10 @@ FUZZERS += tests/fuzz/gossip_fuzz.c
 BENCH_SCRIPTS += tests/bench/peer_bench.sh
 DEB_PKGS += curl openssl
 # dns
-CORE_SRCS += node/dns.c node/dns_xfr.c node/dns_rrl.c node/dns_cache.c \
-	node/export.c
-CTL_SRCS += node/ctl_export.c
-DAEMON_SRCS += node/dns_server.c
+CORE_SRCS += node/dns/dns.c node/dns/dns_xfr.c node/dns/dns_rrl.c node/dns/dns_cache.c \
+	node/dns/zone_export.c
+CTL_SRCS += node/ctl/ctl_export.c
+DAEMON_SRCS += node/dns/dns_server.c
 LIBS += $(shell pkg-config --libs libevent_pthreads 2>/dev/null)
 UNIT_TESTS += tests/unit/dns_test.c
 TEST_SCRIPTS += tests/integration/dns_dig.sh tests/integration/dns_unbound.sh \
@@ -27,7 +27,7 @@ BENCH_SRCS += tests/bench/null_dns.c
 BENCH_SCRIPTS += tests/bench/dns_bench.sh
 
 # daemon: config, logging, batcher and local API (the daemon engineer)
-CORE_SRCS += node/log.c node/conf.c node/batcher.c
+CORE_SRCS += node/log.c node/conf.c node/batcher.c node/batcher_event.c
 DAEMON_SRCS += node/api.c
 UNIT_TESTS += tests/unit/conf_test.c tests/unit/batcher_test.c \
 	tests/unit/jsonl_test.c
@@ -36,7 +36,7 @@ TEST_SCRIPTS += tests/integration/daemon_conf.sh tests/integration/daemon_api.sh
 FUZZERS += tests/fuzz/conf_fuzz.c tests/fuzz/jsonl_fuzz.c
 DEB_PKGS += curl
 BENCH_SCRIPTS += tests/bench/api_bench.sh
-CTL_SRCS += node/ctl_spf.c
+CTL_SRCS += node/ctl/ctl_spf.c
 # sender-id: the node evaluates SPF / Sender ID of local reports (issue 3)
 CORE_SRCS += node/mailcheck.c
 UNIT_TESTS += tests/unit/mailcheck_test.c

@@ -38,8 +38,8 @@
 #include "node/log.h"
 #include "node/mailcheck.h"
 #include "node/node.h"
-#include "node/peer.h"
-#include "node/dns.h"
+#include "node/peer/peer.h"
+#include "node/dns/dns.h"
 
 struct daemon {
 	struct event_base *base;
@@ -49,6 +49,7 @@ struct daemon {
 	struct signer *signer;
 	uint8_t key[ED25519_KEY_LEN];	/* this node's public key */
 	struct batcher *batcher;
+	struct batcher_timer *batcher_timer;
 	struct api *api;
 	struct peers *peers;		/* NULL when peering is off */
 	struct mailcheck *mailcheck;	/* NULL when sender-id is off */
@@ -210,7 +211,7 @@ daemon_dns_metrics(void *arg, struct evbuffer *out)
 		    sizeof(buf) - 1);
 }
 
-/* The DNSBL responder (node/dns_server.c): binds before the drop. */
+/* The DNSBL responder (node/dns/dns_server.c): binds before the drop. */
 static void
 daemon_dns_start(struct daemon *d)
 {
@@ -264,7 +265,7 @@ daemon_mailcheck_start(struct daemon *d)
 	    "%u at once)", spec, c->senderid_timeout_ms, c->senderid_inflight);
 }
 
-/* The peer network (node/peer.c), when peering: has a listener or peers. */
+/* The peer network (node/peer/peer.c), when peering: has a listener or peers. */
 static void
 daemon_peers_start(struct daemon *d)
 {
@@ -531,7 +532,7 @@ daemon_start(struct daemon *d)
 	if ((d->batcher = batcher_new(d->st, d->signer, err, sizeof(err))) == NULL)
 		fatalx("batcher: %s", err);
 	batcher_set_committed(d->batcher, daemon_batch_committed, d);
-	if (batcher_attach(d->batcher, d->base) == -1)
+	if ((d->batcher_timer = batcher_attach(d->batcher, d->base)) == NULL)
 		fatalx("batcher: cannot add its timer");
 	if ((d->api = api_start(d->base, &d->conf, d->st, d->batcher, err,
 	    sizeof(err))) == NULL)
@@ -554,6 +555,7 @@ daemon_stop(struct daemon *d)
 	while (batcher_deadline(d->batcher) != 0 && rounds++ < 64)
 		if (batcher_flush(d->batcher, batcher_now(), true) == -1)
 			break;
+	batcher_detach(d->batcher_timer);
 	batcher_free(d->batcher);
 	peers_stop(d->peers);
 	api_stop(d->api);

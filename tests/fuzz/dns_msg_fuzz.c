@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "node/dns.h"
+#include "node/dns/dns.h"
 
 static int
 fz_addr(void *arg, const uint8_t *addr, size_t len, uint64_t now,

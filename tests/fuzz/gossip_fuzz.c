@@ -1,5 +1,5 @@
 /*
- * gossip_fuzz.c: the peer session core (node/gossip.c) fed a byte stream
+ * gossip_fuzz.c: the peer session core (node/peer/gossip.c) fed a byte stream
  * as a peer would send it. The first input byte picks the mode: bit 0 set
  * = no Hello first (the HELLO state is fuzzed), else a valid Hello is fed
  * before the input so the frames reach the UP state; the second byte sets
@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "node/gossip.h"
+#include "node/peer/gossip.h"
 #include "tests/fuzz/fuzz_common.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -1,5 +1,5 @@
 /*
- * dns_test.c: the DNS core (node/dns.c, dns_xfr.c, dns_rrl.c) driven with
+ * dns_test.c: the DNS core (node/dns/dns.c, dns_xfr.c, dns_rrl.c) driven with
  * hand-built messages and a table-backed dns_source: no LMDB, no sockets.
  */
 #include <setjmp.h>
@@ -13,7 +13,7 @@
 #include <netinet/in.h>
 #include <cmocka.h>
 
-#include "node/dns.h"
+#include "node/dns/dns.h"
 
 #define NOW	1700000000000ull
 

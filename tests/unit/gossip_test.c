@@ -1,5 +1,5 @@
 /*
- * gossip_test.c: node/gossip.c, the dissemination core, driven as the
+ * gossip_test.c: node/peer/gossip.c, the dissemination core, driven as the
  * simulator would: several nodes in one process, each with its own LMDB
  * store in a temporary directory, virtual links that deliver bytes in
  * random chunks and random orders, a virtual clock, links that break and
@@ -20,8 +20,8 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
-#include "node/gossip.h"
-#include "node/pki.h"
+#include "node/peer/gossip.h"
+#include "node/peer/pki.h"
 
 #define MAX_NODES	10
 #define MAX_LINKS	40

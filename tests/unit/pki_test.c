@@ -1,5 +1,5 @@
 /*
- * pki_test.c: node/pki.c. Organisation CAs, node certificates, a bridge that
+ * pki_test.c: node/peer/pki.c. Organisation CAs, node certificates, a bridge that
  * cross-certifies two organisations, CRLs (configured and learned), expiry,
  * keys and pins, and the files.
  */
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "node/pki.h"
+#include "node/peer/pki.h"
 
 /* One organisation: CA key and cert, one node key and cert. */
 struct org {

@@ -1,6 +1,6 @@
 /*
  * dns_xfr.c: a zone's contents as DNS records, sans-I/O. Which owner names a
- * listed subject has in a zone (shared with export.c, so the rbldnsd files,
+ * listed subject has in a zone (shared with zone_export.c, so the rbldnsd files,
  * the master zone file and AXFR say the same thing), AXFR responses built
  * into a fixed buffer and handed to the shell one message at a time, and
  * NOTIFY messages.
@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "node/dns.h"
+#include "node/dns/dns.h"
 
 #define FLAG_QR		0x8000
 #define FLAG_AA		0x0400

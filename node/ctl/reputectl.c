@@ -37,9 +37,9 @@
 #include <jansson.h>
 
 #include "feeds/jsonl.h"
-#include "node/ctl_export.h"
-#include "node/ctl_pki.h"
-#include "node/ctl_spf.h"
+#include "node/ctl/ctl_export.h"
+#include "node/ctl/ctl_pki.h"
+#include "node/ctl/ctl_spf.h"
 #include "node/mailcheck.h"
 #include "reputation/reputation.h"
 

@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "node/dns.h"
+#include "node/dns/dns.h"
 
 #define FLAG_QR		0x8000
 #define FLAG_AA		0x0400

@@ -22,8 +22,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
-#include "node/gossip.h"
-#include "node/pki.h"
+#include "node/peer/gossip.h"
+#include "node/peer/pki.h"
 
 #define GOSSIP_EVENTS_MAX	1024	/* events not yet read are dropped */
 #define GOSSIP_WORK_MAX		512	/* batches per group commit */

@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "node/dns.h"
+#include "node/dns/dns.h"
 
 #define MARKS		65536	/* power of two */
 #define NAME_INLINE	30	/* longer domain names are not cached */

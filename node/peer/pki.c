@@ -19,7 +19,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
-#include "node/pki.h"
+#include "node/peer/pki.h"
 
 struct pki {
 	STACK_OF(X509) *anchors;	/* trusted roots (configured) */

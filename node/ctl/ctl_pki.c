@@ -23,8 +23,8 @@
 
 #include <openssl/pem.h>
 
-#include "node/ctl_pki.h"
-#include "node/pki.h"
+#include "node/ctl/ctl_pki.h"
+#include "node/peer/pki.h"
 
 #define CTL_MAX_OPTS	16
 #define CTL_MAX_ARGS	64

@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "feeds/feeds.h"
-#include "node/ctl_spf.h"
+#include "node/ctl/ctl_spf.h"
 
 #define CTL_TIMEOUT_MS	5000
 #define HEADERS_MAX	(1u << 20)

@@ -43,7 +43,7 @@
 #include <event2/listener.h>
 #include <event2/thread.h>
 
-#include "node/dns.h"
+#include "node/dns/dns.h"
 #include "node/log.h"
 
 #define BATCH		32		/* datagrams per recvmmsg */

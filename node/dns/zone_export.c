@@ -1,5 +1,5 @@
 /*
- * export.c: a zone's listings as files other DNS servers load, so the
+ * zone_export.c: a zone's listings as files other DNS servers load, so the
  * network scales out on infrastructure operators already run:
  *
  *   rbldnsd   ZONE.ip4set, ZONE.ip6trie (ip and allow zones) and
@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "node/dns.h"
+#include "node/dns/dns.h"
 
 /* What the per-listing callbacks need. */
 struct export_ctx {

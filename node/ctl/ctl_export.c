@@ -1,7 +1,7 @@
 /*
  * ctl_export.c: `reputectl export`. Opens the store, takes one snapshot and
  * writes each selected zone (all zones of the config, or --zone NAME) with
- * export.c:
+ * zone_export.c:
  *
  *   --format rbldnsd   --out DIR: DIR/ZONE.ip4set, .ip6trie, .dnset
  *   --format zone      --out FILE (one zone) or DIR (DIR/ZONE.zone each)
@@ -17,8 +17,8 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
-#include "node/ctl_export.h"
-#include "node/dns.h"
+#include "node/ctl/ctl_export.h"
+#include "node/dns/dns.h"
 
 struct export_opts {
 	const char *db, *conf, *format, *zone, *out;

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "node/dns.h"
+#include "node/dns/dns.h"
 
 void
 dns_rrl_init(struct dns_rrl *r, uint32_t limit, uint32_t slip)

@@ -32,10 +32,10 @@
 #include <openssl/ssl.h>
 
 #include "node/api.h"
-#include "node/gossip.h"
+#include "node/peer/gossip.h"
 #include "node/log.h"
-#include "node/peer.h"
-#include "node/pki.h"
+#include "node/peer/peer.h"
+#include "node/peer/pki.h"
 
 #define PEER_MAX_INBOUND	256
 #define PEER_HANDSHAKE_S	10	/* a handshake must finish by then */

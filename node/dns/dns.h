@@ -12,7 +12,7 @@
  *   dns_server.c  the libevent shell: UDP and TCP listeners in worker
  *                 threads (SO_REUSEPORT, one event_base and one
  *                 store_reader each), AXFR, NOTIFY, counters.
- *   export.c      rbldnsd data files and master zone files from a store.
+ *   zone_export.c      rbldnsd data files and master zone files from a store.
  */
 #ifndef REPUTED_DNS_H
 #define REPUTED_DNS_H
@@ -244,7 +244,7 @@ enum dns_rrl_verdict dns_rrl_check(struct dns_rrl *r, const struct sockaddr *sa,
  * over TCP, a spoofed victim gets no amplification. Returns the new length. */
 size_t dns_rrl_slip(uint8_t *msg, size_t len);
 
-/* ---- export.c: files for rbldnsd and for master-file servers ---- */
+/* ---- zone_export.c: files for rbldnsd and for master-file servers ---- */
 
 /* Writes DIR/ZONE.ip4set and DIR/ZONE.ip6trie (ip, allow zones) and
  * DIR/ZONE.dnset (domain, allow zones) from the reader's snapshot (begun
