@@ -26,8 +26,8 @@
 #include "node/ctl/ctl_pki.h"
 #include "node/peer/pki.h"
 
-#define CTL_MAX_OPTS	16
-#define CTL_MAX_ARGS	64
+#define CTL_MAX_OPTS 16
+#define CTL_MAX_ARGS 64
 
 /* Parsed "--name value" options and the remaining words. */
 struct ctl_args {
@@ -38,7 +38,8 @@ struct ctl_args {
 	int nwords;
 };
 
-static int ctl_parse(int argc, char **argv, struct ctl_args *a)
+static int
+ctl_parse(int argc, char **argv, struct ctl_args *a)
 {
 	memset(a, 0, sizeof(*a));
 	for (int i = 0; i < argc; i++) {
@@ -49,7 +50,8 @@ static int ctl_parse(int argc, char **argv, struct ctl_args *a)
 			continue;
 		}
 		if (i + 1 == argc || a->nopts == CTL_MAX_OPTS) {
-			fprintf(stderr, "reputectl: %s needs a value\n", argv[i]);
+			fprintf(stderr, "reputectl: %s needs a value\n",
+			    argv[i]);
 			return -1;
 		}
 		a->name[a->nopts] = argv[i] + 2;
@@ -58,7 +60,8 @@ static int ctl_parse(int argc, char **argv, struct ctl_args *a)
 	return 0;
 }
 
-static const char *ctl_opt(const struct ctl_args *a, const char *name)
+static const char *
+ctl_opt(const struct ctl_args *a, const char *name)
 {
 	for (int i = 0; i < a->nopts; i++)
 		if (strcmp(a->name[i], name) == 0)
@@ -67,7 +70,8 @@ static const char *ctl_opt(const struct ctl_args *a, const char *name)
 }
 
 /* An option the command cannot do without. */
-static const char *ctl_need(const struct ctl_args *a, const char *name)
+static const char *
+ctl_need(const struct ctl_args *a, const char *name)
 {
 	const char *v = ctl_opt(a, name);
 
@@ -76,7 +80,8 @@ static const char *ctl_need(const struct ctl_args *a, const char *name)
 	return v;
 }
 
-static uint32_t ctl_days(const struct ctl_args *a, uint32_t def)
+static uint32_t
+ctl_days(const struct ctl_args *a, uint32_t def)
 {
 	const char *v = ctl_opt(a, "days");
 
@@ -84,7 +89,8 @@ static uint32_t ctl_days(const struct ctl_args *a, uint32_t def)
 }
 
 /* Loads --key, generating it first when the file does not exist. */
-static EVP_PKEY *ctl_key(const char *path, bool create)
+static EVP_PKEY *
+ctl_key(const char *path, bool create)
 {
 	char err[256];
 	EVP_PKEY *k;
@@ -92,7 +98,8 @@ static EVP_PKEY *ctl_key(const char *path, bool create)
 	if (create && access(path, F_OK) != 0) {
 		if ((k = pki_key_generate()) == NULL ||
 		    pki_save_key(path, k, err, sizeof(err)) == -1) {
-			fprintf(stderr, "reputectl: %s: cannot write key\n", path);
+			fprintf(stderr, "reputectl: %s: cannot write key\n",
+			    path);
 			EVP_PKEY_free(k);
 			return NULL;
 		}
@@ -103,7 +110,8 @@ static EVP_PKEY *ctl_key(const char *path, bool create)
 	return k;
 }
 
-static X509 *ctl_cert_file(const char *path)
+static X509 *
+ctl_cert_file(const char *path)
 {
 	char err[256];
 	X509 *x = pki_load_cert(path, err, sizeof(err));
@@ -114,12 +122,16 @@ static X509 *ctl_cert_file(const char *path)
 }
 
 /* ca new / ca bridge: a self-signed CA. */
-static int ctl_ca_new(const struct ctl_args *a, bool bridge)
+static int
+ctl_ca_new(const struct ctl_args *a, bool bridge)
 {
 	const char *kp = ctl_need(a, "key"), *cp = ctl_need(a, "cert");
 	const char *org = ctl_need(a, "org");
-	struct pki_cert_opts o = { .org = org, .cn = ctl_opt(a, "cn"),
-	    .days = ctl_days(a, 3650), .ca = true, .pathlen = bridge ? 1 : 0 };
+	struct pki_cert_opts o = { .org = org,
+		.cn = ctl_opt(a, "cn"),
+		.days = ctl_days(a, 3650),
+		.ca = true,
+		.pathlen = bridge ? 1 : 0 };
 	char err[256];
 	EVP_PKEY *k;
 	X509 *x;
@@ -142,7 +154,8 @@ static int ctl_ca_new(const struct ctl_args *a, bool bridge)
 }
 
 /* ca cross: the bridge certifies an organisation CA. */
-static int ctl_ca_cross(const struct ctl_args *a)
+static int
+ctl_ca_cross(const struct ctl_args *a)
 {
 	const char *kp = ctl_need(a, "key"), *cp = ctl_need(a, "cert");
 	const char *ca = ctl_need(a, "ca"), *out = ctl_need(a, "out");
@@ -153,12 +166,13 @@ static int ctl_ca_cross(const struct ctl_args *a)
 
 	if (kp == NULL || cp == NULL || ca == NULL || out == NULL)
 		return 1;
-	if ((k = ctl_key(kp, false)) == NULL || (br = ctl_cert_file(cp)) == NULL ||
+	if ((k = ctl_key(kp, false)) == NULL ||
+	    (br = ctl_cert_file(cp)) == NULL ||
 	    (org = ctl_cert_file(ca)) == NULL)
 		goto out;
 	if ((x = pki_cross_certify(br, k, org, ctl_days(a, 1825), err,
-	    sizeof(err))) == NULL || pki_save_cert(out, &x, 1, err,
-	    sizeof(err)) == -1)
+		 sizeof(err))) == NULL ||
+	    pki_save_cert(out, &x, 1, err, sizeof(err)) == -1)
 		fprintf(stderr, "reputectl: %s\n", err);
 	else
 		rc = 0;
@@ -171,7 +185,8 @@ out:
 }
 
 /* ca revoke: adds the named certificates to the CA's CRL (made if new). */
-static int ctl_ca_revoke(const struct ctl_args *a)
+static int
+ctl_ca_revoke(const struct ctl_args *a)
 {
 	const char *kp = ctl_need(a, "key"), *cp = ctl_need(a, "cert");
 	const char *crlp = ctl_need(a, "crl");
@@ -183,7 +198,8 @@ static int ctl_ca_revoke(const struct ctl_args *a)
 
 	if (kp == NULL || cp == NULL || crlp == NULL)
 		return 1;
-	if ((k = ctl_key(kp, false)) == NULL || (ca = ctl_cert_file(cp)) == NULL)
+	if ((k = ctl_key(kp, false)) == NULL ||
+	    (ca = ctl_cert_file(cp)) == NULL)
 		goto out;
 	if (access(crlp, F_OK) == 0 &&
 	    (old = pki_load_crl(crlp, err, sizeof(err))) == NULL) {
@@ -194,8 +210,8 @@ static int ctl_ca_revoke(const struct ctl_args *a)
 		if ((revoked[n] = ctl_cert_file(a->words[i])) == NULL)
 			goto out;
 	if ((crl = pki_crl_new(ca, k, old, revoked, (size_t)n, ctl_days(a, 30),
-	    err, sizeof(err))) == NULL || pki_save_crl(crlp, crl, err,
-	    sizeof(err)) == -1)
+		 err, sizeof(err))) == NULL ||
+	    pki_save_crl(crlp, crl, err, sizeof(err)) == -1)
 		fprintf(stderr, "reputectl: %s\n", err);
 	else
 		rc = 0;
@@ -209,16 +225,22 @@ out:
 	return rc;
 }
 
-static void ctl_ca_usage(void)
+static void
+ctl_ca_usage(void)
 {
 	fprintf(stderr,
-	    "usage: reputectl ca new    --key K --cert C --org ORG [--cn CN] [--days N]\n"
-	    "       reputectl ca bridge --key K --cert C --org ORG [--cn CN] [--days N]\n"
-	    "       reputectl ca cross  --key K --cert C --ca ORGCA --out X [--days N]\n"
-	    "       reputectl ca revoke --key K --cert C --crl CRL [--days N] [CERT...]\n");
+	    "usage: reputectl ca new    --key K --cert C --org ORG [--cn CN] "
+	    "[--days N]\n"
+	    "       reputectl ca bridge --key K --cert C --org ORG [--cn CN] "
+	    "[--days N]\n"
+	    "       reputectl ca cross  --key K --cert C --ca ORGCA --out X "
+	    "[--days N]\n"
+	    "       reputectl ca revoke --key K --cert C --crl CRL [--days N] "
+	    "[CERT...]\n");
 }
 
-int ctl_ca(int argc, char **argv)
+int
+ctl_ca(int argc, char **argv)
 {
 	struct ctl_args a;
 
@@ -239,7 +261,8 @@ int ctl_ca(int argc, char **argv)
 }
 
 /* Appends the certificates of --chain after the node certificate. */
-static int ctl_save_chain(const char *out, X509 *x, const char *chain)
+static int
+ctl_save_chain(const char *out, X509 *x, const char *chain)
 {
 	X509 *all[CTL_MAX_ARGS];
 	STACK_OF(X509) *sk = NULL;
@@ -263,14 +286,16 @@ static int ctl_save_chain(const char *out, X509 *x, const char *chain)
 }
 
 /* cert issue: a node certificate for an existing node key. */
-static int ctl_cert_issue(const struct ctl_args *a)
+static int
+ctl_cert_issue(const struct ctl_args *a)
 {
 	const char *ckp = ctl_need(a, "ca-key"), *ccp = ctl_need(a, "ca-cert");
 	const char *nkp = ctl_need(a, "node-key"), *out = ctl_need(a, "out");
 	const char *nb = ctl_opt(a, "not-before");
 	struct pki_cert_opts o = { .org = ctl_opt(a, "org"),
-	    .cn = ctl_need(a, "cn"), .days = ctl_days(a, 825),
-	    .not_before = nb ? strtoll(nb, NULL, 10) : 0 };
+		.cn = ctl_need(a, "cn"),
+		.days = ctl_days(a, 825),
+		.not_before = nb ? strtoll(nb, NULL, 10) : 0 };
 	EVP_PKEY *ck = NULL, *nk = NULL;
 	X509 *ca = NULL, *x = NULL;
 	char err[256];
@@ -278,8 +303,9 @@ static int ctl_cert_issue(const struct ctl_args *a)
 
 	if (!ckp || !ccp || !nkp || !out || !o.cn)
 		return 1;
-	if ((ck = ctl_key(ckp, false)) == NULL || (ca = ctl_cert_file(ccp)) ==
-	    NULL || (nk = ctl_key(nkp, false)) == NULL)
+	if ((ck = ctl_key(ckp, false)) == NULL ||
+	    (ca = ctl_cert_file(ccp)) == NULL ||
+	    (nk = ctl_key(nkp, false)) == NULL)
 		goto out;
 	if ((x = pki_cert_issue(ca, ck, nk, &o, err, sizeof(err))) == NULL)
 		fprintf(stderr, "reputectl: %s\n", err);
@@ -293,7 +319,8 @@ out:
 	return rc;
 }
 
-static void ctl_print_name(const char *what, const X509_NAME *n)
+static void
+ctl_print_name(const char *what, const X509_NAME *n)
 {
 	char buf[512];
 
@@ -302,7 +329,8 @@ static void ctl_print_name(const char *what, const X509_NAME *n)
 }
 
 /* cert show / cert pin. */
-static int ctl_cert_show(const char *path, bool pin_only)
+static int
+ctl_cert_show(const char *path, bool pin_only)
 {
 	uint8_t pub[ED25519_KEY_LEN];
 	char hex[65];
@@ -338,7 +366,8 @@ static int ctl_cert_show(const char *path, bool pin_only)
 }
 
 /* cert verify: path validation as the daemon does it, now. */
-static int ctl_cert_verify(const struct ctl_args *a)
+static int
+ctl_cert_verify(const struct ctl_args *a)
 {
 	const char *anchor = ctl_need(a, "anchor"), *crl = ctl_opt(a, "crl");
 	const char *chain = ctl_opt(a, "chain");
@@ -358,8 +387,8 @@ static int ctl_cert_verify(const struct ctl_args *a)
 	}
 	if ((x = ctl_cert_file(a->words[2])) == NULL)
 		goto out;
-	if (pki_verify(p, x, sk, (int64_t)time(NULL), NULL, err,
-	    sizeof(err)) == 0) {
+	if (pki_verify(p, x, sk, (int64_t)time(NULL), NULL, err, sizeof(err)) ==
+	    0) {
 		printf("%s: ok\n", a->words[2]);
 		rc = 0;
 	} else
@@ -371,16 +400,21 @@ out:
 	return rc;
 }
 
-static void ctl_cert_usage(void)
+static void
+ctl_cert_usage(void)
 {
 	fprintf(stderr,
-	    "usage: reputectl cert issue --ca-key K --ca-cert C --node-key NK --cn NAME\n"
-	    "                 --out OUT [--org ORG] [--days N] [--chain X] [--not-before UNIX]\n"
+	    "usage: reputectl cert issue --ca-key K --ca-cert C --node-key NK "
+	    "--cn NAME\n"
+	    "                 --out OUT [--org ORG] [--days N] [--chain X] "
+	    "[--not-before UNIX]\n"
 	    "       reputectl cert show FILE | pin FILE\n"
-	    "       reputectl cert verify --anchor A [--crl CRL] [--chain X] FILE\n");
+	    "       reputectl cert verify --anchor A [--crl CRL] [--chain X] "
+	    "FILE\n");
 }
 
-int ctl_cert(int argc, char **argv)
+int
+ctl_cert(int argc, char **argv)
 {
 	struct ctl_args a;
 

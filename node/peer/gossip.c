@@ -25,6 +25,7 @@
 #include "node/peer/gossip.h"
 #include "node/peer/pki.h"
 
+/* clang-format off */
 #define GOSSIP_EVENTS_MAX	1024	/* events not yet read are dropped */
 #define GOSSIP_WORK_MAX		512	/* batches per group commit */
 #define GOSSIP_RECHECK_MS	60000	/* certificate verdicts age */
@@ -36,13 +37,14 @@
 					 * here (passed on for others) */
 #define GOSSIP_MAX_RANGES	8192	/* catch-up ranges per session (one per
 					 * origin: Wants cannot grow it further) */
+/* clang-format on */
 
 /* ---- a hash map from a 32-byte key to a value ---- */
 
 struct gossip_slot {
 	uint8_t key[ED25519_KEY_LEN];
-	uint64_t val;		/* a seq, or a verdict */
-	uint64_t aux;		/* a time, or a generation */
+	uint64_t val; /* a seq, or a verdict */
+	uint64_t aux; /* a time, or a generation */
 	bool used;
 };
 
@@ -51,20 +53,22 @@ struct gossip_map {
 	size_t cap, n;
 };
 
-static size_t gossip_map_hash(const uint8_t *key, size_t cap)
+static size_t
+gossip_map_hash(const uint8_t *key, size_t cap)
 {
 	uint64_t h;
 
-	memcpy(&h, key, sizeof(h));	/* keys are public keys: uniform */
+	memcpy(&h, key, sizeof(h)); /* keys are public keys: uniform */
 	return (size_t)(h & (cap - 1));
 }
 
-static struct gossip_slot *gossip_map_find(const struct gossip_map *m,
-    const uint8_t *key)
+static struct gossip_slot *
+gossip_map_find(const struct gossip_map *m, const uint8_t *key)
 {
 	if (m->cap == 0)
 		return NULL;
-	for (size_t i = gossip_map_hash(key, m->cap);; i = (i + 1) & (m->cap - 1)) {
+	for (size_t i = gossip_map_hash(key, m->cap);;
+	     i = (i + 1) & (m->cap - 1)) {
 		struct gossip_slot *s = &m->slots[i];
 		if (!s->used)
 			return NULL;
@@ -73,7 +77,8 @@ static struct gossip_slot *gossip_map_find(const struct gossip_map *m,
 	}
 }
 
-static int gossip_map_grow(struct gossip_map *m)
+static int
+gossip_map_grow(struct gossip_map *m)
 {
 	struct gossip_map big = { .cap = m->cap ? m->cap * 2 : 16 };
 
@@ -95,8 +100,8 @@ static int gossip_map_grow(struct gossip_map *m)
 }
 
 /* The slot of key, made (zeroed) if new; NULL if out of memory. */
-static struct gossip_slot *gossip_map_get(struct gossip_map *m,
-    const uint8_t *key)
+static struct gossip_slot *
+gossip_map_get(struct gossip_map *m, const uint8_t *key)
 {
 	struct gossip_slot *s = gossip_map_find(m, key);
 	size_t i;
@@ -106,7 +111,7 @@ static struct gossip_slot *gossip_map_get(struct gossip_map *m,
 	if ((m->n + 1) * 2 > m->cap && gossip_map_grow(m) == -1)
 		return NULL;
 	for (i = gossip_map_hash(key, m->cap); m->slots[i].used;
-	    i = (i + 1) & (m->cap - 1))
+	     i = (i + 1) & (m->cap - 1))
 		;
 	s = &m->slots[i];
 	memcpy(s->key, key, ED25519_KEY_LEN);
@@ -116,7 +121,8 @@ static struct gossip_slot *gossip_map_get(struct gossip_map *m,
 	return s;
 }
 
-static void gossip_map_free(struct gossip_map *m)
+static void
+gossip_map_free(struct gossip_map *m)
 {
 	free(m->slots);
 	memset(m, 0, sizeof(*m));
@@ -127,25 +133,25 @@ static void gossip_map_free(struct gossip_map *m)
 /* A growable byte queue with a read offset. */
 struct gossip_buf {
 	uint8_t *data;
-	size_t off, len, cap;	/* live bytes are data[off, len) */
+	size_t off, len, cap; /* live bytes are data[off, len) */
 };
 
 struct gossip_range {
 	uint8_t origin[ED25519_KEY_LEN];
-	uint64_t next, last;	/* still to send: [next, last] */
+	uint64_t next, last; /* still to send: [next, last] */
 };
 
 struct gossip_session {
 	struct gossip *g;
-	struct gossip_session *next;	/* in g->sessions */
+	struct gossip_session *next; /* in g->sessions */
 	enum gossip_state state;
 	bool outbound, throttled, has_key;
-	uint8_t key[ED25519_KEY_LEN];	/* expected / announced node key */
+	uint8_t key[ED25519_KEY_LEN]; /* expected / announced node key */
 	char name[64];
 	struct gossip_buf in, out;
-	struct gossip_map peer_vv;	/* what the peer holds: origin -> seq;
+	struct gossip_map peer_vv;   /* what the peer holds: origin -> seq;
 					 * aux = time of our last Want */
-	struct gossip_range *ranges;	/* catch-up still to send */
+	struct gossip_range *ranges; /* catch-up still to send */
 	size_t n_ranges, cap_ranges;
 	uint64_t created, last_rx, last_tx, ping_nonce;
 	uint64_t batches_in, batches_out, bytes_in, bytes_out, errors;
@@ -153,8 +159,12 @@ struct gossip_session {
 };
 
 /* A member certificate and its verdict. */
-enum gossip_verdict { VERDICT_UNKNOWN, VERDICT_VALID, VERDICT_REVOKED,
-	VERDICT_INVALID };
+enum gossip_verdict {
+	VERDICT_UNKNOWN,
+	VERDICT_VALID,
+	VERDICT_REVOKED,
+	VERDICT_INVALID
+};
 
 struct gossip_member {
 	uint8_t key[ED25519_KEY_LEN];
@@ -174,10 +184,10 @@ struct gossip_held {
 
 /* A verified batch waiting for the group commit. */
 struct gossip_work {
-	uint8_t *sb;			/* owned copy */
+	uint8_t *sb; /* owned copy */
 	size_t len;
-	Reputed__Batch *batch;		/* owned */
-	struct gossip_session *from;	/* NULL = local or released */
+	Reputed__Batch *batch;	     /* owned */
+	struct gossip_session *from; /* NULL = local or released */
 };
 
 struct gossip {
@@ -193,16 +203,17 @@ struct gossip {
 	/* directory */
 	struct gossip_member *members;
 	size_t n_members;
-	struct gossip_map verdicts;	/* origin -> verdict, aux = pki gen */
+	struct gossip_map verdicts; /* origin -> verdict, aux = pki gen */
 	uint64_t verdict_gen, verdict_time;
-	struct gossip_map blocked;	/* equivocating origins */
+	struct gossip_map blocked; /* equivocating origins */
 	struct gossip_held *held;
 	size_t n_held, held_bytes;
 	struct gossip_work work[GOSSIP_WORK_MAX];
 	size_t n_work;
 };
 
-void gossip_conf_default(struct gossip_conf *c)
+void
+gossip_conf_default(struct gossip_conf *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->name = "reputed";
@@ -225,13 +236,14 @@ static void gossip_event(struct gossip *g, enum gossip_event_kind kind,
     struct gossip_session *s, int reason, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
-static void gossip_event(struct gossip *g, enum gossip_event_kind kind,
+static void
+gossip_event(struct gossip *g, enum gossip_event_kind kind,
     struct gossip_session *s, int reason, const char *fmt, ...)
 {
 	struct gossip_event *ev;
 	va_list ap;
 
-	if (g->ev_n == GOSSIP_EVENTS_MAX) {	/* drop the oldest warning */
+	if (g->ev_n == GOSSIP_EVENTS_MAX) { /* drop the oldest warning */
 		g->ev_head = (g->ev_head + 1) % GOSSIP_EVENTS_MAX;
 		g->ev_n--;
 	}
@@ -245,7 +257,8 @@ static void gossip_event(struct gossip *g, enum gossip_event_kind kind,
 	va_end(ap);
 }
 
-bool gossip_event_next(struct gossip *g, struct gossip_event *ev)
+bool
+gossip_event_next(struct gossip *g, struct gossip_event *ev)
 {
 	if (g->ev_n == 0)
 		return false;
@@ -256,7 +269,8 @@ bool gossip_event_next(struct gossip *g, struct gossip_event *ev)
 }
 
 /* Forgets events naming a session about to be freed. */
-static void gossip_event_forget(struct gossip *g, struct gossip_session *s)
+static void
+gossip_event_forget(struct gossip *g, struct gossip_session *s)
 {
 	for (size_t i = 0; i < g->ev_n; i++) {
 		struct gossip_event *ev =
@@ -268,8 +282,8 @@ static void gossip_event_forget(struct gossip *g, struct gossip_session *s)
 
 /* ---- send queue ---- */
 
-static int gossip_buf_add(struct gossip_buf *b, const uint8_t *data,
-    size_t len)
+static int
+gossip_buf_add(struct gossip_buf *b, const uint8_t *data, size_t len)
 {
 	if (b->off > 0 && b->off == b->len)
 		b->off = b->len = 0;
@@ -293,19 +307,22 @@ static int gossip_buf_add(struct gossip_buf *b, const uint8_t *data,
 	return 0;
 }
 
-static size_t gossip_buf_size(const struct gossip_buf *b)
+static size_t
+gossip_buf_size(const struct gossip_buf *b)
 {
 	return b->len - b->off;
 }
 
-static void gossip_buf_free(struct gossip_buf *b)
+static void
+gossip_buf_free(struct gossip_buf *b)
 {
 	free(b->data);
 	memset(b, 0, sizeof(*b));
 }
 
 /* An emptied queue gives back a large buffer: idle sessions stay small. */
-static void gossip_buf_trim(struct gossip_buf *b)
+static void
+gossip_buf_trim(struct gossip_buf *b)
 {
 	if (b->off == b->len && b->cap > 16384)
 		gossip_buf_free(b);
@@ -316,8 +333,8 @@ static void gossip_close(struct gossip_session *s, int reason, bool bye,
 
 /* Queues one encoded frame. Over the hard limit the peer is too slow: it
  * is dropped (the core never holds more than queue_max for it). */
-static int gossip_queue(struct gossip_session *s, const uint8_t *frame,
-    size_t len)
+static int
+gossip_queue(struct gossip_session *s, const uint8_t *frame, size_t len)
 {
 	struct gossip *g = s->g;
 	size_t q = gossip_buf_size(&s->out);
@@ -345,7 +362,8 @@ static int gossip_queue(struct gossip_session *s, const uint8_t *frame,
 	return 0;
 }
 
-static int gossip_send(struct gossip_session *s, const Reputed__Frame *f)
+static int
+gossip_send(struct gossip_session *s, const Reputed__Frame *f)
 {
 	size_t len;
 	uint8_t *buf = frame_encode(f, &len);
@@ -360,8 +378,8 @@ static int gossip_send(struct gossip_session *s, const Reputed__Frame *f)
 
 /* A batch frame, encoded by hand from the SignedBatch bytes as they are:
  * header, then field 2 (length-delimited) of Frame. */
-static int gossip_send_batch(struct gossip_session *s, const uint8_t *sb,
-    size_t len)
+static int
+gossip_send_batch(struct gossip_session *s, const uint8_t *sb, size_t len)
 {
 	uint8_t hdr[16];
 	size_t n = FRAME_HEADER_LEN, v = len, payload;
@@ -387,8 +405,9 @@ static int gossip_send_batch(struct gossip_session *s, const uint8_t *sb,
 
 /* ---- closing ---- */
 
-static void gossip_close(struct gossip_session *s, int reason, bool bye,
-    const char *fmt, ...)
+static void
+gossip_close(struct gossip_session *s, int reason, bool bye, const char *fmt,
+    ...)
 {
 	struct gossip *g = s->g;
 	Reputed__Frame f = REPUTED__FRAME__INIT;
@@ -423,20 +442,22 @@ static void gossip_close(struct gossip_session *s, int reason, bool bye,
 }
 
 /* A peer broke a rule: counted, session closed with a Goodbye. */
-static void gossip_fault(struct gossip_session *s, int reason,
-    const char *what, const char *detail)
+static void
+gossip_fault(struct gossip_session *s, int reason, const char *what,
+    const char *detail)
 {
 	s->errors++;
 	gossip_close(s, reason, true, "%s: %s", what, detail);
 }
 
-void gossip_session_close(struct gossip_session *s, int reason,
-    const char *text)
+void
+gossip_session_close(struct gossip_session *s, int reason, const char *text)
 {
 	gossip_close(s, reason, true, "%s", text ? text : "closed");
 }
 
-void gossip_session_lost(struct gossip_session *s, const char *text)
+void
+gossip_session_lost(struct gossip_session *s, const char *text)
 {
 	gossip_close(s, REPUTED__GOODBYE_REASON__BYE_UNSPECIFIED, false, "%s",
 	    text ? text : "link lost");
@@ -451,7 +472,8 @@ struct gossip_vv {
 	size_t n, cap;
 };
 
-static void gossip_vv_add(void *arg, const uint8_t origin[32], uint64_t seq)
+static void
+gossip_vv_add(void *arg, const uint8_t origin[32], uint64_t seq)
 {
 	struct gossip_vv *vv = arg;
 
@@ -473,7 +495,8 @@ static void gossip_vv_add(void *arg, const uint8_t origin[32], uint64_t seq)
 	vv->n++;
 }
 
-static void gossip_vv_free(struct gossip_vv *vv)
+static void
+gossip_vv_free(struct gossip_vv *vv)
 {
 	free(vv->entries);
 	free(vv->ptrs);
@@ -481,7 +504,8 @@ static void gossip_vv_free(struct gossip_vv *vv)
 }
 
 /* Our version vector from the store. */
-static int gossip_vv_load(struct gossip *g, struct gossip_vv *vv)
+static int
+gossip_vv_load(struct gossip *g, struct gossip_vv *vv)
 {
 	int rc;
 
@@ -502,7 +526,8 @@ static int gossip_vv_load(struct gossip *g, struct gossip_vv *vv)
 	return 0;
 }
 
-static int gossip_send_hello(struct gossip_session *s)
+static int
+gossip_send_hello(struct gossip_session *s)
 {
 	struct gossip *g = s->g;
 	Reputed__Frame f = REPUTED__FRAME__INIT;
@@ -528,8 +553,8 @@ static int gossip_send_hello(struct gossip_session *s)
 }
 
 /* What the peer has of origin; updated as batches pass either way. */
-static void gossip_peer_has(struct gossip_session *s, const uint8_t *origin,
-    uint64_t seq)
+static void
+gossip_peer_has(struct gossip_session *s, const uint8_t *origin, uint64_t seq)
 {
 	struct gossip_slot *sl = gossip_map_get(&s->peer_vv, origin);
 
@@ -537,8 +562,8 @@ static void gossip_peer_has(struct gossip_session *s, const uint8_t *origin,
 		sl->val = seq;
 }
 
-static bool gossip_peer_lacks(struct gossip_session *s, const uint8_t *origin,
-    uint64_t seq)
+static bool
+gossip_peer_lacks(struct gossip_session *s, const uint8_t *origin, uint64_t seq)
 {
 	struct gossip_slot *sl = gossip_map_find(&s->peer_vv, origin);
 
@@ -547,8 +572,9 @@ static bool gossip_peer_lacks(struct gossip_session *s, const uint8_t *origin,
 
 /* ---- catch-up ---- */
 
-static void gossip_range_add(struct gossip_session *s, const uint8_t *origin,
-    uint64_t from, uint64_t to)
+static void
+gossip_range_add(struct gossip_session *s, const uint8_t *origin, uint64_t from,
+    uint64_t to)
 {
 	if (from == 0 || to < from)
 		return;
@@ -580,7 +606,8 @@ static void gossip_range_add(struct gossip_session *s, const uint8_t *origin,
 
 /* Sends catch-up batches while the queue is short: live batches queued
  * meanwhile wait behind at most queue_low bytes of catch-up. */
-static void gossip_pump(struct gossip_session *s)
+static void
+gossip_pump(struct gossip_session *s)
 {
 	struct gossip *g = s->g;
 	size_t sent = 0;
@@ -594,8 +621,9 @@ static void gossip_pump(struct gossip_session *s)
 		struct gossip_range *r = &s->ranges[0];
 		const uint8_t *sb;
 		size_t len;
-		if (r->next > r->last || store_get_batch(g->reader, r->origin,
-		    r->next, &sb, &len) != 0) {
+		if (r->next > r->last ||
+		    store_get_batch(g->reader, r->origin, r->next, &sb, &len) !=
+			0) {
 			s->ranges[0] = s->ranges[--s->n_ranges];
 			continue;
 		}
@@ -612,19 +640,21 @@ static void gossip_pump(struct gossip_session *s)
 
 /* ---- the member directory ---- */
 
-static enum gossip_verdict gossip_check_cert(struct gossip *g, X509 *x)
+static enum gossip_verdict
+gossip_check_cert(struct gossip *g, X509 *x)
 {
 	bool revoked;
 
 	if (pki_verify(g->conf.pki, x, NULL, (int64_t)(g->now / 1000), &revoked,
-	    NULL, 0) == 0)
+		NULL, 0) == 0)
 		return VERDICT_VALID;
 	return revoked ? VERDICT_REVOKED : VERDICT_INVALID;
 }
 
 /* Recomputes every member's verdict when the trust store changed or the
  * verdicts are old (certificates expire). */
-static void gossip_verdicts_refresh(struct gossip *g, bool force)
+static void
+gossip_verdicts_refresh(struct gossip *g, bool force)
 {
 	uint64_t gen = pki_generation(g->conf.pki);
 
@@ -641,14 +671,15 @@ static void gossip_verdicts_refresh(struct gossip *g, bool force)
 		if ((sl = gossip_map_get(&g->verdicts, m->key)) == NULL)
 			continue;
 		/* One valid certificate for a key is enough; revoked wins. */
-		if (sl->val != VERDICT_REVOKED && (m->verdict == VERDICT_REVOKED ||
-		    m->verdict == VERDICT_VALID))
+		if (sl->val != VERDICT_REVOKED &&
+		    (m->verdict == VERDICT_REVOKED ||
+			m->verdict == VERDICT_VALID))
 			sl->val = m->verdict;
 	}
 }
 
-static enum gossip_verdict gossip_origin_verdict(struct gossip *g,
-    const uint8_t *origin)
+static enum gossip_verdict
+gossip_origin_verdict(struct gossip *g, const uint8_t *origin)
 {
 	struct gossip_slot *sl;
 
@@ -662,7 +693,8 @@ static enum gossip_verdict gossip_origin_verdict(struct gossip *g,
 /* Makes room for one more member: when the bound is reached, or when the
  * newcomer does not validate here and too many such are kept already, the
  * oldest member that does not validate goes. -1 if none can go. */
-static int gossip_member_room(struct gossip *g, bool valid)
+static int
+gossip_member_room(struct gossip *g, bool valid)
 {
 	size_t unverified = 0, oldest = SIZE_MAX;
 
@@ -689,8 +721,8 @@ static int gossip_member_room(struct gossip *g, bool valid)
 /* Adds a leaf certificate; 1 if new, 0 if known, -1 if refused. Leaves
  * that do not validate here are kept too (bounded), to pass them on to
  * peers with other anchors. */
-static int gossip_member_add(struct gossip *g, const uint8_t *der,
-    size_t len)
+static int
+gossip_member_add(struct gossip *g, const uint8_t *der, size_t len)
 {
 	const unsigned char *p = der;
 	struct gossip_member *m;
@@ -701,25 +733,29 @@ static int gossip_member_add(struct gossip *g, const uint8_t *der,
 		if (g->members[i].len == len &&
 		    memcmp(g->members[i].der, der, len) == 0)
 			return 0;
-	if (len > GOSSIP_CERT_MAX || (x = d2i_X509(NULL, &p, (long)len)) == NULL)
+	if (len > GOSSIP_CERT_MAX ||
+	    (x = d2i_X509(NULL, &p, (long)len)) == NULL)
 		return -1;
 	if ((size_t)(p - der) != len || pki_cert_is_ca(x)) {
 		int rc = pki_cert_is_ca(x) && (size_t)(p - der) == len ?
-		    pki_learn_ca(g->conf.pki, x, (int64_t)(g->now / 1000)) : -1;
+		    pki_learn_ca(g->conf.pki, x, (int64_t)(g->now / 1000)) :
+		    -1;
 		X509_free(x);
 		return rc;
 	}
 	v = gossip_check_cert(g, x);
 	if (gossip_member_room(g, v == VERDICT_VALID || v == VERDICT_REVOKED) ==
-	    -1 || (m = realloc(g->members, (g->n_members + 1) * sizeof(*m))) ==
-	    NULL) {
+		-1 ||
+	    (m = realloc(g->members, (g->n_members + 1) * sizeof(*m))) ==
+		NULL) {
 		X509_free(x);
 		return -1;
 	}
 	g->members = m;
 	m = &g->members[g->n_members];
 	memset(m, 0, sizeof(*m));
-	if (pki_cert_pubkey(x, m->key) == -1 || (m->der = malloc(len)) == NULL) {
+	if (pki_cert_pubkey(x, m->key) == -1 ||
+	    (m->der = malloc(len)) == NULL) {
 		X509_free(x);
 		return -1;
 	}
@@ -729,11 +765,12 @@ static int gossip_member_add(struct gossip *g, const uint8_t *der,
 	m->verdict = v;
 	g->n_members++;
 	g->stats.members = g->n_members;
-	g->verdict_gen = UINT64_MAX;	/* recompute */
+	g->verdict_gen = UINT64_MAX; /* recompute */
 	return 1;
 }
 
-static int gossip_crl_add(struct gossip *g, const uint8_t *der, size_t len)
+static int
+gossip_crl_add(struct gossip *g, const uint8_t *der, size_t len)
 {
 	const unsigned char *p = der;
 	X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)len);
@@ -749,13 +786,14 @@ static int gossip_crl_add(struct gossip *g, const uint8_t *der, size_t len)
 /* A Directory frame being built, split at GOSSIP_DIR_CHUNK bytes. */
 struct gossip_dir {
 	struct gossip *g;
-	struct gossip_session *s;	/* NULL = to every session up */
+	struct gossip_session *s; /* NULL = to every session up */
 	struct gossip_session *except;
 	ProtobufCBinaryData certs[256], crls[64];
 	size_t n_certs, n_crls, bytes;
 };
 
-static void gossip_dir_flush(struct gossip *g, struct gossip_dir *d)
+static void
+gossip_dir_flush(struct gossip *g, struct gossip_dir *d)
 {
 	Reputed__Frame f = REPUTED__FRAME__INIT;
 	Reputed__Directory dir = REPUTED__DIRECTORY__INIT;
@@ -781,8 +819,8 @@ static void gossip_dir_flush(struct gossip *g, struct gossip_dir *d)
 	d->n_certs = d->n_crls = d->bytes = 0;
 }
 
-static void gossip_dir_add(void *arg, bool is_crl, const uint8_t *der,
-    size_t len)
+static void
+gossip_dir_add(void *arg, bool is_crl, const uint8_t *der, size_t len)
 {
 	struct gossip_dir *d = arg;
 	struct gossip *g = d->g;
@@ -802,7 +840,8 @@ static void gossip_dir_add(void *arg, bool is_crl, const uint8_t *der,
 }
 
 /* Everything we know, to a session that just came up. */
-static void gossip_send_directory(struct gossip_session *s)
+static void
+gossip_send_directory(struct gossip_session *s)
 {
 	struct gossip *g = s->g;
 	struct gossip_dir d = { .g = g, .s = s };
@@ -810,7 +849,8 @@ static void gossip_send_directory(struct gossip_session *s)
 	if (g->conf.pki == NULL)
 		return;
 	for (size_t i = 0; i < g->conf.n_certs; i++)
-		gossip_dir_add(&d, false, g->conf.certs[i], g->conf.cert_lens[i]);
+		gossip_dir_add(&d, false, g->conf.certs[i],
+		    g->conf.cert_lens[i]);
 	for (size_t i = 0; i < g->n_members; i++)
 		gossip_dir_add(&d, false, g->members[i].der, g->members[i].len);
 	pki_each_learned(g->conf.pki, gossip_dir_add, &d);
@@ -820,8 +860,8 @@ static void gossip_send_directory(struct gossip_session *s)
 static void gossip_release_held(struct gossip *g);
 
 /* A Directory from a peer: learn what is new, pass the new on. */
-static void gossip_on_directory(struct gossip_session *s,
-    const Reputed__Directory *dir)
+static void
+gossip_on_directory(struct gossip_session *s, const Reputed__Directory *dir)
 {
 	struct gossip *g = s->g;
 	struct gossip_dir fwd = { .g = g, .except = s };
@@ -834,7 +874,7 @@ static void gossip_on_directory(struct gossip_session *s,
 			    dir->crls[i].len);
 	for (size_t i = 0; i < dir->n_certs; i++)
 		if (gossip_member_add(g, dir->certs[i].data,
-		    dir->certs[i].len) == 1)
+			dir->certs[i].len) == 1)
 			gossip_dir_add(&fwd, false, dir->certs[i].data,
 			    dir->certs[i].len);
 	if (fwd.n_certs + fwd.n_crls == 0)
@@ -844,7 +884,8 @@ static void gossip_on_directory(struct gossip_session *s,
 	gossip_release_held(g);
 }
 
-void gossip_directory_add(struct gossip *g, const uint8_t *der, size_t len,
+void
+gossip_directory_add(struct gossip *g, const uint8_t *der, size_t len,
     uint64_t now)
 {
 	struct gossip_dir fwd = { .g = g };
@@ -852,7 +893,7 @@ void gossip_directory_add(struct gossip *g, const uint8_t *der, size_t len,
 	g->now = now;
 	if (g->conf.pki == NULL || gossip_member_add(g, der, len) != 1)
 		return;
-	gossip_dir_add(&fwd, false, der, len);	/* to every session up */
+	gossip_dir_add(&fwd, false, der, len); /* to every session up */
 	gossip_dir_flush(g, &fwd);
 	gossip_verdicts_refresh(g, true);
 	gossip_release_held(g);
@@ -860,7 +901,8 @@ void gossip_directory_add(struct gossip *g, const uint8_t *der, size_t len,
 
 /* ---- batches ---- */
 
-static void gossip_work_free(struct gossip_work *w)
+static void
+gossip_work_free(struct gossip_work *w)
 {
 	free(w->sb);
 	if (w->batch != NULL)
@@ -868,7 +910,8 @@ static void gossip_work_free(struct gossip_work *w)
 	memset(w, 0, sizeof(*w));
 }
 
-static void gossip_flood(struct gossip *g, const uint8_t *sb, size_t len,
+static void
+gossip_flood(struct gossip *g, const uint8_t *sb, size_t len,
     const Reputed__Batch *b, struct gossip_session *from)
 {
 	for (struct gossip_session *s = g->sessions; s; s = s->next) {
@@ -882,7 +925,8 @@ static void gossip_flood(struct gossip *g, const uint8_t *sb, size_t len,
 
 /* Equivocation: both signed copies go to every peer, the sender too, so
  * each node blocks the origin once (then its copies are dropped). */
-static void gossip_flood_proof(struct gossip *g, const uint8_t *sb, size_t len,
+static void
+gossip_flood_proof(struct gossip *g, const uint8_t *sb, size_t len,
     const Reputed__Batch *b)
 {
 	const uint8_t *data;
@@ -892,7 +936,7 @@ static void gossip_flood_proof(struct gossip *g, const uint8_t *sb, size_t len,
 	if (store_reader_begin(g->reader) == -1)
 		return;
 	stored = store_get_batch(g->reader, b->origin.data, b->seq, &data,
-	    &dlen) == 0;
+		     &dlen) == 0;
 	for (struct gossip_session *s = g->sessions; s; s = s->next) {
 		if (s->state != GOSSIP_UP)
 			continue;
@@ -904,7 +948,8 @@ static void gossip_flood_proof(struct gossip *g, const uint8_t *sb, size_t len,
 }
 
 /* Asks the sender for the gap before a batch that came early. */
-static void gossip_want_gap(struct gossip *g, struct gossip_session *s,
+static void
+gossip_want_gap(struct gossip *g, struct gossip_session *s,
     const Reputed__Batch *b)
 {
 	Reputed__Frame f = REPUTED__FRAME__INIT;
@@ -913,7 +958,8 @@ static void gossip_want_gap(struct gossip *g, struct gossip_session *s,
 	struct gossip_slot *sl = gossip_map_get(&s->peer_vv, b->origin.data);
 	struct origin_info oi;
 
-	if (sl == NULL || (sl->aux != 0 && g->now < sl->aux + GOSSIP_WANT_GAP_MS) ||
+	if (sl == NULL ||
+	    (sl->aux != 0 && g->now < sl->aux + GOSSIP_WANT_GAP_MS) ||
 	    store_get_origin(g->conf.store, b->origin.data, &oi) != 0 ||
 	    oi.highest_seq + 1 >= b->seq)
 		return;
@@ -929,8 +975,9 @@ static void gossip_want_gap(struct gossip *g, struct gossip_session *s,
 }
 
 /* What one store_apply result means for the flood. */
-static void gossip_applied(struct gossip *g, struct gossip_work *w,
-    enum apply_status st, const char *err)
+static void
+gossip_applied(struct gossip *g, struct gossip_work *w, enum apply_status st,
+    const char *err)
 {
 	const Reputed__Batch *b = w->batch;
 	struct gossip_slot *sl;
@@ -951,10 +998,10 @@ static void gossip_applied(struct gossip *g, struct gossip_work *w,
 		if ((sl = gossip_map_get(&g->blocked, b->origin.data)) != NULL)
 			sl->val = 1;
 		gossip_event(g, GOSSIP_EV_EQUIVOCATION, w->from, 0,
-		    "origin %02x%02x%02x%02x... seq %llu: %s", b->origin.data[0],
-		    b->origin.data[1], b->origin.data[2], b->origin.data[3],
-		    (unsigned long long)b->seq, err);
-		break;		/* the proof is flooded once, like a batch */
+		    "origin %02x%02x%02x%02x... seq %llu: %s",
+		    b->origin.data[0], b->origin.data[1], b->origin.data[2],
+		    b->origin.data[3], (unsigned long long)b->seq, err);
+		break; /* the proof is flooded once, like a batch */
 	case APPLY_BLOCKED:
 		g->stats.blocked++;
 		gossip_work_free(w);
@@ -970,7 +1017,8 @@ static void gossip_applied(struct gossip *g, struct gossip_work *w,
 
 /* The group commit: applies every verified batch in one transaction, and
  * forwards the new ones only after the commit. */
-static void gossip_commit(struct gossip *g)
+static void
+gossip_commit(struct gossip *g)
 {
 	char err[192];
 	struct store_txn *tx;
@@ -983,7 +1031,8 @@ static void gossip_commit(struct gossip *g)
 		goto fail;
 	for (i = 0; i < g->n_work; i++) {
 		struct gossip_work *w = &g->work[i];
-		st[i] = store_apply(tx, w->sb, w->len, w->batch, err, sizeof(err));
+		st[i] =
+		    store_apply(tx, w->sb, w->len, w->batch, err, sizeof(err));
 		if (st[i] == APPLY_ERROR) {
 			store_abort(tx);
 			goto fail;
@@ -1018,7 +1067,8 @@ fail:
 
 /* Stored with the same bytes: a duplicate. 1 = dup, 0 = not stored,
  * 2 = stored with other bytes (verify, then the store decides). */
-static int gossip_stored(struct gossip *g, const uint8_t *sb, size_t len,
+static int
+gossip_stored(struct gossip *g, const uint8_t *sb, size_t len,
     const Reputed__Batch *b)
 {
 	const uint8_t *data;
@@ -1029,17 +1079,21 @@ static int gossip_stored(struct gossip *g, const uint8_t *sb, size_t len,
 		struct gossip_work *w = &g->work[i];
 		if (w->sb != NULL && w->batch->seq == b->seq &&
 		    memcmp(w->batch->origin.data, b->origin.data, 32) == 0)
-			return w->len == len && memcmp(w->sb, sb, len) == 0 ? 1 : 2;
+			return w->len == len && memcmp(w->sb, sb, len) == 0 ?
+			    1 :
+			    2;
 	}
 	if (store_reader_begin(g->reader) == -1)
 		return 0;
-	if (store_get_batch(g->reader, b->origin.data, b->seq, &data, &dlen) == 0)
+	if (store_get_batch(g->reader, b->origin.data, b->seq, &data, &dlen) ==
+	    0)
 		rc = dlen == len && memcmp(data, sb, len) == 0 ? 1 : 2;
 	store_reader_end(g->reader);
 	return rc;
 }
 
-static void gossip_hold(struct gossip *g, const uint8_t *sb, size_t len,
+static void
+gossip_hold(struct gossip *g, const uint8_t *sb, size_t len,
     const Reputed__Batch *b)
 {
 	struct gossip_held *h;
@@ -1071,7 +1125,8 @@ static int gossip_batch(struct gossip *g, struct gossip_session *from,
 
 /* Held batches whose origin is now valid are processed; expired ones and
  * those of revoked origins are dropped and counted. */
-static void gossip_release_held(struct gossip *g)
+static void
+gossip_release_held(struct gossip *g)
 {
 	size_t i = 0;
 
@@ -1091,7 +1146,8 @@ static void gossip_release_held(struct gossip *g)
 			g->stats.revoked++;
 		else {
 			g->stats.held_dropped++;
-			gossip_event(g, GOSSIP_EV_WARNING, NULL, 0, "held batch seq "
+			gossip_event(g, GOSSIP_EV_WARNING, NULL, 0,
+			    "held batch seq "
 			    "%llu dropped: no valid certificate for its origin",
 			    (unsigned long long)h.seq);
 		}
@@ -1102,8 +1158,9 @@ static void gossip_release_held(struct gossip *g)
 
 /* One SignedBatch from a session (or a released held one, from NULL).
  * Returns -1 when the session was closed for it. */
-static int gossip_batch(struct gossip *g, struct gossip_session *from,
-    const uint8_t *sb, size_t len)
+static int
+gossip_batch(struct gossip *g, struct gossip_session *from, const uint8_t *sb,
+    size_t len)
 {
 	char err[160];
 	Reputed__Batch *b;
@@ -1112,7 +1169,8 @@ static int gossip_batch(struct gossip *g, struct gossip_session *from,
 	if (envelope_decode(sb, len, &b, err, sizeof(err)) != ENVELOPE_OK) {
 		g->stats.malformed++;
 		if (from != NULL)
-			gossip_fault(from, REPUTED__GOODBYE_REASON__BYE_PROTOCOL_ERROR,
+			gossip_fault(from,
+			    REPUTED__GOODBYE_REASON__BYE_PROTOCOL_ERROR,
 			    "malformed batch", err);
 		return -1;
 	}
@@ -1141,7 +1199,8 @@ static int gossip_batch(struct gossip *g, struct gossip_session *from,
 	    ENVELOPE_OK) {
 		g->stats.bad_signature++;
 		if (from != NULL)
-			gossip_fault(from, REPUTED__GOODBYE_REASON__BYE_BAD_SIGNATURE,
+			gossip_fault(from,
+			    REPUTED__GOODBYE_REASON__BYE_BAD_SIGNATURE,
 			    "bad batch", err);
 		return -1;
 	}
@@ -1163,7 +1222,8 @@ drop:
 	return 0;
 }
 
-void gossip_local_batch(struct gossip *g, const uint8_t *sb, size_t len,
+void
+gossip_local_batch(struct gossip *g, const uint8_t *sb, size_t len,
     uint64_t now)
 {
 	Reputed__Batch *b;
@@ -1180,7 +1240,8 @@ void gossip_local_batch(struct gossip *g, const uint8_t *sb, size_t len,
 
 /* Peer-chosen text (Hello name, Goodbye text) goes into logs: printable
  * ASCII only, at most len - 1 bytes. */
-static void gossip_printable(char *out, size_t len, const char *in)
+static void
+gossip_printable(char *out, size_t len, const char *in)
 {
 	size_t i = 0;
 
@@ -1189,8 +1250,8 @@ static void gossip_printable(char *out, size_t len, const char *in)
 	out[i] = '\0';
 }
 
-static void gossip_on_goodbye(struct gossip_session *s,
-    const Reputed__Goodbye *b)
+static void
+gossip_on_goodbye(struct gossip_session *s, const Reputed__Goodbye *b)
 {
 	char text[128];
 
@@ -1204,7 +1265,8 @@ static void gossip_on_goodbye(struct gossip_session *s,
 		ev->by_peer = true;
 }
 
-static void gossip_on_hello(struct gossip_session *s, const Reputed__Hello *h)
+static void
+gossip_on_hello(struct gossip_session *s, const Reputed__Hello *h)
 {
 	struct gossip *g = s->g;
 	struct gossip_vv vv;
@@ -1223,8 +1285,8 @@ static void gossip_on_hello(struct gossip_session *s, const Reputed__Hello *h)
 	s->has_key = true;
 	gossip_printable(s->name, sizeof(s->name), h->name);
 	for (size_t i = 0; i < h->n_vv; i++) {
-		struct gossip_slot *sl = gossip_map_get(&s->peer_vv,
-		    h->vv[i]->origin.data);
+		struct gossip_slot *sl =
+		    gossip_map_get(&s->peer_vv, h->vv[i]->origin.data);
 		if (sl != NULL)
 			sl->val = h->vv[i]->seq;
 	}
@@ -1235,16 +1297,18 @@ static void gossip_on_hello(struct gossip_session *s, const Reputed__Hello *h)
 	/* Catch-up: every origin where we are ahead of the peer. */
 	if (gossip_vv_load(g, &vv) == 0)
 		for (size_t i = 0; i < vv.n; i++) {
-			struct gossip_slot *sl = gossip_map_find(&s->peer_vv,
-			    vv.keys[i]);
+			struct gossip_slot *sl =
+			    gossip_map_find(&s->peer_vv, vv.keys[i]);
 			uint64_t has = sl ? sl->val : 0;
-			gossip_range_add(s, vv.keys[i], has + 1, vv.entries[i].seq);
+			gossip_range_add(s, vv.keys[i], has + 1,
+			    vv.entries[i].seq);
 		}
 	gossip_vv_free(&vv);
 	gossip_pump(s);
 }
 
-static void gossip_on_want(struct gossip_session *s, const Reputed__Want *w)
+static void
+gossip_on_want(struct gossip_session *s, const Reputed__Want *w)
 {
 	for (size_t i = 0; i < w->n_ranges && i < 1024; i++) {
 		const Reputed__WantRange *r = w->ranges[i];
@@ -1254,7 +1318,8 @@ static void gossip_on_want(struct gossip_session *s, const Reputed__Want *w)
 	gossip_pump(s);
 }
 
-static void gossip_on_ping(struct gossip_session *s, uint64_t nonce)
+static void
+gossip_on_ping(struct gossip_session *s, uint64_t nonce)
 {
 	Reputed__Frame f = REPUTED__FRAME__INIT;
 	Reputed__Pong p = REPUTED__PONG__INIT;
@@ -1266,7 +1331,8 @@ static void gossip_on_ping(struct gossip_session *s, uint64_t nonce)
 }
 
 /* One decoded frame, by session state. */
-static void gossip_dispatch(struct gossip_session *s, const Reputed__Frame *f)
+static void
+gossip_dispatch(struct gossip_session *s, const Reputed__Frame *f)
 {
 	if (s->state == GOSSIP_HELLO) {
 		if (f->msg_case == REPUTED__FRAME__MSG_HELLO)
@@ -1274,7 +1340,8 @@ static void gossip_dispatch(struct gossip_session *s, const Reputed__Frame *f)
 		else if (f->msg_case == REPUTED__FRAME__MSG_GOODBYE)
 			gossip_on_goodbye(s, f->goodbye);
 		else
-			gossip_fault(s, REPUTED__GOODBYE_REASON__BYE_PROTOCOL_ERROR,
+			gossip_fault(s,
+			    REPUTED__GOODBYE_REASON__BYE_PROTOCOL_ERROR,
 			    frame_kind_name(f), "before hello");
 		return;
 	}
@@ -1302,8 +1369,8 @@ static void gossip_dispatch(struct gossip_session *s, const Reputed__Frame *f)
 
 /* A batch frame's SignedBatch bytes, without decoding the frame: field 2,
  * length-delimited, spanning the whole payload. NULL if encoded otherwise. */
-static const uint8_t *gossip_batch_slice(const uint8_t *p, size_t len,
-    size_t *sblen)
+static const uint8_t *
+gossip_batch_slice(const uint8_t *p, size_t len, size_t *sblen)
 {
 	uint64_t v = 0;
 	size_t i = 1;
@@ -1323,7 +1390,8 @@ static const uint8_t *gossip_batch_slice(const uint8_t *p, size_t len,
 }
 
 /* Reads a minimal varint; 0 on a bad or non-minimal one. */
-static size_t gossip_varint(const uint8_t *p, size_t len, uint64_t *v)
+static size_t
+gossip_varint(const uint8_t *p, size_t len, uint64_t *v)
 {
 	*v = 0;
 	for (size_t i = 0; i < len && i < 5; i++) {
@@ -1340,7 +1408,8 @@ static size_t gossip_varint(const uint8_t *p, size_t len, uint64_t *v)
  * store and flood has one form and the cheap byte compare in
  * gossip_stored finds duplicates. (The store itself treats copies that
  * differ only in their wrapping as duplicates, never as equivocation.) */
-static bool gossip_sb_canonical(const uint8_t *sb, size_t len)
+static bool
+gossip_sb_canonical(const uint8_t *sb, size_t len)
 {
 	uint64_t blen;
 	size_t n;
@@ -1354,8 +1423,8 @@ static bool gossip_sb_canonical(const uint8_t *sb, size_t len)
 }
 
 /* The canonical SignedBatch of a decoded one (unknown fields dropped). */
-static void gossip_batch_repacked(struct gossip_session *s,
-    const Reputed__SignedBatch *in)
+static void
+gossip_batch_repacked(struct gossip_session *s, const Reputed__SignedBatch *in)
 {
 	Reputed__SignedBatch sb = REPUTED__SIGNED_BATCH__INIT;
 	uint8_t *buf;
@@ -1368,8 +1437,8 @@ static void gossip_batch_repacked(struct gossip_session *s,
 	free(buf);
 }
 
-static void gossip_frame(struct gossip_session *s, const uint8_t *p,
-    size_t len)
+static void
+gossip_frame(struct gossip_session *s, const uint8_t *p, size_t len)
 {
 	struct gossip *g = s->g;
 	char err[160];
@@ -1396,8 +1465,9 @@ static void gossip_frame(struct gossip_session *s, const uint8_t *p,
 	reputed__frame__free_unpacked(f, NULL);
 }
 
-int gossip_session_input(struct gossip_session *s, const uint8_t *buf,
-    size_t len, uint64_t now)
+int
+gossip_session_input(struct gossip_session *s, const uint8_t *buf, size_t len,
+    uint64_t now)
 {
 	struct gossip *g = s->g;
 	uint32_t plen;
@@ -1421,9 +1491,11 @@ int gossip_session_input(struct gossip_session *s, const uint8_t *buf,
 			break;
 		if (fs != FRAME_OK) {
 			g->stats.malformed++;
-			gossip_fault(s, REPUTED__GOODBYE_REASON__BYE_PROTOCOL_ERROR,
-			    "frame", fs == FRAME_TOO_LARGE ? "over the size limit" :
-			    "empty frame");
+			gossip_fault(s,
+			    REPUTED__GOODBYE_REASON__BYE_PROTOCOL_ERROR,
+			    "frame",
+			    fs == FRAME_TOO_LARGE ? "over the size limit" :
+						    "empty frame");
 			break;
 		}
 		gossip_frame(s, p + FRAME_HEADER_LEN, plen);
@@ -1434,13 +1506,15 @@ int gossip_session_input(struct gossip_session *s, const uint8_t *buf,
 	return s->state == GOSSIP_CLOSED ? -1 : 0;
 }
 
-size_t gossip_session_output(struct gossip_session *s, const uint8_t **buf)
+size_t
+gossip_session_output(struct gossip_session *s, const uint8_t **buf)
 {
 	*buf = s->out.data != NULL ? s->out.data + s->out.off : NULL;
 	return gossip_buf_size(&s->out);
 }
 
-void gossip_session_sent(struct gossip_session *s, size_t n, uint64_t now)
+void
+gossip_session_sent(struct gossip_session *s, size_t n, uint64_t now)
 {
 	struct gossip *g = s->g;
 	size_t q = gossip_buf_size(&s->out);
@@ -1452,8 +1526,8 @@ void gossip_session_sent(struct gossip_session *s, size_t n, uint64_t now)
 	s->bytes_out += n;
 	s->last_tx = now;
 	g->stats.bytes_out += n;
-	g->stats.queued_bytes -= n < g->stats.queued_bytes ? n :
-	    g->stats.queued_bytes;
+	g->stats.queued_bytes -=
+	    n < g->stats.queued_bytes ? n : g->stats.queued_bytes;
 	if (s->throttled && gossip_buf_size(&s->out) < g->conf.queue_low)
 		s->throttled = false;
 	if (!s->throttled)
@@ -1463,8 +1537,9 @@ void gossip_session_sent(struct gossip_session *s, size_t n, uint64_t now)
 
 /* ---- sessions ---- */
 
-struct gossip_session *gossip_session_new(struct gossip *g,
-    const uint8_t *peer_key, bool outbound, uint64_t now)
+struct gossip_session *
+gossip_session_new(struct gossip *g, const uint8_t *peer_key, bool outbound,
+    uint64_t now)
 {
 	struct gossip_session *s = calloc(1, sizeof(*s));
 
@@ -1487,7 +1562,8 @@ struct gossip_session *gossip_session_new(struct gossip *g,
 	return s;
 }
 
-void gossip_session_free(struct gossip_session *s)
+void
+gossip_session_free(struct gossip_session *s)
 {
 	struct gossip *g;
 
@@ -1507,8 +1583,8 @@ void gossip_session_free(struct gossip_session *s)
 			g->work[i].from = NULL;
 	gossip_event_forget(g, s);
 	size_t q = gossip_buf_size(&s->out);
-	g->stats.queued_bytes -= q < g->stats.queued_bytes ? q :
-	    g->stats.queued_bytes;
+	g->stats.queued_bytes -=
+	    q < g->stats.queued_bytes ? q : g->stats.queued_bytes;
 	gossip_buf_free(&s->in);
 	gossip_buf_free(&s->out);
 	gossip_map_free(&s->peer_vv);
@@ -1516,22 +1592,26 @@ void gossip_session_free(struct gossip_session *s)
 	free(s);
 }
 
-enum gossip_state gossip_session_state(const struct gossip_session *s)
+enum gossip_state
+gossip_session_state(const struct gossip_session *s)
 {
 	return s->state;
 }
 
-void gossip_session_set_udata(struct gossip_session *s, void *udata)
+void
+gossip_session_set_udata(struct gossip_session *s, void *udata)
 {
 	s->udata = udata;
 }
 
-void *gossip_session_udata(const struct gossip_session *s)
+void *
+gossip_session_udata(const struct gossip_session *s)
 {
 	return s->udata;
 }
 
-void gossip_session_info(const struct gossip_session *s,
+void
+gossip_session_info(const struct gossip_session *s,
     struct gossip_session_info *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -1551,7 +1631,8 @@ void gossip_session_info(const struct gossip_session *s,
 	out->catchup_ranges = s->n_ranges;
 }
 
-void gossip_each_session(struct gossip *g, gossip_each_fn fn, void *arg)
+void
+gossip_each_session(struct gossip *g, gossip_each_fn fn, void *arg)
 {
 	struct gossip_session *s, *next;
 
@@ -1563,7 +1644,8 @@ void gossip_each_session(struct gossip *g, gossip_each_fn fn, void *arg)
 
 /* ---- the node ---- */
 
-static void gossip_session_timers(struct gossip_session *s, uint64_t now)
+static void
+gossip_session_timers(struct gossip_session *s, uint64_t now)
 {
 	struct gossip *g = s->g;
 	Reputed__Frame f = REPUTED__FRAME__INIT;
@@ -1571,8 +1653,8 @@ static void gossip_session_timers(struct gossip_session *s, uint64_t now)
 
 	if (s->state == GOSSIP_HELLO &&
 	    now >= s->created + g->conf.hello_timeout_ms) {
-		gossip_close(s, REPUTED__GOODBYE_REASON__BYE_PROTOCOL_ERROR, true,
-		    "no hello within %llu ms",
+		gossip_close(s, REPUTED__GOODBYE_REASON__BYE_PROTOCOL_ERROR,
+		    true, "no hello within %llu ms",
 		    (unsigned long long)g->conf.hello_timeout_ms);
 		return;
 	}
@@ -1596,7 +1678,8 @@ static void gossip_session_timers(struct gossip_session *s, uint64_t now)
 		gossip_pump(s);
 }
 
-void gossip_tick(struct gossip *g, uint64_t now)
+void
+gossip_tick(struct gossip *g, uint64_t now)
 {
 	g->now = now;
 	for (struct gossip_session *s = g->sessions; s; s = s->next)
@@ -1606,13 +1689,14 @@ void gossip_tick(struct gossip *g, uint64_t now)
 		gossip_release_held(g);
 }
 
-const struct gossip_stats *gossip_stats(const struct gossip *g)
+const struct gossip_stats *
+gossip_stats(const struct gossip *g)
 {
 	return &g->stats;
 }
 
-struct gossip *gossip_new(const struct gossip_conf *c, char *err,
-    size_t errlen)
+struct gossip *
+gossip_new(const struct gossip_conf *c, char *err, size_t errlen)
 {
 	struct gossip *g = calloc(1, sizeof(*g));
 
@@ -1623,7 +1707,7 @@ struct gossip *gossip_new(const struct gossip_conf *c, char *err,
 	g->conf = *c;
 	snprintf(g->name, sizeof(g->name), "%s", c->name ? c->name : "");
 	g->conf.name = g->name;
-	g->conf.certs = NULL;	/* copied below */
+	g->conf.certs = NULL; /* copied below */
 	g->events = calloc(GOSSIP_EVENTS_MAX, sizeof(*g->events));
 	g->held = calloc(c->held_max ? c->held_max : 1, sizeof(*g->held));
 	g->reader = store_reader_new(c->store);
@@ -1640,7 +1724,8 @@ struct gossip *gossip_new(const struct gossip_conf *c, char *err,
 	return g;
 }
 
-void gossip_free(struct gossip *g)
+void
+gossip_free(struct gossip *g)
 {
 	if (g == NULL)
 		return;
@@ -1672,8 +1757,8 @@ struct gossip_digest_vv {
 	size_t n, cap;
 };
 
-static void gossip_digest_add(void *arg, const uint8_t origin[32],
-    uint64_t seq)
+static void
+gossip_digest_add(void *arg, const uint8_t origin[32], uint64_t seq)
 {
 	struct gossip_digest_vv *d = arg;
 
@@ -1694,8 +1779,9 @@ static void gossip_digest_add(void *arg, const uint8_t origin[32],
 }
 
 /* The store iterates origins in key order, so the digest is canonical. */
-int gossip_digest(struct store *st, uint8_t out[32], uint64_t *n_batches,
-    char *err, size_t errlen)
+int
+gossip_digest(struct store *st, uint8_t out[32], uint64_t *n_batches, char *err,
+    size_t errlen)
 {
 	struct store_reader *r = store_reader_new(st);
 	struct gossip_digest_vv d = { 0 };
@@ -1714,8 +1800,9 @@ int gossip_digest(struct store *st, uint8_t out[32], uint64_t *n_batches,
 			const uint8_t *data;
 			size_t len;
 			uint8_t h[32], be[8];
-			if (store_get_batch(r, d.keys[i], seq, &data, &len) != 0)
-				continue;	/* pruned */
+			if (store_get_batch(r, d.keys[i], seq, &data, &len) !=
+			    0)
+				continue; /* pruned */
 			EVP_Digest(data, len, h, NULL, EVP_sha256(), NULL);
 			for (int k = 0; k < 8; k++)
 				be[k] = (uint8_t)(seq >> (56 - 8 * k));

@@ -37,9 +37,9 @@
 #include "node/peer/peer.h"
 #include "node/peer/pki.h"
 
-#define PEER_MAX_INBOUND	256
-#define PEER_HANDSHAKE_S	10	/* a handshake must finish by then */
-#define PEER_MAX_CHAIN		8
+#define PEER_MAX_INBOUND 256
+#define PEER_HANDSHAKE_S 10 /* a handshake must finish by then */
+#define PEER_MAX_CHAIN	 8
 
 struct peer_link;
 
@@ -49,24 +49,24 @@ struct peer_out {
 	struct conf_peer conf;
 	uint8_t pin[ED25519_KEY_LEN];
 	bool has_pin;
-	uint8_t key[ED25519_KEY_LEN];	/* learned at the first handshake */
+	uint8_t key[ED25519_KEY_LEN]; /* learned at the first handshake */
 	bool has_key;
-	uint32_t backoff_ms;		/* next delay before jitter */
+	uint32_t backoff_ms; /* next delay before jitter */
 	struct event *retry;
-	struct peer_link *link;		/* the current attempt or session */
+	struct peer_link *link; /* the current attempt or session */
 	uint64_t connects, failures;
 };
 
 struct peer_link {
 	struct peers *p;
 	struct peer_link *next;
-	struct peer_out *out;		/* NULL: inbound */
+	struct peer_out *out; /* NULL: inbound */
 	struct bufferevent *bev;
-	struct gossip_session *s;	/* after the handshake */
+	struct gossip_session *s; /* after the handshake */
 	char addr[80];
-	char why[192];			/* why verification refused the peer */
+	char why[192]; /* why verification refused the peer */
 	bool closing, dead;
-	uint64_t close_at;		/* ms: force the close by then */
+	uint64_t close_at; /* ms: force the close by then */
 };
 
 struct peers {
@@ -89,10 +89,11 @@ struct peers {
 	size_t chain_len[PEER_MAX_CHAIN];
 	size_t n_chain;
 	uint64_t handshakes, refused, reconnects;
-	uint64_t last_recheck;		/* ms */
+	uint64_t last_recheck; /* ms */
 };
 
-static uint64_t peers_now(void)
+static uint64_t
+peers_now(void)
 {
 	struct timespec ts;
 
@@ -100,14 +101,16 @@ static uint64_t peers_now(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static const char *peer_name(const struct peer_link *l)
+static const char *
+peer_name(const struct peer_link *l)
 {
 	return l->out ? l->out->conf.name : l->addr;
 }
 
 /* ---- trust: the handshake's certificate check ---- */
 
-static bool peers_key_pinned(const struct peers *p, const uint8_t *key)
+static bool
+peers_key_pinned(const struct peers *p, const uint8_t *key)
 {
 	for (int i = 0; i < p->n_outs; i++)
 		if (p->outs[i].has_pin && memcmp(p->outs[i].pin, key, 32) == 0)
@@ -118,7 +121,8 @@ static bool peers_key_pinned(const struct peers *p, const uint8_t *key)
 /* Replaces OpenSSL's verification: path validation by pki.c (anchors,
  * learned CAs, CRLs), then the pin of an outbound peer. Without anchors,
  * only pinned keys are accepted. */
-static int peers_verify_cb(X509_STORE_CTX *xctx, void *arg)
+static int
+peers_verify_cb(X509_STORE_CTX *xctx, void *arg)
 {
 	struct peers *p = arg;
 	SSL *ssl = X509_STORE_CTX_get_ex_data(xctx,
@@ -134,21 +138,24 @@ static int peers_verify_cb(X509_STORE_CTX *xctx, void *arg)
 	else if (pinned && memcmp(key, l->out->pin, ED25519_KEY_LEN) != 0)
 		snprintf(why, sizeof(why), "key differs from the pinned key");
 	else if (p->have_anchors)
-		(void)pki_verify(p->pki, leaf, X509_STORE_CTX_get0_untrusted(xctx),
-		    (int64_t)time(NULL), NULL, why, sizeof(why));	/* why says */
+		(void)pki_verify(p->pki, leaf,
+		    X509_STORE_CTX_get0_untrusted(xctx), (int64_t)time(NULL),
+		    NULL, why, sizeof(why)); /* why says */
 	else if (!pinned && !peers_key_pinned(p, key))
-		snprintf(why, sizeof(why), "no trust anchor configured and the "
+		snprintf(why, sizeof(why),
+		    "no trust anchor configured and the "
 		    "key is not pinned");
 	if (why[0] == '\0')
 		return 1;
 	if (l != NULL)
-		snprintf(l->why, sizeof(l->why), "certificate refused: %s", why);
+		snprintf(l->why, sizeof(l->why), "certificate refused: %s",
+		    why);
 	X509_STORE_CTX_set_error(xctx, X509_V_ERR_APPLICATION_VERIFICATION);
 	return 0;
 }
 
-static SSL_CTX *peers_tls(struct peers *p, EVP_PKEY *key, char *err,
-    size_t errlen)
+static SSL_CTX *
+peers_tls(struct peers *p, EVP_PKEY *key, char *err, size_t errlen)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_method());
 
@@ -166,8 +173,8 @@ static SSL_CTX *peers_tls(struct peers *p, EVP_PKEY *key, char *err,
 		SSL_CTX_free(ctx);
 		return NULL;
 	}
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
-	    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	SSL_CTX_set_verify(ctx,
+	    SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	SSL_CTX_set_cert_verify_callback(ctx, peers_verify_cb, p);
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_num_tickets(ctx, 0);
@@ -180,7 +187,8 @@ static void peers_service(struct peers *p);
 static void peer_out_schedule(struct peer_out *o);
 
 /* Marks a link for the reap event. */
-static void peer_link_kill(struct peer_link *l)
+static void
+peer_link_kill(struct peer_link *l)
 {
 	if (l->dead)
 		return;
@@ -190,7 +198,8 @@ static void peer_link_kill(struct peer_link *l)
 	event_active(l->p->reap, EV_TIMEOUT, 0);
 }
 
-static void peer_link_free(struct peer_link *l)
+static void
+peer_link_free(struct peer_link *l)
 {
 	struct peers *p = l->p;
 
@@ -202,7 +211,7 @@ static void peer_link_free(struct peer_link *l)
 	if (l->s != NULL)
 		gossip_session_free(l->s);
 	if (l->bev != NULL)
-		bufferevent_free(l->bev);	/* frees the SSL and the socket */
+		bufferevent_free(l->bev); /* frees the SSL and the socket */
 	if (l->out != NULL) {
 		l->out->link = NULL;
 		peer_out_schedule(l->out);
@@ -211,7 +220,8 @@ static void peer_link_free(struct peer_link *l)
 	free(l);
 }
 
-static void peers_reap_cb(evutil_socket_t fd, short ev, void *arg)
+static void
+peers_reap_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct peers *p = arg;
 	struct peer_link *l, *next;
@@ -225,7 +235,8 @@ static void peers_reap_cb(evutil_socket_t fd, short ev, void *arg)
 
 /* Hands the core's queue to TLS, at most PEER_BEV_HIGH bytes at a time:
  * what waits beyond that stays in the core, which measures it. */
-static void peer_link_flush(struct peer_link *l, uint64_t now)
+static void
+peer_link_flush(struct peer_link *l, uint64_t now)
 {
 	struct evbuffer *out;
 	const uint8_t *buf;
@@ -253,7 +264,8 @@ static void peer_link_flush(struct peer_link *l, uint64_t now)
 		peer_link_kill(l);
 }
 
-static void peer_read_cb(struct bufferevent *bev, void *arg)
+static void
+peer_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct peer_link *l = arg;
 	struct evbuffer *in = bufferevent_get_input(bev);
@@ -265,14 +277,16 @@ static void peer_read_cb(struct bufferevent *bev, void *arg)
 		return;
 	}
 	while ((n = evbuffer_remove(in, buf, sizeof(buf))) > 0)
-		if (gossip_session_input(l->s, buf, (size_t)n, peers_now()) == -1) {
+		if (gossip_session_input(l->s, buf, (size_t)n, peers_now()) ==
+		    -1) {
 			evbuffer_drain(in, evbuffer_get_length(in));
 			break;
 		}
 	peers_service(l->p);
 }
 
-static void peer_write_cb(struct bufferevent *bev, void *arg)
+static void
+peer_write_cb(struct bufferevent *bev, void *arg)
 {
 	struct peer_link *l = arg;
 
@@ -281,33 +295,35 @@ static void peer_write_cb(struct bufferevent *bev, void *arg)
 }
 
 /* Why a link failed, for the log. */
-static void peer_link_error(struct peer_link *l, short what, char *buf,
-    size_t len)
+static void
+peer_link_error(struct peer_link *l, short what, char *buf, size_t len)
 {
 	unsigned long e = bufferevent_get_openssl_error(l->bev);
 	int se = EVUTIL_SOCKET_ERROR();
 
 	if (l->why[0] != '\0')
 		snprintf(buf, len, "%s", l->why);
-	else if (e != 0 && ERR_GET_LIB(e) != ERR_LIB_SYS && ERR_GET_LIB(e) != 0) {
+	else if (e != 0 && ERR_GET_LIB(e) != ERR_LIB_SYS &&
+	    ERR_GET_LIB(e) != 0) {
 		char ebuf[160];
 		ERR_error_string_n(e, ebuf, sizeof(ebuf));
 		snprintf(buf, len, "TLS: %s", ebuf);
-	}
-	else if (what & BEV_EVENT_TIMEOUT)
+	} else if (what & BEV_EVENT_TIMEOUT)
 		snprintf(buf, len, "handshake timeout");
 	else if (what & BEV_EVENT_EOF)
 		snprintf(buf, len, "connection closed");
 	else
-		snprintf(buf, len, "%s", se ? evutil_socket_error_to_string(se) :
-		    "connection failed");
+		snprintf(buf, len, "%s",
+		    se ? evutil_socket_error_to_string(se) :
+			 "connection failed");
 	while (bufferevent_get_openssl_error(l->bev) != 0)
 		;
 }
 
 /* The peer's certificates go into the member directory: its batches
  * verify before its Directory frame arrives. */
-static void peer_link_directory(struct peers *p, SSL *ssl, X509 *leaf)
+static void
+peer_link_directory(struct peers *p, SSL *ssl, X509 *leaf)
 {
 	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
 	unsigned char *der = NULL;
@@ -316,7 +332,8 @@ static void peer_link_directory(struct peers *p, SSL *ssl, X509 *leaf)
 	for (int i = 0; i < sk_X509_num(chain); i++) {
 		der = NULL;
 		if ((len = i2d_X509(sk_X509_value(chain, i), &der)) > 0)
-			gossip_directory_add(p->g, der, (size_t)len, peers_now());
+			gossip_directory_add(p->g, der, (size_t)len,
+			    peers_now());
 		OPENSSL_free(der);
 	}
 	der = NULL;
@@ -326,7 +343,8 @@ static void peer_link_directory(struct peers *p, SSL *ssl, X509 *leaf)
 }
 
 /* The handshake finished: the peer is authenticated; start a session. */
-static void peer_link_connected(struct peer_link *l)
+static void
+peer_link_connected(struct peer_link *l)
 {
 	struct peers *p = l->p;
 	SSL *ssl = bufferevent_openssl_get_ssl(l->bev);
@@ -354,7 +372,8 @@ static void peer_link_connected(struct peer_link *l)
 	log_debug("peer %s: TLS up (%s)", peer_name(l), SSL_get_version(ssl));
 }
 
-static void peer_event_cb(struct bufferevent *bev, short what, void *arg)
+static void
+peer_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	struct peer_link *l = arg;
 	char why[256];
@@ -378,8 +397,9 @@ static void peer_event_cb(struct bufferevent *bev, short what, void *arg)
 	peer_link_kill(l);
 }
 
-static struct peer_link *peer_link_new(struct peers *p, struct peer_out *o,
-    evutil_socket_t fd, enum bufferevent_ssl_state state)
+static struct peer_link *
+peer_link_new(struct peers *p, struct peer_out *o, evutil_socket_t fd,
+    enum bufferevent_ssl_state state)
 {
 	struct peer_link *l = calloc(1, sizeof(*l));
 	struct timeval hs = { PEER_HANDSHAKE_S, 0 };
@@ -402,7 +422,8 @@ static struct peer_link *peer_link_new(struct peers *p, struct peer_out *o,
 	bufferevent_openssl_set_allow_dirty_shutdown(l->bev, 1);
 	l->p = p;
 	l->out = o;
-	bufferevent_setcb(l->bev, peer_read_cb, peer_write_cb, peer_event_cb, l);
+	bufferevent_setcb(l->bev, peer_read_cb, peer_write_cb, peer_event_cb,
+	    l);
 	bufferevent_setwatermark(l->bev, EV_WRITE, PEER_BEV_HIGH / 4, 0);
 	bufferevent_set_timeouts(l->bev, &hs, &hs);
 	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
@@ -413,7 +434,8 @@ static struct peer_link *peer_link_new(struct peers *p, struct peer_out *o,
 
 /* ---- outbound peers ---- */
 
-static bool peers_key_up(struct peers *p, const uint8_t *key)
+static bool
+peers_key_up(struct peers *p, const uint8_t *key)
 {
 	struct gossip_session_info si;
 
@@ -427,11 +449,13 @@ static bool peers_key_up(struct peers *p, const uint8_t *key)
 	return false;
 }
 
-static void peer_out_connect(struct peer_out *o)
+static void
+peer_out_connect(struct peer_out *o)
 {
 	struct peers *p = o->p;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-	    .ai_flags = AI_NUMERICSERV }, *ai = NULL;
+		.ai_flags = AI_NUMERICSERV },
+			*ai = NULL;
 	char port[8];
 	int rc;
 
@@ -450,8 +474,9 @@ static void peer_out_connect(struct peer_out *o)
 	}
 	o->connects++;
 	if ((o->link = peer_link_new(p, o, -1, BUFFEREVENT_SSL_CONNECTING)) ==
-	    NULL || bufferevent_socket_connect(o->link->bev, ai->ai_addr,
-	    (int)ai->ai_addrlen) == -1) {
+		NULL ||
+	    bufferevent_socket_connect(o->link->bev, ai->ai_addr,
+		(int)ai->ai_addrlen) == -1) {
 		if (o->link != NULL)
 			peer_link_kill(o->link);
 		else
@@ -463,7 +488,8 @@ static void peer_out_connect(struct peer_out *o)
 	freeaddrinfo(ai);
 }
 
-static void peer_retry_cb(evutil_socket_t fd, short ev, void *arg)
+static void
+peer_retry_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct peer_out *o = arg;
 
@@ -473,7 +499,8 @@ static void peer_retry_cb(evutil_socket_t fd, short ev, void *arg)
 
 /* Exponential backoff with +-25% jitter, so that a restarted network does
  * not reconnect in lockstep. */
-static void peer_out_schedule(struct peer_out *o)
+static void
+peer_out_schedule(struct peer_out *o)
 {
 	uint32_t d = o->backoff_ms;
 	struct timeval tv;
@@ -485,12 +512,14 @@ static void peer_out_schedule(struct peer_out *o)
 	tv.tv_usec = (d % 1000) * 1000;
 	evtimer_add(o->retry, &tv);
 	o->backoff_ms = o->backoff_ms * 2 > PEER_BACKOFF_MAX_MS ?
-	    PEER_BACKOFF_MAX_MS : o->backoff_ms * 2;
+	    PEER_BACKOFF_MAX_MS :
+	    o->backoff_ms * 2;
 }
 
 /* ---- inbound ---- */
 
-static void peers_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
+static void
+peers_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
 	struct peers *p = arg;
@@ -504,7 +533,8 @@ static void peers_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		evutil_closesocket(fd);
 		return;
 	}
-	if ((l = peer_link_new(p, NULL, fd, BUFFEREVENT_SSL_ACCEPTING)) == NULL) {
+	if ((l = peer_link_new(p, NULL, fd, BUFFEREVENT_SSL_ACCEPTING)) ==
+	    NULL) {
 		evutil_closesocket(fd);
 		return;
 	}
@@ -512,10 +542,12 @@ static void peers_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 	snprintf(l->addr, sizeof(l->addr), "%s@%s", host, port);
 }
 
-static int peers_listen(struct peers *p, char *err, size_t errlen)
+static int
+peers_listen(struct peers *p, char *err, size_t errlen)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM,
-	    .ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE }, *ai;
+		.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE },
+			*ai;
 	char port[8];
 	int rc;
 
@@ -523,7 +555,9 @@ static int peers_listen(struct peers *p, char *err, size_t errlen)
 		return 0;
 	snprintf(port, sizeof(port), "%u", p->conf.peer_listen.port);
 	if ((rc = getaddrinfo(p->conf.peer_listen.host[0] ?
-	    p->conf.peer_listen.host : NULL, port, &hints, &ai)) != 0) {
+		     p->conf.peer_listen.host :
+		     NULL,
+		 port, &hints, &ai)) != 0) {
 		snprintf(err, errlen, "peering listen %s: %s",
 		    p->conf.peer_listen.host, gai_strerror(rc));
 		return -1;
@@ -545,7 +579,8 @@ static int peers_listen(struct peers *p, char *err, size_t errlen)
 
 /* Two links to one node (both sides connected): the one opened by the
  * node with the lower key stays, so both ends pick the same one. */
-static void peers_dedup(struct peers *p, struct peer_link *l)
+static void
+peers_dedup(struct peers *p, struct peer_link *l)
 {
 	struct gossip_session_info si, oi;
 
@@ -567,16 +602,17 @@ static void peers_dedup(struct peers *p, struct peer_link *l)
 		 * noticed yet; the new one wins. */
 		if ((l->out != NULL) == (o->out != NULL))
 			loser = o;
-		gossip_session_close(loser->s, REPUTED__GOODBYE_REASON__BYE_POLICY,
-		    "duplicate link");
+		gossip_session_close(loser->s,
+		    REPUTED__GOODBYE_REASON__BYE_POLICY, "duplicate link");
 		return;
 	}
 }
 
-static void peers_on_event(struct peers *p, const struct gossip_event *ev)
+static void
+peers_on_event(struct peers *p, const struct gossip_event *ev)
 {
-	struct peer_link *l = ev->session ? gossip_session_udata(ev->session) :
-	    NULL;
+	struct peer_link *l =
+	    ev->session ? gossip_session_udata(ev->session) : NULL;
 	const char *name = l ? peer_name(l) : "-";
 
 	switch (ev->kind) {
@@ -611,7 +647,8 @@ static void peers_on_event(struct peers *p, const struct gossip_event *ev)
 }
 
 /* After any call into the core: act on its events, move its output. */
-static void peers_service(struct peers *p)
+static void
+peers_service(struct peers *p)
 {
 	struct gossip_event ev;
 	uint64_t now = peers_now();
@@ -630,7 +667,8 @@ static void peers_service(struct peers *p)
 
 /* Closes the sessions whose peer certificate stopped validating: revoked
  * by a CRL learned or reloaded since the handshake, or expired. */
-static void peers_recheck(struct peers *p)
+static void
+peers_recheck(struct peers *p)
 {
 	char why[160];
 
@@ -643,7 +681,7 @@ static void peers_recheck(struct peers *p)
 		if (l->s == NULL || l->closing || l->dead || cert == NULL)
 			continue;
 		if (pki_verify(p->pki, cert, SSL_get_peer_cert_chain(ssl),
-		    (int64_t)time(NULL), NULL, why, sizeof(why)) == 0)
+			(int64_t)time(NULL), NULL, why, sizeof(why)) == 0)
 			continue;
 		p->refused++;
 		gossip_session_close(l->s, REPUTED__GOODBYE_REASON__BYE_POLICY,
@@ -652,7 +690,8 @@ static void peers_recheck(struct peers *p)
 	peers_service(p);
 }
 
-int peers_reload(struct peers *p, const struct node_conf *conf, char *err,
+int
+peers_reload(struct peers *p, const struct node_conf *conf, char *err,
     size_t errlen)
 {
 	if (p == NULL)
@@ -664,7 +703,8 @@ int peers_reload(struct peers *p, const struct node_conf *conf, char *err,
 	return 0;
 }
 
-static void peers_tick_cb(evutil_socket_t fd, short ev, void *arg)
+static void
+peers_tick_cb(evutil_socket_t fd, short ev, void *arg)
 {
 	struct peers *p = arg;
 	uint64_t now = peers_now();
@@ -679,7 +719,8 @@ static void peers_tick_cb(evutil_socket_t fd, short ev, void *arg)
 	peers_service(p);
 }
 
-void peers_batch_committed(void *arg, const uint8_t *sb, size_t len)
+void
+peers_batch_committed(void *arg, const uint8_t *sb, size_t len)
 {
 	struct peers *p = arg;
 
@@ -691,15 +732,16 @@ void peers_batch_committed(void *arg, const uint8_t *sb, size_t len)
 
 /* ---- start and stop ---- */
 
-static int peers_load_trust(struct peers *p, char *err, size_t errlen)
+static int
+peers_load_trust(struct peers *p, char *err, size_t errlen)
 {
-	STACK_OF(X509) *chain;
+	STACK_OF(X509) * chain;
 
 	if ((p->pki = pki_new()) == NULL)
 		return -1;
 	for (int i = 0; i < p->conf.n_anchors; i++)
 		if (pki_add_anchor_file(p->pki, p->conf.anchors[i], err,
-		    errlen) == -1)
+			errlen) == -1)
 			return -1;
 	p->have_anchors = p->conf.n_anchors > 0;
 	if (p->conf.crl_file[0] != '\0' &&
@@ -708,7 +750,7 @@ static int peers_load_trust(struct peers *p, char *err, size_t errlen)
 	if ((chain = pki_load_certs(p->conf.cert_file, err, errlen)) == NULL)
 		return -1;
 	for (int i = 0; i < sk_X509_num(chain) && p->n_chain < PEER_MAX_CHAIN;
-	    i++) {
+	     i++) {
 		unsigned char *der = NULL;
 		int len = i2d_X509(sk_X509_value(chain, i), &der);
 		if (len <= 0)
@@ -720,7 +762,8 @@ static int peers_load_trust(struct peers *p, char *err, size_t errlen)
 	return 0;
 }
 
-static int peers_core(struct peers *p, char *err, size_t errlen)
+static int
+peers_core(struct peers *p, char *err, size_t errlen)
 {
 	struct gossip_conf gc;
 
@@ -738,11 +781,12 @@ static int peers_core(struct peers *p, char *err, size_t errlen)
 	return 0;
 }
 
-static int peers_outs(struct peers *p, char *err, size_t errlen)
+static int
+peers_outs(struct peers *p, char *err, size_t errlen)
 {
 	p->n_outs = p->conf.n_peers;
-	if (p->n_outs > 0 && (p->outs = calloc((size_t)p->n_outs,
-	    sizeof(*p->outs))) == NULL)
+	if (p->n_outs > 0 &&
+	    (p->outs = calloc((size_t)p->n_outs, sizeof(*p->outs))) == NULL)
 		return -1;
 	for (int i = 0; i < p->n_outs; i++) {
 		struct peer_out *o = &p->outs[i];
@@ -763,9 +807,9 @@ static int peers_outs(struct peers *p, char *err, size_t errlen)
 	return 0;
 }
 
-struct peers *peers_start(struct event_base *base, struct store *st,
-    struct signer *key, const struct node_conf *conf, char *err,
-    size_t errlen)
+struct peers *
+peers_start(struct event_base *base, struct store *st, struct signer *key,
+    const struct node_conf *conf, char *err, size_t errlen)
 {
 	struct peers *p = calloc(1, sizeof(*p));
 	uint8_t pub[ED25519_KEY_LEN];
@@ -790,7 +834,8 @@ struct peers *peers_start(struct event_base *base, struct store *st,
 	if (peers_load_trust(p, err, errlen) == -1 ||
 	    (p->ctx = peers_tls(p, pkey, err, errlen)) == NULL ||
 	    (p->verifier = verifier_new()) == NULL ||
-	    peers_core(p, err, errlen) == -1 || peers_outs(p, err, errlen) == -1)
+	    peers_core(p, err, errlen) == -1 ||
+	    peers_outs(p, err, errlen) == -1)
 		goto fail;
 	p->tick = event_new(base, -1, EV_PERSIST, peers_tick_cb, p);
 	p->reap = event_new(base, -1, 0, peers_reap_cb, p);
@@ -812,7 +857,8 @@ fail:
 	return NULL;
 }
 
-void peers_stop(struct peers *p)
+void
+peers_stop(struct peers *p)
 {
 	if (p == NULL)
 		return;
@@ -820,7 +866,8 @@ void peers_stop(struct peers *p)
 	for (struct peer_link *l = p->links; l; l = l->next)
 		if (l->s != NULL)
 			gossip_session_close(l->s,
-			    REPUTED__GOODBYE_REASON__BYE_SHUTDOWN, "shutting down");
+			    REPUTED__GOODBYE_REASON__BYE_SHUTDOWN,
+			    "shutting down");
 	if (p->g != NULL)
 		peers_service(p);
 	if (p->links != NULL)
@@ -850,14 +897,16 @@ void peers_stop(struct peers *p)
 
 /* ---- the local API ---- */
 
-static void peers_metric(struct evbuffer *out, const char *name,
-    const char *type, const char *help, uint64_t v)
+static void
+peers_metric(struct evbuffer *out, const char *name, const char *type,
+    const char *help, uint64_t v)
 {
 	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name,
 	    help, name, type, name, (unsigned long long)v);
 }
 
-void peers_metrics(void *arg, struct evbuffer *out)
+void
+peers_metrics(void *arg, struct evbuffer *out)
 {
 	struct peers *p = arg;
 	const struct gossip_stats *s = gossip_stats(p->g);
@@ -868,25 +917,38 @@ void peers_metrics(void *arg, struct evbuffer *out)
 	    "Bytes waiting in peer send queues.", s->queued_bytes);
 	peers_metric(out, "reputed_peer_members", "gauge",
 	    "Member certificates in the directory.", s->members);
-	evbuffer_add_printf(out, "# HELP reputed_peer_batches_total Batches "
+	evbuffer_add_printf(out,
+	    "# HELP reputed_peer_batches_total Batches "
 	    "received (new) and sent.\n# TYPE reputed_peer_batches_total "
 	    "counter\nreputed_peer_batches_total{dir=\"in\"} %llu\n"
 	    "reputed_peer_batches_total{dir=\"out\"} %llu\n",
-	    (unsigned long long)s->batches_in, (unsigned long long)s->batches_out);
-	evbuffer_add_printf(out, "# HELP reputed_peer_batches_dropped_total "
+	    (unsigned long long)s->batches_in,
+	    (unsigned long long)s->batches_out);
+	evbuffer_add_printf(out,
+	    "# HELP reputed_peer_batches_dropped_total "
 	    "Batches not applied, by reason.\n# TYPE "
 	    "reputed_peer_batches_dropped_total counter\n");
-	const struct { const char *r; uint64_t v; } d[] = {
-		{ "duplicate", s->duplicates }, { "bad_signature", s->bad_signature },
-		{ "malformed", s->malformed }, { "blocked", s->blocked },
-		{ "revoked", s->revoked }, { "invalid", s->invalid },
-		{ "no_certificate", s->held_dropped }, { "store_error", s->store_errors },
+	const struct {
+		const char *r;
+		uint64_t v;
+	} d[] = {
+		{ "duplicate", s->duplicates },
+		{ "bad_signature", s->bad_signature },
+		{ "malformed", s->malformed },
+		{ "blocked", s->blocked },
+		{ "revoked", s->revoked },
+		{ "invalid", s->invalid },
+		{ "no_certificate", s->held_dropped },
+		{ "store_error", s->store_errors },
 	};
 	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
-		evbuffer_add_printf(out, "reputed_peer_batches_dropped_total"
-		    "{reason=\"%s\"} %llu\n", d[i].r, (unsigned long long)d[i].v);
+		evbuffer_add_printf(out,
+		    "reputed_peer_batches_dropped_total"
+		    "{reason=\"%s\"} %llu\n",
+		    d[i].r, (unsigned long long)d[i].v);
 	peers_metric(out, "reputed_peer_equivocations_total", "counter",
-	    "Origins caught signing two batches with one seq.", s->equivocations);
+	    "Origins caught signing two batches with one seq.",
+	    s->equivocations);
 	peers_metric(out, "reputed_peer_held_total", "counter",
 	    "Batches held for their origin's certificate.", s->held);
 	peers_metric(out, "reputed_peer_catchup_batches_total", "counter",
@@ -897,19 +959,22 @@ void peers_metrics(void *arg, struct evbuffer *out)
 	    "Peers dropped for not reading.", s->dropped_slow);
 	peers_metric(out, "reputed_peer_refused_total", "counter",
 	    "TLS handshakes refused by certificate checks.", p->refused);
-	evbuffer_add_printf(out, "# HELP reputed_peer_bytes_total Bytes on "
+	evbuffer_add_printf(out,
+	    "# HELP reputed_peer_bytes_total Bytes on "
 	    "peer links.\n# TYPE reputed_peer_bytes_total counter\n"
 	    "reputed_peer_bytes_total{dir=\"in\"} %llu\n"
 	    "reputed_peer_bytes_total{dir=\"out\"} %llu\n",
 	    (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out);
 }
 
-static const char *peers_state_name(enum gossip_state s)
+static const char *
+peers_state_name(enum gossip_state s)
 {
 	return s == GOSSIP_UP ? "up" : s == GOSSIP_HELLO ? "hello" : "closed";
 }
 
-static json_t *peers_link_json(const struct peer_link *l)
+static json_t *
+peers_link_json(const struct peer_link *l)
 {
 	struct gossip_session_info si;
 	char hex[65];
@@ -918,8 +983,9 @@ static json_t *peers_link_json(const struct peer_link *l)
 	gossip_session_info(l->s, &si);
 	pki_pin_format(si.key, hex);
 	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, "
-	    "s:I, s:b, s:I}", "name", peer_name(l), "remote_name", si.name,
-	    "key", hex, "direction", l->out ? "out" : "in", "state",
+		      "s:I, s:b, s:I}",
+	    "name", peer_name(l), "remote_name", si.name, "key", hex,
+	    "direction", l->out ? "out" : "in", "state",
 	    peers_state_name(si.state), "since_ms", (json_int_t)si.since,
 	    "batches_in", (json_int_t)si.batches_in, "batches_out",
 	    (json_int_t)si.batches_out, "bytes_in", (json_int_t)si.bytes_in,
@@ -930,7 +996,8 @@ static json_t *peers_link_json(const struct peer_link *l)
 	return o;
 }
 
-void peers_http_peers(struct evhttp_request *req, void *arg)
+void
+peers_http_peers(struct evhttp_request *req, void *arg)
 {
 	struct peers *p = arg;
 	json_t *arr = json_array(), *cfg = json_array();
@@ -940,17 +1007,21 @@ void peers_http_peers(struct evhttp_request *req, void *arg)
 			json_array_append_new(arr, peers_link_json(l));
 	for (int i = 0; i < p->n_outs; i++) {
 		const struct peer_out *o = &p->outs[i];
-		json_array_append_new(cfg, json_pack("{s:s, s:s, s:I, s:b, s:I, "
-		    "s:I}", "name", o->conf.name, "host", o->conf.addr.host,
-		    "port", (json_int_t)o->conf.addr.port, "connected",
-		    o->link != NULL && o->link->s != NULL, "connects",
-		    (json_int_t)o->connects, "failures", (json_int_t)o->failures));
+		json_array_append_new(cfg,
+		    json_pack("{s:s, s:s, s:I, s:b, s:I, "
+			      "s:I}",
+			"name", o->conf.name, "host", o->conf.addr.host, "port",
+			(json_int_t)o->conf.addr.port, "connected",
+			o->link != NULL && o->link->s != NULL, "connects",
+			(json_int_t)o->connects, "failures",
+			(json_int_t)o->failures));
 	}
-	api_reply_json(req, 200, json_pack("{s:o, s:o}", "sessions", arr,
-	    "configured", cfg));
+	api_reply_json(req, 200,
+	    json_pack("{s:o, s:o}", "sessions", arr, "configured", cfg));
 }
 
-void peers_http_digest(struct evhttp_request *req, void *arg)
+void
+peers_http_digest(struct evhttp_request *req, void *arg)
 {
 	struct peers *p = arg;
 	uint8_t d[32];
@@ -962,11 +1033,12 @@ void peers_http_digest(struct evhttp_request *req, void *arg)
 		return;
 	}
 	pki_pin_format(d, hex);
-	api_reply_json(req, 200, json_pack("{s:s, s:I}", "digest", hex,
-	    "batches", (json_int_t)n));
+	api_reply_json(req, 200,
+	    json_pack("{s:s, s:I}", "digest", hex, "batches", (json_int_t)n));
 }
 
-int peers_api_attach(struct peers *p, struct api *a)
+int
+peers_api_attach(struct peers *p, struct api *a)
 {
 	if (p == NULL || a == NULL)
 		return 0;

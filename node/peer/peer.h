@@ -21,12 +21,12 @@ struct event_base;
 struct evbuffer;
 struct evhttp_request;
 
-#define PEER_BACKOFF_MIN_MS	250	/* first reconnect delay */
-#define PEER_BACKOFF_MAX_MS	30000	/* the delay doubles up to this */
-#define PEER_TICK_MS		50	/* core timers */
-#define PEER_BEV_HIGH		(256 * 1024)	/* bytes handed to TLS at once */
-#define PEER_CLOSE_GRACE_MS	2000	/* to flush a Goodbye */
-#define PEER_RECHECK_MS		60000	/* peer certificates checked again */
+#define PEER_BACKOFF_MIN_MS 250		 /* first reconnect delay */
+#define PEER_BACKOFF_MAX_MS 30000	 /* the delay doubles up to this */
+#define PEER_TICK_MS	    50		 /* core timers */
+#define PEER_BEV_HIGH	    (256 * 1024) /* bytes handed to TLS at once */
+#define PEER_CLOSE_GRACE_MS 2000	 /* to flush a Goodbye */
+#define PEER_RECHECK_MS	    60000	 /* peer certificates checked again */
 
 /* peer.c */
 /* Reads conf's key and cert files, anchors and CRL, binds peer_listen (if
@@ -34,14 +34,13 @@ struct evhttp_request;
  * borrowed until peers_stop; conf is copied. NULL and err on failure
  * (call before dropping privileges). */
 struct peers *peers_start(struct event_base *base, struct store *st,
-	    struct signer *key, const struct node_conf *conf, char *err,
-	    size_t errlen);
+    struct signer *key, const struct node_conf *conf, char *err, size_t errlen);
 /* SIGHUP: reads the CRL file again and closes the sessions whose peer
  * certificate no longer validates (revoked, expired). Sessions are also
  * rechecked every PEER_RECHECK_MS. -1 and err if the CRL is unreadable
  * (the old one stays). */
 int peers_reload(struct peers *p, const struct node_conf *conf, char *err,
-	    size_t errlen);
+    size_t errlen);
 /* Says Goodbye to every peer and frees everything. */
 void peers_stop(struct peers *p);
 /* The batcher's on_committed hook (a batcher_committed_fn): arg is the

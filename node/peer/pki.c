@@ -22,15 +22,16 @@
 #include "node/peer/pki.h"
 
 struct pki {
-	STACK_OF(X509) *anchors;	/* trusted roots (configured) */
-	STACK_OF(X509) *cas;		/* learned CA / cross certs (untrusted) */
-	uint8_t cas_valid[PKI_MAX_INTERMEDIATES];	/* validated when learned */
-	STACK_OF(X509_CRL) *crls;	/* configured and learned CRLs */
-	X509_STORE *store;		/* built from anchors + crls; NULL = stale */
-	uint64_t generation;		/* bumped on every change */
+	STACK_OF(X509) * anchors; /* trusted roots (configured) */
+	STACK_OF(X509) * cas;	  /* learned CA / cross certs (untrusted) */
+	uint8_t cas_valid[PKI_MAX_INTERMEDIATES]; /* validated when learned */
+	STACK_OF(X509_CRL) * crls; /* configured and learned CRLs */
+	X509_STORE *store;	   /* built from anchors + crls; NULL = stale */
+	uint64_t generation;	   /* bumped on every change */
 };
 
-static void pki_err(char *err, size_t errlen, const char *what)
+static void
+pki_err(char *err, size_t errlen, const char *what)
 {
 	unsigned long e = ERR_get_error();
 	char buf[160] = "";
@@ -42,38 +43,44 @@ static void pki_err(char *err, size_t errlen, const char *what)
 		snprintf(err, errlen, "%s%s%s", what, e ? ": " : "", buf);
 }
 
-EVP_PKEY *pki_key_generate(void)
+EVP_PKEY *
+pki_key_generate(void)
 {
 	return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 }
 
 /* ---- making ---- */
 
-static int pki_name(X509_NAME *n, const struct pki_cert_opts *o)
+static int
+pki_name(X509_NAME *n, const struct pki_cert_opts *o)
 {
 	if (o->org != NULL && *o->org != '\0' &&
 	    !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8,
-	    (const unsigned char *)o->org, -1, -1, 0))
+		(const unsigned char *)o->org, -1, -1, 0))
 		return -1;
-	if (o->cn == NULL || !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8,
-	    (const unsigned char *)o->cn, -1, -1, 0))
+	if (o->cn == NULL ||
+	    !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8,
+		(const unsigned char *)o->cn, -1, -1, 0))
 		return -1;
 	return 0;
 }
 
-static int pki_serial(X509 *x)
+static int
+pki_serial(X509 *x)
 {
 	BIGNUM *bn = BN_new();
 	int rc = -1;
 
-	if (bn != NULL && BN_rand(bn, 120, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) &&
+	if (bn != NULL &&
+	    BN_rand(bn, 120, BN_RAND_TOP_ANY, BN_RAND_BOTTOM_ANY) &&
 	    BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL)
 		rc = 0;
 	BN_free(bn);
 	return rc;
 }
 
-static int pki_ext(X509 *x, X509 *issuer, int nid, const char *value)
+static int
+pki_ext(X509 *x, X509 *issuer, int nid, const char *value)
 {
 	X509V3_CTX ctx;
 	X509_EXTENSION *ext;
@@ -88,7 +95,8 @@ static int pki_ext(X509 *x, X509 *issuer, int nid, const char *value)
 }
 
 /* The extensions of a CA or of a node (end-entity) certificate. */
-static int pki_exts(X509 *x, X509 *issuer, const struct pki_cert_opts *o)
+static int
+pki_exts(X509 *x, X509 *issuer, const struct pki_cert_opts *o)
 {
 	char bc[64];
 
@@ -100,23 +108,27 @@ static int pki_exts(X509 *x, X509 *issuer, const struct pki_cert_opts *o)
 			snprintf(bc, sizeof(bc), "critical,CA:TRUE");
 		if (pki_ext(x, issuer, NID_basic_constraints, bc) == -1 ||
 		    pki_ext(x, issuer, NID_key_usage,
-		    "critical,keyCertSign,cRLSign") == -1)
+			"critical,keyCertSign,cRLSign") == -1)
 			return -1;
 	} else if (pki_ext(x, issuer, NID_basic_constraints,
-	    "critical,CA:FALSE") == -1 ||
-	    pki_ext(x, issuer, NID_key_usage, "critical,digitalSignature") == -1 ||
-	    pki_ext(x, issuer, NID_ext_key_usage, "serverAuth,clientAuth") == -1)
+		       "critical,CA:FALSE") == -1 ||
+	    pki_ext(x, issuer, NID_key_usage, "critical,digitalSignature") ==
+		-1 ||
+	    pki_ext(x, issuer, NID_ext_key_usage, "serverAuth,clientAuth") ==
+		-1)
 		return -1;
 	if (pki_ext(x, issuer, NID_subject_key_identifier, "hash") == -1)
 		return -1;
 	if (issuer != x &&
-	    pki_ext(x, issuer, NID_authority_key_identifier, "keyid:always") == -1)
+	    pki_ext(x, issuer, NID_authority_key_identifier, "keyid:always") ==
+		-1)
 		return -1;
 	return 0;
 }
 
 /* Fills version, serial, validity and the subject key of a new cert. */
-static X509 *pki_skeleton(EVP_PKEY *subject_key, const struct pki_cert_opts *o)
+static X509 *
+pki_skeleton(EVP_PKEY *subject_key, const struct pki_cert_opts *o)
 {
 	X509 *x = X509_new();
 	time_t nb = o->not_before ? (time_t)o->not_before : time(NULL) - 60;
@@ -126,7 +138,8 @@ static X509 *pki_skeleton(EVP_PKEY *subject_key, const struct pki_cert_opts *o)
 	if (!X509_set_version(x, 2) || pki_serial(x) == -1 ||
 	    X509_time_adj_ex(X509_getm_notBefore(x), 0, 0, &nb) == NULL ||
 	    X509_time_adj_ex(X509_getm_notAfter(x), (int)o->days, 0, &nb) ==
-	    NULL || !X509_set_pubkey(x, subject_key) ||
+		NULL ||
+	    !X509_set_pubkey(x, subject_key) ||
 	    pki_name(X509_get_subject_name(x), o) == -1) {
 		X509_free(x);
 		return NULL;
@@ -134,7 +147,8 @@ static X509 *pki_skeleton(EVP_PKEY *subject_key, const struct pki_cert_opts *o)
 	return x;
 }
 
-X509 *pki_ca_new(EVP_PKEY *key, const struct pki_cert_opts *o, char *err,
+X509 *
+pki_ca_new(EVP_PKEY *key, const struct pki_cert_opts *o, char *err,
     size_t errlen)
 {
 	struct pki_cert_opts co = *o;
@@ -151,19 +165,21 @@ X509 *pki_ca_new(EVP_PKEY *key, const struct pki_cert_opts *o, char *err,
 	return x;
 }
 
-X509 *pki_cert_issue(X509 *issuer, EVP_PKEY *issuer_key,
-    EVP_PKEY *subject_key, const struct pki_cert_opts *o, char *err,
-    size_t errlen)
+X509 *
+pki_cert_issue(X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY *subject_key,
+    const struct pki_cert_opts *o, char *err, size_t errlen)
 {
 	X509 *x;
 
 	if (X509_check_private_key(issuer, issuer_key) != 1) {
-		pki_err(err, errlen, "the CA key does not match the CA certificate");
+		pki_err(err, errlen,
+		    "the CA key does not match the CA certificate");
 		return NULL;
 	}
 	if ((x = pki_skeleton(subject_key, o)) == NULL ||
 	    !X509_set_issuer_name(x, X509_get_subject_name(issuer)) ||
-	    pki_exts(x, issuer, o) == -1 || X509_sign(x, issuer_key, NULL) == 0) {
+	    pki_exts(x, issuer, o) == -1 ||
+	    X509_sign(x, issuer_key, NULL) == 0) {
 		pki_err(err, errlen, "issuing the certificate");
 		X509_free(x);
 		return NULL;
@@ -171,11 +187,14 @@ X509 *pki_cert_issue(X509 *issuer, EVP_PKEY *issuer_key,
 	return x;
 }
 
-X509 *pki_cross_certify(X509 *bridge, EVP_PKEY *bridge_key, X509 *ca,
-    uint32_t days, char *err, size_t errlen)
+X509 *
+pki_cross_certify(X509 *bridge, EVP_PKEY *bridge_key, X509 *ca, uint32_t days,
+    char *err, size_t errlen)
 {
-	struct pki_cert_opts o = { .cn = "x", .days = days, .ca = true,
-	    .pathlen = 0 };
+	struct pki_cert_opts o = { .cn = "x",
+		.days = days,
+		.ca = true,
+		.pathlen = 0 };
 	EVP_PKEY *pub = X509_get0_pubkey(ca);
 	X509 *x;
 
@@ -198,14 +217,15 @@ X509 *pki_cross_certify(X509 *bridge, EVP_PKEY *bridge_key, X509 *ca,
 	return x;
 }
 
-static int pki_crl_add(X509_CRL *crl, const ASN1_INTEGER *serial,
-    const ASN1_TIME *when)
+static int
+pki_crl_add(X509_CRL *crl, const ASN1_INTEGER *serial, const ASN1_TIME *when)
 {
 	X509_REVOKED *r = X509_REVOKED_new();
 
-	if (r == NULL || !X509_REVOKED_set_serialNumber(r,
-	    (ASN1_INTEGER *)serial) || !X509_REVOKED_set_revocationDate(r,
-	    (ASN1_TIME *)when) || !X509_CRL_add0_revoked(crl, r)) {
+	if (r == NULL ||
+	    !X509_REVOKED_set_serialNumber(r, (ASN1_INTEGER *)serial) ||
+	    !X509_REVOKED_set_revocationDate(r, (ASN1_TIME *)when) ||
+	    !X509_CRL_add0_revoked(crl, r)) {
 		X509_REVOKED_free(r);
 		return -1;
 	}
@@ -213,35 +233,40 @@ static int pki_crl_add(X509_CRL *crl, const ASN1_INTEGER *serial,
 }
 
 /* Copies old's entries and adds the new serials. */
-static int pki_crl_fill(X509_CRL *crl, X509_CRL *old, X509 *const *revoked,
-    size_t n, const ASN1_TIME *now)
+static int
+pki_crl_fill(X509_CRL *crl, X509_CRL *old, X509 *const *revoked, size_t n,
+    const ASN1_TIME *now)
 {
 	STACK_OF(X509_REVOKED) *rs = old ? X509_CRL_get_REVOKED(old) : NULL;
 
 	for (int i = 0; i < sk_X509_REVOKED_num(rs); i++) {
 		X509_REVOKED *r = sk_X509_REVOKED_value(rs, i);
 		if (pki_crl_add(crl, X509_REVOKED_get0_serialNumber(r),
-		    X509_REVOKED_get0_revocationDate(r)) == -1)
+			X509_REVOKED_get0_revocationDate(r)) == -1)
 			return -1;
 	}
 	for (size_t i = 0; i < n; i++)
-		if (pki_crl_add(crl, X509_get0_serialNumber(revoked[i]), now) == -1)
+		if (pki_crl_add(crl, X509_get0_serialNumber(revoked[i]), now) ==
+		    -1)
 			return -1;
 	return X509_CRL_sort(crl) ? 0 : -1;
 }
 
-static int pki_crl_number(X509_CRL *crl, X509_CRL *old)
+static int
+pki_crl_number(X509_CRL *crl, X509_CRL *old)
 {
 	ASN1_INTEGER *num = NULL, *oldnum = NULL;
 	long next = 1;
 	int rc;
 
-	if (old != NULL && (oldnum = X509_CRL_get_ext_d2i(old, NID_crl_number,
-	    NULL, NULL)) != NULL) {
+	if (old != NULL &&
+	    (oldnum = X509_CRL_get_ext_d2i(old, NID_crl_number, NULL, NULL)) !=
+		NULL) {
 		next = ASN1_INTEGER_get(oldnum) + 1;
 		ASN1_INTEGER_free(oldnum);
 	}
-	if ((num = ASN1_INTEGER_new()) == NULL || !ASN1_INTEGER_set(num, next)) {
+	if ((num = ASN1_INTEGER_new()) == NULL ||
+	    !ASN1_INTEGER_set(num, next)) {
 		ASN1_INTEGER_free(num);
 		return -1;
 	}
@@ -250,8 +275,9 @@ static int pki_crl_number(X509_CRL *crl, X509_CRL *old)
 	return rc ? 0 : -1;
 }
 
-X509_CRL *pki_crl_new(X509 *ca, EVP_PKEY *ca_key, X509_CRL *old,
-    X509 *const *revoked, size_t n, uint32_t days, char *err, size_t errlen)
+X509_CRL *
+pki_crl_new(X509 *ca, EVP_PKEY *ca_key, X509_CRL *old, X509 *const *revoked,
+    size_t n, uint32_t days, char *err, size_t errlen)
 {
 	X509_CRL *crl = X509_CRL_new();
 	ASN1_TIME *last = ASN1_TIME_new(), *next = ASN1_TIME_new();
@@ -279,7 +305,8 @@ X509_CRL *pki_crl_new(X509 *ca, EVP_PKEY *ca_key, X509_CRL *old,
 
 /* ---- files ---- */
 
-static FILE *pki_open(const char *path, char *err, size_t errlen)
+static FILE *
+pki_open(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "r");
 
@@ -288,7 +315,8 @@ static FILE *pki_open(const char *path, char *err, size_t errlen)
 	return f;
 }
 
-EVP_PKEY *pki_load_key(const char *path, char *err, size_t errlen)
+EVP_PKEY *
+pki_load_key(const char *path, char *err, size_t errlen)
 {
 	FILE *f = pki_open(path, err, errlen);
 	EVP_PKEY *k;
@@ -307,7 +335,8 @@ EVP_PKEY *pki_load_key(const char *path, char *err, size_t errlen)
 	return k;
 }
 
-X509 *pki_load_cert(const char *path, char *err, size_t errlen)
+X509 *
+pki_load_cert(const char *path, char *err, size_t errlen)
 {
 	FILE *f = pki_open(path, err, errlen);
 	X509 *x;
@@ -321,10 +350,10 @@ X509 *pki_load_cert(const char *path, char *err, size_t errlen)
 	return x;
 }
 
-STACK_OF(X509) *pki_load_certs(const char *path, char *err, size_t errlen)
+STACK_OF(X509) * pki_load_certs(const char *path, char *err, size_t errlen)
 {
 	FILE *f = pki_open(path, err, errlen);
-	STACK_OF(X509) *sk;
+	STACK_OF(X509) * sk;
 	X509 *x;
 
 	if (f == NULL)
@@ -345,7 +374,8 @@ STACK_OF(X509) *pki_load_certs(const char *path, char *err, size_t errlen)
 	return sk;
 }
 
-X509_CRL *pki_load_crl(const char *path, char *err, size_t errlen)
+X509_CRL *
+pki_load_crl(const char *path, char *err, size_t errlen)
 {
 	FILE *f = pki_open(path, err, errlen);
 	X509_CRL *c;
@@ -362,8 +392,9 @@ X509_CRL *pki_load_crl(const char *path, char *err, size_t errlen)
 /* Writes through path.tmp and renames, so a crash leaves the old file. */
 typedef int (*pki_write_fn)(FILE *f, const void *arg);
 
-static int pki_write(const char *path, mode_t mode, pki_write_fn fn,
-    const void *arg, char *err, size_t errlen)
+static int
+pki_write(const char *path, mode_t mode, pki_write_fn fn, const void *arg,
+    char *err, size_t errlen)
 {
 	char tmp[4096];
 	int fd;
@@ -392,15 +423,22 @@ static int pki_write(const char *path, mode_t mode, pki_write_fn fn,
 	return 0;
 }
 
-static int pki_write_key(FILE *f, const void *arg)
+static int
+pki_write_key(FILE *f, const void *arg)
 {
 	return PEM_write_PrivateKey(f, (EVP_PKEY *)arg, NULL, NULL, 0, NULL,
-	    NULL) ? 0 : -1;
+		   NULL) ?
+	    0 :
+	    -1;
 }
 
-struct pki_certs { X509 *const *certs; size_t n; };
+struct pki_certs {
+	X509 *const *certs;
+	size_t n;
+};
 
-static int pki_write_certs(FILE *f, const void *arg)
+static int
+pki_write_certs(FILE *f, const void *arg)
 {
 	const struct pki_certs *c = arg;
 
@@ -410,17 +448,20 @@ static int pki_write_certs(FILE *f, const void *arg)
 	return 0;
 }
 
-static int pki_write_crl(FILE *f, const void *arg)
+static int
+pki_write_crl(FILE *f, const void *arg)
 {
 	return PEM_write_X509_CRL(f, (X509_CRL *)arg) ? 0 : -1;
 }
 
-int pki_save_key(const char *path, EVP_PKEY *key, char *err, size_t errlen)
+int
+pki_save_key(const char *path, EVP_PKEY *key, char *err, size_t errlen)
 {
 	return pki_write(path, 0600, pki_write_key, key, err, errlen);
 }
 
-int pki_save_cert(const char *path, X509 *const *certs, size_t n, char *err,
+int
+pki_save_cert(const char *path, X509 *const *certs, size_t n, char *err,
     size_t errlen)
 {
 	struct pki_certs c = { certs, n };
@@ -428,14 +469,16 @@ int pki_save_cert(const char *path, X509 *const *certs, size_t n, char *err,
 	return pki_write(path, 0644, pki_write_certs, &c, err, errlen);
 }
 
-int pki_save_crl(const char *path, X509_CRL *crl, char *err, size_t errlen)
+int
+pki_save_crl(const char *path, X509_CRL *crl, char *err, size_t errlen)
 {
 	return pki_write(path, 0644, pki_write_crl, crl, err, errlen);
 }
 
 /* ---- keys ---- */
 
-int pki_key_pubkey(EVP_PKEY *key, uint8_t pub[ED25519_KEY_LEN])
+int
+pki_key_pubkey(EVP_PKEY *key, uint8_t pub[ED25519_KEY_LEN])
 {
 	size_t len = ED25519_KEY_LEN;
 
@@ -446,12 +489,14 @@ int pki_key_pubkey(EVP_PKEY *key, uint8_t pub[ED25519_KEY_LEN])
 	return 0;
 }
 
-int pki_cert_pubkey(X509 *cert, uint8_t pub[ED25519_KEY_LEN])
+int
+pki_cert_pubkey(X509 *cert, uint8_t pub[ED25519_KEY_LEN])
 {
 	return pki_key_pubkey(X509_get0_pubkey(cert), pub);
 }
 
-int pki_pin_parse(const char *hex, uint8_t pub[ED25519_KEY_LEN])
+int
+pki_pin_parse(const char *hex, uint8_t pub[ED25519_KEY_LEN])
 {
 	if (strlen(hex) != 2 * ED25519_KEY_LEN)
 		return -1;
@@ -466,20 +511,23 @@ int pki_pin_parse(const char *hex, uint8_t pub[ED25519_KEY_LEN])
 	return 0;
 }
 
-void pki_pin_format(const uint8_t pub[ED25519_KEY_LEN], char hex[65])
+void
+pki_pin_format(const uint8_t pub[ED25519_KEY_LEN], char hex[65])
 {
 	for (int i = 0; i < ED25519_KEY_LEN; i++)
 		snprintf(hex + 2 * i, 3, "%02x", pub[i]);
 }
 
-bool pki_cert_is_ca(X509 *cert)
+bool
+pki_cert_is_ca(X509 *cert)
 {
 	return X509_check_ca(cert) >= 1;
 }
 
 /* ---- checking ---- */
 
-struct pki *pki_new(void)
+struct pki *
+pki_new(void)
 {
 	struct pki *p = calloc(1, sizeof(*p));
 
@@ -495,7 +543,8 @@ struct pki *pki_new(void)
 	return p;
 }
 
-void pki_free(struct pki *p)
+void
+pki_free(struct pki *p)
 {
 	if (p == NULL)
 		return;
@@ -506,19 +555,22 @@ void pki_free(struct pki *p)
 	free(p);
 }
 
-static void pki_changed(struct pki *p)
+static void
+pki_changed(struct pki *p)
 {
 	X509_STORE_free(p->store);
 	p->store = NULL;
 	p->generation++;
 }
 
-uint64_t pki_generation(const struct pki *p)
+uint64_t
+pki_generation(const struct pki *p)
 {
 	return p->generation;
 }
 
-int pki_add_anchor(struct pki *p, X509 *cert)
+int
+pki_add_anchor(struct pki *p, X509 *cert)
 {
 	if (!X509_up_ref(cert))
 		return -1;
@@ -530,8 +582,8 @@ int pki_add_anchor(struct pki *p, X509 *cert)
 	return 0;
 }
 
-int pki_add_anchor_file(struct pki *p, const char *path, char *err,
-    size_t errlen)
+int
+pki_add_anchor_file(struct pki *p, const char *path, char *err, size_t errlen)
 {
 	STACK_OF(X509) *sk = pki_load_certs(path, err, errlen);
 	int rc = 0;
@@ -544,8 +596,8 @@ int pki_add_anchor_file(struct pki *p, const char *path, char *err,
 	return rc;
 }
 
-int pki_add_crl_file(struct pki *p, const char *path, char *err,
-    size_t errlen)
+int
+pki_add_crl_file(struct pki *p, const char *path, char *err, size_t errlen)
 {
 	X509_CRL *crl = pki_load_crl(path, err, errlen);
 
@@ -560,20 +612,23 @@ int pki_add_crl_file(struct pki *p, const char *path, char *err,
 }
 
 /* The index of the CRL from crl's issuer, or the count if none. */
-static int crl_slot(struct pki *p, const X509_CRL *crl)
+static int
+crl_slot(struct pki *p, const X509_CRL *crl)
 {
 	const X509_NAME *issuer = X509_CRL_get_issuer(crl);
 	int i;
 	for (i = 0; i < sk_X509_CRL_num(p->crls); i++)
-		if (X509_NAME_cmp(X509_CRL_get_issuer(sk_X509_CRL_value(p->crls,
-		    i)), issuer) == 0)
+		if (X509_NAME_cmp(X509_CRL_get_issuer(
+				      sk_X509_CRL_value(p->crls, i)),
+			issuer) == 0)
 			break;
 	return i;
 }
 
 /* Puts crl (owned from here) in slot i: replaces the one there, or
  * appends when i is the count. 0, or -1 (crl freed). */
-static int crl_store(struct pki *p, int i, X509_CRL *crl)
+static int
+crl_store(struct pki *p, int i, X509_CRL *crl)
 {
 	if (i < sk_X509_CRL_num(p->crls)) {
 		X509_CRL_free(sk_X509_CRL_value(p->crls, i));
@@ -586,8 +641,8 @@ static int crl_store(struct pki *p, int i, X509_CRL *crl)
 	return 0;
 }
 
-int pki_reload_crl_file(struct pki *p, const char *path, char *err,
-    size_t errlen)
+int
+pki_reload_crl_file(struct pki *p, const char *path, char *err, size_t errlen)
 {
 	X509_CRL *crl = pki_load_crl(path, err, errlen);
 
@@ -596,7 +651,8 @@ int pki_reload_crl_file(struct pki *p, const char *path, char *err,
 	return crl_store(p, crl_slot(p, crl), crl);
 }
 
-static bool pki_has_cert(STACK_OF(X509) *sk, X509 *x)
+static bool
+pki_has_cert(STACK_OF(X509) * sk, X509 *x)
 {
 	for (int i = 0; i < sk_X509_num(sk); i++)
 		if (X509_cmp(sk_X509_value(sk, i), x) == 0)
@@ -606,7 +662,8 @@ static bool pki_has_cert(STACK_OF(X509) *sk, X509 *x)
 
 /* Drops the oldest learned CA that did not validate when learned; -1 if
  * there is none. */
-static int pki_drop_unverified(struct pki *p)
+static int
+pki_drop_unverified(struct pki *p)
 {
 	int n = sk_X509_num(p->cas);
 
@@ -614,13 +671,15 @@ static int pki_drop_unverified(struct pki *p)
 		if (p->cas_valid[i])
 			continue;
 		X509_free(sk_X509_delete(p->cas, i));
-		memmove(&p->cas_valid[i], &p->cas_valid[i + 1], (size_t)(n - i - 1));
+		memmove(&p->cas_valid[i], &p->cas_valid[i + 1],
+		    (size_t)(n - i - 1));
 		return 0;
 	}
 	return -1;
 }
 
-int pki_learn_ca(struct pki *p, X509 *cert, int64_t now)
+int
+pki_learn_ca(struct pki *p, X509 *cert, int64_t now)
 {
 	uint8_t pub[ED25519_KEY_LEN];
 	int unverified = 0, n = sk_X509_num(p->cas);
@@ -637,7 +696,8 @@ int pki_learn_ca(struct pki *p, X509 *cert, int64_t now)
 	for (int i = 0; i < n; i++)
 		unverified += !p->cas_valid[i];
 	if (((!valid && unverified >= PKI_MAX_UNVERIFIED) ||
-	    n >= PKI_MAX_INTERMEDIATES) && pki_drop_unverified(p) == -1)
+		n >= PKI_MAX_INTERMEDIATES) &&
+	    pki_drop_unverified(p) == -1)
 		return -1;
 	if (!X509_up_ref(cert))
 		return -1;
@@ -651,7 +711,8 @@ int pki_learn_ca(struct pki *p, X509 *cert, int64_t now)
 }
 
 /* Builds the store from anchors and CRLs. */
-static X509_STORE *pki_store(struct pki *p)
+static X509_STORE *
+pki_store(struct pki *p)
 {
 	if (p->store != NULL)
 		return p->store;
@@ -661,23 +722,27 @@ static X509_STORE *pki_store(struct pki *p)
 		X509_STORE_add_cert(p->store, sk_X509_value(p->anchors, i));
 	for (int i = 0; i < sk_X509_CRL_num(p->crls); i++)
 		X509_STORE_add_crl(p->store, sk_X509_CRL_value(p->crls, i));
-	X509_STORE_set_flags(p->store, X509_V_FLAG_CRL_CHECK |
-	    X509_V_FLAG_CRL_CHECK_ALL | X509_V_FLAG_X509_STRICT);
+	X509_STORE_set_flags(p->store,
+	    X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL |
+		X509_V_FLAG_X509_STRICT);
 	ERR_clear_error();
 	return p->store;
 }
 
 /* CRLs are optional: a CA without one is not an error, a revoked or
  * badly signed or expired CRL is. */
-static int pki_verify_cb(int ok, X509_STORE_CTX *ctx)
+static int
+pki_verify_cb(int ok, X509_STORE_CTX *ctx)
 {
-	if (!ok && X509_STORE_CTX_get_error(ctx) == X509_V_ERR_UNABLE_TO_GET_CRL)
+	if (!ok &&
+	    X509_STORE_CTX_get_error(ctx) == X509_V_ERR_UNABLE_TO_GET_CRL)
 		return 1;
 	return ok;
 }
 
-int pki_verify(struct pki *p, X509 *leaf, STACK_OF(X509) *chain,
-    int64_t now, bool *revoked, char *err, size_t errlen)
+int
+pki_verify(struct pki *p, X509 *leaf, STACK_OF(X509) * chain, int64_t now,
+    bool *revoked, char *err, size_t errlen)
 {
 	X509_STORE *store = pki_store(p);
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -714,7 +779,8 @@ out:
 
 /* Finds a certificate that signed crl: an anchor, or a learned CA that
  * validates at now. */
-static bool pki_crl_signed(struct pki *p, X509_CRL *crl, int64_t now)
+static bool
+pki_crl_signed(struct pki *p, X509_CRL *crl, int64_t now)
 {
 	const X509_NAME *issuer = X509_CRL_get_issuer(crl);
 
@@ -735,14 +801,17 @@ static bool pki_crl_signed(struct pki *p, X509_CRL *crl, int64_t now)
 	return false;
 }
 
-int pki_learn_crl(struct pki *p, X509_CRL *crl, int64_t now)
+int
+pki_learn_crl(struct pki *p, X509_CRL *crl, int64_t now)
 {
 	if (!pki_crl_signed(p, crl, now))
 		return -1;
 	int i = crl_slot(p, crl), n = sk_X509_CRL_num(p->crls);
-	if (i < n && ASN1_TIME_compare(X509_CRL_get0_lastUpdate(
-	    sk_X509_CRL_value(p->crls, i)), X509_CRL_get0_lastUpdate(crl)) >= 0)
-		return 0;		/* not newer than the one we have */
+	if (i < n &&
+	    ASN1_TIME_compare(X509_CRL_get0_lastUpdate(
+				  sk_X509_CRL_value(p->crls, i)),
+		X509_CRL_get0_lastUpdate(crl)) >= 0)
+		return 0; /* not newer than the one we have */
 	if (i == n && n >= PKI_MAX_CRLS)
 		return -1;
 	if (!X509_CRL_up_ref(crl))
@@ -750,7 +819,8 @@ int pki_learn_crl(struct pki *p, X509_CRL *crl, int64_t now)
 	return crl_store(p, i, crl) == 0 ? 1 : -1;
 }
 
-void pki_each_learned(struct pki *p, pki_each_fn fn, void *arg)
+void
+pki_each_learned(struct pki *p, pki_each_fn fn, void *arg)
 {
 	unsigned char *der;
 	int len;
@@ -763,7 +833,8 @@ void pki_each_learned(struct pki *p, pki_each_fn fn, void *arg)
 	}
 	for (int i = 0; i < sk_X509_CRL_num(p->crls); i++) {
 		der = NULL;
-		if ((len = i2d_X509_CRL(sk_X509_CRL_value(p->crls, i), &der)) > 0)
+		if ((len = i2d_X509_CRL(sk_X509_CRL_value(p->crls, i), &der)) >
+		    0)
 			fn(arg, true, der, (size_t)len);
 		OPENSSL_free(der);
 	}

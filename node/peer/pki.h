@@ -32,37 +32,35 @@
 
 #include "proto/proto.h"
 
-#define PKI_MAX_INTERMEDIATES	1024	/* directory-learned CA certs kept */
-#define PKI_MAX_UNVERIFIED	128	/* ... of them not validating here */
-#define PKI_MAX_CRLS		256
+#define PKI_MAX_INTERMEDIATES 1024 /* directory-learned CA certs kept */
+#define PKI_MAX_UNVERIFIED    128  /* ... of them not validating here */
+#define PKI_MAX_CRLS	      256
 
 /* What to put into a new certificate. */
 struct pki_cert_opts {
-	const char *org;	/* O=, may be NULL */
-	const char *cn;		/* CN=, required */
-	int64_t not_before;	/* Unix seconds; 0 = now - 60 s */
-	uint32_t days;		/* validity from not_before */
-	bool ca;		/* basicConstraints CA:TRUE, keyCertSign, cRLSign */
-	int pathlen;		/* for a CA: -1 = unlimited */
+	const char *org;    /* O=, may be NULL */
+	const char *cn;	    /* CN=, required */
+	int64_t not_before; /* Unix seconds; 0 = now - 60 s */
+	uint32_t days;	    /* validity from not_before */
+	bool ca;	    /* basicConstraints CA:TRUE, keyCertSign, cRLSign */
+	int pathlen;	    /* for a CA: -1 = unlimited */
 };
 
 /* ---- making ---- */
 EVP_PKEY *pki_key_generate(void);
 /* Self-signed CA (organisation or bridge root). */
 X509 *pki_ca_new(EVP_PKEY *key, const struct pki_cert_opts *o, char *err,
-	    size_t errlen);
+    size_t errlen);
 /* A certificate for subject_key issued by issuer/issuer_key. */
-X509 *pki_cert_issue(X509 *issuer, EVP_PKEY *issuer_key,
-	    EVP_PKEY *subject_key, const struct pki_cert_opts *o, char *err,
-	    size_t errlen);
+X509 *pki_cert_issue(X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY *subject_key,
+    const struct pki_cert_opts *o, char *err, size_t errlen);
 /* Cross-certifies ca (its subject name and key) by the bridge. */
 X509 *pki_cross_certify(X509 *bridge, EVP_PKEY *bridge_key, X509 *ca,
-	    uint32_t days, char *err, size_t errlen);
+    uint32_t days, char *err, size_t errlen);
 /* A CRL by ca listing the serials of the certs in revoked (n may be 0);
  * if old is non-NULL its entries are kept. Valid for days. */
 X509_CRL *pki_crl_new(X509 *ca, EVP_PKEY *ca_key, X509_CRL *old,
-	    X509 *const *revoked, size_t n, uint32_t days, char *err,
-	    size_t errlen);
+    X509 *const *revoked, size_t n, uint32_t days, char *err, size_t errlen);
 
 /* PEM files. Loaders return NULL with err set. Savers write mode 0644
  * (keys 0600) through a temporary file and rename. */
@@ -70,11 +68,11 @@ EVP_PKEY *pki_load_key(const char *path, char *err, size_t errlen);
 X509 *pki_load_cert(const char *path, char *err, size_t errlen);
 /* Every certificate in a PEM file (a chain). Caller frees with
  * sk_X509_pop_free(sk, X509_free). */
-STACK_OF(X509) *pki_load_certs(const char *path, char *err, size_t errlen);
+STACK_OF(X509) * pki_load_certs(const char *path, char *err, size_t errlen);
 X509_CRL *pki_load_crl(const char *path, char *err, size_t errlen);
 int pki_save_key(const char *path, EVP_PKEY *key, char *err, size_t errlen);
 int pki_save_cert(const char *path, X509 *const *certs, size_t n, char *err,
-	    size_t errlen);
+    size_t errlen);
 int pki_save_crl(const char *path, X509_CRL *crl, char *err, size_t errlen);
 
 /* ---- keys ---- */
@@ -92,17 +90,16 @@ struct pki;
 struct pki *pki_new(void);
 void pki_free(struct pki *p);
 /* Trust anchors: every certificate in a PEM file. */
-int pki_add_anchor_file(struct pki *p, const char *path, char *err,
-	    size_t errlen);
-int pki_add_anchor(struct pki *p, X509 *cert);	/* takes its own ref */
+int
+pki_add_anchor_file(struct pki *p, const char *path, char *err, size_t errlen);
+int pki_add_anchor(struct pki *p, X509 *cert); /* takes its own ref */
 /* A CRL file from the config (trusted as configured: its issuer need not
  * be known yet, but it is checked against its issuer at validation). */
-int pki_add_crl_file(struct pki *p, const char *path, char *err,
-	    size_t errlen);
+int pki_add_crl_file(struct pki *p, const char *path, char *err, size_t errlen);
 /* Reads a CRL file again (after SIGHUP): it replaces the CRL held for the
  * same issuer, whatever its date (the operator's file is authoritative). */
-int pki_reload_crl_file(struct pki *p, const char *path, char *err,
-	    size_t errlen);
+int
+pki_reload_crl_file(struct pki *p, const char *path, char *err, size_t errlen);
 /* Learned from the directory: a CA certificate (kept as an untrusted
  * intermediate). 1 = new, 0 = known already, -1 = rejected (not a CA,
  * self-signed, not Ed25519). One that does not validate here at now is
@@ -118,15 +115,15 @@ int pki_learn_crl(struct pki *p, X509_CRL *crl, int64_t now);
  * where CRLs are held, using chain (may be NULL) and learned CAs as
  * untrusted intermediates. 0 = valid; -1 with OpenSSL's reason in err.
  * *revoked (if non-NULL) tells a revocation from other failures. */
-int pki_verify(struct pki *p, X509 *leaf, STACK_OF(X509) *chain,
-	    int64_t now, bool *revoked, char *err, size_t errlen);
+int pki_verify(struct pki *p, X509 *leaf, STACK_OF(X509) * chain, int64_t now,
+    bool *revoked, char *err, size_t errlen);
 /* A counter bumped whenever anchors, CAs or CRLs change: callers that cache
  * verdicts revalidate when it moved. */
 uint64_t pki_generation(const struct pki *p);
 /* Every learned CA and CRL, DER-encoded, for a Directory frame: fn is
  * called once per item; is_crl says which. */
-typedef void (*pki_each_fn)(void *arg, bool is_crl, const uint8_t *der,
-	    size_t len);
+typedef void (
+    *pki_each_fn)(void *arg, bool is_crl, const uint8_t *der, size_t len);
 void pki_each_learned(struct pki *p, pki_each_fn fn, void *arg);
 
 #endif

@@ -21,12 +21,13 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define T0	1764374400000ull	/* 2025-11-29 00:00 UTC, in ms */
+#define T0 1764374400000ull /* 2025-11-29 00:00 UTC, in ms */
 
 static const uint8_t peer_key[ED25519_KEY_LEN] = { 0x70, 0x65, 0x65, 0x72 };
 
 /* A Hello frame from peer_key with a small version vector. */
-static uint8_t *hello_frame(size_t *len)
+static uint8_t *
+hello_frame(size_t *len)
 {
 	Reputed__Frame f = REPUTED__FRAME__INIT;
 	Reputed__Hello h = REPUTED__HELLO__INIT;
@@ -48,7 +49,8 @@ static uint8_t *hello_frame(size_t *len)
 	return frame_encode(&f, len);
 }
 
-static void drain(struct gossip *g)
+static void
+drain(struct gossip *g)
 {
 	struct gossip_event ev;
 
@@ -56,7 +58,8 @@ static void drain(struct gossip *g)
 		;
 }
 
-static void check_queue(struct gossip_session *s, const struct gossip_conf *c)
+static void
+check_queue(struct gossip_session *s, const struct gossip_conf *c)
 {
 	const uint8_t *buf;
 
@@ -64,7 +67,8 @@ static void check_queue(struct gossip_session *s, const struct gossip_conf *c)
 		fuzz_fail("send queue over its limit", NULL);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gossip_conf c;
 	struct gossip *g;
@@ -84,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c.queue_high = 16384;
 	c.queue_max = 65536;
 	signer_public_key(fuzz_signer(), c.node_key);
-	c.node_key[0] ^= 0xff;	/* not the batch origin's key */
+	c.node_key[0] ^= 0xff; /* not the batch origin's key */
 	if ((g = gossip_new(&c, err, sizeof(err))) == NULL)
 		fuzz_fail("gossip_new", err);
 	s = gossip_session_new(g, peer_key, data[0] & 2, now);
@@ -120,7 +124,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 #ifdef GOSSIP_FUZZ_SEEDS
 /* cc -DGOSSIP_FUZZ_SEEDS ... tests/fuzz/gossip_fuzz.c libreputed.a;
  * ./a.out tests/fuzz/corpus/gossip_fuzz */
-static void seed_add(uint8_t **buf, size_t *len, const Reputed__Frame *f)
+static void
+seed_add(uint8_t **buf, size_t *len, const Reputed__Frame *f)
 {
 	size_t n;
 	uint8_t *fr = frame_encode(f, &n);
@@ -131,7 +136,8 @@ static void seed_add(uint8_t **buf, size_t *len, const Reputed__Frame *f)
 	free(fr);
 }
 
-static void seed_batch(uint8_t **buf, size_t *len, uint64_t seq)
+static void
+seed_batch(uint8_t **buf, size_t *len, uint64_t seq)
 {
 	Reputed__Batch b = REPUTED__BATCH__INIT;
 	Reputed__Report r = REPUTED__REPORT__INIT, *rp = &r;
@@ -157,8 +163,9 @@ static void seed_batch(uint8_t **buf, size_t *len, uint64_t seq)
 	free(sb);
 }
 
-static void seed_write(const char *dir, const char *name, uint8_t mode,
-    const uint8_t *buf, size_t len)
+static void
+seed_write(const char *dir, const char *name, uint8_t mode, const uint8_t *buf,
+    size_t len)
 {
 	char path[512];
 	FILE *fp;
@@ -172,7 +179,8 @@ static void seed_write(const char *dir, const char *name, uint8_t mode,
 	fclose(fp);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	Reputed__Frame f = REPUTED__FRAME__INIT;
 	Reputed__Ping ping = REPUTED__PING__INIT;
@@ -198,7 +206,7 @@ int main(int argc, char **argv)
 		seed_batch(&buf, &len, seq);
 	seed_write(argv[1], "batches", 0, buf, len);
 	len = 0;
-	seed_batch(&buf, &len, 5);	/* a gap: PENDING, then a Want */
+	seed_batch(&buf, &len, 5); /* a gap: PENDING, then a Want */
 	seed_batch(&buf, &len, 2);
 	seed_write(argv[1], "batches-gap", 2, buf, len);
 	len = 0;

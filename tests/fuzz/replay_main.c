@@ -13,7 +13,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int run_file(const char *path)
+static int
+run_file(const char *path)
 {
 	FILE *f = fopen(path, "rb");
 	if (f == NULL) {
@@ -42,7 +43,8 @@ static int run_file(const char *path)
 	return 0;
 }
 
-static long run_path(const char *path)
+static long
+run_path(const char *path)
 {
 	struct stat st;
 	if (stat(path, &st) != 0) {
@@ -72,7 +74,8 @@ static long run_path(const char *path)
 	return count;
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	long total = 0;
 	for (int i = 1; i < argc; i++) {

@@ -23,8 +23,8 @@
 #include "node/peer/gossip.h"
 #include "node/peer/pki.h"
 
-#define MAX_NODES	10
-#define MAX_LINKS	40
+#define MAX_NODES 10
+#define MAX_LINKS 40
 
 struct tnode {
 	char dir[64];
@@ -34,7 +34,7 @@ struct tnode {
 	struct verifier *v;
 	struct gossip *g;
 	uint8_t key[ED25519_KEY_LEN];
-	uint64_t seq;			/* last seq it originated */
+	uint64_t seq; /* last seq it originated */
 	uint64_t closed_bad_sig, closed_proto, closed_slow, equivocations;
 };
 
@@ -51,18 +51,20 @@ struct net {
 	int nl;
 	uint64_t now;
 	unsigned rng;
-	struct pki *pki;		/* shared trust store, or NULL */
+	struct pki *pki; /* shared trust store, or NULL */
 	size_t chunk_max;
 };
 
-static unsigned rnd(struct net *net, unsigned n)
+static unsigned
+rnd(struct net *net, unsigned n)
 {
 	net->rng = net->rng * 1103515245u + 12345u;
 	return (net->rng >> 8) % n;
 }
 
-static void node_init(struct net *net, int i, struct gossip_conf *gc,
-    const uint8_t *cert, size_t certlen)
+static void
+node_init(struct net *net, int i, struct gossip_conf *gc, const uint8_t *cert,
+    size_t certlen)
 {
 	struct tnode *t = &net->n[i];
 	struct store_options so = { .sync = 0, .map_size = 64u << 20 };
@@ -91,7 +93,8 @@ static void node_init(struct net *net, int i, struct gossip_conf *gc,
 	assert_non_null(t->g);
 }
 
-static void net_init(struct net *net, int nn, unsigned seed)
+static void
+net_init(struct net *net, int nn, unsigned seed)
 {
 	struct gossip_conf gc;
 
@@ -106,7 +109,8 @@ static void net_init(struct net *net, int nn, unsigned seed)
 	}
 }
 
-static void net_free(struct net *net)
+static void
+net_free(struct net *net)
 {
 	char cmd[128];
 
@@ -127,7 +131,8 @@ static void net_free(struct net *net)
 }
 
 /* Reads a node's events and counts what closed its sessions. */
-static void node_events(struct tnode *t)
+static void
+node_events(struct tnode *t)
 {
 	struct gossip_event ev;
 
@@ -138,14 +143,16 @@ static void node_events(struct tnode *t)
 			continue;
 		if (ev.reason == REPUTED__GOODBYE_REASON__BYE_BAD_SIGNATURE)
 			t->closed_bad_sig++;
-		else if (ev.reason == REPUTED__GOODBYE_REASON__BYE_PROTOCOL_ERROR)
+		else if (ev.reason ==
+		    REPUTED__GOODBYE_REASON__BYE_PROTOCOL_ERROR)
 			t->closed_proto++;
 		else if (ev.reason == REPUTED__GOODBYE_REASON__BYE_TOO_SLOW)
 			t->closed_slow++;
 	}
 }
 
-static void link_connect(struct net *net, struct tlink *l)
+static void
+link_connect(struct net *net, struct tlink *l)
 {
 	l->sa = gossip_session_new(net->n[l->a].g, net->n[l->b].key, true,
 	    net->now);
@@ -156,7 +163,8 @@ static void link_connect(struct net *net, struct tlink *l)
 	l->up = true;
 }
 
-static struct tlink *net_link(struct net *net, int a, int b)
+static struct tlink *
+net_link(struct net *net, int a, int b)
 {
 	struct tlink *l = &net->l[net->nl++];
 
@@ -167,7 +175,8 @@ static struct tlink *net_link(struct net *net, int a, int b)
 }
 
 /* The link broke: both ends see it, the sessions go. */
-static void link_break(struct tlink *l)
+static void
+link_break(struct tlink *l)
 {
 	if (!l->up)
 		return;
@@ -180,7 +189,8 @@ static void link_break(struct tlink *l)
 }
 
 /* Moves up to chunk bytes from one end to the other. */
-static bool link_move(struct net *net, struct gossip_session *from,
+static bool
+link_move(struct net *net, struct gossip_session *from,
     struct gossip_session *to)
 {
 	const uint8_t *buf;
@@ -197,23 +207,25 @@ static bool link_move(struct net *net, struct gossip_session *from,
 	return true;
 }
 
-static bool link_step(struct net *net, struct tlink *l)
+static bool
+link_step(struct net *net, struct tlink *l)
 {
 	bool moved;
 
 	if (!l->up)
 		return false;
 	moved = rnd(net, 2) ? link_move(net, l->sa, l->sb) :
-	    link_move(net, l->sb, l->sa);
+			      link_move(net, l->sb, l->sa);
 	node_events(&net->n[l->a]);
 	node_events(&net->n[l->b]);
 	/* A closed end has nothing more to say once its queue is empty. */
 	const uint8_t *buf;
 	if ((gossip_session_state(l->sa) == GOSSIP_CLOSED &&
-	    gossip_session_output(l->sa, &buf) == 0) ||
+		gossip_session_output(l->sa, &buf) == 0) ||
 	    (gossip_session_state(l->sb) == GOSSIP_CLOSED &&
-	    gossip_session_output(l->sb, &buf) == 0)) {
-		while (link_move(net, l->sa, l->sb) || link_move(net, l->sb, l->sa))
+		gossip_session_output(l->sb, &buf) == 0)) {
+		while (link_move(net, l->sa, l->sb) ||
+		    link_move(net, l->sb, l->sa))
 			;
 		link_break(l);
 		node_events(&net->n[l->a]);
@@ -223,7 +235,8 @@ static bool link_step(struct net *net, struct tlink *l)
 	return moved;
 }
 
-static void net_tick(struct net *net, uint64_t ms)
+static void
+net_tick(struct net *net, uint64_t ms)
 {
 	net->now += ms;
 	for (int i = 0; i < net->nn; i++) {
@@ -233,12 +246,14 @@ static void net_tick(struct net *net, uint64_t ms)
 }
 
 /* Delivers in random order until every queue is empty. */
-static void net_run(struct net *net)
+static void
+net_run(struct net *net)
 {
 	for (int idle = 0; idle < 3;) {
 		bool moved = false;
 		for (int k = 0; k < net->nl * 4; k++)
-			moved |= link_step(net, &net->l[rnd(net, (unsigned)net->nl)]);
+			moved |= link_step(net,
+			    &net->l[rnd(net, (unsigned)net->nl)]);
 		for (int i = 0; i < net->nl; i++)
 			moved |= link_step(net, &net->l[i]);
 		net_tick(net, 5);
@@ -247,8 +262,9 @@ static void net_run(struct net *net)
 }
 
 /* A signed batch of origin t with n reports, seq = t->seq + 1 (or seq). */
-static uint8_t *make_batch(struct net *net, struct tnode *t, uint64_t seq,
-    unsigned n, unsigned salt, size_t *len)
+static uint8_t *
+make_batch(struct net *net, struct tnode *t, uint64_t seq, unsigned n,
+    unsigned salt, size_t *len)
 {
 	Reputed__Batch b = REPUTED__BATCH__INIT;
 	Reputed__Report r[8], *rp[8];
@@ -282,7 +298,8 @@ static uint8_t *make_batch(struct net *net, struct tnode *t, uint64_t seq,
 }
 
 /* What the batcher does: seal, commit, then hand to the core. */
-static void originate(struct net *net, int i)
+static void
+originate(struct net *net, int i)
 {
 	struct tnode *t = &net->n[i];
 	Reputed__Batch *b;
@@ -295,14 +312,16 @@ static void originate(struct net *net, int i)
 	    ENVELOPE_OK);
 	tx = store_begin(t->st, err, sizeof(err));
 	assert_non_null(tx);
-	assert_int_equal(store_apply(tx, sb, len, b, err, sizeof(err)), APPLY_OK);
+	assert_int_equal(store_apply(tx, sb, len, b, err, sizeof(err)),
+	    APPLY_OK);
 	assert_int_equal(store_commit(tx, err, sizeof(err)), 0);
 	gossip_local_batch(t->g, sb, len, net->now);
 	reputed__batch__free_unpacked(b, NULL);
 	free(sb);
 }
 
-static uint64_t node_digest(struct tnode *t, uint8_t d[32])
+static uint64_t
+node_digest(struct tnode *t, uint8_t d[32])
 {
 	uint64_t n;
 	char err[128];
@@ -312,7 +331,8 @@ static uint64_t node_digest(struct tnode *t, uint8_t d[32])
 }
 
 /* Every node holds `want` batches and the same digest. */
-static void assert_converged(struct net *net, uint64_t want)
+static void
+assert_converged(struct net *net, uint64_t want)
 {
 	uint8_t d0[32], d[32];
 
@@ -323,7 +343,8 @@ static void assert_converged(struct net *net, uint64_t want)
 	}
 }
 
-static uint64_t total_seq(struct net *net)
+static uint64_t
+total_seq(struct net *net)
 {
 	uint64_t s = 0;
 
@@ -334,16 +355,17 @@ static uint64_t total_seq(struct net *net)
 
 /* ---- the tests ---- */
 
-static void test_two_nodes(void **state)
+static void
+test_two_nodes(void **state)
 {
 	struct net net;
 
 	net_init(&net, 2, 1);
 	originate(&net, 0);
-	originate(&net, 0);	/* before any link: catch-up carries these */
+	originate(&net, 0); /* before any link: catch-up carries these */
 	net_link(&net, 0, 1);
 	net_run(&net);
-	originate(&net, 1);	/* live flood */
+	originate(&net, 1); /* live flood */
 	net_run(&net);
 	assert_converged(&net, 3);
 	assert_int_equal(gossip_stats(net.n[1].g)->batches_in, 2);
@@ -352,7 +374,8 @@ static void test_two_nodes(void **state)
 	net_free(&net);
 }
 
-static void test_line_of_five(void **state)
+static void
+test_line_of_five(void **state)
 {
 	struct net net;
 
@@ -371,7 +394,8 @@ static void test_line_of_five(void **state)
 
 /* Random mesh, random delivery, links broken and restored while batches
  * are made: after the last reconnect, everyone has everything. */
-static void random_mesh(unsigned seed)
+static void
+random_mesh(unsigned seed)
 {
 	struct net net;
 	int nn = 4 + (int)(seed % 4);
@@ -380,7 +404,8 @@ static void random_mesh(unsigned seed)
 	for (int i = 0; i + 1 < nn; i++)
 		net_link(&net, i, i + 1);
 	for (int k = 0; k < nn; k++) {
-		int a = (int)rnd(&net, (unsigned)nn), b = (int)rnd(&net, (unsigned)nn);
+		int a = (int)rnd(&net, (unsigned)nn),
+		    b = (int)rnd(&net, (unsigned)nn);
 		if (a != b)
 			net_link(&net, a, b);
 	}
@@ -392,7 +417,7 @@ static void random_mesh(unsigned seed)
 		net_tick(&net, 7);
 		struct tlink *l = &net.l[rnd(&net, (unsigned)net.nl)];
 		if (rnd(&net, 5) == 0)
-			link_break(l);	/* loss: everything in flight is gone */
+			link_break(l); /* loss: everything in flight is gone */
 		else if (!l->up)
 			link_connect(&net, l);
 	}
@@ -404,14 +429,16 @@ static void random_mesh(unsigned seed)
 	net_free(&net);
 }
 
-static void test_random_meshes_converge(void **state)
+static void
+test_random_meshes_converge(void **state)
 {
 	for (unsigned seed = 1; seed <= 12; seed++)
 		random_mesh(seed * 7919);
 }
 
 /* A node restarts from its store (its sessions gone): it catches up. */
-static void test_restart_catches_up(void **state)
+static void
+test_restart_catches_up(void **state)
 {
 	struct net net;
 	struct gossip_conf gc;
@@ -431,7 +458,7 @@ static void test_restart_catches_up(void **state)
 	memcpy(gc.node_key, net.n[2].key, 32);
 	gc.store = net.n[2].st;
 	gc.verifier = net.n[2].v;
-	gc.catchup_burst = 3;	/* several pumps */
+	gc.catchup_burst = 3; /* several pumps */
 	net.n[2].g = gossip_new(&gc, err, sizeof(err));
 	link_connect(&net, &net.l[1]);
 	net_run(&net);
@@ -443,7 +470,8 @@ static void test_restart_catches_up(void **state)
 /* Catch-up fills the send queue only up to queue_low, so a live batch made
  * while a peer catches up on 300 old ones reaches it long before the
  * catch-up ends. */
-static void test_catchup_does_not_starve_live(void **state)
+static void
+test_catchup_does_not_starve_live(void **state)
 {
 	struct net net;
 	struct gossip_conf gc;
@@ -466,9 +494,9 @@ static void test_catchup_does_not_starve_live(void **state)
 		originate(&net, 0);
 	net.chunk_max = 600;
 	struct tlink *l = net_link(&net, 0, 1);
-	for (int k = 0; k < 6; k++)	/* Hellos, the first catch-up */
+	for (int k = 0; k < 6; k++) /* Hellos, the first catch-up */
 		link_step(&net, l);
-	originate(&net, 0);		/* seq 301, live */
+	originate(&net, 0); /* seq 301, live */
 	r = store_reader_new(net.n[1].st);
 	for (steps = 0; steps < 100000; steps++) {
 		link_step(&net, l);
@@ -490,8 +518,8 @@ static void test_catchup_does_not_starve_live(void **state)
 }
 
 /* Queues a raw frame payload on a's link end as if b sent it. */
-static void inject(struct net *net, struct tlink *l, const uint8_t *payload,
-    size_t len)
+static void
+inject(struct net *net, struct tlink *l, const uint8_t *payload, size_t len)
 {
 	uint8_t *buf = malloc(len + 4);
 
@@ -504,8 +532,8 @@ static void inject(struct net *net, struct tlink *l, const uint8_t *payload,
 	free(buf);
 }
 
-static void inject_batch(struct net *net, struct tlink *l, const uint8_t *sb,
-    size_t len)
+static void
+inject_batch(struct net *net, struct tlink *l, const uint8_t *sb, size_t len)
 {
 	Reputed__Frame f = REPUTED__FRAME__INIT;
 	Reputed__SignedBatch *s = reputed__signed_batch__unpack(NULL, len, sb);
@@ -523,7 +551,8 @@ static void inject_batch(struct net *net, struct tlink *l, const uint8_t *sb,
 
 /* A forged copy (bad signature) arrives first: the session that sent it
  * is closed and counted, and the real batch is still accepted later. */
-static void test_bad_signature_contained(void **state)
+static void
+test_bad_signature_contained(void **state)
 {
 	struct net net;
 	struct tlink *l;
@@ -536,7 +565,7 @@ static void test_bad_signature_contained(void **state)
 	net_link(&net, 2, 1);
 	net_run(&net);
 	sb = make_batch(&net, &net.n[2], 1, 2, 0, &len);
-	sb[len - 1] ^= 1;	/* the signature's last byte */
+	sb[len - 1] ^= 1; /* the signature's last byte */
 	inject_batch(&net, l, sb, len);
 	assert_int_equal(gossip_session_state(l->sb), GOSSIP_CLOSED);
 	node_events(&net.n[1]);
@@ -557,7 +586,8 @@ static void test_bad_signature_contained(void **state)
 
 /* Garbage, an oversized length prefix, a frame before Hello, another key
  * in Hello: each closes that session only. */
-static void test_malformed_contained(void **state)
+static void
+test_malformed_contained(void **state)
 {
 	struct net net;
 	struct tlink *l;
@@ -600,7 +630,8 @@ static void test_malformed_contained(void **state)
 
 /* Same origin and seq, different content: both nodes detect it, keep the
  * proof, block the origin, and later batches from it go nowhere. */
-static void test_equivocation(void **state)
+static void
+test_equivocation(void **state)
 {
 	struct net net;
 	struct tnode *x;
@@ -612,7 +643,7 @@ static void test_equivocation(void **state)
 	struct origin_info oi;
 
 	net_init(&net, 3, 6);
-	x = &net.n[2];		/* the equivocator, never linked */
+	x = &net.n[2]; /* the equivocator, never linked */
 	b1 = make_batch(&net, x, 1, 2, 0, &l1);
 	b2 = make_batch(&net, x, 1, 2, 99, &l2);
 	/* Node 0 gets b1, node 1 gets b2, then floods it live. */
@@ -644,7 +675,8 @@ static void test_equivocation(void **state)
 /* A relay re-wraps an honest batch (an unknown field in the SignedBatch,
  * a non-minimal length): still the same batch, a duplicate, never an
  * "equivocation" that would block an honest origin. */
-static void test_rewrapped_batch_is_duplicate(void **state)
+static void
+test_rewrapped_batch_is_duplicate(void **state)
 {
 	struct net net;
 	struct tlink *l;
@@ -680,7 +712,9 @@ static void test_rewrapped_batch_is_duplicate(void **state)
 	assert_true(plen < 2048 && (plen >> 7) < 128);
 	memcpy(frame + 4 + n, w, plen);
 	n += plen;
-	frame[0] = 0; frame[1] = 0; frame[2] = (uint8_t)(n >> 8);
+	frame[0] = 0;
+	frame[1] = 0;
+	frame[2] = (uint8_t)(n >> 8);
 	frame[3] = (uint8_t)n;
 	gossip_session_input(l->sb, frame, n + 4, net.now);
 	assert_int_equal(gossip_session_state(l->sb), GOSSIP_UP);
@@ -694,7 +728,8 @@ static void test_rewrapped_batch_is_duplicate(void **state)
 }
 
 /* A peer that stops reading: throttled, then dropped; memory bounded. */
-static void test_slow_peer_dropped(void **state)
+static void
+test_slow_peer_dropped(void **state)
 {
 	struct net net;
 	struct gossip_conf gc;
@@ -713,7 +748,7 @@ static void test_slow_peer_dropped(void **state)
 	net.n[0].g = gossip_new(&gc, err, sizeof(err));
 	l = net_link(&net, 0, 1);
 	net_run(&net);
-	for (int k = 0; k < 200; k++) {	/* node 1 reads nothing */
+	for (int k = 0; k < 200; k++) { /* node 1 reads nothing */
 		originate(&net, 0);
 		const uint8_t *buf;
 		assert_true(gossip_session_output(l->sa, &buf) <= 16000 + 512);
@@ -723,14 +758,15 @@ static void test_slow_peer_dropped(void **state)
 	assert_int_equal(gossip_stats(net.n[0].g)->dropped_slow, 1);
 	assert_int_equal(gossip_session_state(l->sa), GOSSIP_CLOSED);
 	link_break(l);
-	link_connect(&net, l);	/* reconnects and catches up */
+	link_connect(&net, l); /* reconnects and catches up */
 	net_run(&net);
 	assert_converged(&net, 200);
 	net_free(&net);
 }
 
 /* Dead peer timeout, and keepalive keeps a quiet link up. */
-static void test_keepalive_and_dead_peer(void **state)
+static void
+test_keepalive_and_dead_peer(void **state)
 {
 	struct net net;
 	struct tlink *l;
@@ -738,12 +774,12 @@ static void test_keepalive_and_dead_peer(void **state)
 	net_init(&net, 2, 8);
 	l = net_link(&net, 0, 1);
 	net_run(&net);
-	for (int k = 0; k < 100; k++) {	/* 100 s of silence, delivered */
+	for (int k = 0; k < 100; k++) { /* 100 s of silence, delivered */
 		net_tick(&net, 1000);
 		net_run(&net);
 	}
 	assert_true(l->up);
-	net_tick(&net, 61000);	/* nothing delivered for 61 s */
+	net_tick(&net, 61000); /* nothing delivered for 61 s */
 	assert_int_equal(gossip_session_state(l->sa), GOSSIP_CLOSED);
 	net_free(&net);
 }
@@ -751,12 +787,17 @@ static void test_keepalive_and_dead_peer(void **state)
 /* With a pki: a batch from an origin whose certificate is not known yet is
  * held; when the certificate comes through the directory, it is applied;
  * a revoked origin's batches are dropped. */
-static void test_directory_and_held(void **state)
+static void
+test_directory_and_held(void **state)
 {
 	struct net net;
 	struct gossip_conf gc;
-	struct pki_cert_opts co = { .org = "ISP", .cn = "ca", .days = 30,
-	    .ca = true, .pathlen = 0 }, no = { .cn = "n", .days = 10 };
+	struct pki_cert_opts co = { .org = "ISP",
+		.cn = "ca",
+		.days = 30,
+		.ca = true,
+		.pathlen = 0 },
+			     no = { .cn = "n", .days = 10 };
 	EVP_PKEY *cak = pki_key_generate();
 	char err[256];
 	X509 *ca, *certs[3];
@@ -800,8 +841,8 @@ static void test_directory_and_held(void **state)
 	assert_int_equal(node_digest(&net.n[1], d), 1);
 	assert_int_equal(gossip_stats(net.n[1].g)->members, 3);
 	/* Revoke 2: its next batch is dropped everywhere. */
-	X509_CRL *crl = pki_crl_new(ca, cak, NULL, &certs[2], 1, 30, err,
-	    sizeof(err));
+	X509_CRL *crl =
+	    pki_crl_new(ca, cak, NULL, &certs[2], 1, 30, err, sizeof(err));
 	pki_learn_crl(net.pki, crl, (int64_t)(net.now / 1000));
 	net_tick(&net, 1);
 	sb = make_batch(&net, &net.n[2], 2, 2, 0, &len);
@@ -823,8 +864,8 @@ static void test_directory_and_held(void **state)
 /* The DER of a leaf certificate of exactly want bytes: a comment
  * extension pads it (near 8 KiB every DER length takes two bytes, so the
  * size grows one for one with the padding). */
-static uint8_t *cert_of_size(X509 *ca, EVP_PKEY *cak, EVP_PKEY *k,
-    size_t want)
+static uint8_t *
+cert_of_size(X509 *ca, EVP_PKEY *cak, EVP_PKEY *k, size_t want)
 {
 	struct pki_cert_opts no = { .cn = "n", .days = 10 };
 	char err[256];
@@ -835,8 +876,8 @@ static uint8_t *cert_of_size(X509 *ca, EVP_PKEY *cak, EVP_PKEY *k,
 		char *text = malloc(pad + 1);
 		memset(text, 'a', pad);
 		text[pad] = '\0';
-		X509_EXTENSION *ext = X509V3_EXT_conf_nid(NULL, NULL,
-		    NID_netscape_comment, text);
+		X509_EXTENSION *ext =
+		    X509V3_EXT_conf_nid(NULL, NULL, NID_netscape_comment, text);
 		assert_non_null(ext);
 		assert_int_equal(X509_add_ext(x, ext, -1), 1);
 		assert_true(X509_sign(x, cak, NULL) > 0);
@@ -848,7 +889,7 @@ static uint8_t *cert_of_size(X509 *ca, EVP_PKEY *cak, EVP_PKEY *k,
 		if ((size_t)len == want)
 			return der;
 		OPENSSL_free(der);
-		pad = pad + want - (size_t)len;	/* len may exceed want */
+		pad = pad + want - (size_t)len; /* len may exceed want */
 	}
 	fail_msg("no certificate of %zu bytes", want);
 	return NULL;
@@ -856,12 +897,16 @@ static uint8_t *cert_of_size(X509 *ca, EVP_PKEY *cak, EVP_PKEY *k,
 
 /* GOSSIP_CERT_MAX: a member certificate of 8192 bytes is kept, one of
  * 8193 refused. */
-static void test_directory_cert_size_limit(void **state)
+static void
+test_directory_cert_size_limit(void **state)
 {
 	struct net net;
 	struct gossip_conf gc;
-	struct pki_cert_opts co = { .org = "X", .cn = "ca", .days = 30,
-	    .ca = true, .pathlen = 0 };
+	struct pki_cert_opts co = { .org = "X",
+		.cn = "ca",
+		.days = 30,
+		.ca = true,
+		.pathlen = 0 };
 	EVP_PKEY *rogue = pki_key_generate(), *k = pki_key_generate();
 	char err[256];
 
@@ -891,12 +936,17 @@ static void test_directory_cert_size_limit(void **state)
 /* The member directory is bounded: certificates that do not validate here
  * (another CA) are kept only up to a bound, oldest first out; oversized or
  * unparsable ones are refused; valid ones still get in. */
-static void test_directory_bounded(void **state)
+static void
+test_directory_bounded(void **state)
 {
 	struct net net;
 	struct gossip_conf gc;
-	struct pki_cert_opts co = { .org = "X", .cn = "ca", .days = 30,
-	    .ca = true, .pathlen = 0 }, no = { .cn = "n", .days = 10 };
+	struct pki_cert_opts co = { .org = "X",
+		.cn = "ca",
+		.days = 30,
+		.ca = true,
+		.pathlen = 0 },
+			     no = { .cn = "n", .days = 10 };
 	EVP_PKEY *cak = pki_key_generate(), *rogue = pki_key_generate();
 	EVP_PKEY *k = pki_key_generate();
 	X509 *ca, *rca;
@@ -916,7 +966,7 @@ static void test_directory_bounded(void **state)
 	gossip_directory_add(g, big, sizeof(big), net.now);
 	gossip_directory_add(g, (const uint8_t *)"junk", 4, net.now);
 	assert_int_equal(gossip_stats(g)->members, 0);
-	for (int i = 0; i < 1100; i++) {	/* from a CA we do not trust */
+	for (int i = 0; i < 1100; i++) { /* from a CA we do not trust */
 		X509 *x = pki_cert_issue(rca, rogue, k, &no, err, sizeof(err));
 		uint8_t *der = NULL;
 		int len = i2d_X509(x, &der);
@@ -941,7 +991,8 @@ static void test_directory_bounded(void **state)
 	pki_free(net.pki);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_two_nodes),

@@ -23,13 +23,18 @@ struct org {
 	X509 *ca, *node;
 };
 
-static void org_make(struct org *o, const char *name, int64_t nb,
-    uint32_t days)
+static void
+org_make(struct org *o, const char *name, int64_t nb, uint32_t days)
 {
-	struct pki_cert_opts co = { .org = name, .cn = "ca", .days = 3650,
-	    .ca = true, .pathlen = 0 };
-	struct pki_cert_opts no = { .org = name, .cn = "node1", .days = days,
-	    .not_before = nb };
+	struct pki_cert_opts co = { .org = name,
+		.cn = "ca",
+		.days = 3650,
+		.ca = true,
+		.pathlen = 0 };
+	struct pki_cert_opts no = { .org = name,
+		.cn = "node1",
+		.days = days,
+		.not_before = nb };
 	char err[256];
 
 	o->ca_key = pki_key_generate();
@@ -42,7 +47,8 @@ static void org_make(struct org *o, const char *name, int64_t nb,
 	assert_non_null(o->node);
 }
 
-static void org_free(struct org *o)
+static void
+org_free(struct org *o)
 {
 	X509_free(o->ca);
 	X509_free(o->node);
@@ -50,12 +56,14 @@ static void org_free(struct org *o)
 	EVP_PKEY_free(o->node_key);
 }
 
-static int64_t now_s(void)
+static int64_t
+now_s(void)
 {
 	return (int64_t)time(NULL);
 }
 
-static void test_org_ca_validates_own_nodes(void **state)
+static void
+test_org_ca_validates_own_nodes(void **state)
 {
 	struct org a, b;
 	struct pki *p = pki_new();
@@ -65,9 +73,11 @@ static void test_org_ca_validates_own_nodes(void **state)
 	org_make(&b, "ISP B", 0, 30);
 	assert_int_equal(pki_add_anchor(p, a.ca), 0);
 	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), NULL, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_int_equal(pki_verify(p, b.node, NULL, now_s(), NULL, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_true(pki_cert_is_ca(a.ca));
 	assert_false(pki_cert_is_ca(a.node));
 	org_free(&a);
@@ -75,11 +85,15 @@ static void test_org_ca_validates_own_nodes(void **state)
 	pki_free(p);
 }
 
-static void test_bridge_cross_certifies(void **state)
+static void
+test_bridge_cross_certifies(void **state)
 {
 	struct org a, b, c;
-	struct pki_cert_opts bo = { .org = "Bridge", .cn = "bridge",
-	    .days = 3650, .ca = true, .pathlen = 1 };
+	struct pki_cert_opts bo = { .org = "Bridge",
+		.cn = "bridge",
+		.days = 3650,
+		.ca = true,
+		.pathlen = 1 };
 	EVP_PKEY *bk = pki_key_generate();
 	X509 *bridge, *xa, *xb;
 	struct pki *p = pki_new();
@@ -99,19 +113,23 @@ static void test_bridge_cross_certifies(void **state)
 	assert_int_equal(pki_add_anchor(p, bridge), 0);
 	sk_X509_push(chain, xa);
 	assert_int_equal(pki_verify(p, a.node, chain, now_s(), NULL, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	/* Without the cross cert, then once learned from the directory. */
 	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), NULL, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_int_equal(pki_learn_ca(p, xa, now_s()), 1);
 	assert_int_equal(pki_learn_ca(p, xa, now_s()), 0);
-	assert_int_equal(pki_learn_ca(p, a.ca, now_s()), -1);	/* self-signed */
-	assert_int_equal(pki_learn_ca(p, a.node, now_s()), -1);	/* not a CA */
+	assert_int_equal(pki_learn_ca(p, a.ca, now_s()), -1); /* self-signed */
+	assert_int_equal(pki_learn_ca(p, a.node, now_s()), -1); /* not a CA */
 	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), NULL, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	/* C was never cross-certified. */
 	assert_int_equal(pki_verify(p, c.node, NULL, now_s(), NULL, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	sk_X509_free(chain);
 	X509_free(bridge);
 	X509_free(xa);
@@ -123,30 +141,36 @@ static void test_bridge_cross_certifies(void **state)
 	pki_free(p);
 }
 
-static void test_expired_and_not_yet_valid(void **state)
+static void
+test_expired_and_not_yet_valid(void **state)
 {
 	struct org a, f;
 	struct pki *p = pki_new();
 	char err[256];
 
-	org_make(&a, "ISP A", now_s() - 10 * 86400, 1);	/* expired */
-	org_make(&f, "ISP F", now_s() + 10 * 86400, 1);	/* future */
+	org_make(&a, "ISP A", now_s() - 10 * 86400, 1); /* expired */
+	org_make(&f, "ISP F", now_s() + 10 * 86400, 1); /* future */
 	pki_add_anchor(p, a.ca);
 	pki_add_anchor(p, f.ca);
 	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), NULL, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_non_null(strstr(err, "expired"));
 	assert_int_equal(pki_verify(p, f.node, NULL, now_s(), NULL, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	/* The core passes its own time in: at a time inside the window, ok. */
-	assert_int_equal(pki_verify(p, f.node, NULL, now_s() + 10 * 86400 + 3600,
-	    NULL, err, sizeof(err)), 0);
+	assert_int_equal(pki_verify(p, f.node, NULL,
+			     now_s() + 10 * 86400 + 3600, NULL, err,
+			     sizeof(err)),
+	    0);
 	org_free(&a);
 	org_free(&f);
 	pki_free(p);
 }
 
-static void test_crl_revokes(void **state)
+static void
+test_crl_revokes(void **state)
 {
 	struct org a;
 	struct pki *p = pki_new(), *q = pki_new();
@@ -164,30 +188,35 @@ static void test_crl_revokes(void **state)
 	assert_non_null(crl);
 	assert_int_equal(pki_learn_crl(p, crl, now_s()), 1);
 	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), &revoked, err,
-	    sizeof(err)), 0);
-	sleep(1);	/* lastUpdate has one-second resolution */
-	crl2 = pki_crl_new(a.ca, a.ca_key, crl, &a.node, 1, 30, err,
-	    sizeof(err));
+			     sizeof(err)),
+	    0);
+	sleep(1); /* lastUpdate has one-second resolution */
+	crl2 =
+	    pki_crl_new(a.ca, a.ca_key, crl, &a.node, 1, 30, err, sizeof(err));
 	assert_non_null(crl2);
 	assert_int_equal(pki_learn_crl(p, crl2, now_s()), 1);
-	assert_int_equal(pki_learn_crl(p, crl, now_s()), 0);	/* older */
+	assert_int_equal(pki_learn_crl(p, crl, now_s()), 0); /* older */
 	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), &revoked, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_true(revoked);
 	/* Through a file, as the config gives it. */
 	assert_int_equal(pki_save_crl(path, crl2, err, sizeof(err)), 0);
 	assert_int_equal(pki_add_crl_file(q, path, err, sizeof(err)), 0);
 	assert_int_equal(pki_verify(q, a.node, NULL, now_s(), &revoked, err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	assert_true(revoked);
 	/* A reloaded file replaces the CRL of its issuer, even an older one:
 	 * the operator un-revoked the node. */
 	assert_int_equal(pki_save_crl(path, crl, err, sizeof(err)), 0);
 	assert_int_equal(pki_reload_crl_file(q, path, err, sizeof(err)), 0);
 	assert_int_equal(pki_verify(q, a.node, NULL, now_s(), &revoked, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	assert_int_equal(pki_reload_crl_file(q, "/nonexistent", err,
-	    sizeof(err)), -1);
+			     sizeof(err)),
+	    -1);
 	unlink(path);
 	X509_CRL_free(crl);
 	X509_CRL_free(crl2);
@@ -196,7 +225,8 @@ static void test_crl_revokes(void **state)
 	pki_free(q);
 }
 
-static void test_forged_crl_rejected(void **state)
+static void
+test_forged_crl_rejected(void **state)
 {
 	struct org a, m;
 	struct pki *p = pki_new();
@@ -204,21 +234,23 @@ static void test_forged_crl_rejected(void **state)
 	char err[256];
 
 	org_make(&a, "ISP A", 0, 30);
-	org_make(&m, "ISP A", 0, 30);	/* same name, other key */
+	org_make(&m, "ISP A", 0, 30); /* same name, other key */
 	pki_add_anchor(p, a.ca);
-	crl = pki_crl_new(m.ca, m.ca_key, NULL, &a.node, 1, 30, err,
-	    sizeof(err));
+	crl =
+	    pki_crl_new(m.ca, m.ca_key, NULL, &a.node, 1, 30, err, sizeof(err));
 	assert_non_null(crl);
 	assert_int_equal(pki_learn_crl(p, crl, now_s()), -1);
 	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), NULL, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	X509_CRL_free(crl);
 	org_free(&a);
 	org_free(&m);
 	pki_free(p);
 }
 
-static void test_keys_pins_files(void **state)
+static void
+test_keys_pins_files(void **state)
 {
 	struct org a;
 	uint8_t k1[32], k2[32], k3[32];
@@ -226,7 +258,7 @@ static void test_keys_pins_files(void **state)
 	char cp[] = "/tmp/pki_test_certXXXXXX";
 	EVP_PKEY *k;
 	X509 *x;
-	STACK_OF(X509) *sk;
+	STACK_OF(X509) * sk;
 
 	close(mkstemp(kp));
 	close(mkstemp(cp));
@@ -262,8 +294,8 @@ static void test_keys_pins_files(void **state)
 	org_free(&a);
 }
 
-static void count_learned(void *arg, bool is_crl, const uint8_t *der,
-    size_t len)
+static void
+count_learned(void *arg, bool is_crl, const uint8_t *der, size_t len)
 {
 	if (!is_crl)
 		(*(int *)arg)++;
@@ -271,11 +303,15 @@ static void count_learned(void *arg, bool is_crl, const uint8_t *der,
 
 /* Learned CAs are bounded: ones that do not validate here are kept only up
  * to PKI_MAX_UNVERIFIED (oldest out), and a valid cross cert still gets in. */
-static void test_learned_cas_bounded(void **state)
+static void
+test_learned_cas_bounded(void **state)
 {
 	struct org a, r;
-	struct pki_cert_opts bo = { .org = "Bridge", .cn = "bridge",
-	    .days = 3650, .ca = true, .pathlen = 1 };
+	struct pki_cert_opts bo = { .org = "Bridge",
+		.cn = "bridge",
+		.days = 3650,
+		.ca = true,
+		.pathlen = 1 };
 	EVP_PKEY *bk = pki_key_generate();
 	struct pki *p = pki_new();
 	X509 *bridge, *xa;
@@ -287,19 +323,23 @@ static void test_learned_cas_bounded(void **state)
 	bridge = pki_ca_new(bk, &bo, err, sizeof(err));
 	pki_add_anchor(p, bridge);
 	for (int i = 0; i < PKI_MAX_UNVERIFIED + 50; i++) {
-		struct pki_cert_opts co = { .cn = "sub", .days = 30, .ca = true,
-		    .pathlen = 0 };
+		struct pki_cert_opts co = { .cn = "sub",
+			.days = 30,
+			.ca = true,
+			.pathlen = 0 };
 		EVP_PKEY *k = pki_key_generate();
-		X509 *x = pki_cert_issue(r.ca, r.ca_key, k, &co, err, sizeof(err));
+		X509 *x =
+		    pki_cert_issue(r.ca, r.ca_key, k, &co, err, sizeof(err));
 		learned += pki_learn_ca(p, x, now_s()) == 1;
 		X509_free(x);
 		EVP_PKEY_free(k);
 	}
-	assert_int_equal(learned, PKI_MAX_UNVERIFIED + 50);	/* oldest out */
+	assert_int_equal(learned, PKI_MAX_UNVERIFIED + 50); /* oldest out */
 	xa = pki_cross_certify(bridge, bk, a.ca, 365, err, sizeof(err));
 	assert_int_equal(pki_learn_ca(p, xa, now_s()), 1);
 	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), NULL, err,
-	    sizeof(err)), 0);
+			     sizeof(err)),
+	    0);
 	int held = 0;
 	pki_each_learned(p, count_learned, &held);
 	assert_int_equal(held, PKI_MAX_UNVERIFIED + 1);
@@ -311,7 +351,8 @@ static void test_learned_cas_bounded(void **state)
 	pki_free(p);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_org_ca_validates_own_nodes),
