@@ -42,6 +42,21 @@ struct verifier {
 	EVP_MD_CTX *ctx;
 	uint8_t *msg;
 	size_t msgcap;
+	struct verify_memo *memo;	/* borrowed, NULL = none */
+};
+
+/* One (key, signature, bytes) triple that verified. */
+struct memo_slot {
+	uint8_t pub[ED25519_KEY_LEN];
+	uint8_t sig[ED25519_SIG_LEN];
+	uint8_t *bytes;			/* NULL = empty slot */
+	size_t len;
+};
+
+struct verify_memo {
+	struct memo_slot *slots;
+	size_t cap, used;		/* cap is a power of two */
+	uint64_t hits, misses;
 };
 
 /* Grows buf to hold prefix || len bytes and fills it; NULL on ENOMEM. */
@@ -287,8 +302,135 @@ verifier_key(struct verifier *v, const uint8_t pub[ED25519_KEY_LEN])
 	return pkey;
 }
 
+struct verify_memo *
+verify_memo_new(void)
+{
+	struct verify_memo *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	m->cap = 1024;
+	if ((m->slots = calloc(m->cap, sizeof(*m->slots))) == NULL) {
+		free(m);
+		return NULL;
+	}
+	return m;
+}
+
+void
+verify_memo_free(struct verify_memo *m)
+{
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->cap; i++)
+		free(m->slots[i].bytes);
+	free(m->slots);
+	free(m);
+}
+
+void
+verify_memo_stats(const struct verify_memo *m, uint64_t *hits,
+    uint64_t *misses)
+{
+	*hits = m->hits;
+	*misses = m->misses;
+}
+
+void
+verifier_set_memo(struct verifier *v, struct verify_memo *m)
+{
+	v->memo = m;
+}
+
+/* Signatures are uniformly random bytes: their first 8 index the table. */
+static struct memo_slot *
+memo_find(struct verify_memo *m, const uint8_t *sig, const uint8_t *pub,
+    const uint8_t *batch, size_t len, bool *found)
+{
+	uint64_t h;
+	size_t i;
+
+	memcpy(&h, sig, sizeof(h));
+	for (i = (size_t)h & (m->cap - 1); m->slots[i].bytes != NULL;
+	    i = (i + 1) & (m->cap - 1)) {
+		struct memo_slot *s = &m->slots[i];
+		if (memcmp(s->sig, sig, ED25519_SIG_LEN) == 0 &&
+		    memcmp(s->pub, pub, ED25519_KEY_LEN) == 0 &&
+		    s->len == len && memcmp(s->bytes, batch, len) == 0) {
+			*found = true;
+			return s;
+		}
+	}
+	*found = false;
+	return &m->slots[i];
+}
+
+static void
+memo_grow(struct verify_memo *m)
+{
+	size_t ncap = m->cap * 2;
+	struct memo_slot *ns = calloc(ncap, sizeof(*ns));
+
+	if (ns == NULL)
+		return;		/* still usable, just fuller */
+	for (size_t i = 0; i < m->cap; i++) {
+		uint64_t h;
+		size_t j;
+		if (m->slots[i].bytes == NULL)
+			continue;
+		memcpy(&h, m->slots[i].sig, sizeof(h));
+		for (j = (size_t)h & (ncap - 1); ns[j].bytes != NULL;
+		    j = (j + 1) & (ncap - 1))
+			;
+		ns[j] = m->slots[i];
+	}
+	free(m->slots);
+	m->slots = ns;
+	m->cap = ncap;
+}
+
+/* Remembers a triple that verified (nothing on ENOMEM: it is a memo). */
+static void
+memo_add(struct verify_memo *m, struct memo_slot *s, const uint8_t *pub,
+    const uint8_t *sig, const uint8_t *batch, size_t len)
+{
+	if ((s->bytes = malloc(len ? len : 1)) == NULL)
+		return;
+	memcpy(s->bytes, batch, len);
+	s->len = len;
+	memcpy(s->pub, pub, ED25519_KEY_LEN);
+	memcpy(s->sig, sig, ED25519_SIG_LEN);
+	if (++m->used * 2 > m->cap)
+		memo_grow(m);
+}
+
+static bool verifier_check_real(struct verifier *v,
+    const uint8_t pub[ED25519_KEY_LEN], const uint8_t *batch, size_t len,
+    const uint8_t *sig, size_t siglen);
+
 bool
 verifier_check(struct verifier *v, const uint8_t pub[ED25519_KEY_LEN],
+    const uint8_t *batch, size_t len, const uint8_t *sig, size_t siglen)
+{
+	struct memo_slot *s;
+	bool found, ok;
+
+	if (v->memo == NULL || siglen != ED25519_SIG_LEN)
+		return verifier_check_real(v, pub, batch, len, sig, siglen);
+	s = memo_find(v->memo, sig, pub, batch, len, &found);
+	if (found) {
+		v->memo->hits++;
+		return true;
+	}
+	v->memo->misses++;
+	ok = verifier_check_real(v, pub, batch, len, sig, siglen);
+	if (ok)
+		memo_add(v->memo, s, pub, sig, batch, len);
+	return ok;
+}
+
+static bool
+verifier_check_real(struct verifier *v, const uint8_t pub[ED25519_KEY_LEN],
     const uint8_t *batch, size_t len, const uint8_t *sig, size_t siglen)
 {
 	if (siglen != ED25519_SIG_LEN)

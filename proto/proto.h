@@ -66,6 +66,18 @@ void verifier_free(struct verifier *v);
 bool verifier_check(struct verifier *v, const uint8_t pub[ED25519_KEY_LEN],
 	    const uint8_t *batch, size_t len, const uint8_t *sig, size_t siglen);
 
+/* A memo of signatures that verified, for many verifiers in one process
+ * (the simulator's nodes): a (key, signature, exact bytes) triple that
+ * verified once is not verified again; any other bytes (a forgery, an
+ * altered batch) miss it and are verified for real. Not thread-safe. */
+struct verify_memo;
+struct verify_memo *verify_memo_new(void);
+void verify_memo_free(struct verify_memo *m);
+void verify_memo_stats(const struct verify_memo *m, uint64_t *hits,
+	    uint64_t *misses);
+/* m is borrowed and must outlive v; NULL turns the memo off. */
+void verifier_set_memo(struct verifier *v, struct verify_memo *m);
+
 /* What envelope_open says about one SignedBatch. */
 enum envelope_status {
 	ENVELOPE_OK,

@@ -200,6 +200,56 @@ test_envelope_limits(void **state)
 	rmdir(dir);
 }
 
+/* The verify memo: the same bytes verify once for real, then hit; altered
+ * bytes under the same key and signature miss and fail; two verifiers
+ * share one memo. */
+static void
+test_verify_memo(void **state)
+{
+	char dir[] = "/tmp/proto_test.XXXXXX", path[64], err[160];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/k.pem", dir);
+	assert_int_equal(signer_generate(path, err, sizeof(err)), 0);
+	struct signer *s = signer_load(path, err, sizeof(err));
+	struct verify_memo *m = verify_memo_new();
+	struct verifier *v1 = verifier_new(), *v2 = verifier_new();
+	uint8_t pub[ED25519_KEY_LEN], sig[ED25519_SIG_LEN], msg[64] = { 1, 2 };
+	uint64_t hits, misses;
+
+	verifier_set_memo(v1, m);
+	verifier_set_memo(v2, m);
+	signer_public_key(s, pub);
+	assert_int_equal(signer_sign(s, msg, sizeof(msg), sig), 0);
+	assert_true(verifier_check(v1, pub, msg, sizeof(msg), sig, sizeof(sig)));
+	assert_true(verifier_check(v2, pub, msg, sizeof(msg), sig, sizeof(sig)));
+	verify_memo_stats(m, &hits, &misses);
+	assert_int_equal(hits, 1);
+	assert_int_equal(misses, 1);
+	msg[63] ^= 1;	/* forged bytes: a miss, a real check, a failure */
+	assert_false(verifier_check(v2, pub, msg, sizeof(msg), sig, sizeof(sig)));
+	assert_false(verifier_check(v1, pub, msg, sizeof(msg), sig, sizeof(sig)));
+	verify_memo_stats(m, &hits, &misses);
+	assert_int_equal(hits, 1);
+	assert_int_equal(misses, 3);
+	/* many distinct triples: the table grows and still finds them */
+	for (int i = 0; i < 3000; i++) {
+		msg[0] = (uint8_t)i;
+		msg[1] = (uint8_t)(i >> 8);
+		assert_int_equal(signer_sign(s, msg, sizeof(msg), sig), 0);
+		assert_true(verifier_check(v1, pub, msg, sizeof(msg), sig,
+		    sizeof(sig)));
+	}
+	assert_true(verifier_check(v2, pub, msg, sizeof(msg), sig, sizeof(sig)));
+	verify_memo_stats(m, &hits, &misses);
+	assert_int_equal(hits, 2);
+	verifier_free(v1);
+	verifier_free(v2);
+	verify_memo_free(m);
+	signer_free(s);
+	unlink(path);
+	rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -208,6 +258,7 @@ main(void)
 		cmocka_unit_test(test_frame_roundtrip_and_garbage),
 		cmocka_unit_test(test_envelope_signature),
 		cmocka_unit_test(test_envelope_limits),
+		cmocka_unit_test(test_verify_memo),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
