@@ -1,9 +1,9 @@
 /*
  * gossip_test.c: node/peer/gossip.c, the dissemination core, driven as the
- * simulator would: several nodes in one process, each with its own LMDB
- * store in a temporary directory, virtual links that deliver bytes in
- * random chunks and random orders, a virtual clock, links that break and
- * come back. Every scenario ends with the same batch set on every node
+ * simulator drives it, on the simulator's network (sim/vnet.c): several
+ * nodes in one process, each with its own LMDB store in a temporary
+ * directory, virtual links that deliver bytes in random chunks and random
+ * orders, a virtual clock, links that break and come back. Every scenario ends with the same batch set on every node
  * (gossip_digest), or with the misbehaving peer contained.
  */
 #include <setjmp.h>
@@ -22,248 +22,56 @@
 
 #include "node/peer/gossip.h"
 #include "node/peer/pki.h"
+#include "sim/vnet.h"
 
-#define MAX_NODES 10
-#define MAX_LINKS 40
-
-struct tnode {
-	char dir[64];
-	struct store *st;
-	struct signer *sig;
-	EVP_PKEY *pkey;
-	struct verifier *v;
-	struct gossip *g;
-	uint8_t key[ED25519_KEY_LEN];
-	uint64_t seq; /* last seq it originated */
-	uint64_t closed_bad_sig, closed_proto, closed_slow, equivocations;
-};
-
-struct tlink {
-	int a, b;
-	struct gossip_session *sa, *sb;
-	bool up;
-};
-
-struct net {
-	struct tnode n[MAX_NODES];
-	int nn;
-	struct tlink l[MAX_LINKS];
-	int nl;
-	uint64_t now;
-	unsigned rng;
-	struct pki *pki; /* shared trust store, or NULL */
-	size_t chunk_max;
-};
-
-static unsigned
-rnd(struct net *net, unsigned n)
-{
-	net->rng = net->rng * 1103515245u + 12345u;
-	return (net->rng >> 8) % n;
-}
+/* The network is sim/vnet.c (the simulator's); these wrap it for
+ * cmocka. */
+#define net_free(net) assert_int_equal(vnet_free(net), 0)
+#define node_events(t) vnode_events((t), NULL, NULL)
+#define link_break(l) vlink_break((l), "test: link broken")
+#define link_step vnet_step
+#define net_tick vnet_tick
+#define net_run vnet_run
+#define rnd vnet_rnd
 
 static void
-node_init(struct net *net, int i, struct gossip_conf *gc, const uint8_t *cert,
+node_init(struct vnet *net, int i, struct gossip_conf *gc, const uint8_t *cert,
     size_t certlen)
 {
-	struct tnode *t = &net->n[i];
-	struct store_options so = { .sync = 0, .map_size = 64u << 20 };
 	char err[256];
 
-	snprintf(t->dir, sizeof(t->dir), "/tmp/gossip_test_XXXXXX");
-	assert_non_null(mkdtemp(t->dir));
-	t->st = store_open(t->dir, &so, err, sizeof(err));
-	assert_non_null(t->st);
-	if (t->pkey == NULL)
-		t->pkey = pki_key_generate();
-	t->sig = signer_from_pkey(t->pkey);
-	t->v = verifier_new();
-	signer_public_key(t->sig, t->key);
-	gc->name = "node";
-	memcpy(gc->node_key, t->key, 32);
-	gc->store = t->st;
-	gc->verifier = t->v;
-	gc->pki = net->pki;
-	const uint8_t *certs[1] = { cert };
-	size_t lens[1] = { certlen };
-	gc->certs = certs;
-	gc->cert_lens = lens;
-	gc->n_certs = cert ? 1 : 0;
-	t->g = gossip_new(gc, err, sizeof(err));
-	assert_non_null(t->g);
+	if (vnet_node(net, i, gc, cert, certlen, err, sizeof(err)) != 0)
+		fail_msg("node %d: %s", i, err);
 }
 
 static void
-net_init(struct net *net, int nn, unsigned seed)
+net_init(struct vnet *net, int nn, unsigned seed)
 {
-	struct gossip_conf gc;
+	char err[256];
 
-	memset(net, 0, sizeof(*net));
-	net->nn = nn;
-	net->rng = seed;
-	net->now = (uint64_t)time(NULL) * 1000;
-	net->chunk_max = 3000;
-	for (int i = 0; i < nn; i++) {
-		gossip_conf_default(&gc);
-		node_init(net, i, &gc, NULL, 0);
-	}
+	if (vnet_init(net, nn, seed, (uint64_t)time(NULL) * 1000, err,
+		sizeof(err)) != 0)
+		fail_msg("%s", err);
 }
 
 static void
-net_free(struct net *net)
+link_connect(struct vnet *net, struct vlink *l)
 {
-	char cmd[128];
-
-	for (int i = 0; i < net->nl; i++) {
-		gossip_session_free(net->l[i].sa);
-		gossip_session_free(net->l[i].sb);
-	}
-	for (int i = 0; i < net->nn; i++) {
-		struct tnode *t = &net->n[i];
-		gossip_free(t->g);
-		store_close(t->st);
-		signer_free(t->sig);
-		EVP_PKEY_free(t->pkey);
-		verifier_free(t->v);
-		snprintf(cmd, sizeof(cmd), "rm -rf %s", t->dir);
-		assert_int_equal(system(cmd), 0);
-	}
+	assert_int_equal(vnet_connect(net, l), 0);
 }
 
-/* Reads a node's events and counts what closed its sessions. */
-static void
-node_events(struct tnode *t)
+static struct vlink *
+net_link(struct vnet *net, int a, int b)
 {
-	struct gossip_event ev;
+	struct vlink *l = vnet_link(net, a, b);
 
-	while (gossip_event_next(t->g, &ev)) {
-		if (ev.kind == GOSSIP_EV_EQUIVOCATION)
-			t->equivocations++;
-		if (ev.kind != GOSSIP_EV_CLOSED || ev.by_peer)
-			continue;
-		if (ev.reason == REPUTED__GOODBYE_REASON__BYE_BAD_SIGNATURE)
-			t->closed_bad_sig++;
-		else if (ev.reason ==
-		    REPUTED__GOODBYE_REASON__BYE_PROTOCOL_ERROR)
-			t->closed_proto++;
-		else if (ev.reason == REPUTED__GOODBYE_REASON__BYE_TOO_SLOW)
-			t->closed_slow++;
-	}
-}
-
-static void
-link_connect(struct net *net, struct tlink *l)
-{
-	l->sa = gossip_session_new(net->n[l->a].g, net->n[l->b].key, true,
-	    net->now);
-	l->sb = gossip_session_new(net->n[l->b].g, net->n[l->a].key, false,
-	    net->now);
-	assert_non_null(l->sa);
-	assert_non_null(l->sb);
-	l->up = true;
-}
-
-static struct tlink *
-net_link(struct net *net, int a, int b)
-{
-	struct tlink *l = &net->l[net->nl++];
-
-	l->a = a;
-	l->b = b;
-	link_connect(net, l);
+	assert_non_null(l);
 	return l;
-}
-
-/* The link broke: both ends see it, the sessions go. */
-static void
-link_break(struct tlink *l)
-{
-	if (!l->up)
-		return;
-	gossip_session_lost(l->sa, "test: link broken");
-	gossip_session_lost(l->sb, "test: link broken");
-	gossip_session_free(l->sa);
-	gossip_session_free(l->sb);
-	l->sa = l->sb = NULL;
-	l->up = false;
-}
-
-/* Moves up to chunk bytes from one end to the other. */
-static bool
-link_move(struct net *net, struct gossip_session *from,
-    struct gossip_session *to)
-{
-	const uint8_t *buf;
-	size_t len = gossip_session_output(from, &buf), n;
-
-	if (len == 0)
-		return false;
-	n = 1 + rnd(net, (unsigned)net->chunk_max);
-	if (n > len)
-		n = len;
-	if (gossip_session_state(to) != GOSSIP_CLOSED)
-		gossip_session_input(to, buf, n, net->now);
-	gossip_session_sent(from, n, net->now);
-	return true;
-}
-
-static bool
-link_step(struct net *net, struct tlink *l)
-{
-	bool moved;
-
-	if (!l->up)
-		return false;
-	moved = rnd(net, 2) ? link_move(net, l->sa, l->sb) :
-			      link_move(net, l->sb, l->sa);
-	node_events(&net->n[l->a]);
-	node_events(&net->n[l->b]);
-	/* A closed end has nothing more to say once its queue is empty. */
-	const uint8_t *buf;
-	if ((gossip_session_state(l->sa) == GOSSIP_CLOSED &&
-		gossip_session_output(l->sa, &buf) == 0) ||
-	    (gossip_session_state(l->sb) == GOSSIP_CLOSED &&
-		gossip_session_output(l->sb, &buf) == 0)) {
-		while (link_move(net, l->sa, l->sb) ||
-		    link_move(net, l->sb, l->sa))
-			;
-		link_break(l);
-		node_events(&net->n[l->a]);
-		node_events(&net->n[l->b]);
-		return true;
-	}
-	return moved;
-}
-
-static void
-net_tick(struct net *net, uint64_t ms)
-{
-	net->now += ms;
-	for (int i = 0; i < net->nn; i++) {
-		gossip_tick(net->n[i].g, net->now);
-		node_events(&net->n[i]);
-	}
-}
-
-/* Delivers in random order until every queue is empty. */
-static void
-net_run(struct net *net)
-{
-	for (int idle = 0; idle < 3;) {
-		bool moved = false;
-		for (int k = 0; k < net->nl * 4; k++)
-			moved |= link_step(net,
-			    &net->l[rnd(net, (unsigned)net->nl)]);
-		for (int i = 0; i < net->nl; i++)
-			moved |= link_step(net, &net->l[i]);
-		net_tick(net, 5);
-		idle = moved ? 0 : idle + 1;
-	}
 }
 
 /* A signed batch of origin t with n reports, seq = t->seq + 1 (or seq). */
 static uint8_t *
-make_batch(struct net *net, struct tnode *t, uint64_t seq, unsigned n,
+make_batch(struct vnet *net, struct vnode *t, uint64_t seq, unsigned n,
     unsigned salt, size_t *len)
 {
 	Reputed__Batch b = REPUTED__BATCH__INIT;
@@ -299,9 +107,9 @@ make_batch(struct net *net, struct tnode *t, uint64_t seq, unsigned n,
 
 /* What the batcher does: seal, commit, then hand to the core. */
 static void
-originate(struct net *net, int i)
+originate(struct vnet *net, int i)
 {
-	struct tnode *t = &net->n[i];
+	struct vnode *t = &net->n[i];
 	Reputed__Batch *b;
 	struct store_txn *tx;
 	char err[256];
@@ -321,7 +129,7 @@ originate(struct net *net, int i)
 }
 
 static uint64_t
-node_digest(struct tnode *t, uint8_t d[32])
+node_digest(struct vnode *t, uint8_t d[32])
 {
 	uint64_t n;
 	char err[128];
@@ -332,7 +140,7 @@ node_digest(struct tnode *t, uint8_t d[32])
 
 /* Every node holds `want` batches and the same digest. */
 static void
-assert_converged(struct net *net, uint64_t want)
+assert_converged(struct vnet *net, uint64_t want)
 {
 	uint8_t d0[32], d[32];
 
@@ -344,7 +152,7 @@ assert_converged(struct net *net, uint64_t want)
 }
 
 static uint64_t
-total_seq(struct net *net)
+total_seq(struct vnet *net)
 {
 	uint64_t s = 0;
 
@@ -358,7 +166,7 @@ total_seq(struct net *net)
 static void
 test_two_nodes(void **state)
 {
-	struct net net;
+	struct vnet net;
 
 	net_init(&net, 2, 1);
 	originate(&net, 0);
@@ -377,7 +185,7 @@ test_two_nodes(void **state)
 static void
 test_line_of_five(void **state)
 {
-	struct net net;
+	struct vnet net;
 
 	net_init(&net, 5, 2);
 	for (int i = 0; i < 4; i++)
@@ -397,7 +205,7 @@ test_line_of_five(void **state)
 static void
 random_mesh(unsigned seed)
 {
-	struct net net;
+	struct vnet net;
 	int nn = 4 + (int)(seed % 4);
 
 	net_init(&net, nn, seed);
@@ -415,7 +223,7 @@ random_mesh(unsigned seed)
 		for (int k = 0; k < 20; k++)
 			link_step(&net, &net.l[rnd(&net, (unsigned)net.nl)]);
 		net_tick(&net, 7);
-		struct tlink *l = &net.l[rnd(&net, (unsigned)net.nl)];
+		struct vlink *l = &net.l[rnd(&net, (unsigned)net.nl)];
 		if (rnd(&net, 5) == 0)
 			link_break(l); /* loss: everything in flight is gone */
 		else if (!l->up)
@@ -440,7 +248,7 @@ test_random_meshes_converge(void **state)
 static void
 test_restart_catches_up(void **state)
 {
-	struct net net;
+	struct vnet net;
 	struct gossip_conf gc;
 	char err[128];
 
@@ -473,7 +281,7 @@ test_restart_catches_up(void **state)
 static void
 test_catchup_does_not_starve_live(void **state)
 {
-	struct net net;
+	struct vnet net;
 	struct gossip_conf gc;
 	struct store_reader *r;
 	const uint8_t *data;
@@ -493,7 +301,7 @@ test_catchup_does_not_starve_live(void **state)
 	for (int k = 0; k < 300; k++)
 		originate(&net, 0);
 	net.chunk_max = 600;
-	struct tlink *l = net_link(&net, 0, 1);
+	struct vlink *l = net_link(&net, 0, 1);
 	for (int k = 0; k < 6; k++) /* Hellos, the first catch-up */
 		link_step(&net, l);
 	originate(&net, 0); /* seq 301, live */
@@ -519,7 +327,7 @@ test_catchup_does_not_starve_live(void **state)
 
 /* Queues a raw frame payload on a's link end as if b sent it. */
 static void
-inject(struct net *net, struct tlink *l, const uint8_t *payload, size_t len)
+inject(struct vnet *net, struct vlink *l, const uint8_t *payload, size_t len)
 {
 	uint8_t *buf = malloc(len + 4);
 
@@ -533,7 +341,7 @@ inject(struct net *net, struct tlink *l, const uint8_t *payload, size_t len)
 }
 
 static void
-inject_batch(struct net *net, struct tlink *l, const uint8_t *sb, size_t len)
+inject_batch(struct vnet *net, struct vlink *l, const uint8_t *sb, size_t len)
 {
 	Reputed__Frame f = REPUTED__FRAME__INIT;
 	Reputed__SignedBatch *s = reputed__signed_batch__unpack(NULL, len, sb);
@@ -554,8 +362,8 @@ inject_batch(struct net *net, struct tlink *l, const uint8_t *sb, size_t len)
 static void
 test_bad_signature_contained(void **state)
 {
-	struct net net;
-	struct tlink *l;
+	struct vnet net;
+	struct vlink *l;
 	size_t len;
 	uint8_t *sb;
 	uint8_t d[32];
@@ -589,8 +397,8 @@ test_bad_signature_contained(void **state)
 static void
 test_malformed_contained(void **state)
 {
-	struct net net;
-	struct tlink *l;
+	struct vnet net;
+	struct vlink *l;
 	uint8_t junk[64], big[8] = { 0x7f, 0xff, 0xff, 0xff, 1, 2, 3, 4 };
 
 	net_init(&net, 2, 5);
@@ -633,8 +441,8 @@ test_malformed_contained(void **state)
 static void
 test_equivocation(void **state)
 {
-	struct net net;
-	struct tnode *x;
+	struct vnet net;
+	struct vnode *x;
 	struct store_txn *tx;
 	Reputed__Batch *b;
 	char err[256];
@@ -678,8 +486,8 @@ test_equivocation(void **state)
 static void
 test_rewrapped_batch_is_duplicate(void **state)
 {
-	struct net net;
-	struct tlink *l;
+	struct vnet net;
+	struct vlink *l;
 	struct origin_info oi;
 	size_t len;
 	uint8_t *sb, *w;
@@ -731,9 +539,9 @@ test_rewrapped_batch_is_duplicate(void **state)
 static void
 test_slow_peer_dropped(void **state)
 {
-	struct net net;
+	struct vnet net;
 	struct gossip_conf gc;
-	struct tlink *l;
+	struct vlink *l;
 	char err[128];
 
 	net_init(&net, 2, 7);
@@ -768,8 +576,8 @@ test_slow_peer_dropped(void **state)
 static void
 test_keepalive_and_dead_peer(void **state)
 {
-	struct net net;
-	struct tlink *l;
+	struct vnet net;
+	struct vlink *l;
 
 	net_init(&net, 2, 8);
 	l = net_link(&net, 0, 1);
@@ -790,7 +598,7 @@ test_keepalive_and_dead_peer(void **state)
 static void
 test_directory_and_held(void **state)
 {
-	struct net net;
+	struct vnet net;
 	struct gossip_conf gc;
 	struct pki_cert_opts co = { .org = "ISP",
 		.cn = "ca",
@@ -825,7 +633,7 @@ test_directory_and_held(void **state)
 		gossip_conf_default(&gc);
 		node_init(&net, i, &gc, der[i], (size_t)dlen[i]);
 	}
-	struct tlink *l01 = net_link(&net, 0, 1);
+	struct vlink *l01 = net_link(&net, 0, 1);
 	net_run(&net);
 	/* A batch of node 2 reaches 1 before 2's cert: held. */
 	size_t len;
@@ -900,7 +708,7 @@ cert_of_size(X509 *ca, EVP_PKEY *cak, EVP_PKEY *k, size_t want)
 static void
 test_directory_cert_size_limit(void **state)
 {
-	struct net net;
+	struct vnet net;
 	struct gossip_conf gc;
 	struct pki_cert_opts co = { .org = "X",
 		.cn = "ca",
@@ -939,7 +747,7 @@ test_directory_cert_size_limit(void **state)
 static void
 test_directory_bounded(void **state)
 {
-	struct net net;
+	struct vnet net;
 	struct gossip_conf gc;
 	struct pki_cert_opts co = { .org = "X",
 		.cn = "ca",
