@@ -6,7 +6,8 @@ CORE_SRCS += node/peer/pki.c node/peer/gossip.c
 CTL_SRCS += node/ctl/ctl_pki.c
 DAEMON_SRCS += node/peer/peer.c
 TEST_SCRIPTS += tests/integration/peer_line.sh tests/integration/peer_ring.sh \
-	tests/integration/peer_refused.sh tests/integration/peer_contained.sh
+	tests/integration/peer_refused.sh tests/integration/peer_contained.sh \
+	tests/integration/peer_revoke.sh
 UNIT_TESTS += tests/unit/pki_test.c tests/unit/gossip_test.c
 FUZZERS += tests/fuzz/gossip_fuzz.c
 BENCH_SCRIPTS += tests/bench/peer_bench.sh

@@ -869,9 +869,12 @@ gossip_on_directory(struct gossip_session *s, const Reputed__Directory *dir)
 	if (g->conf.pki == NULL)
 		return;
 	for (size_t i = 0; i < dir->n_crls; i++)
-		if (gossip_crl_add(g, dir->crls[i].data, dir->crls[i].len) == 1)
+		if (gossip_crl_add(g, dir->crls[i].data, dir->crls[i].len) ==
+		    1) {
+			g->stats.crl_updates++;
 			gossip_dir_add(&fwd, true, dir->crls[i].data,
 			    dir->crls[i].len);
+		}
 	for (size_t i = 0; i < dir->n_certs; i++)
 		if (gossip_member_add(g, dir->certs[i].data,
 			dir->certs[i].len) == 1)
@@ -894,6 +897,28 @@ gossip_directory_add(struct gossip *g, const uint8_t *der, size_t len,
 	if (g->conf.pki == NULL || gossip_member_add(g, der, len) != 1)
 		return;
 	gossip_dir_add(&fwd, false, der, len); /* to every session up */
+	gossip_dir_flush(g, &fwd);
+	gossip_verdicts_refresh(g, true);
+	gossip_release_held(g);
+}
+
+static void
+gossip_dir_add_crl(void *arg, bool is_crl, const uint8_t *der, size_t len)
+{
+	if (is_crl)
+		gossip_dir_add(arg, true, der, len);
+}
+
+void
+gossip_crls_changed(struct gossip *g, uint64_t now)
+{
+	struct gossip_dir fwd = { .g = g }; /* to every session up */
+
+	g->now = now;
+	if (g->conf.pki == NULL)
+		return;
+	g->stats.crl_updates++;
+	pki_each_learned(g->conf.pki, gossip_dir_add_crl, &fwd);
 	gossip_dir_flush(g, &fwd);
 	gossip_verdicts_refresh(g, true);
 	gossip_release_held(g);

@@ -81,6 +81,7 @@ struct gossip_stats {
 	uint64_t bytes_in, bytes_out;
 	uint64_t queued_bytes; /* gauge: sum of send queues */
 	uint64_t members;      /* gauge: member certificates held */
+	uint64_t crl_updates;  /* CRLs learned from peers or reloaded */
 };
 
 /* What the shell must act on. Sessions named in events stay valid until
@@ -132,6 +133,11 @@ void gossip_local_batch(struct gossip *g, const uint8_t *sb, size_t len,
  * DER): into the member directory as if a Directory frame brought it. */
 void gossip_directory_add(struct gossip *g, const uint8_t *der, size_t len,
     uint64_t now);
+/* The shell changed the trust store's CRLs (a CRL file reloaded): every
+ * CRL held goes to every session up at once (a peer keeps the newer),
+ * members' verdicts are recomputed and held batches of revoked origins
+ * dropped. The shell then rechecks its links' certificates. */
+void gossip_crls_changed(struct gossip *g, uint64_t now);
 /* Next event, false when none. */
 bool gossip_event_next(struct gossip *g, struct gossip_event *ev);
 const struct gossip_stats *gossip_stats(const struct gossip *g);

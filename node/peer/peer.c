@@ -90,6 +90,7 @@ struct peers {
 	size_t n_chain;
 	uint64_t handshakes, refused, reconnects;
 	uint64_t last_recheck; /* ms */
+	uint64_t checked_gen;  /* pki generation the links were checked at */
 };
 
 static uint64_t
@@ -184,6 +185,7 @@ peers_tls(struct peers *p, EVP_PKEY *key, char *err, size_t errlen)
 /* ---- links ---- */
 
 static void peers_service(struct peers *p);
+static void peers_recheck(struct peers *p);
 static void peer_out_schedule(struct peer_out *o);
 
 /* Marks a link for the reap event. */
@@ -659,6 +661,9 @@ peers_service(struct peers *p)
 		for (struct peer_link *l = p->links; l; l = l->next)
 			peer_link_flush(l, now);
 	}
+	/* A CRL (or CA) learned from a peer: links are checked at once. */
+	if (p->have_anchors && pki_generation(p->pki) != p->checked_gen)
+		peers_recheck(p);
 	/* Timers added by later callbacks of this loop turn (the batcher's)
 	 * are relative to the cached time: keep it from lagging behind the
 	 * work done here, or they fire early. */
@@ -673,6 +678,7 @@ peers_recheck(struct peers *p)
 	char why[160];
 
 	p->last_recheck = peers_now();
+	p->checked_gen = pki_generation(p->pki);
 	if (!p->have_anchors)
 		return;
 	for (struct peer_link *l = p->links; l; l = l->next) {
@@ -699,6 +705,8 @@ peers_reload(struct peers *p, const struct node_conf *conf, char *err,
 	if (conf->crl_file[0] != '\0' &&
 	    pki_reload_crl_file(p->pki, conf->crl_file, err, errlen) == -1)
 		return -1;
+	if (conf->crl_file[0] != '\0')
+		gossip_crls_changed(p->g, peers_now());
 	peers_recheck(p);
 	return 0;
 }
@@ -957,6 +965,9 @@ peers_metrics(void *arg, struct evbuffer *out)
 	    "Peer sessions closed.", s->sessions_closed);
 	peers_metric(out, "reputed_peer_dropped_slow_total", "counter",
 	    "Peers dropped for not reading.", s->dropped_slow);
+	peers_metric(out, "reputed_peer_crl_updates_total", "counter",
+	    "CRLs learned from peers or reloaded (each floods).",
+	    s->crl_updates);
 	peers_metric(out, "reputed_peer_refused_total", "counter",
 	    "TLS handshakes refused by certificate checks.", p->refused);
 	evbuffer_add_printf(out,

@@ -801,16 +801,32 @@ pki_crl_signed(struct pki *p, X509_CRL *crl, int64_t now)
 	return false;
 }
 
+/* Whether crl supersedes old: by CRL number when both carry one (two
+ * CRLs issued in the same second differ there), else by lastUpdate. */
+static bool
+crl_newer(X509_CRL *crl, X509_CRL *old)
+{
+	ASN1_INTEGER *a = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL);
+	ASN1_INTEGER *b = X509_CRL_get_ext_d2i(old, NID_crl_number, NULL, NULL);
+	int cmp;
+
+	if (a != NULL && b != NULL)
+		cmp = ASN1_INTEGER_cmp(a, b);
+	else
+		cmp = ASN1_TIME_compare(X509_CRL_get0_lastUpdate(crl),
+		    X509_CRL_get0_lastUpdate(old));
+	ASN1_INTEGER_free(a);
+	ASN1_INTEGER_free(b);
+	return cmp > 0;
+}
+
 int
 pki_learn_crl(struct pki *p, X509_CRL *crl, int64_t now)
 {
 	if (!pki_crl_signed(p, crl, now))
 		return -1;
 	int i = crl_slot(p, crl), n = sk_X509_CRL_num(p->crls);
-	if (i < n &&
-	    ASN1_TIME_compare(X509_CRL_get0_lastUpdate(
-				  sk_X509_CRL_value(p->crls, i)),
-		X509_CRL_get0_lastUpdate(crl)) >= 0)
+	if (i < n && !crl_newer(crl, sk_X509_CRL_value(p->crls, i)))
 		return 0; /* not newer than the one we have */
 	if (i == n && n >= PKI_MAX_CRLS)
 		return -1;
