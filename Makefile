@@ -46,6 +46,7 @@ include feeds/module.mk
 include node/module.mk
 include sim/module.mk
 include tests/module.mk
+include dist/module.mk
 
 CORE_OBJS   = $(patsubst %.c,$(BUILD)/%.o,$(PROTO_GEN) $(CORE_SRCS))
 CTL_OBJS    = $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS))

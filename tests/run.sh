@@ -3,9 +3,10 @@
 #   run.sh UNIT_BINS... -- REPLAY_BINS... -- SCRIPTS...
 # Unit tests are cmocka programs (their summaries are added up); replay
 # programs run a fuzz target over its seed corpus; scripts print their own
-# "N passed, N failed" as their last such line. A program that crashes or
-# prints no count is one failure.
-passed=0; failed=0; failures=""
+# "N passed, N failed" as their last such line, ", N skipped" after it
+# when a tool they need is missing (they say which). A program that
+# crashes or prints no count is one failure.
+passed=0; failed=0; skipped=0; failures=""
 log=$(mktemp); trap 'rm -f "$log"' EXIT
 section=unit
 count() { # $1 = name, $2 = exit status; reads counts from $log
@@ -16,8 +17,12 @@ count() { # $1 = name, $2 = exit status; reads counts from $log
 		p=$((p + $(echo "$line" | sed -E 's/^([A-Za-z]+: )?([0-9]+) passed.*/\2/')))
 		f=$((f + $(echo "$line" | sed -E 's/.* ([0-9]+) failed.*/\1/')))
 	fi
+	s=$(echo "$line" | sed -nE 's/.* ([0-9]+) skipped.*/\1/p')
+	skipped=$((skipped + ${s:-0}))
 	if [ "$2" != 0 ] && [ "$f" = 0 ]; then f=1; fi
-	if [ "$p" = 0 ] && [ "$f" = 0 ]; then f=1; echo "$1: ran no test" >&2; fi
+	if [ "$p" = 0 ] && [ "$f" = 0 ] && [ "${s:-0}" = 0 ]; then
+		f=1; echo "$1: ran no test" >&2
+	fi
 	passed=$((passed + p)); failed=$((failed + f))
 	[ "$f" != 0 ] && failures="$failures $1"
 }
@@ -36,5 +41,9 @@ for t in "$@"; do
 	count "$t" $rc
 done
 [ -n "$failures" ] && echo "failed:$failures"
-echo "$passed passed, $failed failed"
+if [ "$skipped" != 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -32,22 +32,23 @@ export_usage(void)
 	return 2;
 }
 
+const struct option ctl_export_options[] = {
+	{ "db", required_argument, NULL, 'd' },
+	{ "conf", required_argument, NULL, 'c' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "zone", required_argument, NULL, 'z' },
+	{ "out", required_argument, NULL, 'o' },
+	{ NULL, 0, NULL, 0 }
+};
+
 static int
 export_parse(int argc, char **argv, struct export_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "conf", required_argument, NULL, 'c' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "zone", required_argument, NULL, 'z' },
-		{ "out", required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 }
-	};
 	int ch;
 	memset(o, 0, sizeof(*o));
 	o->format = "rbldnsd";
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "d:c:f:z:o:", longopts,
+	while ((ch = getopt_long(argc, argv, "d:c:f:z:o:", ctl_export_options,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'd': o->db = optarg; break;

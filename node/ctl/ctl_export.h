@@ -6,9 +6,14 @@
 #ifndef REPUTED_CTL_EXPORT_H
 #define REPUTED_CTL_EXPORT_H
 
+#include <getopt.h>
+
 /* ctl_export.c */
 /* reputectl export --db DIR [--conf FILE] [--format rbldnsd|zone]
  *                  [--zone NAME] --out FILE-or-DIR */
 int ctl_export(int argc, char **argv);
+
+/* the long options of export (for `reputectl complete` too) */
+extern const struct option ctl_export_options[];
 
 #endif

@@ -56,30 +56,31 @@ ctl_spf_usage(const char *cmd)
 		    "[--verbose]\n");
 }
 
+const struct option ctl_spf_options[] = {
+	{ "ip", required_argument, NULL, 'i' },
+	{ "mail-from", required_argument, NULL, 'm' },
+	{ "helo", required_argument, NULL, 'H' },
+	{ "resolver", required_argument, NULL, 'r' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "deadline", required_argument, NULL, 'D' },
+	{ "suite", required_argument, NULL, 's' },
+	{ "differences", required_argument, NULL, 'd' },
+	{ "headers", required_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'x' },
+	{ NULL, 0, NULL, 0 },
+};
+
 static int
 ctl_spf_getopt(int argc, char **argv, struct ctl_spf_opts *o)
 {
-	static const struct option longopts[] = {
-		{ "ip", required_argument, NULL, 'i' },
-		{ "mail-from", required_argument, NULL, 'm' },
-		{ "helo", required_argument, NULL, 'H' },
-		{ "resolver", required_argument, NULL, 'r' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "deadline", required_argument, NULL, 'D' },
-		{ "suite", required_argument, NULL, 's' },
-		{ "differences", required_argument, NULL, 'd' },
-		{ "headers", required_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'x' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int c;
 
 	memset(o, 0, sizeof(*o));
 	o->timeout_ms = CTL_TIMEOUT_MS;
 	optind = 0;		/* glibc: start over, state included */
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "", ctl_spf_options, NULL)) != -1) {
 		switch (c) {
 		case 'i': o->ip = optarg; break;
 		case 'm': o->mail_from = optarg; o->mail_from_set = true; break;

@@ -7,10 +7,15 @@
 #ifndef REPUTED_CTL_SPF_H
 #define REPUTED_CTL_SPF_H
 
+#include <getopt.h>
+
 /* ctl_spf.c */
 /* reputectl spf --ip A --mail-from M --helo H | --suite FILE.yml */
 int ctl_spf(int argc, char **argv);
 /* reputectl senderid --ip A --headers FILE */
 int ctl_senderid(int argc, char **argv);
+
+/* the long options of spf and senderid (for `reputectl complete` too) */
+extern const struct option ctl_spf_options[];
 
 #endif

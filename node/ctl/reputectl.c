@@ -170,15 +170,16 @@ api_post_json(const struct ctl *c, const char *path, json_t *doc, char **out)
 
 /* ---- keygen ---- */
 
+static const struct option keygen_options[] = {
+	{ "out", required_argument, NULL, 'o' }, { 0 } };
+
 static int
 cmd_keygen(const struct ctl *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "out", required_argument, NULL, 'o' }, { 0 } };
 	const char *out = NULL;
 	char err[256];
 	int ch;
-	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "o:", keygen_options, NULL)) != -1)
 		if (ch == 'o')
 			out = optarg;
 		else
@@ -234,11 +235,15 @@ struct report_opts {
 	unsigned timeout_ms;	/* per DNS query */
 };
 
-static int
-report_args(int argc, char **argv, struct report_opts *ro)
+/* report's long options: one per report field (val 256 + its index), then
+ * the rest. Built once; the parser and `reputectl complete` both use it. */
+static const struct option *
+report_options(void)
 {
-	struct option opts[N_REPORT_FIELDS + 6];
+	static struct option opts[N_REPORT_FIELDS + 6];
 	size_t i;
+	if (opts[0].name != NULL)
+		return opts;
 	for (i = 0; i < N_REPORT_FIELDS; i++)
 		opts[i] = (struct option){ report_fields[i].opt,
 		    required_argument, NULL, 256 + (int)i };
@@ -248,6 +253,13 @@ report_args(int argc, char **argv, struct report_opts *ro)
 	opts[i++] = (struct option){ "resolver", required_argument, NULL, 'R' };
 	opts[i++] = (struct option){ "timeout", required_argument, NULL, 'T' };
 	opts[i] = (struct option){ 0 };
+	return opts;
+}
+
+static int
+report_args(int argc, char **argv, struct report_opts *ro)
+{
+	const struct option *opts = report_options();
 	ro->obj = json_object();
 	ro->resolver = "system";
 	ro->timeout_ms = 5000;
@@ -954,32 +966,88 @@ cmd_stats(const struct ctl *c, int argc, char **argv)
 
 /* ---- dispatch ---- */
 
+static const struct option json_option[] = {
+	{ "json", no_argument, NULL, 'j' }, { 0 } };
+
+static const struct option *keygen_opts(void) { return keygen_options; }
+static const struct option *json_opts(void) { return json_option; }
+static const struct option *export_opts(void) { return ctl_export_options; }
+static const struct option *spf_opts(void) { return ctl_spf_options; }
+
+/* The commands, sorted. `reputectl complete` prints this table for the
+ * shell completion (dist/reputectl.bash), so it cannot drift from it. */
 static const struct command {
 	const char *name;
 	int (*run)(const struct ctl *, int, char **);
 	int (*plain)(int, char **);	/* subcommands with their own parser */
 	const char *help;
+	const struct option *(*options)(void);	/* its long options, or NULL */
+	const char *words;		/* its own subcommands, or NULL */
 } commands[] = {
-	{ "ca", NULL, ctl_ca, "organisation and bridge CAs, CRLs" },
-	{ "cert", NULL, ctl_cert, "node certificates: issue, show, verify" },
-	{ "export", NULL, ctl_export, "zones as rbldnsd files or a master file" },
-	{ "keygen", cmd_keygen, NULL, "make an Ed25519 node / origin key" },
-	{ "peers", cmd_peers, NULL, "the daemon's peer sessions" },
-	{ "query", cmd_query, NULL, "a subject's listing and explanation" },
-	{ "report", cmd_report, NULL, "submit reports" },
-	{ "rescore", cmd_rescore, NULL, "recompute every score" },
-	{ "retract", cmd_retract, NULL, "withdraw this node's reports" },
-	{ "senderid", NULL, ctl_senderid, "Sender ID (PRA) of a message" },
-	{ "spf", NULL, ctl_spf, "SPF check, or an openspf YAML suite" },
-	{ "stats", cmd_stats, NULL, "store statistics" },
+	{ "ca", NULL, ctl_ca, "organisation and bridge CAs, CRLs", NULL,
+	    "new bridge cross revoke" },
+	{ "cert", NULL, ctl_cert, "node certificates: issue, show, verify",
+	    NULL, "issue show pin verify" },
+	{ "export", NULL, ctl_export, "zones as rbldnsd files or a master file",
+	    export_opts, NULL },
+	{ "keygen", cmd_keygen, NULL, "make an Ed25519 node / origin key",
+	    keygen_opts, NULL },
+	{ "peers", cmd_peers, NULL, "the daemon's peer sessions", json_opts,
+	    NULL },
+	{ "query", cmd_query, NULL, "a subject's listing and explanation",
+	    json_opts, NULL },
+	{ "report", cmd_report, NULL, "submit reports", report_options, NULL },
+	{ "rescore", cmd_rescore, NULL, "recompute every score", NULL, NULL },
+	{ "retract", cmd_retract, NULL, "withdraw this node's reports", NULL,
+	    NULL },
+	{ "senderid", NULL, ctl_senderid, "Sender ID (PRA) of a message",
+	    spf_opts, NULL },
+	{ "spf", NULL, ctl_spf, "SPF check, or an openspf YAML suite",
+	    spf_opts, NULL },
+	{ "stats", cmd_stats, NULL, "store statistics", json_opts, NULL },
 };
+#define N_COMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+/* The global options, as main() reads them. */
+static const struct option global_options[] = {
+	{ "api", required_argument, NULL, 'a' },
+	{ "db", required_argument, NULL, 'd' },
+	{ "json", no_argument, NULL, 'j' }, { 0 } };
+
+static void
+print_options(const struct option *o)
+{
+	for (; o != NULL && o->name != NULL; o++)
+		printf(" --%s%s", o->name, o->has_arg == required_argument ?
+		    "=" : "");
+}
+
+/* reputectl complete (not in the usage): one line per command, "NAME
+ * [sub ...] --opt --opt= ..." ("=": takes a value); the first line,
+ * named "-", holds the global options. */
+static int
+cmd_complete(void)
+{
+	printf("-");
+	print_options(global_options);
+	printf("\n");
+	for (size_t i = 0; i < N_COMMANDS; i++) {
+		printf("%s", commands[i].name);
+		if (commands[i].words != NULL)
+			printf(" %s", commands[i].words);
+		if (commands[i].options != NULL)
+			print_options(commands[i].options());
+		printf("\n");
+	}
+	return 0;
+}
 
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: reputectl [--db DIR] [--api HOST:PORT] "
 	    "[--json] COMMAND [ARGS]\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+	for (size_t i = 0; i < N_COMMANDS; i++)
 		fprintf(stderr, "  %-9s %s\n", commands[i].name,
 		    commands[i].help);
 }
@@ -988,24 +1056,27 @@ int
 main(int argc, char **argv)
 {
 	struct ctl c = { NULL, "127.0.0.1:8053", false };
-	int i = 1;
-	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--json") == 0)
+	int ch, i;
+	/* "+": stop at the command, whose options are its own */
+	while ((ch = getopt_long(argc, argv, "+", global_options, NULL)) != -1)
+		if (ch == 'a')
+			c.api = optarg;
+		else if (ch == 'd')
+			c.db = optarg;
+		else if (ch == 'j')
 			c.json = true;
-		else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc)
-			c.db = argv[++i];
-		else if (strcmp(argv[i], "--api") == 0 && i + 1 < argc)
-			c.api = argv[++i];
 		else {
 			usage();
 			return 2;
 		}
-	}
+	i = optind;
 	if (i == argc) {
 		usage();
 		return 2;
 	}
-	for (size_t k = 0; k < sizeof(commands) / sizeof(commands[0]); k++) {
+	if (strcmp(argv[i], "complete") == 0)
+		return cmd_complete();
+	for (size_t k = 0; k < N_COMMANDS; k++) {
 		if (strcmp(argv[i], commands[k].name) != 0)
 			continue;
 		optind = 1;	/* getopt in the subcommand starts afresh */
