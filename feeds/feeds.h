@@ -105,7 +105,9 @@ unsigned long resolver_mem_queries(const struct resolver *res);
 /* server: NULL for /etc/resolv.conf, or "host:port", "host@port",
  * "[v6]:port" of a server that answers for the zones asked (queries are
  * forwarded to it; an authoritative server for the zones will do; loopback
- * is allowed). timeout_ms:
+ * is allowed). With a server named, every question goes to it: none of
+ * libunbound's default local zones (RFC 6303 reverse zones, the
+ * documentation prefixes, RFC 6761 names) is answered locally. timeout_ms:
  * a query not answered in time is reported as DNS_TEMPFAIL. */
 struct resolver *resolver_unbound_new(struct event_base *base,
 	    const char *server, unsigned timeout_ms, char *err, size_t errlen);

@@ -7,7 +7,8 @@ CORE_SRCS += feeds/spf.c feeds/spf_record.c feeds/spf_macro.c \
 	feeds/rfc5322.c feeds/resolver.c feeds/resolver_mem.c \
 	feeds/resolver_unbound.c feeds/resolver_wire.c
 UNIT_TESTS += tests/unit/spf_test.c tests/unit/pra_test.c
-TEST_SCRIPTS += tests/conformance/spf_suites.sh tests/conformance/spf_unbound.sh
+TEST_SCRIPTS += tests/conformance/spf_suites.sh tests/conformance/spf_unbound.sh \
+	tests/conformance/spf_suite_nsd.sh
 FUZZERS += tests/fuzz/spf_record_fuzz.c tests/fuzz/spf_macro_fuzz.c \
 	tests/fuzz/rfc5322_fuzz.c tests/fuzz/spf_wire_fuzz.c
 BENCH_SRCS += tests/bench/spf_bench.c

@@ -211,6 +211,53 @@ ub_server(const char *server, char *out, size_t outlen)
 	return 0;
 }
 
+/*
+ * The zones libunbound serves itself by default (RFC 6303 locally served
+ * zones, RFC 6761 special names, the documentation prefixes; unbound.conf(5)
+ * "local-zone"). Without a server named, that is what a stub wants. With
+ * a server named (an ISP's own resolver, which does serve its private
+ * reverse zones), every question goes to it: SPF's ptr mechanism and the
+ * %{p} macro depend on those reverse zones.
+ */
+static const char *const ub_default_zones[] = {
+	"localhost.", "127.in-addr.arpa.", "home.arpa.", "onion.", "test.",
+	"invalid.", "10.in-addr.arpa.", "168.192.in-addr.arpa.",
+	"0.in-addr.arpa.", "254.169.in-addr.arpa.", "2.0.192.in-addr.arpa.",
+	"100.51.198.in-addr.arpa.", "113.0.203.in-addr.arpa.",
+	"255.255.255.255.in-addr.arpa.",
+	"1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
+	"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
+	"d.f.ip6.arpa.", "8.e.f.ip6.arpa.", "9.e.f.ip6.arpa.",
+	"a.e.f.ip6.arpa.", "b.e.f.ip6.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa.",
+};
+
+/* Removes every default local zone (172.16-31 and 100.64-127 too). This
+ * finalizes the context: every option must be set before. The option
+ * `local-zone: NAME nodefault` set through ub_ctx_set_option does not
+ * reach the defaults in libunbound 1.17 (they were still served). */
+static int
+ub_no_local_zones(struct ub_ctx *ctx)
+{
+	char zone[32];
+	int rc;
+
+	for (size_t i = 0; i < sizeof(ub_default_zones) /
+	    sizeof(ub_default_zones[0]); i++)
+		if ((rc = ub_ctx_zone_remove(ctx, ub_default_zones[i])) != 0)
+			return rc;
+	for (int o = 16; o <= 31; o++) {
+		snprintf(zone, sizeof(zone), "%d.172.in-addr.arpa.", o);
+		if ((rc = ub_ctx_zone_remove(ctx, zone)) != 0)
+			return rc;
+	}
+	for (int o = 64; o <= 127; o++) {
+		snprintf(zone, sizeof(zone), "%d.100.in-addr.arpa.", o);
+		if ((rc = ub_ctx_zone_remove(ctx, zone)) != 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int
 ub_setup(struct ub_res *r, const char *server, char *err, size_t errlen)
 {
@@ -232,7 +279,8 @@ ub_setup(struct ub_res *r, const char *server, char *err, size_t errlen)
 	 * told otherwise; forwarding lets an authoritative server answer. */
 	if ((rc = ub_ctx_set_option(r->ctx, "do-not-query-localhost:", "no")) != 0 ||
 	    (rc = ub_ctx_set_option(r->ctx, "qname-minimisation:", "no")) != 0 ||
-	    (rc = ub_ctx_set_fwd(r->ctx, addr)) != 0) {
+	    (rc = ub_ctx_set_fwd(r->ctx, addr)) != 0 ||
+	    (rc = ub_no_local_zones(r->ctx)) != 0) {
 		snprintf(err, errlen, "server %s: %s", server, ub_strerror(rc));
 		return -1;
 	}
