@@ -160,12 +160,16 @@ struct store_reader;
 struct store_options {
 	size_t map_size;	/* bytes; 0 = 64 GiB (sparse) */
 	int sync;		/* 2 = full fsync per commit, 1 = data only, 0 = none */
+	bool bulk;		/* no fsync per commit (without sync 0's
+				 * WRITEMAP): store_sync makes it durable */
 	const struct policy *policy;	/* copied; NULL = policy_default() */
 };
 
 struct store *store_open(const char *dir, const struct store_options *opt,
 	    char *err, size_t errlen);
 void store_close(struct store *st);
+/* Flushes every commit to disk (fsync): the end of a bulk import. */
+int store_sync(struct store *st, char *err, size_t errlen);
 const struct policy *store_policy(const struct store *st);
 /* Replaces the policy (copied). Scores are derived state: call
  * store_rescore to bring stored listings in line with it. */

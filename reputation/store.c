@@ -199,10 +199,12 @@ check_schema(struct store *st, MDB_txn *txn, char *err, size_t errlen)
  * the latest commits. Readers never need a lock in any mode.
  */
 static unsigned
-env_flags(int sync)
+env_flags(int sync, bool bulk)
 {
 	unsigned f = MDB_NOTLS | MDB_NORDAHEAD;
-	if (sync <= 0)
+	if (bulk && sync > 0)
+		f |= MDB_NOSYNC;	/* store_sync at the end */
+	else if (sync <= 0)
 		f |= MDB_NOSYNC | MDB_WRITEMAP;
 	else if (sync == 1)
 		f |= MDB_NOMETASYNC;
@@ -234,7 +236,8 @@ store_open(const char *dir, const struct store_options *opt, char *err,
 	    (rc = mdb_env_set_maxdbs(st->env, 8)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->env, map)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(st->env, 254)) != 0 ||
-	    (rc = mdb_env_open(st->env, dir, env_flags(opt ? opt->sync : 2),
+	    (rc = mdb_env_open(st->env, dir, env_flags(opt ? opt->sync : 2,
+	    opt && opt->bulk),
 	    0640)) != 0) {
 		lmdb_fail(err, errlen, dir, rc);
 		goto fail;
@@ -270,6 +273,13 @@ store_close(struct store *st)
 	mdb_env_close(st->env);
 	changes_free(st->changes);
 	free(st);
+}
+
+int
+store_sync(struct store *st, char *err, size_t errlen)
+{
+	int rc = mdb_env_sync(st->env, 1);
+	return rc ? lmdb_fail(err, errlen, "sync", rc) : 0;
 }
 
 const struct policy *

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,6 +46,8 @@
 
 #define JSONL_BATCH	256
 #define LINE_MAX_LEN	65536
+#define BULK_TXN_REPORTS 65536	/* reports per write transaction (bulk) */
+#define PROGRESS_MS	500	/* progress line refresh on a terminal */
 
 struct ctl {
 	const char *db;		/* offline store, or NULL: use the API */
@@ -77,14 +80,20 @@ format_time(uint64_t ms, char *buf, size_t len)
 }
 
 static struct store *
-open_store(const struct ctl *c)
+open_store_bulk(const struct ctl *c, bool bulk)
 {
 	char err[256];
-	struct store_options o = { .sync = 2 };
+	struct store_options o = { .sync = 2, .bulk = bulk };
 	struct store *st = store_open(c->db, &o, err, sizeof(err));
 	if (st == NULL)
 		fprintf(stderr, "reputectl: %s\n", err);
 	return st;
+}
+
+static struct store *
+open_store(const struct ctl *c)
+{
+	return open_store_bulk(c, false);
 }
 
 /* ---- talking to the daemon ---- */
@@ -296,14 +305,51 @@ struct batch_builder {
 	struct signer *key;
 	struct store *st;
 	struct verifier *ver;
+	struct store_txn *tx;		/* open across batches (bulk) */
 	uint64_t seq;			/* the next seq to use */
-	uint64_t reports, batches;
+	uint64_t reports, batches;	/* committed */
+	uint64_t tx_reports, tx_batches;	/* in the open transaction */
+	uint64_t txn_reports;		/* commit after this many */
 	struct event_base *base;	/* --check-spf: the mailcheck's loop */
 	struct mailcheck *mc;		/* --check-spf, or NULL */
 };
 
+/* Commits the open transaction, if any: its batches count from here. */
+static int
+builder_commit(struct batch_builder *bb)
+{
+	char err[256];
+	if (bb->tx == NULL)
+		return 0;
+	int rc = store_commit(bb->tx, err, sizeof(err));
+	bb->tx = NULL;
+	if (rc != 0) {
+		fprintf(stderr, "reputectl: %s\n", err);
+		bb->seq -= bb->tx_batches;
+		bb->tx_reports = bb->tx_batches = 0;
+		return -1;
+	}
+	bb->reports += bb->tx_reports;
+	bb->batches += bb->tx_batches;
+	bb->tx_reports = bb->tx_batches = 0;
+	return 0;
+}
+
+/* Drops the open transaction: its batches are not stored. */
+static void
+builder_abort(struct batch_builder *bb)
+{
+	if (bb->tx == NULL)
+		return;
+	store_abort(bb->tx);
+	bb->tx = NULL;
+	bb->seq -= bb->tx_batches;
+	bb->tx_reports = bb->tx_batches = 0;
+}
+
 /* Seals the pending reports into one batch, verifies it as a receiver
- * would, and applies it in one committed transaction. */
+ * would, and applies it in the open write transaction; commits when the
+ * transaction holds txn_reports (1: every batch). */
 static int
 builder_flush(struct batch_builder *bb)
 {
@@ -326,31 +372,32 @@ builder_flush(struct batch_builder *bb)
 	size_t len;
 	uint8_t *sb = envelope_seal(bb->key, &b, &len);
 	Reputed__Batch *dec = NULL;
-	struct store_txn *tx = NULL;
 	int rc = -1;
+	err[0] = '\0';
 	if (sb == NULL) {
 		snprintf(err, sizeof(err), "could not sign the batch");
 		goto out;
 	}
 	if (envelope_open(bb->ver, sb, len, &dec, err, sizeof(err)) !=
-	    ENVELOPE_OK || (tx = store_begin(bb->st, err, sizeof(err))) ==
-	    NULL)
+	    ENVELOPE_OK)
 		goto out;
-	enum apply_status s = store_apply(tx, sb, len, dec, err, sizeof(err));
+	if (bb->tx == NULL &&
+	    (bb->tx = store_begin(bb->st, err, sizeof(err))) == NULL)
+		goto out;
+	enum apply_status s = store_apply(bb->tx, sb, len, dec, err,
+	    sizeof(err));
 	if (s != APPLY_OK) {
-		store_abort(tx);
+		builder_abort(bb);
 		fprintf(stderr, "reputectl: batch %llu %s: %s\n",
 		    (unsigned long long)bb->seq, apply_status_name(s), err);
 		err[0] = '\0';
 		goto out;
 	}
-	if (store_commit(tx, err, sizeof(err)) != 0)
-		goto out;
-	bb->reports += bb->n;
-	bb->batches++;
+	bb->tx_reports += bb->n;
+	bb->tx_batches++;
 	bb->seq++;
 	bb->n = 0;
-	rc = 0;
+	rc = bb->tx_reports >= bb->txn_reports ? builder_commit(bb) : 0;
 out:
 	if (rc != 0 && err[0])
 		fprintf(stderr, "reputectl: %s\n", err);
@@ -373,8 +420,11 @@ builder_add_json(struct batch_builder *bb, const char *line, size_t len)
 	return builder_flush(bb);
 }
 
+/* bulk: many batches per transaction and one sync at the end, instead
+ * of a commit and an fsync per batch. */
 static int
-builder_init(struct batch_builder *bb, const struct ctl *c, const char *key)
+builder_init(struct batch_builder *bb, const struct ctl *c, const char *key,
+    bool bulk)
 {
 	char err[256];
 	struct origin_info oi;
@@ -388,8 +438,9 @@ builder_init(struct batch_builder *bb, const struct ctl *c, const char *key)
 		fprintf(stderr, "reputectl: %s\n", err);
 		return -1;
 	}
-	if ((bb->st = open_store(c)) == NULL)
+	if ((bb->st = open_store_bulk(c, bulk)) == NULL)
 		return -1;
+	bb->txn_reports = bulk ? BULK_TXN_REPORTS : 1;
 	signer_public_key(bb->key, pub);
 	if (store_get_origin(bb->st, pub, &oi) < 0)
 		return -1;
@@ -416,6 +467,7 @@ builder_check_spf(struct batch_builder *bb, const struct report_opts *ro)
 static void
 builder_free(struct batch_builder *bb)
 {
+	builder_abort(bb);
 	mailcheck_free(bb->mc);
 	if (bb->base != NULL)
 		event_base_free(bb->base);
@@ -425,36 +477,85 @@ builder_free(struct batch_builder *bb)
 	free(bb->reps);
 }
 
+/* The progress line of a bulk import on a terminal: count, rate and,
+ * when stdin is a file, how much is left. */
+struct progress {
+	bool on;			/* stderr is a terminal */
+	uint64_t t0, last;		/* ms */
+	uint64_t total, done;		/* bytes of a file input, read */
+};
+
+static void
+progress_init(struct progress *pg)
+{
+	struct stat sb;
+	memset(pg, 0, sizeof(*pg));
+	pg->on = isatty(STDERR_FILENO);
+	pg->t0 = pg->last = now_ms();
+	if (fstat(STDIN_FILENO, &sb) == 0 && S_ISREG(sb.st_mode))
+		pg->total = (uint64_t)sb.st_size;
+}
+
+static void
+progress_show(struct progress *pg, uint64_t reports, bool final)
+{
+	uint64_t now = now_ms();
+	if (!pg->on || (!final && now - pg->last < PROGRESS_MS))
+		return;
+	pg->last = now;
+	double s = (double)(now - pg->t0) / 1000, rate = s > 0 ?
+	    (double)reports / s : 0;
+	fprintf(stderr, "\r%llu reports, %.0f/s, %.0f s",
+	    (unsigned long long)reports, rate, s);
+	if (pg->total > 0 && pg->done > 0 && pg->done < pg->total)
+		fprintf(stderr, ", %.0f%%, %.0f s left",
+		    100.0 * (double)pg->done / (double)pg->total,
+		    s * (double)(pg->total - pg->done) / (double)pg->done);
+	fputs(final ? "\n" : "   ", stderr);
+}
+
 /* Reads JSON lines from stdin; blank lines and '#' comments are skipped.
  * A bad line is reported with its number and skipped (a feed goes on);
  * the exit status then says something was refused. */
 static int
 report_jsonl_offline(struct batch_builder *bb)
 {
-	char *line = malloc(LINE_MAX_LEN);
+	char *line = malloc(LINE_MAX_LEN), err[256];
 	unsigned long lineno = 0, bad = 0;
+	struct progress pg;
 	int rc = line ? 0 : -1;
+	progress_init(&pg);
 	while (rc == 0 && fgets(line, LINE_MAX_LEN, stdin)) {
 		size_t len = strlen(line);
 		lineno++;
+		pg.done += len;
 		while (len && isspace((unsigned char)line[len - 1]))
 			line[--len] = '\0';
 		if (len == 0 || line[0] == '#')
 			continue;
-		char err[256];
 		if (jsonl_parse_report(line, len, now_ms(), &bb->reps[bb->n],
 		    err, sizeof(err)) != 0) {
-			fprintf(stderr, "reputectl: line %lu skipped: %s\n",
-			    lineno, err);
+			fprintf(stderr, "%sreputectl: line %lu skipped: %s\n",
+			    pg.on ? "\n" : "", lineno, err);
 			bad++;
 			continue;
 		}
-		if (++bb->n == JSONL_BATCH)
+		if (++bb->n == JSONL_BATCH) {
 			rc = builder_flush(bb);
+			progress_show(&pg, bb->reports + bb->tx_reports,
+			    false);
+		}
 	}
 	free(line);
 	if (rc == 0)
 		rc = builder_flush(bb);
+	if (rc == 0)
+		rc = builder_commit(bb);
+	if (rc == 0 && store_sync(bb->st, err, sizeof(err)) != 0) {
+		fprintf(stderr, "reputectl: %s\n", err);
+		rc = -1;
+	}
+	progress_show(&pg, bb->reports, true);
 	if (bad)
 		fprintf(stderr, "reputectl: %lu line%s skipped\n", bad,
 		    bad == 1 ? "" : "s");
@@ -471,7 +572,8 @@ report_offline(const struct ctl *c, struct report_opts *ro)
 		    "origin key that signs the batch)\n");
 		return 2;
 	}
-	if (builder_init(&bb, c, ro->key) == 0 &&
+	uint64_t t0 = now_ms();
+	if (builder_init(&bb, c, ro->key, ro->jsonl) == 0 &&
 	    (!ro->check_spf || builder_check_spf(&bb, ro) == 0)) {
 		if (ro->jsonl)
 			rc = report_jsonl_offline(&bb);
@@ -480,13 +582,17 @@ report_offline(const struct ctl *c, struct report_opts *ro)
 			rc = builder_add_json(&bb, text, strlen(text));
 			free(text);
 		}
+		double s = (double)(now_ms() - t0) / 1000;
+		double rate = s > 0 ? (double)bb.reports / s : 0;
 		if (rc >= 0)
 			printf(c->json ? "{\"reports\":%llu,\"batches\":%llu,"
-			    "\"next_seq\":%llu}\n" : "applied %llu reports in "
-			    "%llu batches (next seq %llu)\n",
+			    "\"next_seq\":%llu,\"seconds\":%.3f,"
+			    "\"reports_per_s\":%.0f}\n" : "applied %llu reports "
+			    "in %llu batches (next seq %llu) in %.1f s, %.0f "
+			    "reports/s\n",
 			    (unsigned long long)bb.reports,
 			    (unsigned long long)bb.batches,
-			    (unsigned long long)bb.seq);
+			    (unsigned long long)bb.seq, s, rate);
 	}
 	builder_free(&bb);
 	return rc == 0 ? 0 : 1;
