@@ -5,17 +5,17 @@
 # arrays of 256 and 4096 reports. Stops the daemon it starts by PID.
 : "${BUILD:=build}"
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-tmp=$(mktemp -d /tmp/reputed-apibench.XXXXXX)
+. "$TOP/tests/lib/common.sh"
+t_tmpdir apibench; tmp=$TMP
 pid=""
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-API_PORT=$(port)
+t_on_exit() { stop_pids $pid; }
+API_PORT=$(free_port)
 cat >"$tmp/reputed.conf" <<CONF
 server:
 	directory: "$tmp/var"
 	sync: 1
 dns:
-	listen: 127.0.0.1@$(port)
+	listen: 127.0.0.1@$(free_port)
 	threads: 1
 api:
 	listen: 127.0.0.1@$API_PORT

@@ -32,27 +32,13 @@ DIR=${DNS_BENCH_DIR:-/tmp/reputed-dns-bench}
 SECS=${DNS_BENCH_SECONDS:-15}
 ROUNDS=${DNS_BENCH_ROUNDS:-3}
 THREADS=${DNS_BENCH_THREADS:-2}
+. "$ROOT/tests/lib/common.sh"
 BL=bl.reputed.example
 DBL=dbl.reputed.example
 for t in dnsperf rbldnsd mdb_stat mdb_copy; do
 	command -v $t >/dev/null || { echo "dns_bench: $t is missing"; exit 1; }
 done
 mkdir -p "$DIR" && cd "$DIR" || exit 1
-PIDS=""
-stop() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	sleep 0.5
-	for p in $PIDS; do kill -9 "$p" 2>/dev/null; done
-	PIDS=""
-}
-trap stop EXIT
-trap 'exit 1' INT TERM
-
-free_port() {
-	python3 -c 'import socket
-t = socket.socket(); t.bind(("127.0.0.1", 0)); print(t.getsockname()[1])'
-}
-
 # ---- data: generated once, then reused ----
 if [ ! -f db.done ]; then
 	rm -rf db rbl
@@ -122,12 +108,6 @@ start_rbldnsd() { # $1: extra options
 	    $BL:ip6trie:$BL.ip6trie $DBL:dnset:$DBL.dnset)"
 	BPID=$(cat rbldnsd.pid); PIDS="$PIDS $BPID"
 }
-# stops one server and waits until it is gone (its port is free again)
-stop_one() {
-	kill "$1" 2>/dev/null
-	for i in $(seq 1 50); do kill -0 "$1" 2>/dev/null || return 0; sleep 0.1; done
-	kill -9 "$1" 2>/dev/null
-}
 rss_kb() { awk '/^VmRSS/ {print $2}' /proc/$1/status; }
 # private memory (heap, caches): VmRSS less the file pages mapped (LMDB's
 # pages are the kernel's page cache, shared and reclaimable)
@@ -148,7 +128,7 @@ perf() { # PORT FILE
 
 echo "starting reputed (LMDB store) and rbldnsd (exported files)"
 for k in 1 2 3; do	# three start-ups each, for the median
-	[ $k -gt 1 ] && { stop_one $RPID; stop_one $BPID; }
+	[ $k -gt 1 ] && { stop_pids $RPID; stop_pids $BPID; }
 	start_reputed; start_rbldnsd ""
 done
 echo "start-up s: reputed$SU_R, rbldnsd$SU_B"
@@ -170,7 +150,7 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 rss_r=$(rss_kb $RPID); rss_b=$(rss_kb $BPID); rss_n=$(rss_kb $NPID)
 anon_r=$(anon_kb $RPID); anon_b=$(anon_kb $BPID); anon_n=$(anon_kb $NPID)
-stop_one $NPID
+stop_pids $NPID
 
 # ---- live data: 10,000 reports/s into reputed; rbldnsd reloading ----
 $PY load $RA 10000 $SECS >load.out &
@@ -178,7 +158,7 @@ LPID=$!
 live_r=$(perf $RP q_ip)
 wait $LPID
 applied=$(cat load.out)
-stop_one $BPID
+stop_pids $BPID
 start_rbldnsd "-c 1"
 ( for i in $(seq 1 $((SECS / 3))); do sleep 3; touch rbl/$BL.ip4set; done ) &
 TPID=$!

@@ -20,17 +20,10 @@ secs=${SPF_BENCH_SECONDS:-2}
 [ -r "$doc/rfc7208-tests.yml.gz" ] || { echo "python3-spf missing"; exit 1; }
 pin=""
 command -v taskset >/dev/null 2>&1 && pin="taskset -c 0"
-tmp=$(mktemp -d)
+. "$(dirname "$0")/../lib/common.sh"
+t_tmpdir spfbench; tmp=$TMP
 nsd_pid=""
-cleanup() {
-	if [ -n "$nsd_pid" ]; then
-		kill "$nsd_pid" 2>/dev/null
-		wait "$nsd_pid" 2>/dev/null
-	fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+t_on_exit() { stop_pids $nsd_pid; }
 
 rate() { sed -n 's/.*: \([0-9]*\) evaluations\/s.*/\1/p' | head -1; }
 cpurate() { sed -n 's/.* \([0-9]*\) per CPU second.*/\1/p' | head -1; }
@@ -61,16 +54,7 @@ compare suites "suite $suites" "$suites"
 "$bench" mix -n 500 -s 0 -y "$tmp/mix.yml" -z "$tmp/bench.example.zone" >/dev/null
 compare mix "mix -n 500" "$tmp/mix.yml"
 
-# A free loopback port for nsd.
-port=""
-for try in 1 2 3 4 5 6 7 8 9 10; do
-	cand=$((20000 + ($$ * 7 + try * 131) % 30000))
-	if ! ss -Hlun "sport = :$cand" 2>/dev/null | grep -q . &&
-	    ! ss -Hltn "sport = :$cand" 2>/dev/null | grep -q .; then
-		port=$cand
-		break
-	fi
-done
+port=$(free_port)
 [ -n "$port" ] || { echo "no free port for nsd"; exit 1; }
 . "$(dirname "$0")/../lib/nsd.sh"
 nsd_serve "$tmp" "$port" bench.example || exit 1

@@ -8,39 +8,21 @@
 # Prints "N passed, N failed".
 BUILD=${BUILD:-build}
 ctl=$BUILD/reputectl
-passed=0; failed=0
-tmp=$(mktemp -d)
+. "$(dirname "$0")/../lib/common.sh"
 nsd_pid=""
 slow_pid=""
-cleanup() {
-	for pid in $slow_pid $nsd_pid; do
-		kill "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+t_tmpdir spf-unbound; tmp=$TMP
+t_on_exit() { stop_pids $slow_pid $nsd_pid; }
 
 if ! "$ctl" spf --help 2>&1 | grep -q 'reputectl spf --suite'; then
 	echo "$ctl has no 'spf' subcommand (reputectl dispatch not wired)"
 	echo "0 passed, 1 failed"
 	exit 1
 fi
-command -v nsd >/dev/null || { echo "nsd missing"; echo "0 passed, 1 failed"; exit 1; }
+t_missing nsd
 
-free_port() {
-	for try in 1 2 3 4 5 6 7 8 9 10; do
-		p=$((20000 + ($$ * 13 + try * 197 + $1) % 30000))
-		if ! ss -Hlun "sport = :$p" 2>/dev/null | grep -q . &&
-		    ! ss -Hltn "sport = :$p" 2>/dev/null | grep -q .; then
-			echo "$p"
-			return
-		fi
-	done
-}
-port=$(free_port 0)
-dead=$(free_port 7)		# nothing listens there
+port=$(free_port)
+dead=$(free_port)		# nothing listens there
 long="v=spf1"
 for i in $(seq 1 40); do long="$long ip4:198.51.100.$i"; done
 cat > "$tmp/spf.example.zone" <<ZONE
@@ -70,11 +52,8 @@ fi
 check() { # $1 = name, $2 = expected output (lines joined by |), rest = command
 	name=$1; want=$2; shift 2
 	got=$("$@" 2>&1 | tr '\n' '|' | sed 's/|$//')
-	if [ "$got" = "$want" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "FAIL $name: expected '$want', got '$got'"
+	if [ "$got" = "$want" ]; then ok; else
+		ko "$name: expected '$want', got '$got'"
 	fi
 }
 r="--resolver 127.0.0.1:$port"
@@ -95,12 +74,12 @@ check senderid-pra-fail "fail|SPF fail - not authorized" \
 	"$ctl" senderid --ip 192.0.2.1 --headers "$tmp/msg" $r
 got=$("$ctl" spf --ip 192.0.2.2 --mail-from a@spf.example --helo x.example $r --json)
 case $got in
-*'"result":"pass"'*'"mechanism":"include:inc.spf.example"'*) passed=$((passed + 1)) ;;
-*) failed=$((failed + 1)); echo "FAIL json: $got" ;;
+*'"result":"pass"'*'"mechanism":"include:inc.spf.example"'*) ok ;;
+*) ko "json: $got" ;;
 esac
 check timeout "temperror" "$ctl" spf --ip 192.0.2.1 --mail-from a@spf.example \
 	--helo x.example --resolver "127.0.0.1:$dead" --timeout 300
-slow=$(free_port 11)
+slow=$(free_port)
 /usr/bin/python3 "$(dirname "$0")/spf_slowdns.py" "$slow" "$port" 0.5 \
 	>"$tmp/slow.out" 2>&1 &
 slow_pid=$!
@@ -116,8 +95,7 @@ check slow-but-patient "pass" "$ctl" spf --ip 192.0.2.2 \
 got=$("$ctl" spf --ip 192.0.2.2 --mail-from a@spf.example --helo x.example \
 	$s --timeout 3000 --deadline 700 --json)
 case $got in
-*'"result":"temperror"'*'longer than 700 ms'*) passed=$((passed + 1)) ;;
-*) failed=$((failed + 1)); echo "FAIL slow-deadline: $got" ;;
+*'"result":"temperror"'*'longer than 700 ms'*) ok ;;
+*) ko "slow-deadline: $got" ;;
 esac
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+t_done

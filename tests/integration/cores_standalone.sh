@@ -1,18 +1,16 @@
 #!/bin/sh
 # cores_standalone.sh: the cores that the simulator links compile with no
-# libevent header reachable (docs/ARCHITECTURE.md, "Cores and shells").
+# libevent header reachable (docs/ARCHITECTURE.md, "node/ by role").
 # A directory of poison headers, one per libevent header name, each an
 # #error, comes first on the include path, so an #include of any of them,
 # direct or through another header, fails the compile. A shell file
-# (node/batcher_event.c) must fail, which shows the poison works.
+# (node/batcher_event.c, dns_server.c, peer.c) must fail, which shows the poison works.
 # Prints "N passed, N failed".
 BUILD=${BUILD:-build}
 CC=${CC:-cc}
+. "$(dirname "$0")/../lib/common.sh"
 cd "$(dirname "$0")/../.." || exit 1
-pass=0; fail=0
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
+t_tmpdir cores; tmp=$TMP
 
 CORES="node/peer/gossip.c node/peer/pki.c node/batcher.c node/log.c node/conf.c
 	node/dns/dns.c node/dns/dns_cache.c node/dns/dns_rrl.c
@@ -52,5 +50,4 @@ for f in $SHELLS; do
 		grep -m 3 error "$tmp/err"
 	fi
 done
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+t_done

@@ -9,26 +9,16 @@ BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$TOP/$BUILD/reputed
 CTL=$TOP/$BUILD/reputectl
-pass=0; fail=0; pid=""
-tmp=$(mktemp -d /tmp/reputed-daemon.XXXXXX)
+. "$TOP/tests/lib/common.sh"
+pid=""
+t_tmpdir daemon; tmp=$TMP
 chmod 755 "$tmp"	# the daemon reads its config again as the user it drops to
-cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+t_on_exit() { stop_pids $pid; }
 check() { # name, shell condition
 	if eval "$2"; then ok "$1"; else ko "$1"; fi
 }
-for tool in curl python3; do
-	command -v $tool >/dev/null || { echo "$tool missing"; echo "0 passed, 1 failed"; exit 1; }
-done
+t_missing curl python3
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 DNS_PORT=$(free_port); API_PORT=$(free_port)
 API=http://127.0.0.1:$API_PORT
 user=""; [ "$(id -u)" = 0 ] && user=nobody

@@ -7,11 +7,9 @@
 # Also: the embedded default passes -n. Prints "N passed, N failed".
 BUILD=${BUILD:-build}
 REPUTED=$(cd "$(dirname "$0")/../.." && pwd)/$BUILD/reputed
+. "$(dirname "$0")/../lib/common.sh"
 cd "$(dirname "$0")/../data/conf" || exit 1
-pass=0; fail=0
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
+t_tmpdir conf; tmp=$TMP
 
 for f in *.in; do
 	n=${f%.in}

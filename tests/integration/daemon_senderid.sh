@@ -16,34 +16,15 @@
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$TOP/$BUILD/reputed
-pass=0; fail=0
+. "$TOP/tests/lib/common.sh"
 nsd_pid=""; pid=""; pid2=""; hole_pid=""
-tmp=$(mktemp -d /tmp/reputed-senderid.XXXXXX)
+t_tmpdir senderid; tmp=$TMP
 chmod 755 "$tmp"
-cleanup() {
-	for p in $pid $pid2; do
-		kill -TERM "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	for p in $nsd_pid $hole_pid; do
-		kill "$p" 2>/dev/null
-		wait "$p" 2>/dev/null
-	done
-	[ -n "$KEEP" ] || rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+t_on_exit() { stop_pids $pid $pid2 $nsd_pid $hole_pid; }
 check() { # name, shell condition
 	if eval "$2"; then ok "$1"; else ko "$1"; fi
 }
-for tool in nsd dig curl python3; do
-	command -v $tool >/dev/null || { echo "$tool missing"; echo "0 passed, 1 failed"; exit 1; }
-done
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+t_missing nsd dig curl python3
 NS_PORT=$(free_port); API_PORT=$(free_port); API2_PORT=$(free_port)
 HOLE_PORT=$(free_port)
 user=""; [ "$(id -u)" = 0 ] && user=nobody

@@ -7,23 +7,19 @@
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$TOP/$BUILD/reputed
-pass=0; fail=0; pid=""
-tmp=$(mktemp -d /tmp/reputed-vg.XXXXXX)
-trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
-if ! command -v valgrind >/dev/null; then
-	echo "valgrind not installed"; echo "0 passed, 1 failed"; exit 1
-fi
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-API_PORT=$(port)
+. "$TOP/tests/lib/common.sh"
+pid=""
+t_tmpdir vg; tmp=$TMP
+t_on_exit() { stop_pids $pid; }
+t_missing valgrind
+API_PORT=$(free_port)
 API=http://127.0.0.1:$API_PORT
 cat >"$tmp/reputed.conf" <<CONF
 server:
 	directory: "$tmp/var"
 	store-size: 64m
 dns:
-	listen: 127.0.0.1@$(port)
+	listen: 127.0.0.1@$(free_port)
 	threads: 1
 zone:
 	name: bl.test

@@ -9,49 +9,17 @@
 #   dns_done                        prints "N passed, N failed", exits
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$ROOT/tests/lib/procs.sh"
+. "$ROOT/tests/lib/common.sh"
 REPUTED=$ROOT/$BUILD/reputed
 REPUTECTL=$ROOT/$BUILD/reputectl
-TMP=$(mktemp -d /tmp/reputed-dns.XXXXXX)
-[ -n "$KEEP_TMP" ] && echo "tmp: $TMP"
-PIDS=""
-pass=0; fail=0
+t_tmpdir dns
 
-cleanup() {
-	stop_pids $PIDS
-	[ -n "$KEEP_TMP" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
 check() {
 	if [ "$2" = "$3" ]; then ok; else
 		ko "$1: expected [$2] got [$3]"
 	fi
 }
-dns_done() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ]
-	exit $?
-}
-
-# A port free for both UDP and TCP on 127.0.0.1.
-free_port() {
-	python3 - <<'EOF'
-import socket
-for _ in range(100):
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p)); print(p); break
-    except OSError:
-        pass
-    finally:
-        u.close(); t.close()
-EOF
-}
+dns_done() { t_done; }
 
 # The answer section of a query, without TTLs, sorted: comparable between
 # servers. Extra dig options follow the type.

@@ -14,35 +14,16 @@
 #   ok / ko MSG / pl_done
 BUILD=${BUILD:-build}
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
-. "$ROOT/tests/lib/procs.sh"
+. "$ROOT/tests/lib/common.sh"
 REPUTED=$ROOT/$BUILD/reputed
 CTL=$ROOT/$BUILD/reputectl
 ZONE=bl.test
-pass=0; fail=0
-PIDS=""
-
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
-
-pl_cleanup() {
-	stop_pids $PIDS
-	[ -n "$KEEP" ] || rm -rf "$T"
-}
 
 pl_init() {
-	T=$(mktemp -d /tmp/peer_test.XXXXXX)
-	trap pl_cleanup EXIT
-	trap 'exit 1' INT TERM
+	t_tmpdir peer_test; T=$TMP
 }
 
-pl_ports() {
-	PORTS=$(python3 -c '
-import socket, sys
-ss = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); ss.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in ss))' "$1")
-}
+pl_ports() { PORTS=$(free_ports "$1"); }
 
 # The Kth word of a list.
 pl_nth() { echo "$2" | tr ' ' '\n' | sed -n "$1p"; }
@@ -157,7 +138,4 @@ pl_wait() { # pl_wait SECS WANT CMD...
 	return 1
 }
 
-pl_done() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" = 0 ]
-}
+pl_done() { t_summary; }

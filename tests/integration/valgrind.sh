@@ -3,18 +3,17 @@
 # memcheck: any leak or invalid access is a failure. Prints
 # "N passed, N failed".
 BUILD=${BUILD:-build}
-passed=0; failed=0
-if ! command -v valgrind >/dev/null; then
-	echo "valgrind not installed"; echo "0 passed, 1 failed"; exit 1
-fi
+. "$(dirname "$0")/../lib/common.sh"
+t_missing valgrind
+t_tmpdir valgrind
 run() { # name, command...
 	name=$1; shift
 	if valgrind -q --suppressions=tests/valgrind.supp --leak-check=full --show-leak-kinds=definite,indirect \
 	    --errors-for-leak-kinds=definite,indirect --error-exitcode=99 \
-	    "$@" >/tmp/valgrind.$$ 2>&1; then
-		passed=$((passed + 1)); echo "ok   $name"
+	    "$@" >"$TMP/out" 2>&1; then
+		ok "$name"
 	else
-		failed=$((failed + 1)); echo "FAIL $name"; tail -30 /tmp/valgrind.$$
+		ko "$name"; tail -30 "$TMP/out"
 	fi
 }
 for t in subject_test store_test proto_test conf_test batcher_test jsonl_test; do
@@ -25,6 +24,4 @@ for r in "$BUILD"/replay/*; do
 	n=$(basename "$r")
 	run "replay $n" "$r" "tests/fuzz/corpus/$n"
 done
-rm -f /tmp/valgrind.$$
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+t_done
