@@ -2,6 +2,7 @@
 #   CORE_SRCS   library code linked into every program (libreputed.a)
 #   CTL_SRCS    extra sources of reputectl      DAEMON_SRCS  of reputed
 #   UNIT_TESTS  tests/unit/*_test.c, each a cmocka program
+#   TESTLIB_SRCS  helpers linked into every unit test and benchmark
 #   TEST_SCRIPTS  scripts run by `make test` after the unit tests
 #   FUZZERS     tests/fuzz/*_fuzz.c, each with tests/fuzz/corpus/<name>/
 #   BENCH_SRCS / BENCH_SCRIPTS   `make bench`
@@ -34,6 +35,7 @@ CTL_SRCS =
 DAEMON_SRCS =
 SIM_SRCS =
 UNIT_TESTS =
+TESTLIB_SRCS =
 TEST_SCRIPTS =
 FUZZERS =
 BENCH_SRCS =
@@ -52,6 +54,7 @@ CORE_OBJS   = $(patsubst %.c,$(BUILD)/%.o,$(PROTO_GEN) $(CORE_SRCS))
 CTL_OBJS    = $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS))
 DAEMON_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRCS))
 SIM_OBJS    = $(patsubst %.c,$(BUILD)/%.o,$(SIM_SRCS))
+TESTLIB_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(TESTLIB_SRCS))
 TEST_BINS   = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_TESTS))
 BENCH_BINS  = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 REPLAY_BINS = $(patsubst tests/fuzz/%.c,$(BUILD)/replay/%,$(FUZZERS))
@@ -79,12 +82,12 @@ $(BUILD)/reputectl: $(CTL_OBJS) $(BUILD)/libreputed.a
 $(BUILD)/reputesim: $(SIM_OBJS) $(BUILD)/libreputed.a
 	$(CC) $(ALL_CFLAGS) -o $@ $(SIM_OBJS) $(BUILD)/libreputed.a $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libreputed.a
+$(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJS) $(BUILD)/libreputed.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libreputed.a $(LIBS) $(TEST_LIBS)
-$(BUILD)/bench/%: tests/bench/%.c $(BUILD)/libreputed.a
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(TESTLIB_OBJS) $(BUILD)/libreputed.a $(LIBS) $(TEST_LIBS)
+$(BUILD)/bench/%: tests/bench/%.c $(TESTLIB_OBJS) $(BUILD)/libreputed.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libreputed.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(TESTLIB_OBJS) $(BUILD)/libreputed.a $(LIBS)
 # Corpus replay: the fuzz target with a plain main(), built by the normal
 # compiler, so `make test` replays every corpus without libFuzzer. The
 # target comes last so that -MMD records its headers.

@@ -4,6 +4,10 @@
 FUZZERS += tests/fuzz/frame_fuzz.c tests/fuzz/envelope_fuzz.c \
 	tests/fuzz/subject_fuzz.c tests/fuzz/batch_fuzz.c
 
+# Helpers of the unit tests and benchmarks: temporary directories, keys,
+# stores, sealed batches (tests/lib/testlib.h).
+TESTLIB_SRCS += tests/lib/testlib.c
+
 # Unit tests of the foundation.
 UNIT_TESTS += tests/unit/crash_test.c
 

@@ -20,7 +20,6 @@
  * Options: -v VERIFY_PER_S  -r RESCORE_REPORTS  -q IPV4_SUBJECTS
  *          -d DOMAINS  -p PARTS (comma list; default all four)
  */
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,13 +29,14 @@
 
 #include "proto/proto.h"
 #include "reputation/reputation.h"
+#include "tests/lib/testlib.h"
 
 #define T0		1764374400000ull	/* 2025-11-29 00:00 UTC, ms */
 #define BIG_BATCH	4096			/* BATCH_MAX_REPORTS */
 #define INGEST_BATCHES	400
 #define INGEST_REPORTS	256
 
-static char tmpdir[64];
+static char tmpdir[TL_PATH_MAX];
 static struct signer *origin[2];
 static uint64_t next_seq[2];
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -84,40 +84,31 @@ die(const char *what, const char *err)
 	exit(1);
 }
 
-static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb; (void)flag; (void)f;
-	return remove(path);
-}
-
 static void
 cleanup(void)
 {
 	if (tmpdir[0])
-		nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		tl_rmtree(tmpdir);
 }
 
 static struct store *
 new_store(const char *name, int sync)
 {
-	char dir[128], err[256];
-	struct store_options opt = { .map_size = (size_t)64 << 30,
-	    .sync = sync };
-	snprintf(dir, sizeof(dir), "%s/%s", tmpdir, name);
-	struct store *st = store_open(dir, &opt, err, sizeof(err));
+	char dir[TL_PATH_MAX];
+	tl_path(dir, sizeof(dir), tmpdir, name);
+	struct store *st = tl_store_open(dir, sync, (size_t)64 << 30);
 	if (st == NULL)
-		die(dir, err);
+		die(dir, "cannot open the store");
 	return st;
 }
 
 static void
 drop_store(struct store *st, const char *name)
 {
-	char dir[128];
+	char dir[TL_PATH_MAX];
 	store_close(st);
-	snprintf(dir, sizeof(dir), "%s/%s", tmpdir, name);
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	tl_path(dir, sizeof(dir), tmpdir, name);
+	tl_rmtree(dir);
 }
 
 /* ---- subjects and batches ---- */
@@ -547,7 +538,6 @@ main(int argc, char **argv)
 	size_t rescore_reports = 10000000;
 	uint32_t n_v4 = 1000000, n_dom = 200000;
 	const char *parts = "ingest,single,query,rescore";
-	char err[256];
 	int c;
 	while ((c = getopt(argc, argv, "v:r:q:d:p:")) != -1) {
 		switch (c) {
@@ -563,16 +553,14 @@ main(int argc, char **argv)
 			return 2;
 		}
 	}
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/reputed-bench-XXXXXX");
-	if (mkdtemp(tmpdir) == NULL)
+	if (tl_tmpdir(tmpdir, sizeof(tmpdir), "bench") != 0)
 		die("mkdtemp", "/tmp");
 	atexit(cleanup);
 	for (int o = 0; o < 2; o++) {
-		char path[128];
-		snprintf(path, sizeof(path), "%s/origin%d.pem", tmpdir, o);
-		if (signer_generate(path, err, sizeof(err)) != 0 ||
-		    (origin[o] = signer_load(path, err, sizeof(err))) == NULL)
-			die(path, err);
+		char name[32];
+		snprintf(name, sizeof(name), "origin%d.pem", o);
+		if ((origin[o] = tl_signer_new(tmpdir, name)) == NULL)
+			die(name, "no key");
 	}
 	printf("| %-60s | %11s | %11s | %-10s | %-9s |\n", "measure",
 	    "per wall s", "per CPU s", "unit", "target");

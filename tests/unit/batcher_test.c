@@ -14,11 +14,12 @@
 #include <cmocka.h>
 
 #include "node/batcher.h"
+#include "tests/lib/testlib.h"
 
 #define T0	1700000000000ull	/* a fixed "now", ms */
 
 struct fixture {
-	char dir[64];
+	char dir[TL_PATH_MAX];
 	struct store *st;
 	struct signer *key;
 	struct batcher *b;
@@ -36,9 +37,7 @@ struct fixture {
 static struct store *
 open_store(const char *dir)
 {
-	struct store_options o = { .map_size = 1 << 26, .sync = 0 };
-	char err[256];
-	struct store *st = store_open(dir, &o, err, sizeof(err));
+	struct store *st = tl_store_open(dir, 0, 1 << 26);
 
 	assert_non_null(st);
 	return st;
@@ -48,13 +47,10 @@ static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char path[128], err[256];
+	char err[256];
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/batcher_test.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(path, sizeof(path), "%s/node.key", f->dir);
-	assert_int_equal(signer_generate(path, err, sizeof(err)), 0);
-	assert_non_null(f->key = signer_load(path, err, sizeof(err)));
+	assert_int_equal(tl_tmpdir(f->dir, sizeof(f->dir), "batcher_test"), 0);
+	assert_non_null(f->key = tl_signer_new(f->dir, "node.key"));
 	f->st = open_store(f->dir);
 	assert_non_null(f->b = batcher_new(f->st, f->key, err, sizeof(err)));
 	*state = f;
@@ -65,13 +61,11 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
 	batcher_free(f->b);
 	store_close(f->st);
 	signer_free(f->key);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(tl_rmtree(f->dir), 0);
 	free(f);
 	return 0;
 }
@@ -310,25 +304,20 @@ test_free_tells_waiting(void **state)
 static void
 apply_own_batch(struct fixture *f, uint64_t seq)
 {
-	Reputed__Report r, *rp = &r;
-	Reputed__Subject pb;
-	Reputed__Batch batch = REPUTED__BATCH__INIT;
-	struct subject s;
+	struct tl_batch *b = tl_batch_new(seq, T0, 1);
 	struct store_txn *tx;
 	uint8_t *sb;
 	size_t len;
 	char err[256];
 
-	make_report(&r, &pb, &s, "198.51.100.1", 1);
-	batch.seq = seq;
-	batch.created_at = T0;
-	batch.n_reports = 1;
-	batch.reports = &rp;
-	assert_non_null(sb = envelope_seal(f->key, &batch, &len));
+	assert_non_null(b);
+	assert_non_null(tl_batch_report(b, "198.51.100.1", 1, 80, T0));
+	assert_non_null(sb = tl_batch_seal(b, f->key, &len));
 	assert_non_null(tx = store_begin(f->st, err, sizeof(err)));
-	assert_int_equal(store_apply(tx, sb, len, &batch, err, sizeof(err)),
-	    APPLY_OK);
+	assert_int_equal(store_apply(tx, sb, len, tl_batch_pb(b), err,
+	    sizeof(err)), APPLY_OK);
 	assert_int_equal(store_commit(tx, err, sizeof(err)), 0);
+	tl_batch_free(b);
 	free(sb);
 }
 
@@ -428,17 +417,16 @@ static void
 test_failed_commit_acks_nothing(void **state)
 {
 	struct fixture *f = *state;
-	struct store_options o = { .map_size = 1 << 20, .sync = 0 };
 	struct batcher_stats bs;
-	char err[256], path[128];
+	char err[256], path[TL_PATH_MAX];
 	int rc = 0;
 
 	/* a store of 1 MiB fills up: the commit fails */
 	batcher_free(f->b);
 	store_close(f->st);
-	snprintf(path, sizeof(path), "%s/data.mdb", f->dir);
+	tl_path(path, sizeof(path), f->dir, "data.mdb");
 	assert_int_equal(unlink(path), 0);
-	assert_non_null(f->st = store_open(f->dir, &o, err, sizeof(err)));
+	assert_non_null(f->st = tl_store_open(f->dir, 0, 1 << 20));
 	assert_non_null(f->b = batcher_new(f->st, f->key, err, sizeof(err)));
 	for (int i = 0; i < 16 && rc >= 0; i++) {
 		assert_int_equal(submit_many(f, BATCHER_MAX_SUBMIT, T0), 0);

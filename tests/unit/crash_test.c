@@ -19,7 +19,6 @@
  * CRASH_SEED=N in the environment repeats a run; the seed is printed.
  */
 #include <errno.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -36,6 +35,7 @@
 
 #include "proto/proto.h"
 #include "reputation/reputation.h"
+#include "tests/lib/testlib.h"
 
 #define T0		1764374400000ull	/* 2025-11-29 00:00 UTC, ms */
 #define KILL_ROUNDS	30
@@ -44,7 +44,7 @@
 #define ORDER_SEQS	20	/* batches per origin in the order test */
 #define ORDERS		5
 
-static char tmpdir[64];
+static char tmpdir[TL_PATH_MAX];
 static uint64_t rng_state;
 
 static uint64_t
@@ -58,13 +58,6 @@ rnd(void)
 }
 
 static int
-rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *f)
-{
-	(void)sb; (void)flag; (void)f;
-	return remove(path);
-}
-
-static int
 setup(void **state)
 {
 	const char *seed = getenv("CRASH_SEED");
@@ -73,32 +66,27 @@ setup(void **state)
 	if (rng_state == 0)
 		rng_state = 1;
 	printf("# CRASH_SEED=%llu\n", (unsigned long long)rng_state);
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/reputed-crash-XXXXXX");
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return tl_tmpdir(tmpdir, sizeof(tmpdir), "crash");
 }
 
 static int
 teardown(void **state)
 {
-	return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	return tl_rmtree(tmpdir);
 }
 
 static void
 path_in(char *buf, size_t len, const char *name)
 {
-	snprintf(buf, len, "%s/%s", tmpdir, name);
+	tl_path(buf, len, tmpdir, name);
 }
 
 static struct signer *
 new_signer(const char *name)
 {
-	char path[128], err[256];
-	path_in(path, sizeof(path), name);
-	if (signer_generate(path, err, sizeof(err)) != 0)
-		fail_msg("%s", err);
-	struct signer *s = signer_load(path, err, sizeof(err));
+	struct signer *s = tl_signer_new(tmpdir, name);
 	if (s == NULL)
-		fail_msg("%s", err);
+		fail_msg("no key %s", name);
 	return s;
 }
 

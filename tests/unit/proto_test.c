@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "proto/proto.h"
+#include "tests/lib/testlib.h"
 
 static void
 header(uint8_t *b, uint32_t n)
@@ -84,9 +85,9 @@ test_frame_roundtrip_and_garbage(void **state)
 static void
 test_envelope_signature(void **state)
 {
-	char dir[] = "/tmp/proto_test.XXXXXX", path[64], err[160];
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/k.pem", dir);
+	char dir[TL_PATH_MAX], path[TL_PATH_MAX], err[160];
+	assert_int_equal(tl_tmpdir(dir, sizeof(dir), "proto_test"), 0);
+	tl_path(path, sizeof(path), dir, "k.pem");
 	assert_int_equal(signer_generate(path, err, sizeof(err)), 0);
 	assert_int_equal(signer_generate(path, err, sizeof(err)), -1);
 	struct signer *s = signer_load(path, err, sizeof(err));
@@ -131,8 +132,7 @@ test_envelope_signature(void **state)
 	free(sb);
 	verifier_free(v);
 	signer_free(s);
-	unlink(path);
-	rmdir(dir);
+	assert_int_equal(tl_rmtree(dir), 0);
 }
 
 
@@ -141,11 +141,10 @@ test_envelope_signature(void **state)
 static void
 test_envelope_limits(void **state)
 {
-	char dir[] = "/tmp/proto_test.XXXXXX", path[64], err[160];
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/k.pem", dir);
-	assert_int_equal(signer_generate(path, err, sizeof(err)), 0);
-	struct signer *s = signer_load(path, err, sizeof(err));
+	char dir[TL_PATH_MAX], err[160];
+	assert_int_equal(tl_tmpdir(dir, sizeof(dir), "proto_test"), 0);
+	struct signer *s = tl_signer_new(dir, "k.pem");
+	assert_non_null(s);
 	struct verifier *v = verifier_new();
 	enum { N = BATCH_MAX_RETRACTIONS + 1 };
 	Reputed__Retraction *rt = calloc(N, sizeof(*rt));
@@ -196,8 +195,7 @@ test_envelope_limits(void **state)
 	free(rtp);
 	verifier_free(v);
 	signer_free(s);
-	unlink(path);
-	rmdir(dir);
+	assert_int_equal(tl_rmtree(dir), 0);
 }
 
 /* The verify memo: the same bytes verify once for real, then hit; altered
@@ -206,11 +204,10 @@ test_envelope_limits(void **state)
 static void
 test_verify_memo(void **state)
 {
-	char dir[] = "/tmp/proto_test.XXXXXX", path[64], err[160];
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/k.pem", dir);
-	assert_int_equal(signer_generate(path, err, sizeof(err)), 0);
-	struct signer *s = signer_load(path, err, sizeof(err));
+	char dir[TL_PATH_MAX];
+	assert_int_equal(tl_tmpdir(dir, sizeof(dir), "proto_test"), 0);
+	struct signer *s = tl_signer_new(dir, "k.pem");
+	assert_non_null(s);
 	struct verify_memo *m = verify_memo_new();
 	struct verifier *v1 = verifier_new(), *v2 = verifier_new();
 	uint8_t pub[ED25519_KEY_LEN], sig[ED25519_SIG_LEN], msg[64] = { 1, 2 };
@@ -246,8 +243,7 @@ test_verify_memo(void **state)
 	verifier_free(v2);
 	verify_memo_free(m);
 	signer_free(s);
-	unlink(path);
-	rmdir(dir);
+	assert_int_equal(tl_rmtree(dir), 0);
 }
 
 int

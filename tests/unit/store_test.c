@@ -15,41 +15,29 @@
 #include <cmocka.h>
 
 #include "reputation/reputation.h"
+#include "tests/lib/testlib.h"
 
 #define T0	1700000000000ull	/* a fixed "now", ms */
 
 struct fixture {
-	char dir[64];
+	char dir[TL_PATH_MAX];
 	struct store *st;
 	struct signer *key[3];
 	struct verifier *ver;
 };
 
-static struct signer *
-make_key(const char *dir, int i)
-{
-	char path[128], err[160];
-	snprintf(path, sizeof(path), "%s/key%d.pem", dir, i);
-	assert_int_equal(signer_generate(path, err, sizeof(err)), 0);
-	struct signer *s = signer_load(path, err, sizeof(err));
-	assert_non_null(s);
-	return s;
-}
-
 static int
 setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
-	char err[160];
-	strcpy(f->dir, "/tmp/store_test.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	char db[96];
-	snprintf(db, sizeof(db), "%s/db", f->dir);
-	struct store_options o = { .map_size = 1 << 26, .sync = 0 };
-	f->st = store_open(db, &o, err, sizeof(err));
-	assert_non_null(f->st);
-	for (int i = 0; i < 3; i++)
-		f->key[i] = make_key(f->dir, i);
+	char db[TL_PATH_MAX], name[16];
+	assert_int_equal(tl_tmpdir(f->dir, sizeof(f->dir), "store_test"), 0);
+	tl_path(db, sizeof(db), f->dir, "db");
+	assert_non_null(f->st = tl_store_open(db, 0, 1 << 26));
+	for (int i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "key%d.pem", i);
+		assert_non_null(f->key[i] = tl_signer_new(f->dir, name));
+	}
 	f->ver = verifier_new();
 	*state = f;
 	return 0;
@@ -59,13 +47,11 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 	store_close(f->st);
 	for (int i = 0; i < 3; i++)
 		signer_free(f->key[i]);
 	verifier_free(f->ver);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(tl_rmtree(f->dir), 0);
 	free(f);
 	return 0;
 }
@@ -84,51 +70,24 @@ static uint8_t *
 seal(struct signer *key, uint64_t seq, const struct rep *reps, size_t n,
     const uint32_t *retract, size_t nret, size_t *len)
 {
-	Reputed__Batch b = REPUTED__BATCH__INIT;
-	Reputed__Report r[16], *rp[16];
-	Reputed__Subject sp[16];
-	Reputed__MailEvidence m[16];
-	Reputed__Retraction rt[4], *rtp[4];
-	struct subject subj[16], cip[16];
-	char err[160];
-	assert_true(n <= 16 && nret <= 4);
-	b.seq = seq;
-	b.created_at = T0 + seq;
+	struct tl_batch *b = tl_batch_new(seq, T0 + seq, n);
+	assert_non_null(b);
 	for (size_t i = 0; i < n; i++) {
-		reputed__report__init(&r[i]);
-		assert_int_equal(subject_parse(reps[i].subject, &subj[i], err,
-		    sizeof(err)), 0);
-		subject_to_proto(&subj[i], &sp[i]);
-		r[i].subject = &sp[i];
-		r[i].category = reps[i].category;
-		r[i].confidence = 100;
-		r[i].observed_at = T0;
+		assert_non_null(tl_batch_report(b, reps[i].subject,
+		    reps[i].category, 100, T0));
 		if (reps[i].mail_from) {
-			reputed__mail_evidence__init(&m[i]);
-			m[i].mail_from = (char *)reps[i].mail_from;
-			m[i].spf_mail_from = reps[i].spf;
-			if (reps[i].client_ip) {
-				assert_int_equal(subject_parse(reps[i].client_ip,
-				    &cip[i], err, sizeof(err)), 0);
-				m[i].client_ip.data = cip[i].addr;
-				m[i].client_ip.len = 4;
-			}
-			r[i].mail = &m[i];
+			Reputed__MailEvidence *m = tl_batch_mail(b,
+			    reps[i].client_ip, NULL, reps[i].mail_from);
+			assert_non_null(m);
+			m->spf_mail_from = reps[i].spf;
 		}
-		rp[i] = &r[i];
 	}
-	for (size_t i = 0; i < nret; i++) {
-		reputed__retraction__init(&rt[i]);
-		rt[i].seq = retract[2 * i];
-		rt[i].index = retract[2 * i + 1];
-		rtp[i] = &rt[i];
-	}
-	b.reports = rp;
-	b.n_reports = n;
-	b.retractions = rtp;
-	b.n_retractions = nret;
-	uint8_t *sb = envelope_seal(key, &b, len);
+	for (size_t i = 0; i < nret; i++)
+		assert_int_equal(tl_batch_retract(b, retract[2 * i],
+		    retract[2 * i + 1]), 0);
+	uint8_t *sb = tl_batch_seal(b, key, len);
 	assert_non_null(sb);
+	tl_batch_free(b);
 	return sb;
 }
 
@@ -534,9 +493,8 @@ static int
 commit_origin(const char *dir)
 {
 	static const uint8_t origin[ED25519_KEY_LEN] = { 1 };
-	struct store_options o = { .map_size = 1 << 26, .sync = 0 };
 	char err[160];
-	struct store *st = store_open(dir, &o, err, sizeof(err));
+	struct store *st = tl_store_open(dir, 0, 1 << 26);
 	int rc = st && store_set_origin(st, origin, 0.5, false, err,
 	    sizeof(err)) == 0 ? 0 : 1;
 	store_close(st);
@@ -624,8 +582,8 @@ test_change_journal(void **state)
 
 	/* A commit by another process: the journal has a gap. */
 	assert_int_equal(report(f, 1, 2, &b), APPLY_OK);
-	char db[96];
-	snprintf(db, sizeof(db), "%s/db", f->dir);
+	char db[TL_PATH_MAX];
+	tl_path(db, sizeof(db), f->dir, "db");
 	pid_t pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {		/* a program of its own, as another writer is */
