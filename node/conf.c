@@ -605,6 +605,19 @@ kw_api_socket(struct parser *p, char **argv, int argc)
 	    sizeof(p->c->api_socket));
 }
 
+/* ---- smtpd-policy: (node/mta/mta_conf.c parses its values) ---- */
+
+static int
+kw_smtpd_policy(struct parser *p, char **argv, int argc)
+{
+	char msg[256];
+
+	if (mta_conf_keyword(&p->c->mta, p->keyword, argv[0], msg,
+	    sizeof(msg)) == -1)
+		return conf_error(p, "%s", msg);
+	return 0;
+}
+
 /* ---- sender-id: ---- */
 
 /* off, system (/etc/resolv.conf) or the address of a server to ask. */
@@ -884,6 +897,7 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "", "policy", conf_clause, 0, 0 },
 	{ "", "sender-id", conf_clause, 0, 0 },
 	{ "", "server", conf_clause, 0, 0 },
+	{ "", "smtpd-policy", conf_clause, 0, 0 },
 	{ "", "zone", conf_zone_start, 0, 0 },
 	{ "api", "listen", kw_api_listen, 1, 1 },
 	{ "api", "socket", kw_api_socket, 1, 1 },
@@ -927,6 +941,18 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "server", "sync", kw_server_sync, 1, 1 },
 	{ "server", "username", kw_server_username, 1, 1 },
 	{ "server", "verbosity", kw_server_verbosity, 1, 1 },
+	{ "smtpd-policy", "idle-timeout", kw_smtpd_policy, 1, 1 },
+	{ "smtpd-policy", "listen", kw_smtpd_policy, 1, 1 },
+	{ "smtpd-policy", "max-attributes", kw_smtpd_policy, 1, 1 },
+	{ "smtpd-policy", "max-connections", kw_smtpd_policy, 1, 1 },
+	{ "smtpd-policy", "max-line", kw_smtpd_policy, 1, 1 },
+	{ "smtpd-policy", "receiver", kw_smtpd_policy, 1, 1 },
+	{ "smtpd-policy", "reject-listed", kw_smtpd_policy, 1, 1 },
+	{ "smtpd-policy", "reject-listed-domain", kw_smtpd_policy, 1, 1 },
+	{ "smtpd-policy", "spf-fail", kw_smtpd_policy, 1, 1 },
+	{ "smtpd-policy", "spf-permerror", kw_smtpd_policy, 1, 1 },
+	{ "smtpd-policy", "spf-softfail", kw_smtpd_policy, 1, 1 },
+	{ "smtpd-policy", "spf-temperror", kw_smtpd_policy, 1, 1 },
 	{ "zone", "allow-axfr", kw_zone_allow_axfr, 1, 1 },
 	{ "zone", "hostmaster", kw_zone_hostmaster, 1, 1 },
 	{ "zone", "kind", kw_zone_kind, 1, 1 },
@@ -1054,6 +1080,7 @@ conf_defaults(struct node_conf *c)
 	c->senderid_timeout_ms = 5000;
 	c->senderid_deadline_ms = 20000;
 	c->senderid_inflight = 256;
+	mta_conf_defaults(&c->mta);
 	policy_default(&c->policy);
 }
 
@@ -1411,6 +1438,7 @@ conf_print(const struct node_conf *c, void *file)
 	if (c->api_socket[0] != '\0')
 		fprintf(f, "\tsocket: \"%s\"\n", c->api_socket);
 	conf_print_senderid(f, c);
+	mta_conf_print(&c->mta, f);
 	conf_print_peering(f, c);
 	for (int i = 0; i < c->n_origins; i++)
 		conf_print_origin(f, &c->origins[i]);

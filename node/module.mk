@@ -42,3 +42,6 @@ CTL_SRCS += node/ctl/ctl_spf.c
 CORE_SRCS += node/mailcheck.c
 UNIT_TESTS += tests/unit/mailcheck_test.c
 TEST_SCRIPTS += tests/integration/daemon_senderid.sh
+# mta: the Postfix policy service (issue 15; node/mta/, docs/MTA.md)
+CORE_SRCS += node/mta/mta_conf.c node/mta/policy.c node/mta/policy_lookup.c
+DAEMON_SRCS += node/mta/policy_server.c

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "reputation/reputation.h"
+#include "node/mta/mta_conf.h"
 
 #define CONF_MAX_LISTEN	16
 #define CONF_MAX_ZONES	16
@@ -106,6 +107,7 @@ struct node_conf {
 	uint32_t senderid_timeout_ms;	/* per DNS query, then temperror */
 	uint32_t senderid_deadline_ms;	/* per evaluation (RFC 7208 4.6.4) */
 	uint32_t senderid_inflight;	/* evaluations at once */
+	struct mta_conf mta;		/* smtpd-policy: (node/mta/) */
 	/* model: */
 	struct policy policy;
 };

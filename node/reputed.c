@@ -37,6 +37,7 @@
 #include "node/batcher.h"
 #include "node/log.h"
 #include "node/mailcheck.h"
+#include "node/mta/policy_server.h"
 #include "node/node.h"
 #include "node/peer/peer.h"
 #include "node/dns/dns.h"
@@ -53,6 +54,7 @@ struct daemon {
 	struct api *api;
 	struct peers *peers;		/* NULL when peering is off */
 	struct mailcheck *mailcheck;	/* NULL when sender-id is off */
+	struct policy_server *policy;	/* NULL without smtpd-policy: listen */
 	bool dns_running;
 	int pid_fd;			/* the locked pidfile, or -1 */
 	struct event *sig_hup, *sig_term, *sig_int;
@@ -265,6 +267,23 @@ daemon_mailcheck_start(struct daemon *d)
 	    "%u at once)", spec, c->senderid_timeout_ms, c->senderid_inflight);
 }
 
+/* The Postfix policy service (node/mta/), when smtpd-policy: listen is set. */
+static void
+daemon_policy_start(struct daemon *d)
+{
+	char err[512];
+
+	if (!mta_conf_enabled(&d->conf.mta))
+		return;
+	if ((d->policy = policy_server_start(d->base, d->st, &d->conf, err,
+	    sizeof(err))) == NULL)
+		fatalx("smtpd-policy: %s", err);
+	if (api_metrics_register(d->api, policy_server_metrics, d->policy) == -1)
+		log_warnx("smtpd-policy: no room for its metrics");
+	log_info("smtpd-policy: listening on %s", d->conf.mta.listen_path[0] ?
+	    d->conf.mta.listen_path : d->conf.mta.listen_host);
+}
+
 /* The peer network (node/peer/peer.c), when peering: has a listener or peers. */
 static void
 daemon_peers_start(struct daemon *d)
@@ -380,6 +399,7 @@ daemon_keep_static(const struct node_conf *o, struct node_conf *n)
 	KEEP(senderid_timeout_ms, "sender-id: timeout");
 	KEEP(senderid_deadline_ms, "sender-id: deadline");
 	KEEP(senderid_inflight, "sender-id: max-inflight");
+	KEEP(mta, "smtpd-policy");
 #undef KEEP
 }
 
@@ -538,6 +558,7 @@ daemon_start(struct daemon *d)
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
 	daemon_mailcheck_start(d);
+	daemon_policy_start(d);
 	daemon_dns_start(d);
 	daemon_peers_start(d);
 	daemon_signals(d);
@@ -552,6 +573,7 @@ daemon_stop(struct daemon *d)
 	/* Reports still being evaluated are answered 503 (not stored). */
 	api_set_mailcheck(d->api, NULL);
 	mailcheck_free(d->mailcheck);
+	policy_server_stop(d->policy);
 	while (batcher_deadline(d->batcher) != 0 && rounds++ < 64)
 		if (batcher_flush(d->batcher, batcher_now(), true) == -1)
 			break;
