@@ -45,3 +45,6 @@ TEST_SCRIPTS += tests/integration/daemon_senderid.sh
 # mta: the Postfix policy service (issue 15; node/mta/, docs/MTA.md)
 CORE_SRCS += node/mta/mta_conf.c node/mta/policy.c node/mta/policy_lookup.c
 DAEMON_SRCS += node/mta/policy_server.c
+TEST_SCRIPTS += tests/integration/mta_policy.sh
+UNIT_TESTS += tests/unit/policy_test.c
+FUZZERS += tests/fuzz/policy_fuzz.c
