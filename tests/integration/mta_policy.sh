@@ -7,18 +7,14 @@
 # Prints "N passed, N failed".
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$ROOT/tests/lib/procs.sh"
+. "$ROOT/tests/lib/common.sh"
 . "$ROOT/tests/lib/nsd.sh"
-TMP=$(mktemp -d /tmp/reputed-mta.XXXXXX)
+t_missing nsd curl python3
+t_tmpdir mta-policy
 nsd_pid=""; rep_pid=""
-cleanup() { stop_pids $rep_pid $nsd_pid; [ -n "$KEEP_TMP" ] || rm -rf "$TMP"; }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-NSD_PORT=$(free_port); API_PORT=$(free_port); POL_PORT=$(free_port)
+t_on_exit() { stop_pids $rep_pid $nsd_pid; }
+set -- $(free_ports 3)
+NSD_PORT=$1; API_PORT=$2; POL_PORT=$3
 cat >"$TMP/spf.example.zone" <<'ZONE'
 $ORIGIN spf.example.
 $TTL 60
@@ -82,11 +78,9 @@ python3 "$ROOT/tests/integration/mta_policy.py" "127.0.0.1:$POL_PORT" >"$TMP/tcp
 tcp_rc=$?
 sed -n '/^FAIL/p' "$TMP/tcp.out"
 set -- $(tail -1 "$TMP/tcp.out")
-passed=${1:-0}; failed=${3:-1}
-[ $tcp_rc = 0 ] || failed=$((failed > 0 ? failed : 1))
+pass=${1:-0}; fail=${3:-1}
+[ $tcp_rc = 0 ] || fail=$((fail > 0 ? fail : 1))
 
-ok() { passed=$((passed + 1)); }
-ko() { failed=$((failed + 1)); echo "FAIL: $*"; }
 m=$(curl -s "http://127.0.0.1:$API_PORT/metrics")
 case $m in *'reputed_policy_actions_total{verdict="listed"}'*) ok ;;
 *) ko "metrics: no reputed_policy_actions_total" ;; esac
@@ -113,5 +107,4 @@ PY
 stop_pids $rep_pid
 [ ! -e "$TMP/policy.sock" ] && ok || ko "the socket is left behind after a stop"
 rep_pid=""
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+t_done
