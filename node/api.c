@@ -477,7 +477,7 @@ api_reputon(struct api *a, const char *rated, const struct listing *l,
 	snprintf(code, sizeof(code), "127.0.0.%u", l->code);
 	ext = json_pack("{s:b,s:b,s:s?,s:s?,s:I,s:I,s:I,s:o}", "listed", listed,
 	    "allowed", allowed, "category", category_name(l->category),
-	    "code", listed ? code : NULL, "origins", (json_int_t)l->n_origins,
+	    "code", listed ? code : NULL, "origins", (json_int_t)l->n_orgs,
 	    "first_seen", (json_int_t)l->first_seen, "last_seen",
 	    (json_int_t)l->last_seen, "explanation", explanation);
 	r = json_pack("{s:s,s:s,s:s,s:f,s:I,s:I,s:o}", "rater", a->name,

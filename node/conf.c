@@ -844,14 +844,15 @@ kw_policy_future_slack(struct parser *p, char **argv, int argc)
 	return 0;
 }
 
+/* min-orgs; min-origins is its old name (the quorum counted nodes then). */
 static int
-kw_policy_min_origins(struct parser *p, char **argv, int argc)
+kw_policy_min_orgs(struct parser *p, char **argv, int argc)
 {
 	unsigned long n;
 
 	if (conf_uint(p, argv[0], 1000, &n) == -1)
 		return -1;
-	p->c->policy.min_origins = (unsigned)n;
+	p->c->policy.min_orgs = (unsigned)n;
 	return 0;
 }
 
@@ -863,6 +864,7 @@ conf_policy_real(struct policy *pol, const char *kw, double *max)
 		{ "allow-min-weight", offsetof(struct policy, allow_min_weight), 1e9 },
 		{ "allow-threshold", offsetof(struct policy, allow_threshold), 1 },
 		{ "attr-neutral", offsetof(struct policy, attr_neutral), 1 },
+		{ "cap-per-org", offsetof(struct policy, cap_per_org), 1e9 },
 		{ "cap-per-origin", offsetof(struct policy, cap_per_origin), 1e9 },
 		{ "default-trust", offsetof(struct policy, default_trust), 1 },
 		{ "min-origin-weight", offsetof(struct policy, min_origin_weight), 1e9 },
@@ -916,6 +918,7 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "policy", "allow-min-weight", kw_policy_real, 1, 1 },
 	{ "policy", "allow-threshold", kw_policy_real, 1, 1 },
 	{ "policy", "attr-neutral", kw_policy_real, 1, 1 },
+	{ "policy", "cap-per-org", kw_policy_real, 1, 1 },
 	{ "policy", "cap-per-origin", kw_policy_real, 1, 1 },
 	{ "policy", "code", kw_policy_code, 2, 2 },
 	{ "policy", "default-trust", kw_policy_real, 1, 1 },
@@ -923,8 +926,9 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "policy", "future-slack", kw_policy_future_slack, 1, 1 },
 	{ "policy", "half-life", kw_policy_half_life, 2, 2 },
 	{ "policy", "max-ttl", kw_policy_max_ttl, 1, 1 },
+	{ "policy", "min-orgs", kw_policy_min_orgs, 1, 1 },
 	{ "policy", "min-origin-weight", kw_policy_real, 1, 1 },
-	{ "policy", "min-origins", kw_policy_min_origins, 1, 1 },
+	{ "policy", "min-origins", kw_policy_min_orgs, 1, 1 },
 	{ "policy", "prior-bad", kw_policy_real, 1, 1 },
 	{ "policy", "prior-good", kw_policy_real, 1, 1 },
 	{ "policy", "threshold", kw_policy_real, 1, 1 },
@@ -1402,7 +1406,8 @@ static void
 conf_print_policy(FILE *f, const struct policy *pol)
 {
 	static const char *reals[] = { "threshold", "min-origin-weight",
-	    "cap-per-origin", "prior-bad", "prior-good", "allow-threshold",
+	    "cap-per-origin", "cap-per-org",
+	    "prior-bad", "prior-good", "allow-threshold",
 	    "allow-min-weight", "attr-neutral", "default-trust" };
 	struct policy copy = *pol;
 	double max;
@@ -1417,7 +1422,7 @@ conf_print_policy(FILE *f, const struct policy *pol)
 	conf_print_duration(f, "max-ttl", "", pol->max_ttl_s);
 	conf_print_duration(f, "future-slack", "",
 	    (uint32_t)(pol->future_slack_ms / 1000));
-	fprintf(f, "\tmin-origins: %u\n", pol->min_origins);
+	fprintf(f, "\tmin-orgs: %u\n", pol->min_orgs);
 	for (size_t i = 0; i < sizeof(reals) / sizeof(reals[0]); i++)
 		fprintf(f, "\t%s: %g\n", reals[i],
 		    *conf_policy_real(&copy, reals[i], &max));

@@ -39,10 +39,11 @@ policy_default(struct policy *p)
 	p->default_ttl_s = 7 * DAY;
 	p->max_ttl_s = 90 * DAY;
 	p->cap_per_origin = 4.0;
+	p->cap_per_org = 4.0;
 	p->prior_bad = 0.5;
 	p->prior_good = 0.5;
 	p->list_threshold = 0.8;
-	p->min_origins = 2;
+	p->min_orgs = 2;
 	p->min_origin_weight = 0.25;
 	p->allow_threshold = 0.2;
 	p->allow_min_weight = 1.0;

@@ -75,10 +75,12 @@ struct policy {
 	uint32_t default_ttl_s;		/* a report's TTL when it gives none */
 	uint32_t max_ttl_s;		/* longer TTLs are cut to this */
 	double cap_per_origin;		/* max decayed weight one origin adds per category */
+	double cap_per_org;		/* ... and all the nodes of one organisation */
 	double prior_bad, prior_good;	/* Beta prior pseudo-counts */
 	double list_threshold;		/* listed when score >= this ... */
-	unsigned min_origins;		/* ... and at least this many origins */
-	double min_origin_weight;	/* an origin counts when its weight >= this */
+	unsigned min_orgs;		/* ... and at least this many organisations */
+	double min_origin_weight;	/* an organisation counts when its weight
+					 * (over all its nodes) >= this */
 	double allow_threshold;		/* allow-listed when score <= this ... */
 	double allow_min_weight;	/* ... with this much positive weight */
 	double attr_neutral;		/* domain weight for none/neutral/errors */
@@ -135,17 +137,21 @@ struct listing {
 	uint64_t first_seen, last_seen;
 	float score;		/* Beta estimate of badness at as_of, 0..1 */
 	uint32_t n_reports;
-	uint16_t n_origins;	/* origins with weight at as_of */
+	uint16_t n_orgs;	/* organisations with weight at as_of */
 	uint8_t code;		/* 127.0.0.code when listed */
 	uint8_t category;	/* the dominant category */
 	uint8_t prefix_len;	/* for IP lookups: the prefix that matched */
 	uint8_t pad[3];
 };
 
-/* One origin's evidence and trust, as the score function sees it. */
+/* One origin's evidence and trust, as the score function sees it, and the
+ * organisation it belongs to (ORG_ID_LEN bytes; NULL: an organisation of
+ * its own, as an origin that no organisation CA vouches for). */
+#define ORG_ID_LEN	32
 struct origin_evidence {
 	const struct evidence *ev;
 	double trust;
+	const uint8_t *org;
 };
 void score_compute(const struct origin_evidence *oe, size_t n,
 	    const struct policy *p, struct listing *out);
@@ -203,15 +209,26 @@ enum apply_status store_apply(struct store_txn *tx, const uint8_t *sb,
 int store_commit(struct store_txn *tx, char *err, size_t errlen);
 void store_abort(struct store_txn *tx);
 
-/* Origins: trust in [0,1] and blocking. Changing trust needs a rescore. */
+/* Origins: trust in [0,1] and blocking, and the organisation. */
 struct origin_info {
 	double trust;
 	bool blocked;
 	uint64_t highest_seq;	/* highest contiguous seq applied */
 	uint64_t batches;	/* batches applied */
+	bool has_org;		/* org is known (else its own organisation) */
+	uint8_t org[ORG_ID_LEN];
 };
+/* Sets an origin's trust and blocking; every subject it reported is
+ * rescored at once when its effective weight changed. */
 int store_set_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
 	    double trust, bool blocked, char *err, size_t errlen);
+/* Binds an origin to its organisation (ORG_ID_LEN bytes: the id of the CA
+ * that issued its member certificate), inside a write transaction; a new
+ * or changed binding rescores every subject the origin reported. 0, or an
+ * LMDB error code. */
+int store_set_origin_org(struct store_txn *tx,
+	    const uint8_t origin[ED25519_KEY_LEN],
+	    const uint8_t org[ORG_ID_LEN]);
 int store_get_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
 	    struct origin_info *out);
 

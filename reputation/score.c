@@ -8,10 +8,13 @@
  * they arrive and when `rescore` replays them, so the floating-point result
  * is bit for bit the same either way.
  *
- * The score is a Beta estimate over the trust-weighted evidence of all
- * origins: (prior_bad + bad) / (prior_bad + prior_good + bad + good). A
- * subject is listed while the score is at least list_threshold AND at least
- * min_origins origins have weight. The listing's end time is computed here,
+ * An organisation, not a node, is the unit of trust: the evidence of all the
+ * origins of one organisation adds up per category and is capped again at
+ * cap_per_org, so ten nodes of one organisation weigh what one does. The
+ * score is a Beta estimate over the trust-weighted evidence of all
+ * organisations: (prior_bad + bad) / (prior_bad + prior_good + bad + good).
+ * A subject is listed while the score is at least list_threshold AND at
+ * least min_orgs organisations have weight. The listing's end time is computed here,
  * once, when evidence changes; a DNS lookup only compares it with the clock.
  */
 #include <math.h>
@@ -102,39 +105,79 @@ evidence_weight_at(const struct evidence *e, unsigned k, uint64_t t,
 struct moment {
 	double bad, good;		/* trust-weighted sums */
 	double per_cat[CATEGORY_COUNT];
-	unsigned bad_origins;		/* origins with weight >= min */
+	unsigned bad_orgs;		/* organisations with weight >= min */
 	double score;
 	bool listed, allowed;
 };
 
-static void
-evaluate(const struct origin_evidence *oe, size_t n, const struct policy *p,
-    uint64_t t, struct moment *m)
+/* The organisation of each origin as a small index (the order of first
+ * appearance, so the sums below run in the same order on every node). An
+ * origin with org NULL is an organisation of its own. */
+static size_t
+org_groups(const struct origin_evidence *oe, size_t n, size_t *group)
 {
-	memset(m, 0, sizeof(*m));
+	size_t n_groups = 0;
+
 	for (size_t i = 0; i < n; i++) {
-		double bad = 0;
+		group[i] = n_groups;
+		for (size_t j = 0; j < i; j++)
+			if (oe[i].org != NULL && oe[j].org != NULL &&
+			    memcmp(oe[j].org, oe[i].org, ORG_ID_LEN) == 0) {
+				group[i] = group[j];
+				break;
+			}
+		if (group[i] == n_groups)
+			n_groups++;
+	}
+	return n_groups;
+}
+
+/*
+ * The state at t. Per organisation and category: the trust-weighted sum
+ * over its origins, capped at cap_per_org; raw, the same without trust,
+ * decides whether the organisation counts towards the quorum.
+ */
+static void
+evaluate(const struct origin_evidence *oe, size_t n, const size_t *group,
+    size_t n_groups, const struct policy *p, uint64_t t, struct moment *m)
+{
+	double w[n_groups > 0 ? n_groups : 1][CATEGORY_COUNT];
+	double raw[n_groups > 0 ? n_groups : 1][CATEGORY_COUNT];
+
+	memset(m, 0, sizeof(*m));
+	memset(w, 0, sizeof(w));
+	memset(raw, 0, sizeof(raw));
+	for (size_t i = 0; i < n; i++) {
 		if (oe[i].trust <= 0)
 			continue;
 		for (unsigned k = 1; k < CATEGORY_COUNT; k++) {
-			double w = evidence_weight_at(oe[i].ev, k, t, p);
-			if (w == 0)
-				continue;
+			double x = evidence_weight_at(oe[i].ev, k, t, p);
+			w[group[i]][k] += oe[i].trust * x;
+			raw[group[i]][k] += x;
+		}
+	}
+	for (size_t g = 0; g < n_groups; g++) {
+		double bad = 0, bad_raw = 0;
+		for (unsigned k = 1; k < CATEGORY_COUNT; k++) {
+			double wk = w[g][k] < p->cap_per_org ? w[g][k] :
+			    p->cap_per_org;
 			if (k == REPUTED__CATEGORY__CATEGORY_NOT_SPAM) {
-				m->good += oe[i].trust * w;
+				m->good += wk;
 				continue;
 			}
-			m->per_cat[k] += oe[i].trust * w;
-			bad += w;
+			m->per_cat[k] += wk;
+			bad += wk;
+			bad_raw += raw[g][k] < p->cap_per_org ? raw[g][k] :
+			    p->cap_per_org;
 		}
-		m->bad += oe[i].trust * bad;
-		if (bad >= p->min_origin_weight)
-			m->bad_origins++;
+		m->bad += bad;
+		if (bad > 0 && bad_raw >= p->min_origin_weight)
+			m->bad_orgs++;
 	}
 	m->score = (p->prior_bad + m->bad) /
 	    (p->prior_bad + p->prior_good + m->bad + m->good);
 	m->listed = m->score >= p->list_threshold &&
-	    m->bad_origins >= p->min_origins;
+	    m->bad_orgs >= p->min_orgs;
 	m->allowed = m->score <= p->allow_threshold &&
 	    m->good >= p->allow_min_weight;
 }
@@ -146,8 +189,9 @@ evaluate(const struct origin_evidence *oe, size_t n, const struct policy *p,
  * come back without new evidence; new evidence recomputes it anyway.
  */
 static uint64_t
-state_end(const struct origin_evidence *oe, size_t n, const struct policy *p,
-    uint64_t t0, uint64_t horizon, bool want_listed)
+state_end(const struct origin_evidence *oe, size_t n, const size_t *group,
+    size_t n_groups, const struct policy *p, uint64_t t0, uint64_t horizon,
+    bool want_listed)
 {
 	struct moment m;
 	double hmin = p->half_life_s[1];
@@ -159,7 +203,7 @@ state_end(const struct origin_evidence *oe, size_t n, const struct policy *p,
 		hi = lo + step;
 		if (hi >= horizon)
 			return horizon;
-		evaluate(oe, n, p, hi, &m);
+		evaluate(oe, n, group, n_groups, p, hi, &m);
 		if (!(want_listed ? m.listed : m.allowed))
 			break;
 		lo = hi;
@@ -167,7 +211,7 @@ state_end(const struct origin_evidence *oe, size_t n, const struct policy *p,
 	}
 	while (hi - lo > 1000) {	/* lo holds, hi does not */
 		uint64_t mid = lo + (hi - lo) / 2;
-		evaluate(oe, n, p, mid, &m);
+		evaluate(oe, n, group, n_groups, p, mid, &m);
 		if (want_listed ? m.listed : m.allowed)
 			lo = mid;
 		else
@@ -202,11 +246,12 @@ score_compute(const struct origin_evidence *oe, size_t n,
 		return;
 	}
 	struct moment m;
-	evaluate(oe, n, p, t0, &m);
+	size_t group[n > 0 ? n : 1], n_groups = org_groups(oe, n, group);
+	evaluate(oe, n, group, n_groups, p, t0, &m);
 	out->as_of = t0;
 	out->score = (float)m.score;
-	out->n_origins = (uint16_t)(m.bad_origins > UINT16_MAX ? UINT16_MAX :
-	    m.bad_origins);
+	out->n_orgs = (uint16_t)(m.bad_orgs > UINT16_MAX ? UINT16_MAX :
+	    m.bad_orgs);
 	unsigned best = 0;
 	for (unsigned k = 1; k < CATEGORY_COUNT; k++)
 		if (m.per_cat[k] > m.per_cat[best])
@@ -214,9 +259,11 @@ score_compute(const struct origin_evidence *oe, size_t n,
 	out->category = (uint8_t)best;
 	out->code = p->code[best];
 	if (m.listed && out->code != 0)
-		out->listed_until = state_end(oe, n, p, t0, horizon, true);
+		out->listed_until = state_end(oe, n, group, n_groups, p, t0,
+		    horizon, true);
 	if (m.allowed)
-		out->allowed_until = state_end(oe, n, p, t0, horizon, false);
+		out->allowed_until = state_end(oe, n, group, n_groups, p, t0,
+		    horizon, false);
 }
 
 bool

@@ -5,7 +5,8 @@
  *              in use (bit n of 33 IPv4 + 129 IPv6 bits), "txn" -> u64
  *              (the last commit's id: it makes every commit a real one)
  *   batches    origin[32] seq[8 BE] -> SignedBatch bytes, as received
- *   origins    origin[32] -> struct origin_rec (trust, blocked, highest seq)
+ *   origins    origin[32] -> struct origin_rec (trust, blocked, highest seq,
+ *              the organisation)
  *   reports    subject key, origin, seq[8 BE], index[4 BE] -> contribution
  *   evidence   subject key, origin -> struct evidence
  *   scores     subject key -> struct listing (what DNS answers read)
@@ -23,6 +24,7 @@
  * until store_reader_end.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,15 +47,21 @@ struct origin_rec {
 	double trust;
 	uint8_t blocked;
 	uint8_t trust_set;		/* trust was configured, not default */
-	uint8_t pad[6];
+	uint8_t org_set;		/* org is known (else its own) */
+	uint8_t pad[5];
 	uint64_t highest_seq;		/* highest contiguous seq applied */
 	uint64_t batches;		/* batches applied */
+	uint8_t org[ORG_ID_LEN];	/* the organisation (its CA's key id) */
 };
+/* Records written before organisations end before org (org_set is 0). */
+#define ORIGIN_REC_V1	offsetof(struct origin_rec, org)
 
 struct trust_slot {
 	uint8_t origin[ORIGIN_LEN];
 	double trust;
 	bool used;
+	bool has_org;
+	uint8_t org[ORG_ID_LEN];
 };
 
 struct store {
@@ -297,6 +305,19 @@ store_set_policy(struct store *st, const struct policy *p)
 
 /* ---- origins and trust ---- */
 
+/* An origin record of either size (ORIGIN_REC_V1 before organisations). */
+static int
+origin_decode(const MDB_val *v, struct origin_rec *out)
+{
+	if (v->mv_size != sizeof(*out) && v->mv_size != ORIGIN_REC_V1)
+		return -1;
+	memset(out, 0, sizeof(*out));
+	memcpy(out, v->mv_data, v->mv_size);
+	if (v->mv_size == ORIGIN_REC_V1)
+		out->org_set = 0;
+	return 0;
+}
+
 static int
 origin_read(MDB_txn *txn, struct store *st, const uint8_t *origin,
     struct origin_rec *out)
@@ -307,9 +328,8 @@ origin_read(MDB_txn *txn, struct store *st, const uint8_t *origin,
 	out->trust = st->policy.default_trust;
 	if (rc == MDB_NOTFOUND)
 		return 1;
-	if (rc != 0 || v.mv_size != sizeof(*out))
+	if (rc != 0 || origin_decode(&v, out) != 0)
 		return -1;
-	memcpy(out, v.mv_data, sizeof(*out));
 	if (!out->trust_set)
 		out->trust = st->policy.default_trust;
 	return 0;
@@ -331,53 +351,85 @@ trust_slot(const uint8_t *origin)
 	return h % TRUST_CACHE;
 }
 
-/* The effective weight of an origin: 0 when blocked. Cached per store;
- * store_set_origin and rescore clear the cache. */
+/* The effective weight of an origin (0 when blocked) and its organisation
+ * (copied into org; false when it is an organisation of its own). Cached
+ * per store; every change of an origin record clears the cache. */
 static double
-origin_trust(MDB_txn *txn, struct store *st, const uint8_t *origin)
+origin_trust(MDB_txn *txn, struct store *st, const uint8_t *origin,
+    uint8_t org[ORG_ID_LEN], bool *has_org)
 {
 	struct trust_slot *s = &st->trust[trust_slot(origin)];
-	if (s->used && memcmp(s->origin, origin, ORIGIN_LEN) == 0)
-		return s->trust;
-	struct origin_rec rec;
-	if (origin_read(txn, st, origin, &rec) < 0)
-		return 0;
-	double t = rec.blocked ? 0 : rec.trust;
-	memcpy(s->origin, origin, ORIGIN_LEN);
-	s->trust = t;
-	s->used = true;
-	return t;
+	if (!s->used || memcmp(s->origin, origin, ORIGIN_LEN) != 0) {
+		struct origin_rec rec;
+		if (origin_read(txn, st, origin, &rec) < 0) {
+			*has_org = false;
+			return 0;
+		}
+		memcpy(s->origin, origin, ORIGIN_LEN);
+		s->trust = rec.blocked ? 0 : rec.trust;
+		s->has_org = rec.org_set;
+		memcpy(s->org, rec.org, ORG_ID_LEN);
+		s->used = true;
+	}
+	*has_org = s->has_org;
+	memcpy(org, s->org, ORG_ID_LEN);
+	return s->trust;
 }
+
+static int rescore_origin(struct store_txn *tx, const uint8_t *origin,
+    uint64_t upto);
 
 int
 store_set_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
     double trust, bool blocked, char *err, size_t errlen)
 {
-	MDB_txn *txn;
 	struct origin_rec rec;
-	int rc = mdb_txn_begin(st->env, NULL, 0, &txn);
-	if (rc != 0)
-		return lmdb_fail(err, errlen, "begin", rc);
-	if (origin_read(txn, st, origin, &rec) < 0) {
-		mdb_txn_abort(txn);
+	struct store_txn *tx = store_begin(st, err, errlen);
+	int rc;
+
+	if (tx == NULL)
+		return -1;
+	if (origin_read(tx->txn, st, origin, &rec) < 0) {
+		store_abort(tx);
 		snprintf(err, errlen, "origin record is corrupt");
 		return -1;
 	}
+	double old = rec.blocked ? 0 : rec.trust;
 	rec.trust = trust < 0 ? 0 : trust > 1 ? 1 : trust;
 	rec.trust_set = 1;
 	rec.blocked = blocked;
-	uint64_t id = mdb_txn_id(txn);
-	if ((rc = origin_write(txn, st, origin, &rec)) != 0) {
-		mdb_txn_abort(txn);
-		return lmdb_fail(err, errlen, "write origin", rc);
-	}
-	changes_end(st->changes, id);
-	if ((rc = mdb_txn_commit(txn)) != 0) {
-		changes_flush(st->changes, id);
+	if ((rc = origin_write(tx->txn, st, origin, &rec)) != 0) {
+		store_abort(tx);
 		return lmdb_fail(err, errlen, "write origin", rc);
 	}
 	memset(st->trust, 0, sizeof(st->trust));
-	return 0;
+	/* A weight that changed applies to its listings now, not when each
+	 * subject next hears news. */
+	if (old != (rec.blocked ? 0 : rec.trust) &&
+	    (rc = rescore_origin(tx, origin, rec.highest_seq)) != 0) {
+		store_abort(tx);
+		return lmdb_fail(err, errlen, "rescore origin", rc);
+	}
+	return store_commit(tx, err, errlen);
+}
+
+int
+store_set_origin_org(struct store_txn *tx, const uint8_t origin[ORIGIN_LEN],
+    const uint8_t org[ORG_ID_LEN])
+{
+	struct origin_rec rec;
+	int rc;
+
+	if (origin_read(tx->txn, tx->st, origin, &rec) < 0)
+		return MDB_CORRUPTED;
+	if (rec.org_set && memcmp(rec.org, org, ORG_ID_LEN) == 0)
+		return 0;
+	rec.org_set = 1;
+	memcpy(rec.org, org, ORG_ID_LEN);
+	if ((rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0)
+		return rc;
+	memset(tx->st->trust, 0, sizeof(tx->st->trust));
+	return rescore_origin(tx, origin, rec.highest_seq);
 }
 
 int
@@ -396,6 +448,8 @@ store_get_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
 	out->blocked = rec.blocked;
 	out->highest_seq = rec.highest_seq;
 	out->batches = rec.batches;
+	out->has_org = rec.org_set;
+	memcpy(out->org, rec.org, ORG_ID_LEN);
 	return rc;
 }
 
@@ -547,6 +601,7 @@ rescore_subject(struct store_txn *tx, const uint8_t *skey, size_t sklen)
 	struct store *st = tx->st;
 	struct evidence evs[64];
 	struct origin_evidence oe[64];
+	uint8_t orgs[64][ORG_ID_LEN];
 	size_t n = 0;
 	MDB_val k = val(skey, sklen), v;
 	int rc = txn_cursors(tx);
@@ -563,8 +618,10 @@ rescore_subject(struct store_txn *tx, const uint8_t *skey, size_t sklen)
 			break;
 		if (v.mv_size != sizeof(struct evidence))
 			continue;
+		uint8_t org[ORG_ID_LEN];
+		bool has_org;
 		double trust = origin_trust(tx->txn, st,
-		    (const uint8_t *)k.mv_data + sklen);
+		    (const uint8_t *)k.mv_data + sklen, org, &has_org);
 		size_t slot = n;
 		if (n == 64) {	/* keep the most trusted 64 */
 			slot = 0;
@@ -576,8 +633,10 @@ rescore_subject(struct store_txn *tx, const uint8_t *skey, size_t sklen)
 		} else
 			n++;
 		memcpy(&evs[slot], v.mv_data, sizeof(evs[slot]));
+		memcpy(orgs[slot], org, ORG_ID_LEN);
 		oe[slot].ev = &evs[slot];
 		oe[slot].trust = trust;
+		oe[slot].org = has_org ? orgs[slot] : NULL;
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return rc;
@@ -992,6 +1051,63 @@ apply_following(struct store_txn *tx, const uint8_t *origin,
 	}
 }
 
+/* Rescores the subjects of one applied batch's reports. */
+static int
+rescore_batch_subjects(struct store_txn *tx, const Reputed__Batch *b)
+{
+	char err[160];
+
+	for (size_t i = 0; i < b->n_reports; i++) {
+		struct subject s[2];
+		struct contribution c[2];
+		int n = report_targets(b->reports[i], b, &tx->st->policy, s, c,
+		    err, sizeof(err));
+		for (int j = 0; j < n; j++) {
+			uint8_t skey[SUBJECT_KEY_MAX];
+			int rc = rescore_subject(tx, skey,
+			    subject_key(&s[j], skey));
+			if (rc != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* Rescores every subject that an origin's applied batches (1..upto)
+ * report: after its weight or its organisation changed, its listings
+ * change at once. The cost is that origin's own stored batches. */
+static int
+rescore_origin(struct store_txn *tx, const uint8_t *origin, uint64_t upto)
+{
+	uint8_t bk[ORIGIN_LEN + 8];
+	MDB_val k = val(bk, batch_key(bk, origin, 1)), v;
+	MDB_cursor *c;
+	int rc = mdb_cursor_open(tx->txn, tx->st->batches, &c);
+
+	if (rc != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		Reputed__Batch *b;
+		char err[160];
+		if (k.mv_size != ORIGIN_LEN + 8 ||
+		    memcmp(k.mv_data, origin, ORIGIN_LEN) != 0 ||
+		    get_be64((const uint8_t *)k.mv_data + ORIGIN_LEN) > upto)
+			break;
+		if (envelope_decode(v.mv_data, v.mv_size, &b, err,
+		    sizeof(err)) != ENVELOPE_OK) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		rc = rescore_batch_subjects(tx, b);
+		reputed__batch__free_unpacked(b, NULL);
+		if (rc != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 static enum apply_status
 record_equivocation(struct store_txn *tx, const uint8_t *bk,
     const uint8_t *sb, size_t sblen, struct origin_rec *rec,
@@ -1007,6 +1123,11 @@ record_equivocation(struct store_txn *tx, const uint8_t *bk,
 		return APPLY_ERROR;
 	}
 	memset(tx->st->trust, 0, sizeof(tx->st->trust));
+	/* A blocked origin weighs 0 from now on, in every listing it made. */
+	if ((rc = rescore_origin(tx, origin, rec->highest_seq)) != 0) {
+		lmdb_fail(err, errlen, "rescore equivocating origin", rc);
+		return APPLY_ERROR;
+	}
 	snprintf(err, errlen, "two different batches with seq %llu: origin "
 	    "blocked", (unsigned long long)get_be64(bk + ORIGIN_LEN));
 	return APPLY_EQUIVOCATION;
@@ -1105,9 +1226,8 @@ reset_origins(struct store_txn *tx)
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		struct origin_rec rec;
-		if (v.mv_size != sizeof(rec))
+		if (origin_decode(&v, &rec) != 0)
 			continue;
-		memcpy(&rec, v.mv_data, sizeof(rec));
 		rec.highest_seq = 0;
 		rec.batches = 0;
 		MDB_val nv = val(&rec, sizeof(rec));
@@ -1143,8 +1263,11 @@ replay_batches(struct store_txn *tx)
 			origin_read(tx->txn, tx->st, origin, &rec);
 			have = true;
 		}
-		if (rec.blocked || get_be64((uint8_t *)k.mv_data +
-		    ORIGIN_LEN) != rec.highest_seq + 1)
+		/* A blocked origin's batches are replayed too: its evidence
+		 * stays, at weight 0, exactly as incremental application
+		 * left it. */
+		if (get_be64((uint8_t *)k.mv_data + ORIGIN_LEN) !=
+		    rec.highest_seq + 1)
 			continue;
 		Reputed__Batch *b;
 		char err[160];

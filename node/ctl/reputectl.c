@@ -737,10 +737,10 @@ print_listing_text(const char *subject, const struct listing *l, bool found,
 	if (listed)
 		printf(" 127.0.0.%u (%s) until %s", l->code,
 		    category_name(l->category), until);
-	printf("\n  score %.3f, %u report%s, %u origin%s with weight; first "
+	printf("\n  score %.3f, %u report%s, %u organisation%s with weight; first "
 	    "reported %s, last %s\n", l->score, l->n_reports,
-	    l->n_reports == 1 ? "" : "s", l->n_origins,
-	    l->n_origins == 1 ? "" : "s", first, last);
+	    l->n_reports == 1 ? "" : "s", l->n_orgs,
+	    l->n_orgs == 1 ? "" : "s", first, last);
 }
 
 static int
@@ -773,7 +773,7 @@ query_offline(const struct ctl *c, const char *text)
 		    "category", found ? category_name(l.category) : NULL,
 		    "score", found ? l.score : 0.0, "reports",
 		    found ? (int)l.n_reports : 0, "origins",
-		    found ? l.n_origins : 0, "first_seen",
+		    found ? l.n_orgs : 0, "first_seen",
 		    (json_int_t)(found ? l.first_seen : 0), "last_seen",
 		    (json_int_t)(found ? l.last_seen : 0), "listed_until",
 		    (json_int_t)(found ? l.listed_until : 0), "explanation",
@@ -806,7 +806,7 @@ print_reputon_text(const char *asked, json_t *r)
 	l.score = (float)json_real_value(json_object_get(r, "rating"));
 	l.n_reports = (uint32_t)json_integer_value(json_object_get(r,
 	    "sample-size"));
-	l.n_origins = (uint16_t)json_integer_value(json_object_get(x,
+	l.n_orgs = (uint16_t)json_integer_value(json_object_get(x,
 	    "origins"));
 	l.first_seen = (uint64_t)json_integer_value(json_object_get(x,
 	    "first_seen"));

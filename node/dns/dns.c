@@ -1194,7 +1194,7 @@ template_var(const char *p, const char *subject, const struct listing *l,
     char *val, size_t len)
 {
 	static const char *names[] = { "subject", "category", "reports",
-	    "origins", "score", "last_seen", "first_seen", "code" };
+	    "origins", "score", "last_seen", "first_seen", "code", "orgs" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		size_t n = strlen(names[i]);
 		if (strncmp(p, names[i], n) != 0)
@@ -1207,7 +1207,8 @@ template_var(const char *p, const char *subject, const struct listing *l,
 			snprintf(val, len, "%s", cat ? cat : "abuse");
 			break;
 		case 2: fmt_uint(l->n_reports, val); break;
-		case 3: fmt_uint(l->n_origins, val); break;
+		case 3:		/* $origins: the old name of $orgs */
+		case 8: fmt_uint(l->n_orgs, val); break;
 		case 4: format_score(l->score, val); break;
 		case 5: format_time(l->last_seen, val); break;
 		case 6: format_time(l->first_seen, val); break;

@@ -172,6 +172,8 @@ struct gossip_member {
 	size_t len;
 	X509 *cert;
 	enum gossip_verdict verdict;
+	bool has_org; /* valid, and org is its organisation */
+	uint8_t org[PKI_ORG_ID_LEN];
 };
 
 /* A batch waiting for its origin's certificate. */
@@ -203,7 +205,8 @@ struct gossip {
 	/* directory */
 	struct gossip_member *members;
 	size_t n_members;
-	struct gossip_map verdicts; /* origin -> verdict, aux = pki gen */
+	struct gossip_map verdicts; /* origin -> verdict, aux = member + 1
+				     * whose organisation it has */
 	uint64_t verdict_gen, verdict_time;
 	struct gossip_map blocked; /* equivocating origins */
 	struct gossip_held *held;
@@ -641,14 +644,16 @@ gossip_pump(struct gossip_session *s)
 /* ---- the member directory ---- */
 
 static enum gossip_verdict
-gossip_check_cert(struct gossip *g, X509 *x)
+gossip_check_cert(struct gossip *g, struct gossip_member *m)
 {
+	int64_t now = (int64_t)(g->now / 1000);
 	bool revoked;
 
-	if (pki_verify(g->conf.pki, x, NULL, (int64_t)(g->now / 1000), &revoked,
-		NULL, 0) == 0)
-		return VERDICT_VALID;
-	return revoked ? VERDICT_REVOKED : VERDICT_INVALID;
+	m->has_org = false;
+	if (pki_verify(g->conf.pki, m->cert, NULL, now, &revoked, NULL, 0) != 0)
+		return revoked ? VERDICT_REVOKED : VERDICT_INVALID;
+	m->has_org = pki_cert_org(g->conf.pki, m->cert, NULL, now, m->org) == 0;
+	return VERDICT_VALID;
 }
 
 /* Recomputes every member's verdict when the trust store changed or the
@@ -667,7 +672,7 @@ gossip_verdicts_refresh(struct gossip *g, bool force)
 	for (size_t i = 0; i < g->n_members; i++) {
 		struct gossip_member *m = &g->members[i];
 		struct gossip_slot *sl;
-		m->verdict = gossip_check_cert(g, m->cert);
+		m->verdict = gossip_check_cert(g, m);
 		if ((sl = gossip_map_get(&g->verdicts, m->key)) == NULL)
 			continue;
 		/* One valid certificate for a key is enough; revoked wins. */
@@ -675,7 +680,32 @@ gossip_verdicts_refresh(struct gossip *g, bool force)
 		    (m->verdict == VERDICT_REVOKED ||
 			m->verdict == VERDICT_VALID))
 			sl->val = m->verdict;
+		/* Its organisation: of the first valid certificate, so that
+		 * every node picks the same one from the same directory. */
+		if (m->verdict == VERDICT_VALID && m->has_org && sl->aux == 0)
+			sl->aux = i + 1;
 	}
+}
+
+/* Binds an origin to its organisation in the store, inside the group
+ * commit, before its batch applies: the store then counts its reports for
+ * that organisation (MODEL.md). Without a pki, or for an origin with no
+ * valid certificate, there is nothing to bind: an organisation of its
+ * own. 0, or an LMDB error. */
+static int
+gossip_bind_org(struct gossip *g, struct store_txn *tx, const uint8_t *origin)
+{
+	struct gossip_slot *sl;
+
+	if (g->conf.pki == NULL)
+		return 0;
+	gossip_verdicts_refresh(g, false);
+	sl = gossip_map_find(&g->verdicts, origin);
+	if (sl == NULL || sl->val != VERDICT_VALID || sl->aux == 0 ||
+	    sl->aux > g->n_members ||
+	    memcmp(g->members[sl->aux - 1].key, origin, ED25519_KEY_LEN) != 0)
+		return 0;
+	return store_set_origin_org(tx, origin, g->members[sl->aux - 1].org);
 }
 
 static enum gossip_verdict
@@ -725,7 +755,7 @@ static int
 gossip_member_add(struct gossip *g, const uint8_t *der, size_t len)
 {
 	const unsigned char *p = der;
-	struct gossip_member *m;
+	struct gossip_member *m, tmp = { 0 };
 	enum gossip_verdict v;
 	X509 *x;
 
@@ -743,7 +773,8 @@ gossip_member_add(struct gossip *g, const uint8_t *der, size_t len)
 		X509_free(x);
 		return rc;
 	}
-	v = gossip_check_cert(g, x);
+	tmp.cert = x;
+	v = gossip_check_cert(g, &tmp);
 	if (gossip_member_room(g, v == VERDICT_VALID || v == VERDICT_REVOKED) ==
 		-1 ||
 	    (m = realloc(g->members, (g->n_members + 1) * sizeof(*m))) ==
@@ -763,6 +794,8 @@ gossip_member_add(struct gossip *g, const uint8_t *der, size_t len)
 	m->len = len;
 	m->cert = x;
 	m->verdict = v;
+	m->has_org = tmp.has_org;
+	memcpy(m->org, tmp.org, sizeof(m->org));
 	g->n_members++;
 	g->stats.members = g->n_members;
 	g->verdict_gen = UINT64_MAX; /* recompute */
@@ -1054,8 +1087,17 @@ gossip_commit(struct gossip *g)
 		return;
 	if ((tx = store_begin(g->conf.store, err, sizeof(err))) == NULL)
 		goto fail;
+	/* Our own origin too, whose batches the batcher applies. */
+	if (gossip_bind_org(g, tx, g->conf.node_key) != 0) {
+		store_abort(tx);
+		goto fail;
+	}
 	for (i = 0; i < g->n_work; i++) {
 		struct gossip_work *w = &g->work[i];
+		if (gossip_bind_org(g, tx, w->batch->origin.data) != 0) {
+			store_abort(tx);
+			goto fail;
+		}
 		st[i] =
 		    store_apply(tx, w->sb, w->len, w->batch, err, sizeof(err));
 		if (st[i] == APPLY_ERROR) {

@@ -740,9 +740,32 @@ pki_verify_cb(int ok, X509_STORE_CTX *ctx)
 	return ok;
 }
 
-int
-pki_verify(struct pki *p, X509 *leaf, STACK_OF(X509) * chain, int64_t now,
-    bool *revoked, char *err, size_t errlen)
+/* The organisation id of a verified chain: SHA-256 of the DER public key
+ * of the leaf's issuer (the leaf's own for a chain of one). */
+static int
+pki_chain_org(STACK_OF(X509) * verified, uint8_t org[PKI_ORG_ID_LEN])
+{
+	int n = sk_X509_num(verified);
+	X509 *issuer = sk_X509_value(verified, n > 1 ? 1 : 0);
+	unsigned char *der = NULL;
+	unsigned int mdlen = 0;
+	int len, rc = -1;
+
+	if (issuer == NULL ||
+	    (len = i2d_PUBKEY(X509_get0_pubkey(issuer), &der)) <= 0)
+		return -1;
+	if (EVP_Digest(der, (size_t)len, org, &mdlen, EVP_sha256(), NULL) == 1 &&
+	    mdlen == PKI_ORG_ID_LEN)
+		rc = 0;
+	OPENSSL_free(der);
+	return rc;
+}
+
+/* pki_verify, and the organisation of the verified chain into org (if
+ * not NULL). */
+static int
+pki_verify_org(struct pki *p, X509 *leaf, STACK_OF(X509) * chain, int64_t now,
+    bool *revoked, char *err, size_t errlen, uint8_t *org)
 {
 	X509_STORE *store = pki_store(p);
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -760,7 +783,8 @@ pki_verify(struct pki *p, X509 *leaf, STACK_OF(X509) * chain, int64_t now,
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)now);
 	X509_STORE_CTX_set_verify_cb(ctx, pki_verify_cb);
 	if (X509_verify_cert(ctx) == 1) {
-		rc = 0;
+		rc = org == NULL ? 0 :
+		    pki_chain_org(X509_STORE_CTX_get0_chain(ctx), org);
 		goto out;
 	}
 	e = X509_STORE_CTX_get_error(ctx);
@@ -775,6 +799,20 @@ out:
 	X509_STORE_CTX_free(ctx);
 	sk_X509_free(untrusted);
 	return rc;
+}
+
+int
+pki_verify(struct pki *p, X509 *leaf, STACK_OF(X509) * chain, int64_t now,
+    bool *revoked, char *err, size_t errlen)
+{
+	return pki_verify_org(p, leaf, chain, now, revoked, err, errlen, NULL);
+}
+
+int
+pki_cert_org(struct pki *p, X509 *leaf, STACK_OF(X509) * chain, int64_t now,
+    uint8_t org[PKI_ORG_ID_LEN])
+{
+	return pki_verify_org(p, leaf, chain, now, NULL, NULL, 0, org);
 }
 
 /* Finds a certificate that signed crl: an anchor, or a learned CA that

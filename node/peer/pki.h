@@ -117,6 +117,14 @@ int pki_learn_crl(struct pki *p, X509_CRL *crl, int64_t now);
  * *revoked (if non-NULL) tells a revocation from other failures. */
 int pki_verify(struct pki *p, X509 *leaf, STACK_OF(X509) * chain, int64_t now,
     bool *revoked, char *err, size_t errlen);
+/* The organisation of a member certificate that validates at now: the
+ * SHA-256 of the public key (DER SubjectPublicKeyInfo) of the CA that
+ * issued it. The same at every node and on every path (an organisation's
+ * own root, or its cross-certificate from a bridge: one key). 0, or -1
+ * when the certificate does not validate. */
+#define PKI_ORG_ID_LEN 32
+int pki_cert_org(struct pki *p, X509 *leaf, STACK_OF(X509) * chain,
+    int64_t now, uint8_t org[PKI_ORG_ID_LEN]);
 /* A counter bumped whenever anchors, CAs or CRLs change: callers that cache
  * verdicts revalidate when it moved. */
 uint64_t pki_generation(const struct pki *p);

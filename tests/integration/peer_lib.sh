@@ -74,7 +74,7 @@ pl_conf() {
 				printf '\tpeer: n%s 127.0.0.1@%s\n' "$j" "$pp"
 			fi
 		done
-		printf 'policy:\n\tmin-origins: 1\n\tthreshold: 0.5\n'
+		printf 'policy:\n\tmin-orgs: %s\n\tthreshold: 0.5\n' "${MIN_ORGS:-1}"
 	} >"$T/n$i/reputed.conf"
 }
 

@@ -43,7 +43,7 @@ fakes_init(void)
 		fakes[i].l.listed_until = NOW + 3600000;
 		fakes[i].l.code = 2;
 		fakes[i].l.n_reports = 7;
-		fakes[i].l.n_origins = 3;
+		fakes[i].l.n_orgs = 3;
 		fakes[i].l.score = 0.9f;
 		fakes[i].l.last_seen = NOW - 1000;
 	}
@@ -593,7 +593,7 @@ test_template(void **state)
 	snprintf(z.txt_template, sizeof(z.txt_template),
 	    "$subject $reports/$origins $score $last_seen $$x");
 	l.n_reports = 3;
-	l.n_origins = 2;
+	l.n_orgs = 2;
 	l.score = 0.5f;
 	l.last_seen = 86400000;
 	dns_txt_format(&z, "192.0.2.1", &l, buf, sizeof(buf));

@@ -144,7 +144,7 @@ test_listing_needs_two_origins(void **state)
 	assert_int_equal(lookup(f, "192.0.2.1", &l), 0);
 	assert_true(listing_listed(&l, T0));
 	assert_int_equal(l.code, 2);
-	assert_int_equal(l.n_origins, 2);
+	assert_int_equal(l.n_orgs, 2);
 	/* Decay: long after the TTL nothing is listed. */
 	assert_false(listing_listed(&l, T0 + 8ull * 86400 * 1000));
 }
@@ -353,6 +353,111 @@ test_rescore_is_exact(void **state)
 	assert_memory_equal(&before, &after, sizeof(before));
 }
 
+
+/* Binds origin k to organisation org_byte (inside a transaction). */
+static void
+bind_org(struct fixture *f, int k, uint8_t org_byte)
+{
+	uint8_t pub[32], org[ORG_ID_LEN];
+	char err[160];
+	struct store_txn *tx = store_begin(f->st, err, sizeof(err));
+
+	assert_non_null(tx);
+	signer_public_key(f->key[k], pub);
+	memset(org, org_byte, sizeof(org));
+	assert_int_equal(store_set_origin_org(tx, pub, org), 0);
+	assert_int_equal(store_commit(tx, err, sizeof(err)), 0);
+}
+
+/* An organisation is the unit of trust: two nodes of one organisation
+ * never list anything alone; a node of a second one does. */
+static void
+test_quorum_counts_organisations(void **state)
+{
+	struct fixture *f = *state;
+	struct rep r = { .subject = "192.0.2.9", .category = REPUTED__CATEGORY__CATEGORY_SPAM };
+	struct listing l;
+	struct origin_info oi;
+	uint8_t pub[32];
+
+	bind_org(f, 0, 0xa1);
+	bind_org(f, 1, 0xa1);
+	bind_org(f, 2, 0xb2);
+	signer_public_key(f->key[1], pub);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_true(oi.has_org);
+	assert_int_equal(oi.org[0], 0xa1);
+	assert_int_equal(report(f, 0, 1, &r), APPLY_OK);
+	assert_int_equal(report(f, 1, 1, &r), APPLY_OK);
+	assert_int_equal(lookup(f, "192.0.2.9", &l), 0);
+	assert_false(listing_listed(&l, T0));
+	assert_int_equal(l.n_orgs, 1);
+	assert_int_equal(l.n_reports, 2);
+	assert_int_equal(report(f, 2, 1, &r), APPLY_OK);
+	assert_int_equal(lookup(f, "192.0.2.9", &l), 0);
+	assert_true(listing_listed(&l, T0));
+	assert_int_equal(l.n_orgs, 2);
+}
+
+/* A binding learned after the reports, and a block, rescore at once; and
+ * rescore still reproduces every value bit for bit. */
+static void
+test_late_binding_and_block_rescore(void **state)
+{
+	struct fixture *f = *state;
+	struct rep r = { .subject = "192.0.2.20", .category = REPUTED__CATEGORY__CATEGORY_SPAM };
+	struct rep q = { .subject = "192.0.2.21", .category = REPUTED__CATEGORY__CATEGORY_SPAM };
+	struct listing l;
+	struct snapshot before, after;
+	uint8_t pub[32];
+	char err[160];
+
+	assert_int_equal(report(f, 0, 1, &r), APPLY_OK);
+	assert_int_equal(report(f, 1, 1, &r), APPLY_OK);
+	assert_int_equal(report(f, 1, 2, &q), APPLY_OK);
+	assert_int_equal(report(f, 2, 1, &q), APPLY_OK);
+	assert_int_equal(lookup(f, "192.0.2.20", &l), 0);
+	assert_true(listing_listed(&l, T0));
+	bind_org(f, 0, 0xa1);
+	bind_org(f, 1, 0xa1);		/* learned late: one organisation */
+	assert_int_equal(lookup(f, "192.0.2.20", &l), 0);
+	assert_false(listing_listed(&l, T0));
+	assert_int_equal(lookup(f, "192.0.2.21", &l), 0);
+	assert_true(listing_listed(&l, T0));
+	/* Blocked by policy: its listings go at once. */
+	signer_public_key(f->key[2], pub);
+	assert_int_equal(store_set_origin(f->st, pub, 1.0, true, err,
+	    sizeof(err)), 0);
+	assert_int_equal(lookup(f, "192.0.2.21", &l), 0);
+	assert_false(listing_listed(&l, T0));
+	snapshot(f, &before);
+	assert_int_equal(store_rescore(f->st, err, sizeof(err)), 0);
+	snapshot(f, &after);
+	assert_int_equal(before.n, after.n);
+	assert_memory_equal(&before, &after, sizeof(before));
+}
+
+/* An origin caught equivocating weighs 0 in the listings it made before. */
+static void
+test_equivocation_unlists(void **state)
+{
+	struct fixture *f = *state;
+	struct rep a = { .subject = "192.0.2.30", .category = REPUTED__CATEGORY__CATEGORY_SPAM };
+	struct rep b = { .subject = "192.0.2.31", .category = REPUTED__CATEGORY__CATEGORY_SPAM };
+	struct listing l;
+	size_t len;
+
+	assert_int_equal(report(f, 0, 1, &a), APPLY_OK);
+	assert_int_equal(report(f, 1, 1, &a), APPLY_OK);
+	assert_int_equal(lookup(f, "192.0.2.30", &l), 0);
+	assert_true(listing_listed(&l, T0));
+	uint8_t *x = seal(f->key[0], 1, &b, 1, NULL, 0, &len);
+	assert_int_equal(apply(f, x, len), APPLY_EQUIVOCATION);
+	free(x);
+	assert_int_equal(lookup(f, "192.0.2.30", &l), 0);
+	assert_false(listing_listed(&l, T0));
+	assert_int_equal(l.n_orgs, 1);
+}
 
 /* Longest-prefix match against a brute-force answer: nested IPv4 and IPv6
  * prefixes of many lengths, some listed (two origins) and some not (one
@@ -682,6 +787,12 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_retraction, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_prefix_and_parent_lookup,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quorum_counts_organisations,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_late_binding_and_block_rescore, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_equivocation_unlists,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rescore_is_exact, setup,
 		    teardown),
