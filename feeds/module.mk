@@ -17,3 +17,11 @@ BENCH_SCRIPTS += tests/bench/spf_bench.sh
 # nsd: the local authoritative server of the libunbound benchmark.
 DEB_PKGS += python3-spf python3-yaml nsd zlib1g-dev
 LIBS += -lz
+# Abuse-report feeds (issue 14): MIME, ARF, X-ARF, DMARC aggregate reports.
+# libxml2 reads DMARC XML; zlib and libzip unpack its gzip / zip attachments.
+PKGS += libxml-2.0 libzip
+CORE_SRCS += feeds/mime.c feeds/arf.c feeds/xarf.c feeds/dmarc.c \
+	feeds/complaint.c
+DEB_PKGS += libxml2-dev libzip-dev
+UNIT_TESTS += tests/unit/feeds_test.c
+FUZZERS += tests/fuzz/mime_fuzz.c tests/fuzz/feed_fuzz.c

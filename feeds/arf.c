@@ -1,0 +1,183 @@
+/*
+ * arf.c: the Abuse Reporting Format (RFC 5965) and its authentication
+ * failure extension (RFC 6591), read from a MIME tree (mime.c): the
+ * machine-readable message/feedback-report part and the returned message
+ * or its header. Fields are copied into fixed buffers (too long: cut);
+ * Original-Rcpt-To is counted only, never copied.
+ *
+ * SPDX-License-Identifier: ISC
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "feeds/complaint.h"
+
+/* A field value without surrounding space, copied (cut to fit). */
+static void
+copy_trim(char *dst, size_t cap, const char *v)
+{
+	size_t n;
+
+	while (*v == ' ' || *v == '\t')
+		v++;
+	n = strlen(v);
+	while (n > 0 && isspace((unsigned char)v[n - 1]))
+		n--;
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
+static void
+lower(char *s)
+{
+	for (; *s; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+/* RFC 5965 3.1 / 3.2 and RFC 6591 3.1: the fields we read. */
+static void
+arf_field(struct arf_report *r, const char *name, const char *value)
+{
+	struct {
+		const char *name;
+		char *dst;
+		size_t cap;
+	} f[] = {
+		{ "Feedback-Type", r->feedback_type, sizeof(r->feedback_type) },
+		{ "User-Agent", r->user_agent, sizeof(r->user_agent) },
+		{ "Version", r->version, sizeof(r->version) },
+		{ "Source-IP", r->source_ip, sizeof(r->source_ip) },
+		{ "Arrival-Date", r->arrival_date, sizeof(r->arrival_date) },
+		{ "Received-Date", r->arrival_date, sizeof(r->arrival_date) },
+		{ "Original-Mail-From", r->original_mail_from,
+		    sizeof(r->original_mail_from) },
+		{ "Reported-Domain", r->reported_domain,
+		    sizeof(r->reported_domain) },
+		{ "Auth-Failure", r->auth_failure, sizeof(r->auth_failure) },
+		{ "Delivery-Result", r->delivery_result,
+		    sizeof(r->delivery_result) },
+		{ "DKIM-Domain", r->dkim_domain, sizeof(r->dkim_domain) },
+		{ "DKIM-Selector", r->dkim_selector, sizeof(r->dkim_selector) },
+		{ "SPF-DNS", r->spf_dns, sizeof(r->spf_dns) },
+	};
+
+	if (strcasecmp(name, "Original-Rcpt-To") == 0) {
+		r->rcpt_to++;
+		return;
+	}
+	if (strcasecmp(name, "Reported-URI") == 0) {
+		r->reported_uri = true;
+		return;
+	}
+	if (strcasecmp(name, "Incidents") == 0) {
+		unsigned long n = strtoul(value, NULL, 10);
+		r->incidents = n > 1000000 ? 1000000 : (unsigned)n;
+		return;
+	}
+	if (strcasecmp(name, "Authentication-Results") == 0) {
+		if (r->n_auth_results < ARF_MAX_AR)
+			copy_trim(r->auth_results[r->n_auth_results++],
+			    sizeof(r->auth_results[0]), value);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
+		if (strcasecmp(name, f[i].name) == 0 && f[i].dst[0] == '\0') {
+			copy_trim(f[i].dst, f[i].cap, value);
+			return;
+		}
+}
+
+/* A deep copy of src (the tree may be freed before the report is). */
+static int
+header_copy(struct rfc5322_header *dst, const struct rfc5322_header *src)
+{
+	memset(dst, 0, sizeof(*dst));
+	if (src->nfields == 0)
+		return 0;
+	if ((dst->fields = calloc(src->nfields, sizeof(*dst->fields))) == NULL)
+		return -1;
+	for (size_t k = 0; k < src->nfields; k++) {
+		dst->fields[k].name = strdup(src->fields[k].name);
+		dst->fields[k].value = strdup(src->fields[k].value);
+		dst->nfields++;
+		if (dst->fields[k].name == NULL ||
+		    dst->fields[k].value == NULL) {
+			rfc5322_clear(dst);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The returned message (the part after the report) or its header. */
+static int
+arf_returned(const struct mime_msg *m, int report, struct arf_report *r,
+    char *err, size_t errlen)
+{
+	int parent = m->parts[report].parent;
+	int i = mime_find(m, parent, "message/rfc822");
+
+	if (i < 0)
+		i = mime_find(m, parent, "message/global");
+	if (i >= 0 && (size_t)i + 1 < m->nparts &&
+	    m->parts[i + 1].parent == i) {
+		return header_copy(&r->returned, &m->parts[i + 1].hdr);
+	}
+	if ((i = mime_find(m, parent, "text/rfc822-headers")) >= 0) {
+		const struct mime_part *p = &m->parts[i];
+		const char *b = p->body;
+		size_t n = p->body_len;
+		while (n > 0 && *b == '\n')	/* a blank line first */
+			b++, n--;
+		return rfc5322_parse(b, n, &r->returned, err, errlen);
+	}
+	return 0;
+}
+
+enum arf_status
+arf_parse(const struct mime_msg *m, struct arf_report *r, char *err,
+    size_t errlen)
+{
+	struct rfc5322_header fields;
+	int i = mime_find(m, -1, "message/feedback-report");
+
+	memset(r, 0, sizeof(*r));
+	if (i < 0) {
+		snprintf(err, errlen, "no message/feedback-report part: not "
+		    "an ARF report");
+		return ARF_NOT_ARF;
+	}
+	const char *b = m->parts[i].body;
+	size_t n = m->parts[i].body_len;
+	while (n > 0 && (*b == '\n' || *b == ' '))
+		b++, n--;
+	if (rfc5322_parse(b, n, &fields, err, errlen) == -1)
+		return ARF_MALFORMED;
+	for (size_t k = 0; k < fields.nfields; k++)
+		arf_field(r, fields.fields[k].name, fields.fields[k].value);
+	rfc5322_clear(&fields);
+	lower(r->feedback_type);
+	lower(r->auth_failure);
+	/* RFC 5965 3.1: Feedback-Type, User-Agent and Version are required;
+	 * senders in the wild leave out the last two, which change nothing
+	 * we read, so only Feedback-Type is insisted on. */
+	if (r->feedback_type[0] == '\0') {
+		snprintf(err, errlen, "the feedback report has no "
+		    "Feedback-Type field");
+		return ARF_MALFORMED;
+	}
+	if (arf_returned(m, i, r, err, errlen) == -1)
+		return ARF_MALFORMED;
+	return ARF_OK;
+}
+
+void
+arf_clear(struct arf_report *r)
+{
+	rfc5322_clear(&r->returned);
+}
