@@ -25,14 +25,9 @@
 
 #include <jansson.h>
 
+#include "feeds/feed_conf.h"
 #include "feeds/mime.h"
 
-#define FEED_MAX_MESSAGE	(4u << 20)	/* bytes of one message */
-#define FEED_MAX_UNPACKED	(16u << 20)	/* bytes of XML out of a gzip
-						 * or zip attachment */
-#define FEED_MAX_NAMES		32		/* own hosts, authserv-ids,
-						 * own domains */
-#define FEED_NAME_MAX		256
 #define FEED_MAX_REPORTS	4096		/* reports from one message */
 #define ARF_MAX_AR		8		/* Authentication-Results kept */
 #define ARF_ADDR_MAX		(SPF_DOMAIN_MAX + 66)
@@ -138,22 +133,6 @@ void	 dmarc_clear(struct dmarc_report *r);
 
 /* ---- complaint.c ---- */
 
-/* What the feed needs to know about this ISP (config `feeds:`). */
-struct feed_conf {
-	/* the reporter's own MTAs: host names ("mx.example.net", or
-	 * ".example.net" for every name below) and IP prefixes */
-	char	 own_hosts[FEED_MAX_NAMES][FEED_NAME_MAX];
-	int	 n_own_hosts;
-	/* authserv-ids whose Authentication-Results are believed */
-	char	 authserv_ids[FEED_MAX_NAMES][FEED_NAME_MAX];
-	int	 n_authserv_ids;
-	/* this ISP's own domains (DMARC aggregate reports about them) */
-	char	 own_domains[FEED_MAX_NAMES][FEED_NAME_MAX];
-	int	 n_own_domains;
-	size_t	 max_message;		/* 0: FEED_MAX_MESSAGE */
-	size_t	 max_unpacked;		/* 0: FEED_MAX_UNPACKED */
-};
-
 enum feed_format { FEED_AUTO, FEED_ARF, FEED_XARF, FEED_DMARC };
 
 enum feed_outcome {
@@ -198,10 +177,6 @@ void	 feed_result_clear(struct feed_result *res);
 const char *feed_format_name(enum feed_format f);
 int	 feed_format_parse(const char *name, enum feed_format *f);
 const char *feed_reason_name(enum feed_reason r);
-/* Adds a name to one of fc's lists (kind: "own-host", "authserv-id",
- * "own-domain"); -1 with err if the list is full or the name is bad. */
-int	 feed_conf_add(struct feed_conf *fc, const char *kind,
-	    const char *name, char *err, size_t errlen);
 
 /* Authentication-Results (RFC 8601) of a trusted authserv-id: the SPF
  * and Sender ID results in it (auth_result_parse values), or -1 each for

@@ -25,3 +25,5 @@ CORE_SRCS += feeds/mime.c feeds/arf.c feeds/xarf.c feeds/dmarc.c \
 DEB_PKGS += libxml2-dev libzip-dev
 UNIT_TESTS += tests/unit/feeds_test.c
 FUZZERS += tests/fuzz/mime_fuzz.c tests/fuzz/feed_fuzz.c
+DAEMON_SRCS += node/api_feeds.c
+CTL_SRCS += node/ctl/ctl_ingest.c

@@ -349,11 +349,18 @@ api_post_reports(struct api *a, struct evhttp_request *req)
 		free(reps);
 		return;
 	}
+	api_submit(a, req, reps, (size_t)n);
+}
+
+void
+api_submit(struct api *a, struct evhttp_request *req,
+    struct jsonl_report *reps, size_t n)
+{
 	if (a->mc != NULL) {
-		api_check_reports(a, req, reps, (size_t)n);
+		api_check_reports(a, req, reps, n);
 		return;
 	}
-	api_submit_reports(a, req, reps, (size_t)n);
+	api_submit_reports(a, req, reps, n);
 	free(reps);
 }
 

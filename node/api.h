@@ -56,6 +56,12 @@ int api_metrics_register(struct api *a, api_metrics_fn fn, void *arg);
 #define API_MAX_ROUTES	16
 typedef void (*api_handler_fn)(struct evhttp_request *req, void *arg);
 int api_route(struct api *a, const char *path, api_handler_fn fn, void *arg);
+/* Stores reports as POST /v1/reports does (the node's Sender-ID
+ * evaluation first, when on) and answers req after the commit. Takes
+ * reps (calloc'd, n of them). For other routes that make reports. */
+struct jsonl_report;
+void api_submit(struct api *a, struct evhttp_request *req,
+	    struct jsonl_report *reps, size_t n);
 /* Sends body (a JSON value, taken: it is freed) with status code. */
 struct json_t;
 void api_reply_json(struct evhttp_request *req, int code, struct json_t *body);

@@ -1,7 +1,7 @@
 /*
  * conf.c: the config file -> struct node_conf, in the style of unbound.conf
  * and nsd.conf: clauses (`server:`, `dns:`, `zone:`, `api:`, `peering:`,
- * `origin:`, `policy:`, `sender-id:`) each followed by `keyword: value`
+ * `origin:`, `policy:`, `sender-id:`, `feeds:`) each followed by `keyword: value`
  * lines. Indentation is free, `#` starts a comment, values may be
  * "quoted". One sorted keyword table (conf_keywords) says which keywords
  * each clause takes; anything else is an error naming file:line and what
@@ -694,6 +694,34 @@ kw_senderid_max_inflight(struct parser *p, char **argv, int argc)
 	return 0;
 }
 
+/* ---- feeds: (abuse-report feeds, feeds/feed_conf.h) ---- */
+
+/* own-host, authserv-id and own-domain: one name a line, repeatable. */
+static int
+kw_feeds_name(struct parser *p, char **argv, int argc)
+{
+	char err[160];
+
+	if (feed_conf_add(&p->c->feeds, p->keyword, argv[0], err,
+	    sizeof(err)) == -1)
+		return conf_error(p, "%s", err);
+	return 0;
+}
+
+/* The largest message taken, in bytes (at most 64 MiB). */
+static int
+kw_feeds_max_size(struct parser *p, char **argv, int argc)
+{
+	unsigned long n;
+
+	if (conf_uint(p, argv[0], 64ul << 20, &n) == -1)
+		return -1;
+	if (n < 1024)
+		return conf_error(p, "max-size must be at least 1024 bytes");
+	p->c->feeds.max_message = n;
+	return 0;
+}
+
 /* ---- peering: ---- */
 
 static int
@@ -894,6 +922,7 @@ kw_policy_real(struct parser *p, char **argv, int argc)
 static const struct conf_keyword conf_keywords[] = {
 	{ "", "api", conf_clause, 0, 0 },
 	{ "", "dns", conf_clause, 0, 0 },
+	{ "", "feeds", conf_clause, 0, 0 },
 	{ "", "origin", conf_origin_start, 0, 0 },
 	{ "", "peering", conf_clause, 0, 0 },
 	{ "", "policy", conf_clause, 0, 0 },
@@ -908,6 +937,10 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "dns", "listen", kw_dns_listen, 1, 1 },
 	{ "dns", "rrl-limit", kw_dns_rrl_limit, 1, 1 },
 	{ "dns", "threads", kw_dns_threads, 1, 1 },
+	{ "feeds", "authserv-id", kw_feeds_name, 1, 1 },
+	{ "feeds", "max-size", kw_feeds_max_size, 1, 1 },
+	{ "feeds", "own-domain", kw_feeds_name, 1, 1 },
+	{ "feeds", "own-host", kw_feeds_name, 1, 1 },
 	{ "origin", "blocked", kw_origin_blocked, 1, 1 },
 	{ "origin", "key", kw_origin_key, 1, 1 },
 	{ "origin", "trust", kw_origin_trust, 1, 1 },
@@ -1374,6 +1407,24 @@ conf_print_senderid(FILE *f, const struct node_conf *c)
 	fprintf(f, "\tmax-inflight: %u\n", c->senderid_inflight);
 }
 
+/* Printed only when set, so configs without it print as before. */
+static void
+conf_print_feeds(FILE *f, const struct feed_conf *fc)
+{
+	if (fc->n_own_hosts + fc->n_authserv_ids + fc->n_own_domains == 0 &&
+	    fc->max_message == 0)
+		return;
+	fprintf(f, "feeds:\n");
+	for (int i = 0; i < fc->n_own_hosts; i++)
+		fprintf(f, "\town-host: %s\n", fc->own_hosts[i]);
+	for (int i = 0; i < fc->n_authserv_ids; i++)
+		fprintf(f, "\tauthserv-id: %s\n", fc->authserv_ids[i]);
+	for (int i = 0; i < fc->n_own_domains; i++)
+		fprintf(f, "\town-domain: %s\n", fc->own_domains[i]);
+	if (fc->max_message != 0)
+		fprintf(f, "\tmax-size: %zu\n", fc->max_message);
+}
+
 static void
 conf_print_peering(FILE *f, const struct node_conf *c)
 {
@@ -1444,6 +1495,7 @@ conf_print(const struct node_conf *c, void *file)
 		fprintf(f, "\tsocket: \"%s\"\n", c->api_socket);
 	conf_print_senderid(f, c);
 	mta_conf_print(&c->mta, f);
+	conf_print_feeds(f, &c->feeds);
 	conf_print_peering(f, c);
 	for (int i = 0; i < c->n_origins; i++)
 		conf_print_origin(f, &c->origins[i]);

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "feeds/feed_conf.h"
 #include "reputation/reputation.h"
 #include "node/mta/mta_conf.h"
 
@@ -108,6 +109,8 @@ struct node_conf {
 	uint32_t senderid_deadline_ms;	/* per evaluation (RFC 7208 4.6.4) */
 	uint32_t senderid_inflight;	/* evaluations at once */
 	struct mta_conf mta;		/* smtpd-policy: (node/mta/) */
+	/* feeds: abuse reports by mail (feeds/feed_conf.h; issue 14) */
+	struct feed_conf feeds;
 	/* model: */
 	struct policy policy;
 };

@@ -34,6 +34,7 @@
 #include <event2/event.h>
 
 #include "node/api.h"
+#include "node/api_feeds.h"
 #include "node/batcher.h"
 #include "node/log.h"
 #include "node/mailcheck.h"
@@ -55,6 +56,7 @@ struct daemon {
 	struct peers *peers;		/* NULL when peering is off */
 	struct mailcheck *mailcheck;	/* NULL when sender-id is off */
 	struct policy_server *policy;	/* NULL without smtpd-policy: listen */
+	struct api_feeds *feeds;	/* POST /v1/feeds/... (api_feeds.c) */
 	bool dns_running;
 	int pid_fd;			/* the locked pidfile, or -1 */
 	struct event *sig_hup, *sig_term, *sig_int;
@@ -559,6 +561,8 @@ daemon_start(struct daemon *d)
 		fatalx("%s", err);
 	daemon_mailcheck_start(d);
 	daemon_policy_start(d);
+	if ((d->feeds = api_feeds_attach(d->api, &d->conf.feeds)) == NULL)
+		fatalx("api: no room for the /v1/feeds routes");
 	daemon_dns_start(d);
 	daemon_peers_start(d);
 	daemon_signals(d);
@@ -581,6 +585,7 @@ daemon_stop(struct daemon *d)
 	batcher_free(d->batcher);
 	peers_stop(d->peers);
 	api_stop(d->api);
+	api_feeds_free(d->feeds);
 	daemon_dns_stop(d);
 	store_close(d->st);
 	signer_free(d->signer);

@@ -16,7 +16,7 @@
  *   reputectl --db DIR rescore | stats [--json]
  *   reputectl retract SEQ:INDEX ...      (through the daemon)
  *   reputectl peers [--json]             (through the daemon)
- *   reputectl spf | senderid | export | ca | cert ...   (see ctl_*.c)
+ *   reputectl spf | senderid | export | ca | cert | ingest ... (ctl_*.c)
  *
  * Report options become one JSON object, checked by feeds/jsonl.c exactly
  * as the API checks what it receives, so both paths accept the same input.
@@ -39,6 +39,7 @@
 
 #include "feeds/jsonl.h"
 #include "node/ctl/ctl_export.h"
+#include "node/ctl/ctl_ingest.h"
 #include "node/ctl/ctl_pki.h"
 #include "node/ctl/ctl_spf.h"
 #include "node/mailcheck.h"
@@ -100,9 +101,21 @@ open_store(const struct ctl *c)
 
 /* One HTTP/1.0 request to the API; the body of the answer in *out (caller
  * frees). Returns the HTTP status, or -1 if the daemon is not reachable. */
+static int api_request_len(const struct ctl *c, const char *method,
+    const char *path, const char *body, size_t blen, char **out);
+
 static int
 api_request(const struct ctl *c, const char *method, const char *path,
     const char *body, char **out)
+{
+	return api_request_len(c, method, path, body, body ? strlen(body) : 0,
+	    out);
+}
+
+/* The same for a body of blen bytes (a raw message may hold any byte). */
+static int
+api_request_len(const struct ctl *c, const char *method, const char *path,
+    const char *body, size_t blen, char **out)
 {
 	char host[128], port[16] = "8053";
 	const char *colon = strrchr(c->api, ':');
@@ -126,7 +139,6 @@ api_request(const struct ctl *c, const char *method, const char *path,
 		return -1;
 	}
 	freeaddrinfo(ai);
-	size_t blen = body ? strlen(body) : 0;
 	dprintf(fd, "%s %s HTTP/1.0\r\nHost: %s\r\nContent-Type: "
 	    "application/json\r\nContent-Length: %zu\r\n\r\n", method, path,
 	    c->api, blen);
@@ -1070,6 +1082,70 @@ cmd_stats(const struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+/* ---- ingest (node/ctl/ctl_ingest.c): the batch builder and the API ---- */
+
+struct batch_builder *
+ctl_builder_open(const struct ctl *c, const char *key)
+{
+	struct batch_builder *bb = malloc(sizeof(*bb));
+
+	if (bb != NULL && builder_init(bb, c, key, false) == 0)
+		return bb;
+	if (bb != NULL)
+		builder_free(bb);
+	free(bb);
+	return NULL;
+}
+
+/* One report object (JSON text); a full batch is sealed and applied. */
+int
+ctl_builder_add(struct batch_builder *bb, const char *json, size_t len,
+    char *err, size_t errlen)
+{
+	if (jsonl_parse_report(json, len, now_ms(), &bb->reps[bb->n], err,
+	    errlen) != 0)
+		return -1;
+	if (++bb->n == JSONL_BATCH && builder_flush(bb) != 0) {
+		snprintf(err, errlen, "the batch could not be stored");
+		return -2;
+	}
+	return 0;
+}
+
+/* Seals what is pending; the counts; frees bb. 0, or -1. */
+int
+ctl_builder_close(struct batch_builder *bb, uint64_t *reports,
+    uint64_t *batches, uint64_t *next_seq)
+{
+	int rc = builder_flush(bb);
+
+	*reports = bb->reports;
+	*batches = bb->batches;
+	*next_seq = bb->seq;
+	builder_free(bb);
+	free(bb);
+	return rc;
+}
+
+int
+ctl_api_post(const struct ctl *c, const char *path, const char *body,
+    size_t len, char **out)
+{
+	return api_request_len(c, "POST", path, body, len, out);
+}
+
+bool
+ctl_offline(const struct ctl *c)
+{
+	return c->db != NULL;
+}
+
+static int
+cmd_ingest(const struct ctl *c, int argc, char **argv)
+{
+	return ctl_ingest(c, argc, argv);
+}
+
 /* ---- dispatch ---- */
 
 static const struct option json_option[] = {
@@ -1079,6 +1155,7 @@ static const struct option *keygen_opts(void) { return keygen_options; }
 static const struct option *json_opts(void) { return json_option; }
 static const struct option *export_opts(void) { return ctl_export_options; }
 static const struct option *spf_opts(void) { return ctl_spf_options; }
+static const struct option *ingest_opts(void) { return ctl_ingest_options; }
 
 /* The commands, sorted. `reputectl complete` prints this table for the
  * shell completion (dist/reputectl.bash), so it cannot drift from it. */
@@ -1096,6 +1173,8 @@ static const struct command {
 	    NULL, "issue show pin verify" },
 	{ "export", NULL, ctl_export, "zones as rbldnsd files or a master file",
 	    export_opts, NULL },
+	{ "ingest", cmd_ingest, NULL, "abuse reports (ARF, X-ARF, DMARC) in",
+	    ingest_opts, NULL },
 	{ "keygen", cmd_keygen, NULL, "make an Ed25519 node / origin key",
 	    keygen_opts, NULL },
 	{ "peers", cmd_peers, NULL, "the daemon's peer sessions", json_opts,

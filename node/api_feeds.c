@@ -1,0 +1,165 @@
+/*
+ * api_feeds.c: the abuse-report feeds on the local API (api_feeds.h). A
+ * thin shell: the body goes to feed_parse (feeds/complaint.c), each
+ * report object through jsonl_report_from_json (the checks every report
+ * gets), then to api_submit. Owns its counters; borrows the API and the
+ * config.
+ *
+ * SPDX-License-Identifier: ISC
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <jansson.h>
+
+#include "feeds/complaint.h"
+#include "feeds/jsonl.h"
+#include "node/api.h"
+#include "node/api_feeds.h"
+#include "node/batcher.h"
+#include "node/log.h"
+
+struct api_feeds {
+	struct api *a;
+	const struct feed_conf *fc;
+	uint64_t messages[4][3];	/* by feed_format, feed_outcome */
+	uint64_t refused[FR_COUNT];	/* refused or skipped, by reason */
+	uint64_t reports;		/* report objects handed on */
+};
+
+/* The format named by the last path segment. */
+static int
+api_feeds_format(struct evhttp_request *req, enum feed_format *fmt)
+{
+	const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(
+	    req));
+	const char *slash = path ? strrchr(path, '/') : NULL;
+
+	return slash ? feed_format_parse(slash + 1, fmt) : -1;
+}
+
+/* Report objects -> reports in calloc'd storage; NULL with err. */
+static struct jsonl_report *
+api_feeds_reports(const json_t *arr, uint64_t now, char *err, size_t errlen)
+{
+	size_t n = json_array_size(arr), i;
+	struct jsonl_report *reps = calloc(n, sizeof(*reps));
+	char why[200];
+	json_t *o;
+
+	if (reps == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	json_array_foreach(arr, i, o)
+		if (jsonl_report_from_json(o, now, &reps[i], why,
+		    sizeof(why)) == -1) {
+			snprintf(err, errlen, "report %zu: %s", i, why);
+			free(reps);
+			return NULL;
+		}
+	return reps;
+}
+
+static void
+api_feeds_post(struct evhttp_request *req, void *arg)
+{
+	struct api_feeds *f = arg;
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(in);
+	const char *body = (const char *)evbuffer_pullup(in, -1);
+	struct feed_result res;
+	struct jsonl_report *reps;
+	enum feed_format fmt;
+	char err[256];
+
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST ||
+	    api_feeds_format(req, &fmt) == -1) {
+		api_reply_json(req, 405, json_pack("{s:s}", "error",
+		    "POST the message to /v1/feeds/arf, xarf, dmarc or auto"));
+		return;
+	}
+	feed_parse(f->fc, fmt, body ? body : "", len, batcher_now(), &res);
+	f->messages[res.format][res.outcome]++;
+	f->refused[res.reason]++;
+	log_debug("api: feed %s: %s: %s", feed_format_name(res.format),
+	    feed_reason_name(res.reason), res.why);
+	if (res.outcome == FEED_SKIPPED)
+		api_reply_json(req, 200, json_pack("{s:s,s:s,s:s}", "format",
+		    feed_format_name(res.format), "skipped",
+		    feed_reason_name(res.reason), "why", res.why));
+	else if (res.outcome == FEED_REFUSED)
+		api_reply_json(req, 422, json_pack("{s:s,s:s,s:s}", "format",
+		    feed_format_name(res.format), "refused",
+		    feed_reason_name(res.reason), "error", res.why));
+	else if ((reps = api_feeds_reports(res.reports, batcher_now(), err,
+	    sizeof(err))) == NULL)
+		api_reply_json(req, 422, json_pack("{s:s,s:s}", "refused",
+		    "malformed", "error", err));
+	else {
+		f->reports += json_array_size(res.reports);
+		api_submit(f->a, req, reps, json_array_size(res.reports));
+	}
+	feed_result_clear(&res);
+}
+
+static void
+api_feeds_metrics(void *arg, struct evbuffer *out)
+{
+	static const char *outcomes[] = { "reports", "skipped", "refused" };
+	struct api_feeds *f = arg;
+
+	evbuffer_add_printf(out, "# HELP reputed_feed_messages_total Abuse-"
+	    "report messages received on /v1/feeds.\n# TYPE "
+	    "reputed_feed_messages_total counter\n");
+	for (int k = 0; k < 4; k++)
+		for (int o = 0; o < 3; o++)
+			evbuffer_add_printf(out, "reputed_feed_messages_total"
+			    "{format=\"%s\",outcome=\"%s\"} %llu\n",
+			    feed_format_name((enum feed_format)k), outcomes[o],
+			    (unsigned long long)f->messages[k][o]);
+	evbuffer_add_printf(out, "# HELP reputed_feed_refused_total Feed "
+	    "messages that gave no report, by reason.\n# TYPE "
+	    "reputed_feed_refused_total counter\n");
+	for (int r = 1; r < FR_COUNT; r++)
+		evbuffer_add_printf(out, "reputed_feed_refused_total{reason="
+		    "\"%s\"} %llu\n", feed_reason_name((enum feed_reason)r),
+		    (unsigned long long)f->refused[r]);
+	evbuffer_add_printf(out, "# HELP reputed_feed_reports_total Reports "
+	    "made from feed messages.\n# TYPE reputed_feed_reports_total "
+	    "counter\nreputed_feed_reports_total %llu\n",
+	    (unsigned long long)f->reports);
+}
+
+struct api_feeds *
+api_feeds_attach(struct api *a, const struct feed_conf *fc)
+{
+	static const char *paths[] = { "/v1/feeds/arf", "/v1/feeds/xarf",
+		"/v1/feeds/dmarc", "/v1/feeds/auto" };
+	struct api_feeds *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return NULL;
+	f->a = a;
+	f->fc = fc;
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		if (api_route(a, paths[i], api_feeds_post, f) == -1) {
+			free(f);	/* routes stay, but cannot be reached
+					 * again: the daemon stops on NULL */
+			return NULL;
+		}
+	if (api_metrics_register(a, api_feeds_metrics, f) == -1) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void
+api_feeds_free(struct api_feeds *f)
+{
+	free(f);
+}

@@ -1,0 +1,30 @@
+/*
+ * api_feeds.h: POST /v1/feeds/{arf,xarf,dmarc,auto} on the local API: the
+ * raw abuse-report message as the body (feeds/complaint.h reads it with
+ * the config's `feeds:` clause); the reports it gives are stored as
+ * POST /v1/reports stores them (api_submit), after the node's Sender-ID
+ * evaluation when that is on.
+ *
+ *   200 {"accepted":N,...}              as POST /v1/reports (reports made)
+ *   200 {"skipped":REASON,"why":TEXT}   a report with nothing to learn
+ *   422 {"refused":REASON,"error":TEXT} bad input; nothing stored
+ *
+ * Counters go to GET /metrics (reputed_feed_messages_total by format and
+ * outcome, reputed_feed_refused_total by reason).
+ *
+ * SPDX-License-Identifier: ISC
+ */
+#ifndef REPUTED_API_FEEDS_H
+#define REPUTED_API_FEEDS_H
+
+struct api;
+struct api_feeds;
+struct feed_conf;
+
+/* Routes the four paths on a and registers the counters. fc is borrowed
+ * (the daemon's config: it stays put across a reload). NULL if the API
+ * has no room for the routes. */
+struct api_feeds *api_feeds_attach(struct api *a, const struct feed_conf *fc);
+void api_feeds_free(struct api_feeds *f);
+
+#endif

@@ -1,0 +1,38 @@
+/*
+ * ctl_ingest.h: reputectl ingest (ctl_ingest.c), abuse-report messages
+ * (ARF, X-ARF, DMARC aggregate reports) in, reports out: through the
+ * daemon's POST /v1/feeds/{format}, or offline into a store as `report
+ * --db` does. reputectl.c lends it its batch builder and API client.
+ *
+ * SPDX-License-Identifier: ISC
+ */
+#ifndef REPUTED_CTL_INGEST_H
+#define REPUTED_CTL_INGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct ctl;
+struct batch_builder;
+
+int ctl_ingest(const struct ctl *c, int argc, char **argv);
+/* Its long options (for reputectl complete). */
+struct option;
+extern const struct option ctl_ingest_options[];
+
+/* reputectl.c: the offline batch builder (signs with key, applies to the
+ * --db store), one report object (JSON text) at a time. add: 0, -1 for a
+ * refused report (err), -2 when a batch could not be stored. */
+struct batch_builder *ctl_builder_open(const struct ctl *c, const char *key);
+int ctl_builder_add(struct batch_builder *bb, const char *json, size_t len,
+    char *err, size_t errlen);
+int ctl_builder_close(struct batch_builder *bb, uint64_t *reports,
+    uint64_t *batches, uint64_t *next_seq);
+/* POSTs len bytes to the daemon's API: the HTTP status (answer body in
+ * *out, caller frees), or -1 when it cannot be reached. */
+int ctl_api_post(const struct ctl *c, const char *path, const char *body,
+    size_t len, char **out);
+bool ctl_offline(const struct ctl *c);
+
+#endif
