@@ -27,3 +27,4 @@ UNIT_TESTS += tests/unit/feeds_test.c
 FUZZERS += tests/fuzz/mime_fuzz.c tests/fuzz/feed_fuzz.c
 DAEMON_SRCS += node/api_feeds.c
 CTL_SRCS += node/ctl/ctl_ingest.c
+TEST_SCRIPTS += tests/integration/feeds_api.sh
