@@ -9,7 +9,7 @@ TEST_SCRIPTS += tests/integration/peer_line.sh tests/integration/peer_ring.sh \
 	tests/integration/peer_refused.sh tests/integration/peer_contained.sh \
 	tests/integration/peer_revoke.sh
 # organisations are the unit of trust (issue 11)
-TEST_SCRIPTS += tests/integration/peer_orgs.sh
+TEST_SCRIPTS += tests/integration/peer_orgs.sh tests/integration/peer_equivocation.sh
 UNIT_TESTS += tests/unit/pki_test.c tests/unit/gossip_test.c
 FUZZERS += tests/fuzz/gossip_fuzz.c
 BENCH_SCRIPTS += tests/bench/peer_bench.sh

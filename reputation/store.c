@@ -376,8 +376,14 @@ origin_trust(MDB_txn *txn, struct store *st, const uint8_t *origin,
 	return s->trust;
 }
 
+enum origin_redo {
+	REDO_SCORES,	/* its weight or organisation changed */
+	REDO_PURGE,	/* blocked: its contributions go */
+	REDO_REFOLD,	/* unblocked: its batches fold in again */
+};
+
 static int rescore_origin(struct store_txn *tx, const uint8_t *origin,
-    uint64_t upto);
+    uint64_t upto, enum origin_redo how);
 
 int
 store_set_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
@@ -395,6 +401,7 @@ store_set_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
 		return -1;
 	}
 	double old = rec.blocked ? 0 : rec.trust;
+	bool was_blocked = rec.blocked;
 	rec.trust = trust < 0 ? 0 : trust > 1 ? 1 : trust;
 	rec.trust_set = 1;
 	rec.blocked = blocked;
@@ -405,8 +412,10 @@ store_set_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
 	memset(st->trust, 0, sizeof(st->trust));
 	/* A weight that changed applies to its listings now, not when each
 	 * subject next hears news. */
-	if (old != (rec.blocked ? 0 : rec.trust) &&
-	    (rc = rescore_origin(tx, origin, rec.highest_seq)) != 0) {
+	enum origin_redo how = was_blocked == blocked ? REDO_SCORES :
+	    blocked ? REDO_PURGE : REDO_REFOLD;
+	if ((how != REDO_SCORES || old != rec.trust) &&
+	    (rc = rescore_origin(tx, origin, rec.highest_seq, how)) != 0) {
 		store_abort(tx);
 		return lmdb_fail(err, errlen, "rescore origin", rc);
 	}
@@ -429,7 +438,7 @@ store_set_origin_org(struct store_txn *tx, const uint8_t origin[ORIGIN_LEN],
 	if ((rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0)
 		return rc;
 	memset(tx->st->trust, 0, sizeof(tx->st->trust));
-	return rescore_origin(tx, origin, rec.highest_seq);
+	return rescore_origin(tx, origin, rec.highest_seq, REDO_SCORES);
 }
 
 int
@@ -1051,9 +1060,43 @@ apply_following(struct store_txn *tx, const uint8_t *origin,
 	}
 }
 
-/* Rescores the subjects of one applied batch's reports. */
+/* Removes one origin's contribution to one subject: its evidence record
+ * and its entries in the report index (derived state, rebuilt by a
+ * refold or a rescore from the stored batches). */
 static int
-rescore_batch_subjects(struct store_txn *tx, const Reputed__Batch *b)
+purge_subject_origin(struct store_txn *tx, const uint8_t *skey, size_t sklen,
+    const uint8_t *origin)
+{
+	uint8_t prefix[SUBJECT_KEY_MAX + ORIGIN_LEN];
+	MDB_val k, v;
+	MDB_cursor *c;
+	int rc;
+
+	memcpy(prefix, skey, sklen);
+	memcpy(prefix + sklen, origin, ORIGIN_LEN);
+	k = val(prefix, sklen + ORIGIN_LEN);
+	rc = mdb_del(tx->txn, tx->st->evidence, &k, NULL);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	if ((rc = mdb_cursor_open(tx->txn, tx->st->reports, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < sklen + ORIGIN_LEN ||
+		    memcmp(k.mv_data, prefix, sklen + ORIGIN_LEN) != 0)
+			break;
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
+
+/* The subjects of one applied batch's reports: rescored, after the
+ * origin's contribution to them was removed for REDO_PURGE/REFOLD. */
+static int
+redo_batch_subjects(struct store_txn *tx, const Reputed__Batch *b,
+    enum origin_redo how)
 {
 	char err[160];
 
@@ -1064,8 +1107,13 @@ rescore_batch_subjects(struct store_txn *tx, const Reputed__Batch *b)
 		    err, sizeof(err));
 		for (int j = 0; j < n; j++) {
 			uint8_t skey[SUBJECT_KEY_MAX];
-			int rc = rescore_subject(tx, skey,
-			    subject_key(&s[j], skey));
+			size_t sklen = subject_key(&s[j], skey);
+			int rc = 0;
+			if (how != REDO_SCORES)
+				rc = purge_subject_origin(tx, skey, sklen,
+				    b->origin.data);
+			if (rc == 0)
+				rc = rescore_subject(tx, skey, sklen);
 			if (rc != 0)
 				return rc;
 		}
@@ -1073,11 +1121,11 @@ rescore_batch_subjects(struct store_txn *tx, const Reputed__Batch *b)
 	return 0;
 }
 
-/* Rescores every subject that an origin's applied batches (1..upto)
- * report: after its weight or its organisation changed, its listings
- * change at once. The cost is that origin's own stored batches. */
+/* One pass over an origin's applied batches (1..upto), in seq order:
+ * fold (apply the contents again) or redo its subjects. */
 static int
-rescore_origin(struct store_txn *tx, const uint8_t *origin, uint64_t upto)
+origin_batches_pass(struct store_txn *tx, const uint8_t *origin,
+    uint64_t upto, enum origin_redo how, bool fold)
 {
 	uint8_t bk[ORIGIN_LEN + 8];
 	MDB_val k = val(bk, batch_key(bk, origin, 1)), v;
@@ -1099,13 +1147,33 @@ rescore_origin(struct store_txn *tx, const uint8_t *origin, uint64_t upto)
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		rc = rescore_batch_subjects(tx, b);
+		rc = fold ? apply_contents(tx, b) :
+		    redo_batch_subjects(tx, b, how);
 		reputed__batch__free_unpacked(b, NULL);
 		if (rc != 0)
 			break;
 	}
 	mdb_cursor_close(c);
 	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/*
+ * Brings every subject an origin reported in line with a change of that
+ * origin, at once rather than when each subject next hears news: new
+ * scores for a changed weight or organisation; its contributions removed
+ * when it is blocked (as `rescore`, which skips blocked origins, leaves
+ * them), and folded in again, in (seq, index) order, when it is unblocked.
+ * The cost is that origin's own stored batches.
+ */
+static int
+rescore_origin(struct store_txn *tx, const uint8_t *origin, uint64_t upto,
+    enum origin_redo how)
+{
+	int rc = origin_batches_pass(tx, origin, upto, how, false);
+
+	if (rc == 0 && how == REDO_REFOLD)
+		rc = origin_batches_pass(tx, origin, upto, how, true);
+	return rc;
 }
 
 static enum apply_status
@@ -1123,8 +1191,11 @@ record_equivocation(struct store_txn *tx, const uint8_t *bk,
 		return APPLY_ERROR;
 	}
 	memset(tx->st->trust, 0, sizeof(tx->st->trust));
-	/* A blocked origin weighs 0 from now on, in every listing it made. */
-	if ((rc = rescore_origin(tx, origin, rec->highest_seq)) != 0) {
+	/* A blocked origin counts for nothing from now on, in every listing
+	 * it made; whichever of the two batches a node applied first, every
+	 * node ends with the same evidence. */
+	if ((rc = rescore_origin(tx, origin, rec->highest_seq,
+	    REDO_PURGE)) != 0) {
 		lmdb_fail(err, errlen, "rescore equivocating origin", rc);
 		return APPLY_ERROR;
 	}
@@ -1263,12 +1334,17 @@ replay_batches(struct store_txn *tx)
 			origin_read(tx->txn, tx->st, origin, &rec);
 			have = true;
 		}
-		/* A blocked origin's batches are replayed too: its evidence
-		 * stays, at weight 0, exactly as incremental application
-		 * left it. */
 		if (get_be64((uint8_t *)k.mv_data + ORIGIN_LEN) !=
 		    rec.highest_seq + 1)
 			continue;
+		/* A blocked origin's batches count for nothing (its
+		 * contributions were purged when it was blocked), but its
+		 * version vector stays what it was. */
+		if (rec.blocked) {
+			rec.highest_seq++;
+			rec.batches++;
+			continue;
+		}
 		Reputed__Batch *b;
 		char err[160];
 		if (envelope_decode(v.mv_data, v.mv_size, &b, err,
@@ -1791,9 +1867,8 @@ store_version_vector(struct store_reader *r, store_vv_fn fn, void *arg)
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		struct origin_rec rec;
-		if (k.mv_size != ORIGIN_LEN || v.mv_size != sizeof(rec))
+		if (k.mv_size != ORIGIN_LEN || origin_decode(&v, &rec) != 0)
 			continue;
-		memcpy(&rec, v.mv_data, sizeof(rec));
 		if (rec.highest_seq > 0)
 			fn(arg, k.mv_data, rec.highest_seq);
 	}

@@ -1845,7 +1845,8 @@ gossip_digest_add(void *arg, const uint8_t origin[32], uint64_t seq)
 	d->seqs[d->n++] = seq;
 }
 
-/* The store iterates origins in key order, so the digest is canonical. */
+/* The store iterates origins in key order, so the digest is canonical.
+ * Blocked origins are left out (see gossip.h). */
 int
 gossip_digest(struct store *st, uint8_t out[32], uint64_t *n_batches, char *err,
     size_t errlen)
@@ -1862,7 +1863,12 @@ gossip_digest(struct store *st, uint8_t out[32], uint64_t *n_batches, char *err,
 		snprintf(err, errlen, "cannot read the store");
 		goto out;
 	}
-	for (size_t i = 0; i < d.n; i++)
+	for (size_t i = 0; i < d.n; i++) {
+		struct origin_info oi;
+		/* A blocked origin counts for nothing, and which of its two
+		 * batches a node kept depends on arrival: not in the digest. */
+		if (store_get_origin(st, d.keys[i], &oi) >= 0 && oi.blocked)
+			continue;
 		for (uint64_t seq = 1; seq <= d.seqs[i]; seq++) {
 			const uint8_t *data;
 			size_t len;
@@ -1878,6 +1884,7 @@ gossip_digest(struct store *st, uint8_t out[32], uint64_t *n_batches, char *err,
 			EVP_DigestUpdate(ctx, h, sizeof(h));
 			(*n_batches)++;
 		}
+	}
 	rc = EVP_DigestFinal_ex(ctx, out, NULL) ? 0 : -1;
 out:
 	if (r != NULL) {

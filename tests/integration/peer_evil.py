@@ -7,7 +7,11 @@ says Hello, then does one bad thing and reports what the node did:
   peer_evil.py HOST PORT CERT KEY CA MODE [ARG]
 
 MODE: badsig | otherorigin KEYHEX | oversized | garbage | replay N |
-      equivocate | noread SECONDS | good
+      equivocate | noread SECONDS | good | split PORT2
+split: also connects to PORT2 on HOST and sends batch 1 reporting
+192.0.2.80 to the first node and a batch 1 reporting 192.0.2.81 to the
+second at the same moment (an equivocation on two paths); prints both
+outcomes.
 Prints one line: "goodbye REASON", "closed", "open" (still up after the
 act), or for noread the bytes it never read.
 Protobuf is encoded by hand (the schema is proto/reputed.proto); batches
@@ -106,6 +110,15 @@ def main():
     now = int(time.time() * 1000)
     s = connect(host, port, cert, key, ca)
     s.sendall(hello(me))
+    if mode == "split":
+        s2 = connect(host, arg, cert, key, ca)
+        s2.sendall(hello(me))
+        a = frame(2, signed(key, batch(me, 1, [[192, 0, 2, 80]], now)))
+        b = frame(2, signed(key, batch(me, 1, [[192, 0, 2, 81]], now)))
+        s.sendall(a)
+        s2.sendall(b)
+        print(outcome(s, 1.5), outcome(s2, 1.5))
+        return
     if mode == "badsig":
         sb = bytearray(signed(key, batch(me, 1, [[192, 0, 2, 66]], now)))
         sb[-1] ^= 1

@@ -430,6 +430,18 @@ test_late_binding_and_block_rescore(void **state)
 	    sizeof(err)), 0);
 	assert_int_equal(lookup(f, "192.0.2.21", &l), 0);
 	assert_false(listing_listed(&l, T0));
+	assert_int_equal(l.n_reports, 1);	/* its report is purged */
+	snapshot(f, &before);
+	assert_int_equal(store_rescore(f->st, err, sizeof(err)), 0);
+	snapshot(f, &after);
+	assert_int_equal(before.n, after.n);
+	assert_memory_equal(&before, &after, sizeof(before));
+	/* Unblocked: its batches fold in again, listed at once. */
+	assert_int_equal(store_set_origin(f->st, pub, 1.0, false, err,
+	    sizeof(err)), 0);
+	assert_int_equal(lookup(f, "192.0.2.21", &l), 0);
+	assert_true(listing_listed(&l, T0));
+	assert_int_equal(l.n_reports, 2);
 	snapshot(f, &before);
 	assert_int_equal(store_rescore(f->st, err, sizeof(err)), 0);
 	snapshot(f, &after);
@@ -457,6 +469,7 @@ test_equivocation_unlists(void **state)
 	assert_int_equal(lookup(f, "192.0.2.30", &l), 0);
 	assert_false(listing_listed(&l, T0));
 	assert_int_equal(l.n_orgs, 1);
+	assert_int_equal(l.n_reports, 1);	/* only the honest origin's */
 }
 
 /* Longest-prefix match against a brute-force answer: nested IPv4 and IPv6
