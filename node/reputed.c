@@ -389,12 +389,7 @@ daemon_keep_static(const struct node_conf *o, struct node_conf *n)
 	KEEP(api_listen, "api: listen");
 	KEEP(api_socket, "api: socket");
 	KEEP(peer_listen, "peering: listen");
-	/* The peer layer reloads only the CRL's contents (peers_reload). */
-	KEEP(peers, "peering: peer");
-	KEEP(n_peers, "peering: peer");
-	KEEP(anchors, "peering: trust-anchor");
-	KEEP(n_anchors, "peering: trust-anchor");
-	KEEP(crl_file, "peering: crl");
+	/* Peers, pins, anchors and the CRL are peers_reload's. */
 	/* The resolver is made once, at start-up (mailcheck_new). */
 	KEEP(senderid, "sender-id: resolver");
 	KEEP(senderid_server, "sender-id: resolver");
@@ -443,6 +438,33 @@ daemon_reload_policy(struct daemon *d, const struct node_conf *n)
 		log_warnx("reload: rescore: %s", err);
 }
 
+/* Peers, pins, trust anchors and the CRL to the peer layer; if it refuses
+ * them, n keeps the old ones and the peer layer is unchanged. */
+static void
+daemon_reload_peering(struct daemon *d, struct node_conf *n)
+{
+	const struct node_conf *o = &d->conf;
+	char err[512];
+	int rc = 0;
+
+	if (d->peers == NULL && (n->n_peers > 0 || n->n_anchors > 0 ||
+	    n->crl_file[0] != '\0')) {
+		snprintf(err, sizeof(err), "peering was off at start; restart "
+		    "to apply it");
+		rc = -1;
+	} else
+		rc = peers_reload(d->peers, n, err, sizeof(err));
+	if (rc == 0)
+		return;
+	log_warnx("reload: peering: %s (keeping the old peers, anchors and "
+	    "CRL)", err);
+	memcpy(n->peers, o->peers, sizeof(n->peers));
+	n->n_peers = o->n_peers;
+	memcpy(n->anchors, o->anchors, sizeof(n->anchors));
+	n->n_anchors = o->n_anchors;
+	memcpy(n->crl_file, o->crl_file, sizeof(n->crl_file));
+}
+
 static void
 daemon_reload(struct daemon *d)
 {
@@ -460,8 +482,7 @@ daemon_reload(struct daemon *d)
 		return;
 	}
 	daemon_keep_static(&d->conf, n);
-	if (peers_reload(d->peers, n, err, sizeof(err)) == -1)
-		log_warnx("reload: peering: %s (keeping the old CRL)", err);
+	daemon_reload_peering(d, n);
 	daemon_reload_zones(d, n);
 	daemon_reload_policy(d, n);
 	if (daemon_apply_origins(d, n, &d->conf) == 0)

@@ -37,9 +37,11 @@
 #include "node/peer/peer.h"
 #include "node/peer/pki.h"
 
-#define PEER_MAX_INBOUND 256
-#define PEER_HANDSHAKE_S 10 /* a handshake must finish by then */
-#define PEER_MAX_CHAIN	 8
+#define PEER_MAX_INBOUND      256 /* authenticated inbound links */
+#define PEER_MAX_PENDING      64  /* inbound links still in their handshake */
+#define PEER_MAX_PENDING_ADDR 8	  /* ... from one source address */
+#define PEER_HANDSHAKE_MS     10000 /* from accept or connect: then closed */
+#define PEER_MAX_CHAIN	      8
 
 struct peer_link;
 
@@ -64,8 +66,12 @@ struct peer_link {
 	struct bufferevent *bev;
 	struct gossip_session *s; /* after the handshake */
 	char addr[80];
-	char why[192]; /* why verification refused the peer */
+	char host[64];	   /* the source address of an inbound link */
+	char why[192];	   /* why verification refused the peer */
 	bool closing, dead;
+	bool pending;	   /* inbound, handshake not done: in n_pending */
+	bool member;	   /* inbound, authenticated: in n_inbound */
+	uint64_t deadline; /* ms: the handshake must be done by then */
 	uint64_t close_at; /* ms: force the close by then */
 };
 
@@ -84,11 +90,13 @@ struct peers {
 	struct peer_out *outs;
 	int n_outs;
 	struct peer_link *links;
-	int n_inbound;
+	int n_inbound; /* authenticated inbound links */
+	int n_pending; /* inbound links in their handshake */
 	uint8_t *chain_der[PEER_MAX_CHAIN];
 	size_t chain_len[PEER_MAX_CHAIN];
 	size_t n_chain;
 	uint64_t handshakes, refused, reconnects;
+	uint64_t hs_timeouts, accept_refused;
 	uint64_t last_recheck; /* ms */
 	uint64_t checked_gen;  /* pki generation the links were checked at */
 };
@@ -119,9 +127,32 @@ peers_key_pinned(const struct peers *p, const uint8_t *key)
 	return false;
 }
 
-/* Replaces OpenSSL's verification: path validation by pki.c (anchors,
- * learned CAs, CRLs), then the pin of an outbound peer. Without anchors,
- * only pinned keys are accepted. */
+/* The trust decision for a link's peer certificate: path validation by
+ * pki.c (anchors, learned CAs, CRLs), then the pin of an outbound peer.
+ * Without anchors, only pinned keys are accepted. 0, or -1 and why. */
+static int
+peers_check_cert(struct peers *p, const struct peer_link *l, X509 *leaf,
+    STACK_OF(X509) * chain, char *why, size_t len)
+{
+	uint8_t key[ED25519_KEY_LEN];
+	bool pinned = l && l->out && l->out->has_pin;
+
+	why[0] = '\0';
+	if (l == NULL || leaf == NULL || pki_cert_pubkey(leaf, key) == -1)
+		snprintf(why, len, "not an Ed25519 certificate");
+	else if (pinned && memcmp(key, l->out->pin, ED25519_KEY_LEN) != 0)
+		snprintf(why, len, "key differs from the pinned key");
+	else if (p->have_anchors)
+		(void)pki_verify(p->pki, leaf, chain, (int64_t)time(NULL), NULL,
+		    why, len); /* why says */
+	else if (!pinned && !peers_key_pinned(p, key))
+		snprintf(why, len,
+		    "no trust anchor configured and the "
+		    "key is not pinned");
+	return why[0] == '\0' ? 0 : -1;
+}
+
+/* Replaces OpenSSL's verification by peers_check_cert. */
 static int
 peers_verify_cb(X509_STORE_CTX *xctx, void *arg)
 {
@@ -129,24 +160,10 @@ peers_verify_cb(X509_STORE_CTX *xctx, void *arg)
 	SSL *ssl = X509_STORE_CTX_get_ex_data(xctx,
 	    SSL_get_ex_data_X509_STORE_CTX_idx());
 	struct peer_link *l = ssl ? SSL_get_app_data(ssl) : NULL;
-	X509 *leaf = X509_STORE_CTX_get0_cert(xctx);
-	uint8_t key[ED25519_KEY_LEN];
-	char why[160] = "";
-	bool pinned = l && l->out && l->out->has_pin;
+	char why[160];
 
-	if (l == NULL || leaf == NULL || pki_cert_pubkey(leaf, key) == -1)
-		snprintf(why, sizeof(why), "not an Ed25519 certificate");
-	else if (pinned && memcmp(key, l->out->pin, ED25519_KEY_LEN) != 0)
-		snprintf(why, sizeof(why), "key differs from the pinned key");
-	else if (p->have_anchors)
-		(void)pki_verify(p->pki, leaf,
-		    X509_STORE_CTX_get0_untrusted(xctx), (int64_t)time(NULL),
-		    NULL, why, sizeof(why)); /* why says */
-	else if (!pinned && !peers_key_pinned(p, key))
-		snprintf(why, sizeof(why),
-		    "no trust anchor configured and the "
-		    "key is not pinned");
-	if (why[0] == '\0')
+	if (peers_check_cert(p, l, X509_STORE_CTX_get0_cert(xctx),
+		X509_STORE_CTX_get0_untrusted(xctx), why, sizeof(why)) == 0)
 		return 1;
 	if (l != NULL)
 		snprintf(l->why, sizeof(l->why), "certificate refused: %s",
@@ -217,8 +234,9 @@ peer_link_free(struct peer_link *l)
 	if (l->out != NULL) {
 		l->out->link = NULL;
 		peer_out_schedule(l->out);
-	} else
-		p->n_inbound--;
+	}
+	p->n_pending -= l->pending;
+	p->n_inbound -= l->member;
 	free(l);
 }
 
@@ -344,6 +362,31 @@ peer_link_directory(struct peers *p, SSL *ssl, X509 *leaf)
 	OPENSSL_free(der);
 }
 
+static bool peers_key_configured(const struct peers *p, const uint8_t *key);
+
+/* An inbound link that authenticated leaves the handshake budget for the
+ * members' one; when that is full only configured peers get in. */
+static int
+peer_link_admit(struct peer_link *l, const uint8_t *key)
+{
+	struct peers *p = l->p;
+
+	l->deadline = 0;
+	if (!l->pending)
+		return 0;
+	l->pending = false;
+	p->n_pending--;
+	if (p->n_inbound >= PEER_MAX_INBOUND &&
+	    !peers_key_configured(p, key)) {
+		log_warnx("peer %s: too many inbound member links (%d)",
+		    peer_name(l), PEER_MAX_INBOUND);
+		return -1;
+	}
+	l->member = true;
+	p->n_inbound++;
+	return 0;
+}
+
 /* The handshake finished: the peer is authenticated; start a session. */
 static void
 peer_link_connected(struct peer_link *l)
@@ -359,7 +402,10 @@ peer_link_connected(struct peer_link *l)
 		return;
 	}
 	p->handshakes++;
-	bufferevent_set_timeouts(l->bev, NULL, NULL);
+	if (peer_link_admit(l, key) == -1) {
+		peer_link_kill(l);
+		return;
+	}
 	if (l->out != NULL) {
 		memcpy(l->out->key, key, ED25519_KEY_LEN);
 		l->out->has_key = true;
@@ -404,7 +450,6 @@ peer_link_new(struct peers *p, struct peer_out *o, evutil_socket_t fd,
     enum bufferevent_ssl_state state)
 {
 	struct peer_link *l = calloc(1, sizeof(*l));
-	struct timeval hs = { PEER_HANDSHAKE_S, 0 };
 	SSL *ssl;
 
 	if (l == NULL)
@@ -427,7 +472,7 @@ peer_link_new(struct peers *p, struct peer_out *o, evutil_socket_t fd,
 	bufferevent_setcb(l->bev, peer_read_cb, peer_write_cb, peer_event_cb,
 	    l);
 	bufferevent_setwatermark(l->bev, EV_WRITE, PEER_BEV_HIGH / 4, 0);
-	bufferevent_set_timeouts(l->bev, &hs, &hs);
+	l->deadline = peers_now() + PEER_HANDSHAKE_MS; /* not re-armed */
 	bufferevent_enable(l->bev, EV_READ | EV_WRITE);
 	l->next = p->links;
 	p->links = l;
@@ -520,6 +565,45 @@ peer_out_schedule(struct peer_out *o)
 
 /* ---- inbound ---- */
 
+/* Whether key is a configured peer's: pinned, or learned from a link we
+ * opened to it. */
+static bool
+peers_key_configured(const struct peers *p, const uint8_t *key)
+{
+	for (int i = 0; i < p->n_outs; i++)
+		if ((p->outs[i].has_pin &&
+			memcmp(p->outs[i].pin, key, ED25519_KEY_LEN) == 0) ||
+		    (p->outs[i].has_key &&
+			memcmp(p->outs[i].key, key, ED25519_KEY_LEN) == 0))
+			return true;
+	return false;
+}
+
+static bool
+peers_host_configured(const struct peers *p, const char *host)
+{
+	for (int i = 0; i < p->n_outs; i++)
+		if (strcmp(p->outs[i].conf.addr.host, host) == 0)
+			return true;
+	return false;
+}
+
+/* The handshake budget: at most PEER_MAX_PENDING links at once and
+ * PEER_MAX_PENDING_ADDR from one address. A configured peer's address is
+ * held to the second bound only, so strangers cannot keep it out. */
+static bool
+peers_pending_room(const struct peers *p, const char *host)
+{
+	int same = 0;
+
+	for (const struct peer_link *l = p->links; l; l = l->next)
+		same += l->pending && strcmp(l->host, host) == 0;
+	if (same >= PEER_MAX_PENDING_ADDR)
+		return false;
+	return p->n_pending < PEER_MAX_PENDING ||
+	    peers_host_configured(p, host);
+}
+
 static void
 peers_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -530,8 +614,10 @@ peers_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 
 	getnameinfo(sa, (socklen_t)salen, host, sizeof(host), port,
 	    sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV);
-	if (p->n_inbound >= PEER_MAX_INBOUND) {
-		log_warnx("peer %s@%s: too many inbound links", host, port);
+	if (!peers_pending_room(p, host)) {
+		/* counted, not logged: a flood would flood the log */
+		p->accept_refused++;
+		log_debug("peer %s@%s: too many handshakes", host, port);
 		evutil_closesocket(fd);
 		return;
 	}
@@ -540,7 +626,9 @@ peers_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 		evutil_closesocket(fd);
 		return;
 	}
-	p->n_inbound++;
+	l->pending = true;
+	p->n_pending++;
+	snprintf(l->host, sizeof(l->host), "%s", host);
 	snprintf(l->addr, sizeof(l->addr), "%s@%s", host, port);
 }
 
@@ -671,7 +759,8 @@ peers_service(struct peers *p)
 }
 
 /* Closes the sessions whose peer certificate stopped validating: revoked
- * by a CRL learned or reloaded since the handshake, or expired. */
+ * by a CRL learned or reloaded since the handshake, expired, no longer
+ * under an anchor or no longer matching a pin (after a reload). */
 static void
 peers_recheck(struct peers *p)
 {
@@ -679,15 +768,13 @@ peers_recheck(struct peers *p)
 
 	p->last_recheck = peers_now();
 	p->checked_gen = pki_generation(p->pki);
-	if (!p->have_anchors)
-		return;
 	for (struct peer_link *l = p->links; l; l = l->next) {
 		SSL *ssl = l->bev ? bufferevent_openssl_get_ssl(l->bev) : NULL;
 		X509 *cert = ssl ? SSL_get0_peer_certificate(ssl) : NULL;
 		if (l->s == NULL || l->closing || l->dead || cert == NULL)
 			continue;
-		if (pki_verify(p->pki, cert, SSL_get_peer_cert_chain(ssl),
-			(int64_t)time(NULL), NULL, why, sizeof(why)) == 0)
+		if (peers_check_cert(p, l, cert, SSL_get_peer_cert_chain(ssl),
+			why, sizeof(why)) == 0)
 			continue;
 		p->refused++;
 		gossip_session_close(l->s, REPUTED__GOODBYE_REASON__BYE_POLICY,
@@ -696,17 +783,193 @@ peers_recheck(struct peers *p)
 	peers_service(p);
 }
 
+/* ---- reload ---- */
+
+static int peer_out_init(struct peers *p, struct peer_out *o,
+    const struct conf_peer *c, char *err, size_t errlen);
+
+static int
+peers_find_out(const struct peers *p, const struct conf_peer *c)
+{
+	for (int i = 0; i < p->n_outs; i++)
+		if (strcmp(p->outs[i].conf.name, c->name) == 0 &&
+		    strcmp(p->outs[i].conf.addr.host, c->addr.host) == 0 &&
+		    p->outs[i].conf.addr.port == c->addr.port)
+			return i;
+	return -1;
+}
+
+/* A configured peer that stays: its state moves to the new array (its
+ * link and timer follow); a changed pin forgets the key learned. */
+static int
+peer_out_move(struct peer_out *o, struct peer_out *old,
+    const struct conf_peer *c, char *err, size_t errlen)
+{
+	struct timeval soon = { 0, PEER_BACKOFF_MIN_MS * 1000 };
+	bool waiting = evtimer_pending(old->retry, NULL);
+
+	*o = *old;
+	o->retry = NULL;
+	if (peer_out_init(o->p, o, c, err, errlen) == -1)
+		return -1;
+	o->backoff_ms = old->backoff_ms;
+	if (o->has_pin != old->has_pin ||
+	    memcmp(o->pin, old->pin, ED25519_KEY_LEN) != 0)
+		o->has_key = false;
+	if (o->link != NULL)
+		o->link->out = o;
+	else if (waiting)
+		evtimer_add(o->retry, &soon);
+	return 0;
+}
+
+/* A configured peer that went: its link closes, we stop connecting. */
+static void
+peer_out_drop(struct peer_out *o)
+{
+	if (o->retry != NULL)
+		event_free(o->retry);
+	o->retry = NULL;
+	if (o->link == NULL)
+		return;
+	o->link->out = NULL;
+	if (o->link->s != NULL)
+		gossip_session_close(o->link->s,
+		    REPUTED__GOODBYE_REASON__BYE_POLICY,
+		    "no longer a configured peer");
+	else
+		peer_link_kill(o->link);
+	o->link = NULL;
+}
+
+/* The configured peers become conf's: kept ones keep their links. */
+static int
+peers_reload_outs(struct peers *p, const struct node_conf *conf, char *err,
+    size_t errlen)
+{
+	int n = conf->n_peers, added = 0, removed = 0;
+	struct peer_out *outs = calloc((size_t)n + 1, sizeof(*outs));
+	int *from = calloc((size_t)n + 1, sizeof(*from));
+	bool *kept = calloc((size_t)p->n_outs + 1, sizeof(*kept));
+	int i, j, rc = -1;
+
+	if (outs == NULL || from == NULL || kept == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		outs[i].p = p;
+		if ((from[i] = peers_find_out(p, &conf->peers[i])) >= 0 &&
+		    kept[from[i]])
+			from[i] = -1; /* the same peer twice */
+		if (from[i] >= 0)
+			kept[from[i]] = true;
+		if ((from[i] >= 0 ?
+			    peer_out_move(&outs[i], &p->outs[from[i]],
+				&conf->peers[i], err, errlen) :
+			    peer_out_init(p, &outs[i], &conf->peers[i], err,
+				errlen)) == -1)
+			goto undo;
+	}
+	for (j = 0; j < p->n_outs; j++)
+		if (!kept[j]) {
+			peer_out_drop(&p->outs[j]);
+			removed++;
+		} else if (p->outs[j].retry != NULL)
+			event_free(p->outs[j].retry);
+	free(p->outs);
+	p->outs = outs;
+	p->n_outs = n;
+	outs = NULL;
+	for (i = 0; i < n; i++)
+		if (from[i] < 0) {
+			added++;
+			peer_out_connect(&p->outs[i]);
+		}
+	if (added + removed > 0)
+		log_info("reload: peering: %d peer%s added, %d removed", added,
+		    added == 1 ? "" : "s", removed);
+	rc = 0;
+	goto out;
+undo:
+	/* nothing moved yet: the old peers' links still point at them */
+	for (int k = 0; k <= i && k < n; k++) {
+		if (from[k] >= 0 && p->outs[from[k]].link != NULL)
+			p->outs[from[k]].link->out = &p->outs[from[k]];
+		if (outs[k].retry != NULL)
+			event_free(outs[k].retry);
+	}
+out:
+	free(outs);
+	free(from);
+	free(kept);
+	return rc;
+}
+
+/* New anchors from conf if they differ; the mode (anchors or pins only)
+ * is fixed at start. */
+static int
+peers_reload_anchors(struct peers *p, const struct node_conf *conf, char *err,
+    size_t errlen)
+{
+	const char *paths[CONF_MAX_ANCHORS];
+
+	if (conf->n_anchors == p->conf.n_anchors &&
+	    memcmp(conf->anchors, p->conf.anchors, sizeof(conf->anchors)) == 0)
+		return 0;
+	if ((conf->n_anchors > 0) != p->have_anchors) {
+		snprintf(err, errlen,
+		    "trust-anchor: switching between anchors and pins "
+		    "only needs a restart");
+		return -1;
+	}
+	for (int i = 0; i < conf->n_anchors; i++)
+		paths[i] = conf->anchors[i];
+	if (pki_replace_anchors(p->pki, paths, conf->n_anchors, err, errlen) ==
+	    -1)
+		return -1;
+	log_info("reload: peering: %d trust anchor file%s", conf->n_anchors,
+	    conf->n_anchors == 1 ? "" : "s");
+	return 0;
+}
+
 int
 peers_reload(struct peers *p, const struct node_conf *conf, char *err,
     size_t errlen)
 {
+	X509_CRL *crl;
+
 	if (p == NULL)
 		return 0;
-	if (conf->crl_file[0] != '\0' &&
-	    pki_reload_crl_file(p->pki, conf->crl_file, err, errlen) == -1)
+	/* What can fail is checked before anything changes. */
+	for (int i = 0; i < conf->n_peers; i++) {
+		uint8_t pin[ED25519_KEY_LEN];
+		if (conf->peers[i].pin[0] != '\0' &&
+		    pki_pin_parse(conf->peers[i].pin, pin) == -1) {
+			snprintf(err, errlen, "peer %s: bad pin",
+			    conf->peers[i].name);
+			return -1;
+		}
+	}
+	if (conf->crl_file[0] != '\0') {
+		if ((crl = pki_load_crl(conf->crl_file, err, errlen)) == NULL)
+			return -1;
+		X509_CRL_free(crl);
+	}
+	if (peers_reload_anchors(p, conf, err, errlen) == -1 ||
+	    peers_reload_outs(p, conf, err, errlen) == -1)
 		return -1;
-	if (conf->crl_file[0] != '\0')
+	if (conf->crl_file[0] != '\0') {
+		if (pki_reload_crl_file(p->pki, conf->crl_file, err, errlen) ==
+		    -1)
+			log_warnx("reload: peering: %s", err);
 		gossip_crls_changed(p->g, peers_now());
+	}
+	memcpy(p->conf.anchors, conf->anchors, sizeof(conf->anchors));
+	p->conf.n_anchors = conf->n_anchors;
+	memcpy(p->conf.peers, conf->peers, sizeof(conf->peers));
+	p->conf.n_peers = conf->n_peers;
+	memcpy(p->conf.crl_file, conf->crl_file, sizeof(conf->crl_file));
 	peers_recheck(p);
 	return 0;
 }
@@ -721,9 +984,19 @@ peers_tick_cb(evutil_socket_t fd, short ev, void *arg)
 		peers_recheck(p);
 
 	gossip_tick(p->g, now);
-	for (struct peer_link *l = p->links; l; l = l->next)
+	for (struct peer_link *l = p->links; l; l = l->next) {
 		if (l->closing && now >= l->close_at)
 			peer_link_kill(l);
+		if (l->s == NULL && !l->dead && l->deadline != 0 &&
+		    now >= l->deadline) {
+			p->hs_timeouts++;
+			if (l->out != NULL)
+				l->out->failures++;
+			log_warnx("peer %s: handshake not done in %d s",
+			    peer_name(l), PEER_HANDSHAKE_MS / 1000);
+			peer_link_kill(l);
+		}
+	}
 	peers_service(p);
 }
 
@@ -790,28 +1063,38 @@ peers_core(struct peers *p, char *err, size_t errlen)
 }
 
 static int
+peer_out_init(struct peers *p, struct peer_out *o, const struct conf_peer *c,
+    char *err, size_t errlen)
+{
+	o->p = p;
+	o->conf = *c;
+	o->backoff_ms = PEER_BACKOFF_MIN_MS;
+	o->has_pin = false;
+	if (c->pin[0] != '\0') {
+		if (pki_pin_parse(c->pin, o->pin) == -1) {
+			snprintf(err, errlen, "peer %s: bad pin", c->name);
+			return -1;
+		}
+		o->has_pin = true;
+	}
+	if ((o->retry = evtimer_new(p->base, peer_retry_cb, o)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int
 peers_outs(struct peers *p, char *err, size_t errlen)
 {
 	p->n_outs = p->conf.n_peers;
 	if (p->n_outs > 0 &&
 	    (p->outs = calloc((size_t)p->n_outs, sizeof(*p->outs))) == NULL)
 		return -1;
-	for (int i = 0; i < p->n_outs; i++) {
-		struct peer_out *o = &p->outs[i];
-		o->p = p;
-		o->conf = p->conf.peers[i];
-		o->backoff_ms = PEER_BACKOFF_MIN_MS;
-		if (o->conf.pin[0] != '\0') {
-			if (pki_pin_parse(o->conf.pin, o->pin) == -1) {
-				snprintf(err, errlen, "peer %s: bad pin",
-				    o->conf.name);
-				return -1;
-			}
-			o->has_pin = true;
-		}
-		if ((o->retry = evtimer_new(p->base, peer_retry_cb, o)) == NULL)
+	for (int i = 0; i < p->n_outs; i++)
+		if (peer_out_init(p, &p->outs[i], &p->conf.peers[i], err,
+			errlen) == -1)
 			return -1;
-	}
 	return 0;
 }
 
@@ -968,6 +1251,14 @@ peers_metrics(void *arg, struct evbuffer *out)
 	peers_metric(out, "reputed_peer_crl_updates_total", "counter",
 	    "CRLs learned from peers or reloaded (each floods).",
 	    s->crl_updates);
+	peers_metric(out, "reputed_peer_handshakes_pending", "gauge",
+	    "Inbound links in their TLS handshake.", (uint64_t)p->n_pending);
+	peers_metric(out, "reputed_peer_handshake_timeouts_total", "counter",
+	    "Links closed for not finishing the handshake in time.",
+	    p->hs_timeouts);
+	peers_metric(out, "reputed_peer_accept_refused_total", "counter",
+	    "Inbound connections closed at once: handshake budget full.",
+	    p->accept_refused);
 	peers_metric(out, "reputed_peer_refused_total", "counter",
 	    "TLS handshakes refused by certificate checks.", p->refused);
 	evbuffer_add_printf(out,

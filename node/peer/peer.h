@@ -35,10 +35,14 @@ struct evhttp_request;
  * (call before dropping privileges). */
 struct peers *peers_start(struct event_base *base, struct store *st,
     struct signer *key, const struct node_conf *conf, char *err, size_t errlen);
-/* SIGHUP: reads the CRL file again and closes the sessions whose peer
- * certificate no longer validates (revoked, expired). Sessions are also
- * rechecked every PEER_RECHECK_MS. -1 and err if the CRL is unreadable
- * (the old one stays). */
+/* SIGHUP: applies conf's peers, pins, trust anchors and CRL file.
+ * Configured peers that stay keep their links (a changed pin is checked
+ * against the key of the link); removed ones are closed; added ones are
+ * connected. Anchors are replaced (learned CAs and CRLs stay); the CRL
+ * file is read again and every CRL floods to the sessions. Then every
+ * session is checked against the new trust, and those that fail close.
+ * -1 and err (a bad pin, an unreadable anchor or CRL file, a switch
+ * between anchors and pins only): nothing changed. */
 int peers_reload(struct peers *p, const struct node_conf *conf, char *err,
     size_t errlen);
 /* Says Goodbye to every peer and frees everything. */

@@ -597,6 +597,37 @@ pki_add_anchor_file(struct pki *p, const char *path, char *err, size_t errlen)
 }
 
 int
+pki_replace_anchors(struct pki *p, const char *const *paths, int n, char *err,
+    size_t errlen)
+{
+	STACK_OF(X509) *anchors = sk_X509_new_null(), *sk;
+	X509 *x;
+
+	for (int i = 0; i < n && anchors != NULL; i++) {
+		if ((sk = pki_load_certs(paths[i], err, errlen)) == NULL) {
+			sk_X509_pop_free(anchors, X509_free);
+			return -1;
+		}
+		while ((x = sk_X509_shift(sk)) != NULL)
+			if (!sk_X509_push(anchors, x)) {
+				X509_free(x);
+				sk_X509_pop_free(anchors, X509_free);
+				anchors = NULL;
+				break;
+			}
+		sk_X509_pop_free(sk, X509_free);
+	}
+	if (anchors == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	sk_X509_pop_free(p->anchors, X509_free);
+	p->anchors = anchors;
+	pki_changed(p);
+	return 0;
+}
+
+int
 pki_add_crl_file(struct pki *p, const char *path, char *err, size_t errlen)
 {
 	X509_CRL *crl = pki_load_crl(path, err, errlen);

@@ -93,6 +93,10 @@ void pki_free(struct pki *p);
 int
 pki_add_anchor_file(struct pki *p, const char *path, char *err, size_t errlen);
 int pki_add_anchor(struct pki *p, X509 *cert); /* takes its own ref */
+/* Replaces every anchor by those of the n files (a reload); learned CAs
+ * and CRLs stay. -1 and err if a file does not load: nothing changes. */
+int pki_replace_anchors(struct pki *p, const char *const *paths, int n,
+    char *err, size_t errlen);
 /* A CRL file from the config (trusted as configured: its issuer need not
  * be known yet, but it is checked against its issuer at validation). */
 int pki_add_crl_file(struct pki *p, const char *path, char *err, size_t errlen);
