@@ -113,6 +113,14 @@ struct resolver *resolver_unbound_new(struct event_base *base,
 	    const char *server, unsigned timeout_ms, char *err, size_t errlen);
 /* Queries sent but not answered yet. */
 unsigned resolver_unbound_inflight(const struct resolver *res);
+/* The same, answering inside resolver_query (ub_resolve blocks), usable
+ * from several threads at once over one cache (reputed-milter). Queries
+ * for stub_zone (optional) go to stub_server, an authoritative server such
+ * as reputed's own DNS. timeout_ms bounds unbound's retransmit timeout
+ * (infra-cache-max-rtt): a dead server costs a few of them, not minutes. */
+struct resolver *resolver_unbound_sync_new(const char *server,
+	    const char *stub_zone, const char *stub_server, unsigned timeout_ms,
+	    char *err, size_t errlen);
 
 /* ---- resolver_wire.c: reading a DNS answer packet ---- */
 

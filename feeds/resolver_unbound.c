@@ -258,14 +258,37 @@ ub_no_local_zones(struct ub_ctx *ctx)
 	return 0;
 }
 
+static int	ub_setup_ctx(struct ub_ctx *, const char *, const char *,
+		    const char *, char *, size_t);
+
 static int
 ub_setup(struct ub_res *r, const char *server, char *err, size_t errlen)
+{
+	return ub_setup_ctx(r->ctx, server, NULL, NULL, err, errlen);
+}
+
+static int
+ub_setup_ctx(struct ub_ctx *ctx, const char *server, const char *stub_zone,
+    const char *stub_server, char *err, size_t errlen)
 {
 	char addr[128];
 	int rc;
 
+	if (stub_zone != NULL) {
+		if (ub_server(stub_server, addr, sizeof(addr)) == -1) {
+			snprintf(err, errlen, "bad server address %s", stub_server);
+			return -1;
+		}
+		if ((rc = ub_ctx_set_option(ctx, "do-not-query-localhost:",
+		    "no")) != 0 ||
+		    (rc = ub_ctx_set_stub(ctx, stub_zone, addr, 0)) != 0) {
+			snprintf(err, errlen, "stub %s at %s: %s", stub_zone,
+			    stub_server, ub_strerror(rc));
+			return -1;
+		}
+	}
 	if (server == NULL) {
-		if ((rc = ub_ctx_resolvconf(r->ctx, NULL)) != 0) {
+		if ((rc = ub_ctx_resolvconf(ctx, NULL)) != 0) {
 			snprintf(err, errlen, "resolv.conf: %s", ub_strerror(rc));
 			return -1;
 		}
@@ -277,10 +300,10 @@ ub_setup(struct ub_res *r, const char *server, char *err, size_t errlen)
 	}
 	/* A local test server is on loopback, which unbound skips unless
 	 * told otherwise; forwarding lets an authoritative server answer. */
-	if ((rc = ub_ctx_set_option(r->ctx, "do-not-query-localhost:", "no")) != 0 ||
-	    (rc = ub_ctx_set_option(r->ctx, "qname-minimisation:", "no")) != 0 ||
-	    (rc = ub_ctx_set_fwd(r->ctx, addr)) != 0 ||
-	    (rc = ub_no_local_zones(r->ctx)) != 0) {
+	if ((rc = ub_ctx_set_option(ctx, "do-not-query-localhost:", "no")) != 0 ||
+	    (rc = ub_ctx_set_option(ctx, "qname-minimisation:", "no")) != 0 ||
+	    (rc = ub_ctx_set_fwd(ctx, addr)) != 0 ||
+	    (rc = ub_no_local_zones(ctx)) != 0) {
 		snprintf(err, errlen, "server %s: %s", server, ub_strerror(rc));
 		return -1;
 	}
@@ -320,4 +343,88 @@ resolver_unbound_inflight(const struct resolver *res)
 	const struct ub_res *r = resolver_impl(res);
 
 	return r->inflight;
+}
+
+/* ---- the synchronous variant, for threads (reputed-milter) ---- */
+
+/* One shared context: libunbound serialises ub_resolve on it itself. */
+struct ub_sync {
+	struct ub_ctx	*ctx;		/* owned */
+};
+
+static int
+ub_sync_query(void *impl, const char *name, enum dns_type type,
+    resolver_done_cb cb, void *arg)
+{
+	struct ub_sync *u = impl;
+	struct dns_answer ans = { DNS_TEMPFAIL, 0, NULL };
+	struct ub_result *result = NULL;
+	struct dns_rr *rr = NULL;
+	uint8_t *buf = NULL;
+	char text[4 * SPF_DOMAIN_MAX + 8];
+
+	if (ub_name(name, text, sizeof(text)) == -1)
+		return -1;
+	if (ub_resolve(u->ctx, text, type, 1, &result) != 0 || result == NULL)
+		goto deliver;
+	if (result->rcode == 3)
+		ans.status = DNS_NXDOMAIN;
+	else if (result->rcode == 0 && result->answer_packet != NULL &&
+	    !result->bogus &&
+	    (rr = calloc(UB_RR_MAX, sizeof(*rr))) != NULL &&
+	    (buf = malloc(UB_BUF)) != NULL &&
+	    resolver_wire_parse(result->answer_packet, result->answer_len,
+	    type, rr, UB_RR_MAX, buf, UB_BUF, &ans) == -1)
+		ans.status = DNS_TEMPFAIL;
+deliver:
+	cb(arg, &ans);
+	free(rr);
+	free(buf);
+	if (result != NULL)
+		ub_resolve_free(result);
+	return 0;
+}
+
+static void
+ub_sync_free(void *impl)
+{
+	struct ub_sync *u = impl;
+
+	if (u == NULL)
+		return;
+	if (u->ctx)
+		ub_ctx_delete(u->ctx);
+	free(u);
+}
+
+static const struct resolver_ops ub_sync_ops = { ub_sync_query, ub_sync_free };
+
+struct resolver *
+resolver_unbound_sync_new(const char *server, const char *stub_zone,
+    const char *stub_server, unsigned timeout_ms, char *err, size_t errlen)
+{
+	struct ub_sync *u = calloc(1, sizeof(*u));
+	char rtt[16];
+	int rc;
+
+	if (u == NULL || (u->ctx = ub_ctx_create()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(u);
+		return NULL;
+	}
+	snprintf(rtt, sizeof(rtt), "%u", timeout_ms ? timeout_ms : 2000);
+	if ((rc = ub_ctx_set_option(u->ctx, "infra-cache-max-rtt:", rtt)) != 0) {
+		snprintf(err, errlen, "infra-cache-max-rtt: %s", ub_strerror(rc));
+		ub_sync_free(u);
+		return NULL;
+	}
+	if (ub_setup_ctx(u->ctx, server, stub_zone, stub_server, err,
+	    errlen) == -1) {
+		ub_sync_free(u);
+		return NULL;
+	}
+	struct resolver *res = resolver_new(&ub_sync_ops, u);
+	if (res == NULL)
+		snprintf(err, errlen, "out of memory");
+	return res;
 }

@@ -54,3 +54,8 @@ TEST_SCRIPTS += tests/integration/mta_policy.sh tests/integration/mta_postfix.sh
 DEB_PKGS += postfix swaks libmilter-dev postfix-policyd-spf-python
 UNIT_TESTS += tests/unit/policy_test.c
 FUZZERS += tests/fuzz/policy_fuzz.c
+# reputed-milter: its own program (node/mta/milter.c, libmilter)
+all: $(BUILD)/reputed-milter
+tests: $(BUILD)/reputed-milter
+$(BUILD)/reputed-milter: $(BUILD)/node/mta/milter.o $(BUILD)/libreputed.a
+	$(CC) $(ALL_CFLAGS) -o $@ $(BUILD)/node/mta/milter.o $(BUILD)/libreputed.a $(LIBS) -lmilter

@@ -4,7 +4,7 @@
 # high port, no SMTP client service at all and every transport `error`,
 # so it can never relay anywhere. Each message is held in its queue
 # (HOLD) and read back with postcat. Mail is sent with swaks from
-# several loopback source addresses (127.0.0.2 is listed, ...).
+# several loopback source addresses (127.0.0.5 is listed, ...).
 # Checks: a listed client is rejected with the code and the TXT; an SPF
 # fail is rejected (spf-fail: reject) or marked (mark); a pass gets
 # Received-SPF: pass and an Authentication-Results field that parses; with
@@ -25,8 +25,8 @@ t_tmpdir mta-postfix
 chmod 755 "$TMP"
 nsd_pid=""; rep_pid=""; pf_pid=""; milter_pid=""
 t_on_exit() { stop_pids $pf_pid $milter_pid $rep_pid $nsd_pid; }
-set -- $(free_ports 5)
-NSD_PORT=$1; API_PORT=$2; POL_PORT=$3; SMTP_PORT=$4; MILTER_PORT=$5
+set -- $(free_ports 6)
+NSD_PORT=$1; API_PORT=$2; POL_PORT=$3; SMTP_PORT=$4; MILTER_PORT=$5; DNS_PORT=$6
 
 # ---- DNS: SPF records for the senders ----
 cat >"$TMP/spf.example.zone" <<'ZONE'
@@ -43,11 +43,13 @@ nsd_serve "$TMP" "$NSD_PORT" spf.example || { echo "0 passed, 1 failed"; exit 1;
 
 # ---- reputed: the policy service ----
 mkdir -p "$TMP/var"
-write_reputed_conf() { # $1 = spf-fail action
+write_reputed_conf() { # $1 = spf-fail action, $2 = reject-listed
 	cat >"$TMP/reputed.conf" <<CONF
 server:
 	directory: "$TMP/var"
 	sync: 0
+dns:
+	listen: 127.0.0.1@$DNS_PORT
 zone:
 	name: bl.reputed.example
 	kind: ip
@@ -60,6 +62,7 @@ smtpd-policy:
 	listen: 127.0.0.1@$POL_PORT
 	receiver: mx.isp.example
 	spf-fail: $1
+	reject-listed: $2
 policy:
 	min-origins: 1
 	threshold: 0.5
@@ -75,10 +78,17 @@ start_reputed() {
 	cat "$TMP/reputed.log"
 	return 1
 }
-write_reputed_conf reject
+write_reputed_conf reject yes
 start_reputed || { echo "0 passed, 1 failed"; exit 1; }
-curl -s -m 10 -d '{"ip":"127.0.0.2","category":"spam"}' \
+curl -s -m 10 -d '{"ip":"127.0.0.5","category":"spam"}' \
 	"http://127.0.0.1:$API_PORT/v1/reports" >/dev/null
+
+# ---- reputed-milter: Authentication-Results ----
+"$ROOT/$BUILD/reputed-milter" -s "inet:$MILTER_PORT@127.0.0.1" \
+	--authserv-id mx.isp.example --resolver "127.0.0.1:$NSD_PORT" \
+	--zone bl.reputed.example --zone-server "127.0.0.1:$DNS_PORT" \
+	>"$TMP/milter.log" 2>&1 &
+milter_pid=$!
 
 # ---- Postfix: its own directory, loopback only ----
 PF=$TMP/postfix
@@ -125,6 +135,9 @@ smtpd_policy_service_timeout = 10s
 smtpd_policy_service_try_limit = 2
 smtpd_policy_service_retry_delay = 1s
 smtpd_data_restrictions = check_client_access static:HOLD
+smtpd_milters = inet:127.0.0.1:$MILTER_PORT
+milter_default_action = tempfail
+milter_protocol = 6
 CONF
 cat >"$PF/conf/master.cf" <<CONF
 127.0.0.1:$SMTP_PORT inet n - n - - smtpd
@@ -179,9 +192,9 @@ print(q[-1]["queue_id"] if q else "")')
 }
 
 # 1. a listed client: 554 with the listing's TXT
-out=$(send 127.0.0.2 a@good.spf.example)
+out=$(send 127.0.0.5 a@good.spf.example)
 case $out in
-*"<** 554 5.7.1 "*"Service unavailable; client host [127.0.0.2] blocked using bl.reputed.example; 127.0.0.2: 1 reports from 1 origins"*) ok "listed client: 554 with the TXT" ;;
+*"<** 554 5.7.1 "*"Service unavailable; client host [127.0.0.5] blocked using bl.reputed.example; 127.0.0.5: 1 reports from 1 origins"*) ok "listed client: 554 with the TXT" ;;
 *) ko "listed client not rejected as expected: $(echo "$out" | grep '<\*\*')" ;;
 esac
 
@@ -204,9 +217,38 @@ case $hdr in
 *) ko "no Received-SPF: pass in the held message: $hdr" ;;
 esac
 
+# ... and the milter's Authentication-Results, which a parser (Python's
+# authres) reads; a forged one with our authserv-id is gone, another
+# server's is kept.
+ar_check() { # $1 = what, $2 = expected "method=result ..." list
+	_got=$(held | /usr/bin/python3 -c '
+import sys, authres
+lines, cur = [], None
+for l in sys.stdin.read().split("\n"):
+    if l[:1] in (" ", "\t") and cur is not None:
+        lines[-1] += " " + l.strip()
+    else:
+        lines.append(l); cur = l
+ours = [l for l in lines if l.lower().startswith("authentication-results:")]
+out = []
+for l in ours:
+    h = authres.AuthenticationResultsHeader.parse(l)
+    out.append(h.authserv_id + ": " + " ".join(
+        "%s=%s" % (r.method, r.result) for r in h.results))
+print(" | ".join(out))' 2>&1)
+	if [ "$_got" = "$2" ]; then ok "$1"; else ko "$1: expected [$2] got [$_got]"; fi
+}
+ar_check "Authentication-Results parses: spf, sender-id, reputed" \
+	"mx.isp.example: spf=pass sender-id=pass reputed=pass"
+out=$(send 127.0.0.3 a@good.spf.example --header "Subject: forged" \
+	--add-header "Authentication-Results: mx.isp.example; spf=pass smtp.mailfrom=ceo@good.spf.example" \
+	--add-header "Authentication-Results: other.example; spf=none")
+ar_check "a forged field with our authserv-id removed, another kept" \
+	"mx.isp.example: spf=pass sender-id=pass reputed=pass | other.example: spf=none"
+
 # 4. spf-fail: mark -> the fail is accepted and marked
 stop_pids $rep_pid
-write_reputed_conf mark
+write_reputed_conf mark no
 start_reputed || ko "reputed did not restart"
 out=$(send 127.0.0.4 a@bad.spf.example --header "Subject: marked")
 case $out in
@@ -216,6 +258,21 @@ esac
 case $(held) in
 *"Received-SPF: fail (mx.isp.example: domain of a@bad.spf.example does not designate 127.0.0.4 as permitted sender)"*) ok "Received-SPF: fail prepended" ;;
 *) ko "no Received-SPF: fail in the held message" ;;
+esac
+ar_check "Authentication-Results of the marked fail" \
+	"mx.isp.example: spf=fail sender-id=fail reputed=pass"
+
+# reject-listed: no -> the listed client gets in, marked by the milter
+out=$(send 127.0.0.5 a@good.spf.example --header "Subject: listed, marked")
+case $out in
+*"<-  250 2.0.0 Ok: queued"*) ok "listed client accepted with reject-listed: no" ;;
+*) ko "listed client with reject-listed: no: $(echo "$out" | grep '<[-*]')" ;;
+esac
+ar_check "Authentication-Results of a listed client: reputed=fail" \
+	"mx.isp.example: spf=fail sender-id=fail reputed=fail"
+case $(held) in
+*"reputed=fail (127.0.0.5: 1 reports from 1 origins"*"policy.ip=127.0.0.5 policy.zone=bl.reputed.example policy.code=2"*) ok "reputed=fail carries the TXT and the code" ;;
+*) ko "reputed=fail without TXT or code: $(held | head -6)" ;;
 esac
 
 # 5. reputed stopped: Postfix takes smtpd_policy_service_default_action
