@@ -315,6 +315,13 @@ int store_each_listing(struct store_reader *r, store_each_fn fn, void *arg);
 /* Version vector: fn once per origin with its highest contiguous seq. */
 typedef void (*store_vv_fn)(void *arg, const uint8_t origin[32], uint64_t seq);
 int store_version_vector(struct store_reader *r, store_vv_fn fn, void *arg);
+/* Equivocation proofs: fn once per (origin, seq) with the second,
+ * conflicting SignedBatch (the first is the stored batch); borrowed until
+ * store_reader_end. fn returns non-zero to stop. */
+typedef int (*store_equiv_fn)(void *arg, const uint8_t origin[32],
+	    uint64_t seq, const uint8_t *sb, size_t len);
+int store_each_equivocation(struct store_reader *r, store_equiv_fn fn,
+	    void *arg);
 /* A stored SignedBatch; *data borrows from the snapshot (valid until
  * store_reader_end). 0 found, 1 not found. */
 int store_get_batch(struct store_reader *r, const uint8_t origin[32],

@@ -1877,6 +1877,27 @@ store_version_vector(struct store_reader *r, store_vv_fn fn, void *arg)
 }
 
 int
+store_each_equivocation(struct store_reader *r, store_equiv_fn fn, void *arg)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(r->txn, r->st->equiv, &c);
+
+	if (rc != 0)
+		return -1;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != ORIGIN_LEN + 8)
+			continue;
+		if (fn(arg, k.mv_data, get_be64((uint8_t *)k.mv_data +
+		    ORIGIN_LEN), v.mv_data, v.mv_size) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : -1;
+}
+
+int
 store_get_batch(struct store_reader *r, const uint8_t origin[32],
     uint64_t seq, const uint8_t **data, size_t *len)
 {

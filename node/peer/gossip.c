@@ -529,6 +529,49 @@ gossip_vv_load(struct gossip *g, struct gossip_vv *vv)
 	return 0;
 }
 
+#define GOSSIP_TIP_LEN 16
+
+/* The tip of a stored SignedBatch: the first bytes of SHA-256 over the
+ * signed Batch bytes (not the wrapping, which a relay may change). */
+static int
+gossip_tip(const uint8_t *sb, size_t len, uint8_t tip[GOSSIP_TIP_LEN])
+{
+	Reputed__SignedBatch *s = reputed__signed_batch__unpack(NULL, len, sb);
+	uint8_t h[32];
+	int rc = -1;
+
+	if (s != NULL &&
+	    EVP_Digest(s->batch.data, s->batch.len, h, NULL, EVP_sha256(),
+		NULL) == 1) {
+		memcpy(tip, h, GOSSIP_TIP_LEN);
+		rc = 0;
+	}
+	if (s != NULL)
+		reputed__signed_batch__free_unpacked(s, NULL);
+	return rc;
+}
+
+/* Fills the tips of a version vector for Hello (tips is n * TIP_LEN). */
+static int
+gossip_vv_tips(struct gossip *g, struct gossip_vv *vv, uint8_t *tips)
+{
+	if (store_reader_begin(g->reader) == -1)
+		return -1;
+	for (size_t i = 0; i < vv->n; i++) {
+		const uint8_t *sb;
+		size_t len;
+		uint8_t *tip = tips + i * GOSSIP_TIP_LEN;
+		if (store_get_batch(g->reader, vv->keys[i],
+			vv->entries[i].seq, &sb, &len) != 0 ||
+		    gossip_tip(sb, len, tip) != 0)
+			continue; /* pruned: no tip */
+		vv->entries[i].tip.data = tip;
+		vv->entries[i].tip.len = GOSSIP_TIP_LEN;
+	}
+	store_reader_end(g->reader);
+	return 0;
+}
+
 static int
 gossip_send_hello(struct gossip_session *s)
 {
@@ -538,8 +581,14 @@ gossip_send_hello(struct gossip_session *s)
 	struct gossip_vv vv;
 	int rc;
 
-	if (gossip_vv_load(g, &vv) == -1) {
+	uint8_t *tips = NULL;
+
+	if (gossip_vv_load(g, &vv) == -1 ||
+	    (vv.n > 0 &&
+		(tips = malloc(vv.n * GOSSIP_TIP_LEN)) == NULL) ||
+	    gossip_vv_tips(g, &vv, tips) == -1) {
 		gossip_vv_free(&vv);
+		free(tips);
 		return -1;
 	}
 	h.version = PROTO_VERSION;
@@ -552,6 +601,7 @@ gossip_send_hello(struct gossip_session *s)
 	f.hello = &h;
 	rc = gossip_send(s, &f);
 	gossip_vv_free(&vv);
+	free(tips);
 	return rc;
 }
 
@@ -1332,6 +1382,59 @@ gossip_on_goodbye(struct gossip_session *s, const Reputed__Goodbye *b)
 		ev->by_peer = true;
 }
 
+/* Equivocation seen at the exchange: where the peer's tip for (origin,
+ * seq) is not the batch we hold there, send ours; the peer's store then
+ * finds the two batches, blocks the origin and floods the proof. */
+static void
+gossip_check_tips(struct gossip_session *s, const Reputed__Hello *h)
+{
+	struct gossip *g = s->g;
+
+	if (store_reader_begin(g->reader) == -1)
+		return;
+	for (size_t i = 0; i < h->n_vv; i++) {
+		const Reputed__VersionEntry *e = h->vv[i];
+		const uint8_t *sb;
+		size_t len;
+		uint8_t tip[GOSSIP_TIP_LEN];
+		if (e->tip.len != GOSSIP_TIP_LEN ||
+		    e->origin.len != ED25519_KEY_LEN ||
+		    store_get_batch(g->reader, e->origin.data, e->seq, &sb,
+			&len) != 0 ||
+		    gossip_tip(sb, len, tip) != 0 ||
+		    memcmp(tip, e->tip.data, GOSSIP_TIP_LEN) == 0)
+			continue;
+		g->stats.tip_mismatches++;
+		gossip_send_batch(s, sb, len);
+	}
+	store_reader_end(g->reader);
+}
+
+/* Every equivocation proof we hold (both batches) goes to a new session:
+ * a peer that was cut off when the proof flooded learns it now. */
+static int
+gossip_proof_send(void *arg, const uint8_t *origin, uint64_t seq,
+    const uint8_t *second, size_t len)
+{
+	struct gossip_session *s = arg;
+	const uint8_t *first;
+	size_t flen;
+
+	gossip_send_batch(s, second, len);
+	if (store_get_batch(s->g->reader, origin, seq, &first, &flen) == 0)
+		gossip_send_batch(s, first, flen);
+	return 0;
+}
+
+static void
+gossip_send_proofs(struct gossip_session *s)
+{
+	if (store_reader_begin(s->g->reader) == -1)
+		return;
+	store_each_equivocation(s->g->reader, gossip_proof_send, s);
+	store_reader_end(s->g->reader);
+}
+
 static void
 gossip_on_hello(struct gossip_session *s, const Reputed__Hello *h)
 {
@@ -1361,6 +1464,8 @@ gossip_on_hello(struct gossip_session *s, const Reputed__Hello *h)
 	g->stats.sessions_up++;
 	gossip_event(g, GOSSIP_EV_UP, s, 0, "up: %s", s->name);
 	gossip_send_directory(s);
+	gossip_check_tips(s, h);
+	gossip_send_proofs(s);
 	/* Catch-up: every origin where we are ahead of the peer. */
 	if (gossip_vv_load(g, &vv) == 0)
 		for (size_t i = 0; i < vv.n; i++) {

@@ -71,6 +71,7 @@ struct gossip_stats {
 	uint64_t revoked;   /* from a revoked origin */
 	uint64_t invalid;   /* store said a report is invalid */
 	uint64_t equivocations;
+	uint64_t tip_mismatches; /* Hello tips that differed from ours */
 	uint64_t held;	       /* held for a missing cert */
 	uint64_t held_dropped; /* ... and dropped (bound or timeout) */
 	uint64_t catchup_out;  /* batches sent by catch-up */
