@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "proto/dnswire.h"
 #include "proto/reputed.pb-c.h"
 
 struct event_base;
@@ -31,15 +32,9 @@ struct event_base;
 
 /* ---- resolver.c: the interface the evaluator asks ---- */
 
-enum dns_type {
-	DNS_T_A = 1,
-	DNS_T_CNAME = 5,	/* only inside the in-memory resolver */
-	DNS_T_PTR = 12,
-	DNS_T_MX = 15,
-	DNS_T_TXT = 16,
-	DNS_T_AAAA = 28,
-	DNS_T_SPF = 99,		/* stored by suites, never asked for */
-};
+/* enum dns_type (DNS_T_A, DNS_T_MX, ...) is proto/dnswire.h's. The
+ * evaluator asks for A, AAAA, MX, PTR and TXT; CNAME lives only inside the
+ * in-memory resolver, SPF (type 99) only in the suites' zones. */
 
 enum dns_status {
 	DNS_ANSWER,		/* RCODE 0; count may be 0 (no data) */
@@ -82,7 +77,6 @@ int	 resolver_query(struct resolver *res, const char *name,
 void	 resolver_free(struct resolver *res);
 /* For implementations: their state behind the handle (borrowed). */
 void	*resolver_impl(const struct resolver *res);
-const char *dns_type_name(enum dns_type type);
 
 /* ---- resolver_mem.c: answers from zone data held in memory ---- */
 
@@ -142,6 +136,7 @@ enum spf_result {
 	SPF_TEMPERROR,
 	SPF_PERMERROR,
 };
+#define SPF_RESULTS	(SPF_PERMERROR + 1)	/* how many results there are */
 
 enum spf_scope {
 	SPF_SCOPE_MFROM,	/* RFC 7208: v=spf1 only */

@@ -49,17 +49,3 @@ resolver_impl(const struct resolver *res)
 	return res->impl;
 }
 
-const char *
-dns_type_name(enum dns_type type)
-{
-	switch (type) {
-	case DNS_T_A:		return "A";
-	case DNS_T_CNAME:	return "CNAME";
-	case DNS_T_PTR:		return "PTR";
-	case DNS_T_MX:		return "MX";
-	case DNS_T_TXT:		return "TXT";
-	case DNS_T_AAAA:	return "AAAA";
-	case DNS_T_SPF:		return "SPF";
-	}
-	return "?";
-}

@@ -2,45 +2,22 @@
  * resolver_wire.c: reads a DNS response packet (RFC 1035 4.1) into the
  * records of one type, for resolver_unbound.c (libunbound's event API
  * hands back the wire packet). The packet comes from the network: every
- * read is bounds-checked, compression pointers are followed at most
- * WIRE_MAX_JUMPS times, and output never exceeds the caller's buffers.
+ * read is bounds-checked, names are read by proto/dnswire.c (compression
+ * pointers only backwards, at most 255 bytes), and output never exceeds
+ * the caller's buffers.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "feeds/feeds.h"
 
-#define WIRE_MAX_JUMPS	64
-
-static unsigned
-get16(const uint8_t *p)
-{
-	return (unsigned)p[0] << 8 | p[1];
-}
-
 /* Skips the name at *off; -1 if malformed. */
 static int
 name_skip(const uint8_t *pkt, size_t len, size_t *off)
 {
-	size_t p = *off;
+	uint8_t wire[DNS_NAME_MAX];
 
-	while (p < len) {
-		uint8_t l = pkt[p];
-		if (l == 0) {
-			*off = p + 1;
-			return 0;
-		}
-		if ((l & 0xc0) == 0xc0) {
-			if (p + 2 > len)
-				return -1;
-			*off = p + 2;
-			return 0;
-		}
-		if (l & 0xc0)
-			return -1;
-		p += 1 + l;
-	}
-	return -1;
+	return dnswire_name_read(pkt, len, off, wire) == 0 ? -1 : 0;
 }
 
 /* Expands the name at off into text (no final dot); -1 if malformed. */
@@ -48,45 +25,10 @@ static int
 name_text(const uint8_t *pkt, size_t len, size_t off, char *out,
     size_t outlen)
 {
-	size_t n = 0;
-	int jumps = 0;
+	uint8_t wire[DNS_NAME_MAX];
+	size_t n = dnswire_name_read(pkt, len, &off, wire);
 
-	if (outlen == 0)
-		return -1;
-	while (off < len) {
-		uint8_t l = pkt[off];
-		if (l == 0) {
-			out[n] = '\0';
-			return 0;
-		}
-		if ((l & 0xc0) == 0xc0) {
-			if (off + 2 > len || ++jumps > WIRE_MAX_JUMPS)
-				return -1;
-			off = (get16(pkt + off) & 0x3fff);
-			continue;
-		}
-		if ((l & 0xc0) || off + 1 + l > len)
-			return -1;
-		if (n > 0) {
-			if (n + 1 >= outlen)
-				return -1;
-			out[n++] = '.';
-		}
-		for (size_t i = 0; i < l; i++) {
-			uint8_t c = pkt[off + 1 + i];
-			if (c == '.' || c == '\\' || c <= 0x20 || c >= 0x7f) {
-				if (n + 4 >= outlen)
-					return -1;
-				n += snprintf(out + n, outlen - n, "\\%03u", c);
-			} else {
-				if (n + 1 >= outlen)
-					return -1;
-				out[n++] = c;
-			}
-		}
-		off += 1 + l;
-	}
-	return -1;
+	return n == 0 ? -1 : dnswire_name_to_text(wire, n, out, outlen);
 }
 
 /* TXT rdata: character-strings joined (RFC 7208 3.3). */
@@ -133,7 +75,7 @@ rdata(const uint8_t *pkt, size_t len, size_t off, size_t rdlen,
 	case DNS_T_MX:
 		if (rdlen < 3)
 			return -1;
-		rr->pref = get16(pkt + off);
+		rr->pref = dnswire_get16(pkt + off);
 		off += 2;
 		/* FALLTHROUGH */
 	default:
@@ -153,18 +95,18 @@ resolver_wire_parse(const uint8_t *pkt, size_t len, enum dns_type type,
     struct dns_rr *rr, size_t rrmax, uint8_t *buf, size_t buflen,
     struct dns_answer *ans)
 {
-	size_t off = 12, used = 0;
+	size_t off = DNS_HEADER_LEN, used = 0;
 
 	memset(ans, 0, sizeof(*ans));
 	ans->rr = rr;
-	if (len < 12)
+	if (len < DNS_HEADER_LEN)
 		return -1;
-	unsigned rcode = pkt[3] & 0x0f, qd = get16(pkt + 4), an = get16(pkt + 6);
-	if (rcode == 3) {
+	unsigned rcode = pkt[3] & 0x0f, qd = dnswire_get16(pkt + 4), an = dnswire_get16(pkt + 6);
+	if (rcode == DNS_R_NXDOMAIN) {
 		ans->status = DNS_NXDOMAIN;
 		return 0;
 	}
-	if (rcode != 0) {
+	if (rcode != DNS_R_NOERROR) {
 		ans->status = DNS_TEMPFAIL;
 		return 0;
 	}
@@ -176,7 +118,7 @@ resolver_wire_parse(const uint8_t *pkt, size_t len, enum dns_type type,
 	for (unsigned i = 0; i < an; i++) {
 		if (name_skip(pkt, len, &off) == -1 || off + 10 > len)
 			return -1;
-		unsigned t = get16(pkt + off), rdlen = get16(pkt + off + 8);
+		unsigned t = dnswire_get16(pkt + off), rdlen = dnswire_get16(pkt + off + 8);
 		off += 10;
 		if (off + rdlen > len)
 			return -1;

@@ -28,9 +28,6 @@
 #include "feeds/feeds.h"
 #include "node/mailcheck.h"
 
-_Static_assert(MAILCHECK_RESULTS == SPF_PERMERROR + 1,
-    "mailcheck_stats.results has one slot per enum spf_result");
-
 /* Which identity a job checks. */
 enum mc_kind {
 	MC_MFROM,		/* RFC 7208 MAIL FROM */

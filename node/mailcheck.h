@@ -22,12 +22,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "feeds/feeds.h"
 #include "proto/reputed.pb-c.h"
 
-/* Not feeds/feeds.h: its DNS type names would clash with node/dns/dns.h in
- * reputed.c. */
 struct event_base;
-struct resolver;
 struct evbuffer;
 struct mailcheck;
 
@@ -35,7 +33,6 @@ struct mailcheck;
 #define MAILCHECK_MAX_QUEUED	65536	/* evaluations waiting, all requests */
 #define MAILCHECK_MAX_HELD	65536	/* reports of submissions not done:
 					 * they wait in memory meanwhile */
-#define MAILCHECK_RESULTS	7	/* values of enum spf_result */
 
 enum mailcheck_status {
 	MAILCHECK_DONE,		/* every evaluation of the submission ended */
@@ -49,8 +46,8 @@ enum mailcheck_status {
 typedef void (*mailcheck_done_cb)(void *arg, enum mailcheck_status status);
 
 struct mailcheck_stats {
-	uint64_t results[MAILCHECK_RESULTS];	/* evaluations ended, by
-						 * enum spf_result */
+	uint64_t results[SPF_RESULTS];	/* evaluations ended, by
+					 * enum spf_result */
 	uint64_t reports;	/* reports that needed an evaluation */
 	uint64_t refused;	/* submissions refused: queue full */
 	unsigned inflight;	/* evaluations running now */

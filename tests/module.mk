@@ -1,7 +1,7 @@
 # tests/: unit tests, fuzz targets, scripts, benchmarks of the foundation.
 
 # Fuzz targets (tests/fuzz/make_seeds.c writes their seed corpora).
-FUZZERS += tests/fuzz/frame_fuzz.c tests/fuzz/envelope_fuzz.c \
+FUZZERS += tests/fuzz/frame_fuzz.c tests/fuzz/envelope_fuzz.c tests/fuzz/dnswire_fuzz.c \
 	tests/fuzz/subject_fuzz.c tests/fuzz/batch_fuzz.c
 
 # Helpers of the unit tests and benchmarks: temporary directories, keys,

@@ -93,101 +93,11 @@ put32(struct wbuf *w, uint32_t v)
 	put(w, b, 4);
 }
 
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static void
 set16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
-}
-
-static uint8_t
-lower(uint8_t c)
-{
-	return c >= 'A' && c <= 'Z' ? (uint8_t)(c + 32) : c;
-}
-
-/*
- * RFC 1035 4.1.4: "a domain name in a message can be represented as
- * either: a sequence of labels ending in a zero octet; a pointer; a
- * sequence of labels ending with a pointer." A pointer here must point
- * strictly before itself, so every jump goes backwards and a loop cannot
- * happen; the 255-byte limit of 3.1 bounds the rest.
- */
-size_t
-dns_name_read(const uint8_t *msg, size_t len, size_t *off,
-    uint8_t wire[DNS_NAME_MAX])
-{
-	size_t pos = *off, n = 0, end = 0;
-	bool jumped = false;
-
-	for (;;) {
-		if (pos >= len)
-			return 0;
-		uint8_t c = msg[pos];
-		if ((c & 0xc0) == 0xc0) {
-			if (pos + 1 >= len)
-				return 0;
-			size_t ptr = (size_t)(c & 0x3f) << 8 | msg[pos + 1];
-			if (!jumped)
-				end = pos + 2;
-			jumped = true;
-			if (ptr >= pos)
-				return 0;
-			pos = ptr;
-			continue;
-		}
-		if (c & 0xc0)		/* 0x40, 0x80: obsolete label types */
-			return 0;
-		if (c > len - pos - 1 || n + 1 + c > DNS_NAME_MAX)
-			return 0;
-		wire[n++] = c;
-		for (size_t i = 0; i < c; i++)
-			wire[n++] = lower(msg[pos + 1 + i]);
-		pos += 1 + (size_t)c;
-		if (c == 0)
-			break;
-	}
-	*off = jumped ? end : pos;
-	return n;
-}
-
-size_t
-dns_name_from_text(const char *text, uint8_t wire[DNS_NAME_MAX])
-{
-	size_t n = 0, tl = strlen(text);
-	if (tl > 0 && text[tl - 1] == '.')
-		tl--;
-	size_t i = 0;
-	while (i < tl) {
-		size_t j = i;
-		while (j < tl && text[j] != '.')
-			j++;
-		size_t ll = j - i;
-		if (ll == 0 || ll > LABEL_MAX || n + 1 + ll + 1 > DNS_NAME_MAX)
-			return 0;
-		wire[n++] = (uint8_t)ll;
-		for (size_t k = i; k < j; k++)
-			wire[n++] = lower((uint8_t)text[k]);
-		i = j + 1;
-	}
-	wire[n++] = 0;
-	return n;
-}
-
-const char *
-dns_rcode_name(int rcode)
-{
-	static const char *names[] = { "NOERROR", "FORMERR", "SERVFAIL",
-	    "NXDOMAIN", "NOTIMP", "REFUSED" };
-	if (rcode >= 0 && rcode <= 5)
-		return names[rcode];
-	return rcode == DNS_R_BADVERS ? "BADVERS" : "OTHER";
 }
 
 /* How many bytes of name (wire form) come before the zone's apex, when the
@@ -215,7 +125,7 @@ dns_engine_init(struct dns_engine *e, const struct node_conf *conf,
 	for (int i = 0; i < conf->n_zones && i < CONF_MAX_ZONES; i++) {
 		struct dns_zone *z = &e->zones[i];
 		z->conf = &e->conf.zones[i];
-		z->apex_len = dns_name_from_text(z->conf->name, z->apex);
+		z->apex_len = dnswire_name_from_text(z->conf->name, z->apex, 1);
 		if (z->apex_len <= 1) {
 			snprintf(err, errlen, "zone \"%s\": not a valid name",
 			    z->conf->name);
@@ -223,10 +133,10 @@ dns_engine_init(struct dns_engine *e, const struct node_conf *conf,
 		}
 		for (size_t o = 0; z->apex[o] != 0; o += 1 + z->apex[o])
 			z->apex_labels++;
-		z->ns_len = dns_name_from_text(z->conf->ns[0] ? z->conf->ns :
-		    z->conf->name, z->ns);
-		z->rname_len = dns_name_from_text(z->conf->hostmaster[0] ?
-		    z->conf->hostmaster : z->conf->name, z->rname);
+		z->ns_len = dnswire_name_from_text(z->conf->ns[0] ?
+		    z->conf->ns : z->conf->name, z->ns, 1);
+		z->rname_len = dnswire_name_from_text(z->conf->hostmaster[0] ?
+		    z->conf->hostmaster : z->conf->name, z->rname, 1);
 		if (z->ns_len == 0 || z->rname_len == 0) {
 			snprintf(err, errlen, "zone \"%s\": bad ns or "
 			    "hostmaster name", z->conf->name);
@@ -247,15 +157,15 @@ rr_skip(const uint8_t *in, size_t len, size_t *off, uint8_t name[DNS_NAME_MAX],
     size_t *name_len, uint16_t *type, uint16_t *klass, uint32_t *ttl,
     size_t *rdoff, uint16_t *rdlen)
 {
-	*name_len = dns_name_read(in, len, off, name);
+	*name_len = dnswire_name_read(in, len, off, name);
 	if (*name_len == 0 || len - *off < 10)
 		return -1;
 	const uint8_t *p = in + *off;
-	*type = get16(p);
-	*klass = get16(p + 2);
+	*type = dnswire_get16(p);
+	*klass = dnswire_get16(p + 2);
 	*ttl = (uint32_t)p[4] << 24 | (uint32_t)p[5] << 16 |
 	    (uint32_t)p[6] << 8 | p[7];
-	*rdlen = get16(p + 8);
+	*rdlen = dnswire_get16(p + 8);
 	*rdoff = *off + 10;
 	if (*rdlen > len - *rdoff)
 		return -1;
@@ -283,7 +193,7 @@ opt_parse(const uint8_t *in, size_t name_len, const uint8_t *name,
 	for (size_t o = 0; o < rdlen;) {
 		if (rdlen - o < 4)
 			return -1;
-		uint16_t olen = get16(in + rdoff + o + 2);
+		uint16_t olen = dnswire_get16(in + rdoff + o + 2);
 		if (olen > rdlen - o - 4)
 			return -1;
 		o += 4 + (size_t)olen;
@@ -295,7 +205,7 @@ opt_parse(const uint8_t *in, size_t name_len, const uint8_t *name,
 static int
 sections_parse(const uint8_t *in, size_t len, size_t off, struct query *q)
 {
-	unsigned an = get16(in + 6), ns = get16(in + 8), ar = get16(in + 10);
+	unsigned an = dnswire_get16(in + 6), ns = dnswire_get16(in + 8), ar = dnswire_get16(in + 10);
 	uint8_t name[DNS_NAME_MAX];
 	size_t name_len, rdoff;
 	uint16_t type, klass, rdlen;
@@ -333,22 +243,23 @@ query_parse(const uint8_t *in, size_t len, struct query *q)
 {
 	if (len < DNS_HEADER_LEN)
 		return -1;
-	q->id = get16(in);
-	q->flags = get16(in + 2);
+	q->id = dnswire_get16(in);
+	q->flags = dnswire_get16(in + 2);
 	if (q->flags & FLAG_QR)		/* never answer an answer */
 		return -1;
 	if (OPCODE(q->flags) != DNS_OP_QUERY)
 		return DNS_R_NOTIMP;
-	if (get16(in + 4) != 1)
+	if (dnswire_get16(in + 4) != 1)
 		return DNS_R_FORMERR;
 	size_t off = DNS_HEADER_LEN;
-	q->qname_len = dns_name_read(in, len, &off, q->qname);
+	q->qname_len = dnswire_name_read(in, len, &off, q->qname);
+	dnswire_name_lower(q->qname, q->qname_len);
 	/* the question is the first name: it cannot be compressed */
 	if (q->qname_len == 0 || off != DNS_HEADER_LEN + q->qname_len ||
 	    len - off < 4 || labels_index(q) != 0)
 		return DNS_R_FORMERR;
-	q->qtype = get16(in + off);
-	q->qclass = get16(in + off + 2);
+	q->qtype = dnswire_get16(in + off);
+	q->qclass = dnswire_get16(in + off + 2);
 	q->qend = off + 4;
 	if (sections_parse(in, len, q->qend, q) != 0)
 		return DNS_R_FORMERR;

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "node/node.h"
+#include "proto/dnswire.h"
 
 struct event_base;
 struct sockaddr;
@@ -30,23 +31,6 @@ struct sockaddr;
 #define DNS_UDP_MIN		512
 #define DNS_EDNS_DEFAULT	1232	/* DNS flag day 2020 */
 #define DNS_MSG_MAX		65535
-#define DNS_NAME_MAX		255	/* wire form, with the root label */
-#define DNS_HEADER_LEN		12
-
-/* RR types and classes the responder knows. */
-enum {
-	DNS_T_A = 1, DNS_T_NS = 2, DNS_T_CNAME = 5, DNS_T_SOA = 6,
-	DNS_T_TXT = 16, DNS_T_AAAA = 28, DNS_T_OPT = 41, DNS_T_IXFR = 251,
-	DNS_T_AXFR = 252, DNS_T_MAILB = 253, DNS_T_MAILA = 254, DNS_T_ANY = 255,
-	DNS_C_IN = 1, DNS_C_CH = 3, DNS_C_ANY = 255,
-};
-enum dns_opcode { DNS_OP_QUERY = 0, DNS_OP_NOTIFY = 4 };
-enum dns_rcode {
-	DNS_R_NOERROR = 0, DNS_R_FORMERR = 1, DNS_R_SERVFAIL = 2,
-	DNS_R_NXDOMAIN = 3, DNS_R_NOTIMP = 4, DNS_R_REFUSED = 5,
-	DNS_R_BADVERS = 16,	/* extended: needs OPT */
-	DNS_R_COUNT = 17
-};
 
 /* ---- dns.c: the core ---- */
 
@@ -125,13 +109,6 @@ int dns_engine_init(struct dns_engine *e, const struct node_conf *conf,
 size_t dns_answer(const struct dns_engine *e, const struct dns_source *src,
 	    const uint8_t *in, size_t inlen, uint8_t *out, size_t outcap,
 	    bool tcp, uint64_t now, struct dns_result *res);
-/* Reads a possibly compressed name at *off of msg into wire (lowercased,
- * uncompressed, <= DNS_NAME_MAX); advances *off past it in the message.
- * Returns the wire length, or 0 on a malformed name (bounds, loops, length). */
-size_t dns_name_read(const uint8_t *msg, size_t len, size_t *off,
-	    uint8_t wire[DNS_NAME_MAX]);
-/* "a.b.example" -> wire; returns the length or 0 if invalid. */
-size_t dns_name_from_text(const char *text, uint8_t wire[DNS_NAME_MAX]);
 /* Formats the zone's TXT template for a subject and listing into buf
  * (at most 255 bytes: one character-string). Returns the length. */
 size_t dns_txt_format(const struct conf_zone *z, const char *subject,
@@ -141,7 +118,6 @@ size_t dns_txt_format(const struct conf_zone *z, const char *subject,
 void dns_test_listing(struct listing *l);
 /* The last octet of the A record (127.0.0.x) for a listing in zone z. */
 uint8_t dns_listing_code(const struct conf_zone *z, const struct listing *l);
-const char *dns_rcode_name(int rcode);
 
 /* ---- dns_cache.c: a worker's answer cache ---- */
 

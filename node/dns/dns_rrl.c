@@ -107,7 +107,7 @@ dns_rrl_slip(uint8_t *msg, size_t len)
 	if (len < DNS_HEADER_LEN)
 		return len;
 	if (msg[4] == 0 && msg[5] == 1) {
-		if (dns_name_read(msg, len, &off, name) == 0 || len - off < 4)
+		if (dnswire_name_read(msg, len, &off, name) == 0 || len - off < 4)
 			return len;
 		off += 4;
 	} else

@@ -174,7 +174,7 @@ xfr_owner(struct dns_xfr *x, const char *rel)
 	uint8_t wire[DNS_NAME_MAX];
 	size_t n = 1;
 	wire[0] = 0;
-	if (rel[0] != '\0' && (n = dns_name_from_text(rel, wire)) == 0)
+	if (rel[0] != '\0' && (n = dnswire_name_from_text(rel, wire, 1)) == 0)
 		return -1;
 	if (n - 1 + x->zone->apex_len > DNS_NAME_MAX)
 		return -1;
@@ -195,7 +195,7 @@ static void
 xfr_name(struct dns_xfr *x, const char *text)
 {
 	uint8_t wire[DNS_NAME_MAX];
-	size_t n = dns_name_from_text(text, wire);
+	size_t n = dnswire_name_from_text(text, wire, 1);
 	if (n == 0)
 		wire[n++] = 0;
 	wbytes(x, wire, n);
@@ -297,7 +297,8 @@ dns_xfr_begin(struct dns_xfr *x, const struct dns_engine *e,
 	memset(x, 0, offsetof(struct dns_xfr, buf));
 	if (qlen < DNS_HEADER_LEN)
 		return -1;
-	x->qname_len = dns_name_read(query, qlen, &off, name);
+	x->qname_len = dnswire_name_read(query, qlen, &off, name);
+	dnswire_name_lower(name, x->qname_len);
 	if (x->qname_len == 0 || qlen - off < 4)
 		return -1;
 	for (int i = 0; i < e->n_zones; i++)

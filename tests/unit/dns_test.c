@@ -161,7 +161,7 @@ build_query(uint8_t *buf, const char *name, uint16_t qtype, bool edns,
 	buf[5] = 1;
 	buf[11] = edns ? 1 : 0;
 	size_t n = DNS_HEADER_LEN;
-	n += dns_name_from_text(name, buf + n);
+	n += dnswire_name_from_text(name, buf + n, 1);
 	buf[n++] = (uint8_t)(qtype >> 8); buf[n++] = (uint8_t)qtype;
 	buf[n++] = 0; buf[n++] = 1;
 	if (edns) {
@@ -196,9 +196,9 @@ first_rdata(size_t len, uint16_t *type, uint16_t *rdlen)
 {
 	size_t off = DNS_HEADER_LEN;
 	uint8_t name[DNS_NAME_MAX];
-	assert_true(dns_name_read(out, len, &off, name) > 0);
+	assert_true(dnswire_name_read(out, len, &off, name) > 0);
 	off += 4;
-	assert_true(dns_name_read(out, len, &off, name) > 0);
+	assert_true(dnswire_name_read(out, len, &off, name) > 0);
 	*type = (uint16_t)(out[off] << 8 | out[off + 1]);
 	*rdlen = (uint16_t)(out[off + 8] << 8 | out[off + 9]);
 	return out + off + 10;
@@ -213,19 +213,21 @@ test_name_read(void **state)
 	/* "a.b" then a pointer back to it at offset 0 */
 	const uint8_t m[] = { 1, 'A', 1, 'b', 0, 1, 'x', 0xc0, 0 };
 	size_t off = 5;
-	assert_int_equal(dns_name_read(m, sizeof(m), &off, w), 7);
+	assert_int_equal(dnswire_name_read(m, sizeof(m), &off, w), 7);
 	assert_int_equal(off, sizeof(m));
+	assert_memory_equal(w, "\001x\001A\001b", 7);	/* case kept */
+	dnswire_name_lower(w, 7);
 	assert_memory_equal(w, "\001x\001a\001b", 7);
 	/* a pointer to itself, a forward pointer, a truncated label */
 	const uint8_t loop[] = { 0xc0, 0 };
 	off = 0;
-	assert_int_equal(dns_name_read(loop, sizeof(loop), &off, w), 0);
+	assert_int_equal(dnswire_name_read(loop, sizeof(loop), &off, w), 0);
 	const uint8_t fwd[] = { 0xc0, 2, 0 };
 	off = 0;
-	assert_int_equal(dns_name_read(fwd, sizeof(fwd), &off, w), 0);
+	assert_int_equal(dnswire_name_read(fwd, sizeof(fwd), &off, w), 0);
 	const uint8_t trunc[] = { 5, 'a', 'b' };
 	off = 0;
-	assert_int_equal(dns_name_read(trunc, sizeof(trunc), &off, w), 0);
+	assert_int_equal(dnswire_name_read(trunc, sizeof(trunc), &off, w), 0);
 	/* a name longer than 255 bytes */
 	uint8_t big[300];
 	for (int i = 0; i < 4; i++) {
@@ -234,7 +236,7 @@ test_name_read(void **state)
 	}
 	big[256] = 0;
 	off = 0;
-	assert_int_equal(dns_name_read(big, 257, &off, w), 0);
+	assert_int_equal(dnswire_name_read(big, 257, &off, w), 0);
 }
 
 static void
