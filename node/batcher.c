@@ -3,8 +3,9 @@
  *
  * Reports arrive in submissions (one API request, one reputectl call). Each
  * report is checked, packed (so the caller's memory is free again) and put
- * into the open batch; a batch closes when full or BATCHER_MAX_DELAY_MS old.
- * batcher_flush seals every closed batch with the next seq of this node's
+ * into the open batch; a batch closes when full, when its window is over,
+ * or at once when nothing is in flight (idle_seal: no commit running, no
+ * send the shell reported busy). batcher_flush seals every closed batch with the next seq of this node's
  * origin, applies them all in one write transaction, commits, and only then
  * tells the submitters and the on_committed hook. A failed commit consumes
  * no seq and acknowledges nothing.
@@ -69,7 +70,17 @@ struct batcher {
 	void *committed_arg;
 	batcher_wake_fn wake;	/* the shell's, or NULL */
 	void *wake_arg;
+	struct batcher_policy pol;
+	bool busy;		/* the shell: a send is in progress */
+	bool flushing;		/* a commit is in progress */
 };
+
+/* Nothing in flight, and the policy seals what comes then at once. */
+static bool
+batcher_idle(const struct batcher *b)
+{
+	return b->pol.idle_seal && !b->busy && !b->flushing;
+}
 
 /* Tells the shell when batcher_flush is next due (0: nothing waits). */
 static void
@@ -91,6 +102,9 @@ batcher_new(struct store *st, struct signer *s, char *err, size_t errlen)
 	}
 	b->st = st;
 	b->signer = s;
+	b->pol.window_ms = BATCHER_WINDOW_MS;
+	b->pol.max_reports = BATCHER_MAX_REPORTS;
+	b->pol.idle_seal = true;
 	signer_public_key(s, b->origin);
 	if (store_get_origin(st, b->origin, &info) < 0) {
 		snprintf(err, errlen, "cannot read this node's origin record");
@@ -214,7 +228,7 @@ bbatch_note(struct batcher *b, struct bbatch *bb, struct bsub *sub,
 	sub->queued++;
 	if (now > bb->last_at)
 		bb->last_at = now;
-	if (bb->n + bb->n_retr == BATCHER_MAX_REPORTS)
+	if (bb->n + bb->n_retr >= (int)b->pol.max_reports)
 		bb->closed = true;
 	b->stats.queued++;
 }
@@ -343,9 +357,9 @@ batcher_deadline(const struct batcher *b)
 {
 	if (b->head == NULL)
 		return 0;
-	if (b->head->closed)
+	if (b->head->closed || batcher_idle(b))
 		return b->head->opened_at;	/* due already */
-	return b->head->opened_at + BATCHER_MAX_DELAY_MS;
+	return b->head->opened_at + b->pol.window_ms;
 }
 
 /* Unpacks a batch's reports, seals it with seq, and applies it in tx. */
@@ -397,8 +411,8 @@ batcher_take_ready(struct batcher *b, uint64_t now, bool force)
 	struct bbatch *first = b->head, *last = NULL, *bb;
 
 	/* now < opened_at: the wall clock went back; do not wait for it */
-	if (b->tail != NULL && !b->tail->closed && (force ||
-	    now >= b->tail->opened_at + BATCHER_MAX_DELAY_MS ||
+	if (b->tail != NULL && !b->tail->closed && (force || batcher_idle(b) ||
+	    now >= b->tail->opened_at + b->pol.window_ms ||
 	    now < b->tail->opened_at))
 		b->tail->closed = true;
 	for (bb = b->head; bb != NULL && bb->closed; bb = bb->next)
@@ -515,17 +529,21 @@ batcher_flush(struct batcher *b, uint64_t now, bool force)
 
 	if (list == NULL)
 		return 0;
+	/* What the callbacks submit joins the next batch, due when this
+	 * flush is over. */
+	b->flushing = true;
 	if (batcher_apply_all(b, list, now, err, sizeof(err)) == -1) {
 		struct origin_info info;
 		/* Start again from what the store holds. */
 		if (store_get_origin(b->st, b->origin, &info) >= 0)
 			b->next_seq = info.highest_seq + 1;
 		batcher_complete(b, list, err);
-		batcher_arm(b, now);
-		return -1;
+		n = -1;
+	} else {
+		b->stats.commits++;
+		n = batcher_complete(b, list, NULL);
 	}
-	b->stats.commits++;
-	n = batcher_complete(b, list, NULL);
+	b->flushing = false;
 	batcher_arm(b, now);
 	return n;
 }
@@ -542,4 +560,38 @@ batcher_set_wake(struct batcher *b, batcher_wake_fn fn, void *arg)
 {
 	b->wake = fn;
 	b->wake_arg = arg;
+}
+
+void
+batcher_set_policy(struct batcher *b, const struct batcher_policy *p,
+    uint64_t now)
+{
+	b->pol = *p;
+	if (b->pol.window_ms < 1)
+		b->pol.window_ms = 1;
+	if (b->pol.window_ms > BATCHER_WINDOW_MAX_MS)
+		b->pol.window_ms = BATCHER_WINDOW_MAX_MS;
+	if (b->pol.max_reports < 1)
+		b->pol.max_reports = 1;
+	if (b->pol.max_reports > BATCHER_MAX_REPORTS)
+		b->pol.max_reports = BATCHER_MAX_REPORTS;
+	if (b->tail != NULL && !b->tail->closed &&
+	    b->tail->n + b->tail->n_retr >= (int)b->pol.max_reports)
+		b->tail->closed = true;
+	batcher_arm(b, now);
+}
+
+void
+batcher_get_policy(const struct batcher *b, struct batcher_policy *out)
+{
+	*out = b->pol;
+}
+
+void
+batcher_set_busy(struct batcher *b, bool busy, uint64_t now)
+{
+	if (b->busy == busy)
+		return;
+	b->busy = busy;
+	batcher_arm(b, now);
 }

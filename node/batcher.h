@@ -7,11 +7,18 @@
  * on top so the daemon flushes on time by itself; the simulator puts its
  * virtual clock there instead.
  *
- * A batch closes at BATCHER_MAX_REPORTS reports or BATCHER_MAX_DELAY_MS
- * after its first report. Batches ready together are applied in one store
- * transaction (group commit). Only after that commit completed does a
- * submitter hear back (its done callback) and the on_committed hook see
- * the SignedBatch bytes (the peer layer floods them from there).
+ * Batches form adaptively, as Nagle's algorithm and group commit do: a
+ * report that arrives while nothing is in flight is due at once (the
+ * shell seals it at the end of its event loop turn, with whatever came in
+ * the same turn); while a commit runs or the shell says a send is in
+ * progress (batcher_set_busy), what arrives waits and joins the next
+ * batch. The window (window_ms after a batch's first report) and the size
+ * limit (max_reports) still close a batch under load. With idle_seal off
+ * every batch waits its window, as before this was adaptive. Batches ready
+ * together are applied in one store transaction (group commit). Only
+ * after that commit completed does a submitter hear back (its done
+ * callback) and the on_committed hook see the SignedBatch bytes (the peer
+ * layer floods them from there).
  */
 #ifndef REPUTED_BATCHER_H
 #define REPUTED_BATCHER_H
@@ -22,8 +29,9 @@
 
 #include "reputation/reputation.h"
 
-#define BATCHER_MAX_REPORTS	256	/* a batch closes when this full */
-#define BATCHER_MAX_DELAY_MS	100	/* ... or this long after it opened */
+#define BATCHER_MAX_REPORTS	256	/* items a batch can hold */
+#define BATCHER_WINDOW_MS	100	/* default window (server: batch-window) */
+#define BATCHER_WINDOW_MAX_MS	60000	/* the longest window allowed */
 #define BATCHER_MAX_QUEUED	65536	/* reports waiting; more is refused */
 #define BATCHER_MAX_SUBMIT	4096	/* reports in one submission */
 
@@ -63,6 +71,17 @@ struct batcher_stats {
 	uint64_t next_seq;	/* the seq the next batch gets */
 };
 
+/* How batches form (server: batch-window, batch-size, batch-idle). The
+ * defaults: BATCHER_WINDOW_MS, BATCHER_MAX_REPORTS, idle_seal on. */
+struct batcher_policy {
+	uint32_t window_ms;	/* a batch closes this long after it opened
+				 * (1 .. BATCHER_WINDOW_MAX_MS) */
+	uint32_t max_reports;	/* ... or holding this many reports and
+				 * retractions (1 .. BATCHER_MAX_REPORTS) */
+	bool idle_seal;		/* nothing in flight: due at once; false:
+				 * every batch waits its window */
+};
+
 /* st and s are borrowed and must outlive the batcher. Reads this node's
  * highest applied seq from the store. NULL and err on failure. */
 struct batcher *batcher_new(struct store *st, struct signer *s, char *err,
@@ -95,6 +114,15 @@ int batcher_submit(struct batcher *b, const Reputed__Report *const *reports,
 int batcher_retract(struct batcher *b, const struct batcher_id *ids,
 	    size_t n, uint64_t now, batcher_done_fn done, void *arg,
 	    char *err, size_t errlen);
+/* Sets how batches form; a value out of range is clamped into it. Applies
+ * to the open batch too (the shell is told the new deadline). */
+void batcher_set_policy(struct batcher *b, const struct batcher_policy *p,
+	    uint64_t now);
+void batcher_get_policy(const struct batcher *b, struct batcher_policy *out);
+/* The shell says whether a send of earlier batches is in progress (the
+ * peer links have bytes queued). While it is, new reports wait (up to the
+ * window) and join one batch; when it ends, a waiting batch is due. */
+void batcher_set_busy(struct batcher *b, bool busy, uint64_t now);
 /* When batcher_flush should next run (Unix ms), or 0 when nothing waits. */
 uint64_t batcher_deadline(const struct batcher *b);
 /* Closes the open batch if it is due (or force), then seals and commits

@@ -1,6 +1,8 @@
 /*
  * batcher_event.c: the batcher's libevent shell. A timer that runs
- * batcher_flush when the core says a batch is due, and the wall clock the
+ * batcher_flush when the core says a batch is due (a zero timer when it is
+ * due at once: then the flush runs after the other events of the loop
+ * turn, and the reports they bring join its batch), and the wall clock the
  * daemon and reputectl pass to the core. The simulator has its own shell
  * (the virtual clock), so nothing here is linked into a simulated node.
  */
@@ -30,6 +32,7 @@ static void
 batcher_timer_set(void *arg, uint64_t due, uint64_t now)
 {
 	struct batcher_timer *t = arg;
+	struct batcher_policy pol;
 	uint64_t wait;
 	struct timeval tv;
 
@@ -37,9 +40,12 @@ batcher_timer_set(void *arg, uint64_t due, uint64_t now)
 		event_del(t->ev);
 		return;
 	}
+	batcher_get_policy(t->b, &pol);
+	/* due now (nothing in flight): a zero timer runs the flush after the
+	 * rest of this loop turn, so what is read in the same turn joins */
 	wait = due > now ? due - now : 0;
-	if (wait > BATCHER_MAX_DELAY_MS)	/* the clock went back */
-		wait = BATCHER_MAX_DELAY_MS;
+	if (wait > pol.window_ms)	/* the clock went back */
+		wait = pol.window_ms;
 	tv.tv_sec = (time_t)(wait / 1000);
 	tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
 	event_add(t->ev, &tv);

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node/batcher.h"
 #include "node/node.h"
 
 #define CONF_MAX_FILE	(1 << 20)	/* a config larger than this is a mistake */
@@ -414,6 +415,45 @@ kw_server_sync(struct parser *p, char **argv, int argc)
 	if (conf_uint(p, argv[0], 2, &n) == -1)
 		return -1;
 	p->c->sync = (int)n;
+	return 0;
+}
+
+static int conf_millis(struct parser *p, const char *v, uint32_t max,
+    uint32_t *out);
+
+/* batch-window: 100ms; the window caps a batch under load. */
+static int
+kw_server_batch_window(struct parser *p, char **argv, int argc)
+{
+	return conf_millis(p, argv[0], BATCHER_WINDOW_MAX_MS,
+	    &p->c->batch_window_ms);
+}
+
+static int
+kw_server_batch_size(struct parser *p, char **argv, int argc)
+{
+	unsigned long n;
+
+	if (conf_uint(p, argv[0], BATCHER_MAX_REPORTS, &n) == -1)
+		return -1;
+	if (n == 0)
+		return conf_error(p, "expected 1 to %d, not 0",
+		    BATCHER_MAX_REPORTS);
+	p->c->batch_size = (uint32_t)n;
+	return 0;
+}
+
+/* batch-idle: seal (nothing in flight: at once) or wait (the window). */
+static int
+kw_server_batch_idle(struct parser *p, char **argv, int argc)
+{
+	if (strcmp(argv[0], "seal") == 0)
+		p->c->batch_idle_seal = true;
+	else if (strcmp(argv[0], "wait") == 0)
+		p->c->batch_idle_seal = false;
+	else
+		return conf_error(p, "expected seal or wait, not '%s'",
+		    argv[0]);
 	return 0;
 }
 
@@ -969,6 +1009,9 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "sender-id", "max-inflight", kw_senderid_max_inflight, 1, 1 },
 	{ "sender-id", "resolver", kw_senderid_resolver, 1, 1 },
 	{ "sender-id", "timeout", kw_senderid_timeout, 1, 1 },
+	{ "server", "batch-idle", kw_server_batch_idle, 1, 1 },
+	{ "server", "batch-size", kw_server_batch_size, 1, 1 },
+	{ "server", "batch-window", kw_server_batch_window, 1, 1 },
 	{ "server", "cert-file", kw_server_cert_file, 1, 1 },
 	{ "server", "directory", kw_server_directory, 1, 1 },
 	{ "server", "key-file", kw_server_key_file, 1, 1 },
@@ -1108,6 +1151,9 @@ conf_defaults(struct node_conf *c)
 	snprintf(c->directory, sizeof(c->directory), "/var/lib/reputed");
 	c->verbosity = 1;
 	c->sync = 1;
+	c->batch_window_ms = BATCHER_WINDOW_MS;
+	c->batch_size = BATCHER_MAX_REPORTS;
+	c->batch_idle_seal = true;
 	c->dns_threads = 2;
 	c->edns_size = 1232;
 	c->dns_cache = CONF_DNS_CACHE_DEFAULT;
@@ -1355,6 +1401,9 @@ conf_print_server(FILE *f, const struct node_conf *c)
 	fprintf(f, "\tverbosity: %d\n", c->verbosity);
 	fprintf(f, "\tsync: %d\n", c->sync);
 	conf_print_size(f, "store-size", c->store_size);
+	fprintf(f, "\tbatch-window: %ums\n", c->batch_window_ms);
+	fprintf(f, "\tbatch-size: %u\n", c->batch_size);
+	fprintf(f, "\tbatch-idle: %s\n", c->batch_idle_seal ? "seal" : "wait");
 }
 
 static void

@@ -40,6 +40,8 @@ TEST_SCRIPTS += tests/integration/daemon_conf.sh tests/integration/daemon_api.sh
 FUZZERS += tests/fuzz/conf_fuzz.c tests/fuzz/jsonl_fuzz.c
 DEB_PKGS += curl
 BENCH_SCRIPTS += tests/bench/api_bench.sh
+BENCH_SRCS += tests/bench/rate_post.c
+BENCH_SCRIPTS += tests/bench/batch_bench.sh
 CTL_SRCS += node/ctl/ctl_spf.c
 # sender-id: the node evaluates SPF / Sender ID of local reports (issue 3)
 CORE_SRCS += node/mailcheck.c

@@ -78,6 +78,9 @@ struct node_conf {
 	int sync;			/* store sync level, see store_options */
 	uint64_t store_size;		/* LMDB map size in bytes, 0 = the store's
 					 * default (added by the daemon engineer) */
+	uint32_t batch_window_ms;	/* a local batch waits at most this */
+	uint32_t batch_size;		/* ... and holds at most this many */
+	bool batch_idle_seal;		/* idle: sealed at once (batch-idle) */
 	/* dns: */
 	struct conf_addr dns_listen[CONF_MAX_LISTEN];
 	int n_dns_listen;

@@ -286,6 +286,26 @@ daemon_policy_start(struct daemon *d)
 	    d->conf.mta.listen_path : d->conf.mta.listen_host);
 }
 
+/* The peer links have bytes queued (or no longer): small batches wait. */
+static void
+daemon_peers_busy(void *arg, bool busy)
+{
+	struct daemon *d = arg;
+
+	batcher_set_busy(d->batcher, busy, batcher_now());
+}
+
+/* server: batch-window, batch-size, batch-idle -> the batcher. */
+static void
+daemon_batch_policy(struct daemon *d, const struct node_conf *c)
+{
+	struct batcher_policy pol = { .window_ms = c->batch_window_ms,
+		.max_reports = c->batch_size,
+		.idle_seal = c->batch_idle_seal };
+
+	batcher_set_policy(d->batcher, &pol, batcher_now());
+}
+
 /* The peer network (node/peer/peer.c), when peering: has a listener or peers. */
 static void
 daemon_peers_start(struct daemon *d)
@@ -299,6 +319,7 @@ daemon_peers_start(struct daemon *d)
 		fatalx("peering: %s", err);
 	if (peers_api_attach(d->peers, d->api) == -1)
 		fatalx("peering: cannot add the API routes");
+	peers_set_busy_hook(d->peers, daemon_peers_busy, d);
 }
 
 static void
@@ -485,6 +506,7 @@ daemon_reload(struct daemon *d)
 	daemon_reload_peering(d, n);
 	daemon_reload_zones(d, n);
 	daemon_reload_policy(d, n);
+	daemon_batch_policy(d, n);
 	if (daemon_apply_origins(d, n, &d->conf) == 0)
 		log_debug("reload: origins unchanged");
 	if (n->verbosity != d->conf.verbosity) {
@@ -575,6 +597,7 @@ daemon_start(struct daemon *d)
 	if ((d->batcher = batcher_new(d->st, d->signer, err, sizeof(err))) == NULL)
 		fatalx("batcher: %s", err);
 	batcher_set_committed(d->batcher, daemon_batch_committed, d);
+	daemon_batch_policy(d, &d->conf);
 	if ((d->batcher_timer = batcher_attach(d->batcher, d->base)) == NULL)
 		fatalx("batcher: cannot add its timer");
 	if ((d->api = api_start(d->base, &d->conf, d->st, d->batcher, err,

@@ -99,6 +99,9 @@ struct peers {
 	uint64_t hs_timeouts, accept_refused;
 	uint64_t last_recheck; /* ms */
 	uint64_t checked_gen;  /* pki generation the links were checked at */
+	peers_busy_fn busy_fn; /* told when busy changes */
+	void *busy_arg;
+	bool busy; /* a link that is up has bytes queued */
 };
 
 static uint64_t
@@ -736,6 +739,44 @@ peers_on_event(struct peers *p, const struct gossip_event *ev)
 	}
 }
 
+/* A send in progress: a link that is up has bytes not yet written. */
+static bool
+peers_sending(struct peers *p)
+{
+	const uint8_t *buf;
+
+	for (struct peer_link *l = p->links; l; l = l->next) {
+		if (l->s == NULL || l->closing || l->dead ||
+		    gossip_session_state(l->s) != GOSSIP_UP)
+			continue;
+		if (gossip_session_output(l->s, &buf) > 0 ||
+		    evbuffer_get_length(bufferevent_get_output(l->bev)) > 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+peers_tell_busy(struct peers *p)
+{
+	bool busy = peers_sending(p);
+
+	if (busy == p->busy)
+		return;
+	p->busy = busy;
+	if (p->busy_fn != NULL)
+		p->busy_fn(p->busy_arg, busy);
+}
+
+void
+peers_set_busy_hook(struct peers *p, peers_busy_fn fn, void *arg)
+{
+	if (p == NULL)
+		return;
+	p->busy_fn = fn;
+	p->busy_arg = arg;
+}
+
 /* After any call into the core: act on its events, move its output. */
 static void
 peers_service(struct peers *p)
@@ -752,6 +793,7 @@ peers_service(struct peers *p)
 	/* A CRL (or CA) learned from a peer: links are checked at once. */
 	if (p->have_anchors && pki_generation(p->pki) != p->checked_gen)
 		peers_recheck(p);
+	peers_tell_busy(p);
 	/* Timers added by later callbacks of this loop turn (the batcher's)
 	 * are relative to the cached time: keep it from lagging behind the
 	 * work done here, or they fire early. */

@@ -10,6 +10,7 @@
 #ifndef REPUTED_PEER_H
 #define REPUTED_PEER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +51,11 @@ void peers_stop(struct peers *p);
 /* The batcher's on_committed hook (a batcher_committed_fn): arg is the
  * struct peers. Floods a local batch that is committed. */
 void peers_batch_committed(void *arg, const uint8_t *sb, size_t len);
+/* Told, when it changes, whether a send is in progress: a link that is up
+ * has bytes queued (in the core or in TLS). The daemon passes it to the
+ * batcher (batcher_set_busy), which holds small batches meanwhile. */
+typedef void (*peers_busy_fn)(void *arg, bool busy);
+void peers_set_busy_hook(struct peers *p, peers_busy_fn fn, void *arg);
 /* Routes GET /v1/peers and GET /v1/digest and adds the peer lines to
  * GET /metrics. */
 int peers_api_attach(struct peers *p, struct api *a);

@@ -3,6 +3,9 @@
  * store in a temporary directory: batching by count and by time, group
  * commit, acknowledgement only after the commit, seq numbering that
  * survives a restart, and refusal of bad reports with nothing queued.
+ * Adaptive batching: idle, a report is due at once; while a commit or a
+ * send is in flight, what arrives joins the next batch; the window and the
+ * size limit still close a batch.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -32,6 +35,11 @@ struct fixture {
 	int committed_calls;
 	uint64_t committed_seq[8];
 	size_t committed_reports[8];
+	/* the wake hook's last call */
+	int wakes;
+	uint64_t wake_due, wake_now;
+	/* on_done_submit: reports to submit from inside the done callback */
+	size_t submit_in_done;
 };
 
 static struct store *
@@ -118,6 +126,26 @@ make_report(Reputed__Report *r, Reputed__Subject *pb, struct subject *s,
 	r->observed_at = T0;
 }
 
+static void
+on_wake(void *arg, uint64_t due, uint64_t now)
+{
+	struct fixture *f = arg;
+
+	f->wakes++;
+	f->wake_due = due;
+	f->wake_now = now;
+}
+
+/* The fixed window of before (batch-idle: wait), or another policy. */
+static void
+set_policy(struct fixture *f, uint32_t window_ms, uint32_t max, bool idle)
+{
+	struct batcher_policy p = { .window_ms = window_ms,
+		.max_reports = max, .idle_seal = idle };
+
+	batcher_set_policy(f->b, &p, T0);
+}
+
 /* n reports about 10.0.x.y, submitted as one. */
 static int
 submit_many(struct fixture *f, size_t n, uint64_t now)
@@ -151,10 +179,11 @@ test_ack_after_commit(void **state)
 	struct listing l;
 	char err[64];
 
+	set_policy(f, BATCHER_WINDOW_MS, BATCHER_MAX_REPORTS, false);
 	batcher_set_committed(f->b, on_committed, f);
 	assert_int_equal(submit_many(f, 3, T0), 0);
 	assert_int_equal(f->done_calls, 0);
-	assert_int_equal(batcher_deadline(f->b), T0 + BATCHER_MAX_DELAY_MS);
+	assert_int_equal(batcher_deadline(f->b), T0 + BATCHER_WINDOW_MS);
 	assert_int_equal(batcher_flush(f->b, T0 + 50, false), 0);
 	assert_int_equal(f->done_calls, 0);
 	assert_int_equal(batcher_flush(f->b, T0 + 100, false), 1);
@@ -182,6 +211,7 @@ test_full_batch_and_group_commit(void **state)
 	struct fixture *f = *state;
 	struct batcher_stats bs;
 
+	set_policy(f, BATCHER_WINDOW_MS, BATCHER_MAX_REPORTS, false);
 	batcher_set_committed(f->b, on_committed, f);
 	/* 600 reports: two full batches due now, 88 waiting for the timer */
 	assert_int_equal(submit_many(f, 600, T0), 0);
@@ -469,12 +499,156 @@ test_clock_going_back(void **state)
 {
 	struct fixture *f = *state;
 
+	set_policy(f, BATCHER_WINDOW_MS, BATCHER_MAX_REPORTS, false);
 	/* the wall clock steps back an hour after the batch opened: the
 	 * batch must not wait an hour */
 	assert_int_equal(submit_many(f, 2, T0), 0);
 	assert_int_equal(batcher_flush(f->b, T0 - 3600 * 1000, false), 1);
 	assert_int_equal(f->done_calls, 1);
 	assert_int_equal(f->done_status, 0);
+}
+
+static void
+test_idle_seals_at_once(void **state)
+{
+	struct fixture *f = *state;
+	struct batcher_stats bs;
+
+	batcher_set_committed(f->b, on_committed, f);
+	batcher_set_wake(f->b, on_wake, f);
+	/* the default: nothing in flight, so a lone report is due now */
+	assert_int_equal(submit_many(f, 1, T0), 0);
+	assert_int_equal(f->wakes, 1);
+	assert_int_equal(f->wake_due, T0);
+	assert_int_equal(batcher_deadline(f->b), T0);
+	/* what comes before the shell runs the flush (the same loop turn)
+	 * joins the batch */
+	assert_int_equal(submit_many(f, 2, T0), 0);
+	assert_int_equal(f->done_calls, 0);
+	assert_int_equal(batcher_flush(f->b, T0, false), 1);
+	assert_int_equal(f->done_calls, 2);
+	assert_int_equal(f->done_status, 0);
+	assert_int_equal(f->committed_calls, 1);
+	assert_int_equal(f->committed_reports[0], 3);
+	assert_int_equal(f->wake_due, 0);	/* nothing waits */
+	batcher_stats(f->b, &bs);
+	assert_int_equal(bs.batches, 1);
+	assert_int_equal(bs.commits, 1);
+	/* idle again: the next lone report is its own batch at once */
+	assert_int_equal(submit_many(f, 1, T0 + 7), 0);
+	assert_int_equal(f->wake_due, T0 + 7);
+	assert_int_equal(batcher_flush(f->b, T0 + 7, false), 1);
+	assert_int_equal(f->committed_seq[1], 2);
+	assert_int_equal(f->committed_reports[1], 1);
+}
+
+static void
+test_send_in_flight_joins_next_batch(void **state)
+{
+	struct fixture *f = *state;
+
+	batcher_set_committed(f->b, on_committed, f);
+	batcher_set_wake(f->b, on_wake, f);
+	/* a send is in progress: reports wait for it, up to the window */
+	batcher_set_busy(f->b, true, T0);
+	assert_int_equal(submit_many(f, 1, T0), 0);
+	assert_int_equal(f->wake_due, T0 + BATCHER_WINDOW_MS);
+	assert_int_equal(batcher_flush(f->b, T0 + 3, false), 0);
+	assert_int_equal(submit_many(f, 4, T0 + 5), 0);
+	assert_int_equal(f->done_calls, 0);
+	/* the send is over: the waiting batch is due at once, all in one */
+	batcher_set_busy(f->b, false, T0 + 9);
+	assert_int_equal(f->wake_due, T0);
+	assert_int_equal(f->wake_now, T0 + 9);
+	assert_int_equal(batcher_flush(f->b, T0 + 9, false), 1);
+	assert_int_equal(f->committed_calls, 1);
+	assert_int_equal(f->committed_reports[0], 5);
+	assert_int_equal(f->done_calls, 2);
+	/* a send that never ends: the window still closes the batch */
+	batcher_set_busy(f->b, true, T0 + 20);
+	assert_int_equal(submit_many(f, 2, T0 + 20), 0);
+	assert_int_equal(batcher_flush(f->b, T0 + 119, false), 0);
+	assert_int_equal(batcher_flush(f->b, T0 + 120, false), 1);
+	assert_int_equal(f->committed_reports[1], 2);
+}
+
+/* A done callback that submits more (as a submitter answering at once
+ * might): the report arrives while the commit is in progress. */
+static void
+on_done_submit(void *arg, const struct batcher_result *res)
+{
+	struct fixture *f = arg;
+	size_t n = f->submit_in_done;
+
+	on_done(arg, res);
+	f->submit_in_done = 0;
+	if (n > 0)
+		assert_int_equal(submit_many(f, n, T0 + 1), 0);
+}
+
+static void
+test_commit_in_flight_joins_next_batch(void **state)
+{
+	struct fixture *f = *state;
+	Reputed__Report r;
+	Reputed__Subject pb;
+	struct subject s;
+	const Reputed__Report *one[1] = { &r };
+	char err[256];
+
+	batcher_set_committed(f->b, on_committed, f);
+	batcher_set_wake(f->b, on_wake, f);
+	make_report(&r, &pb, &s, "192.0.2.1", 1);
+	f->submit_in_done = 3;
+	assert_int_equal(batcher_submit(f->b, one, 1, T0, on_done_submit, f,
+	    err, sizeof(err)), 0);
+	/* the flush commits the one report; the three submitted during its
+	 * commit are not in it, but due as soon as it returns */
+	assert_int_equal(batcher_flush(f->b, T0 + 1, false), 1);
+	assert_int_equal(f->committed_calls, 1);
+	assert_int_equal(f->committed_reports[0], 1);
+	assert_int_equal(batcher_deadline(f->b), T0 + 1);
+	assert_int_equal(f->wake_due, T0 + 1);
+	assert_int_equal(batcher_flush(f->b, T0 + 1, false), 1);
+	assert_int_equal(f->committed_calls, 2);
+	assert_int_equal(f->committed_reports[1], 3);
+	assert_int_equal(f->committed_seq[1], 2);
+}
+
+static void
+test_caps_hold(void **state)
+{
+	struct fixture *f = *state;
+	struct batcher_policy p;
+
+	batcher_set_committed(f->b, on_committed, f);
+	set_policy(f, 20, 10, true);
+	batcher_set_busy(f->b, true, T0);
+	/* 25 reports while busy: two batches full (due), five wait */
+	assert_int_equal(submit_many(f, 25, T0), 0);
+	assert_int_equal(batcher_deadline(f->b), T0);
+	assert_int_equal(batcher_flush(f->b, T0, false), 2);
+	assert_int_equal(f->committed_reports[0], 10);
+	assert_int_equal(f->committed_reports[1], 10);
+	assert_int_equal(batcher_deadline(f->b), T0 + 20);
+	assert_int_equal(batcher_flush(f->b, T0 + 19, false), 0);
+	assert_int_equal(batcher_flush(f->b, T0 + 20, false), 1);
+	assert_int_equal(f->committed_reports[2], 5);
+	/* idle: the size limit still splits a large submission */
+	batcher_set_busy(f->b, false, T0 + 30);
+	assert_int_equal(submit_many(f, 15, T0 + 30), 0);
+	assert_int_equal(batcher_flush(f->b, T0 + 30, false), 2);
+	assert_int_equal(f->committed_reports[3], 10);
+	assert_int_equal(f->committed_reports[4], 5);
+	/* out of range: clamped */
+	set_policy(f, 0, 1000, true);
+	batcher_get_policy(f->b, &p);
+	assert_int_equal(p.window_ms, 1);
+	assert_int_equal(p.max_reports, BATCHER_MAX_REPORTS);
+	set_policy(f, BATCHER_WINDOW_MAX_MS + 1, 0, true);
+	batcher_get_policy(f->b, &p);
+	assert_int_equal(p.window_ms, BATCHER_WINDOW_MAX_MS);
+	assert_int_equal(p.max_reports, 1);
 }
 
 static void
@@ -506,6 +680,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_queue_full_is_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_clock_going_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_submission_limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_seals_at_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_send_in_flight_joins_next_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_commit_in_flight_joins_next_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_caps_hold, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -193,6 +193,36 @@ test_sizes_and_wildcards(void **state)
 }
 
 static void
+test_batching(void **state)
+{
+	char err[256];
+	struct node_conf *c = parse("api:\n", err, sizeof(err));
+
+	assert_non_null(c);	/* the defaults: the window of before */
+	assert_int_equal(c->batch_window_ms, 100);
+	assert_int_equal(c->batch_size, 256);
+	assert_true(c->batch_idle_seal);
+	assert_non_null(c = parse("server:\n batch-window: 250ms\n"
+	    " batch-size: 64\n batch-idle: wait\n", err, sizeof(err)));
+	assert_int_equal(c->batch_window_ms, 250);
+	assert_int_equal(c->batch_size, 64);
+	assert_false(c->batch_idle_seal);
+	assert_non_null(c = parse("server:\n batch-window: 2s\n", err,
+	    sizeof(err)));
+	assert_int_equal(c->batch_window_ms, 2000);
+	expect_error("server:\n batch-window: 100\n",
+	    "t.conf:2: '100' is too long (at most 60s)");
+	expect_error("server:\n batch-window: 0ms\n",
+	    "t.conf:2: expected more than 0, not '0ms'");
+	expect_error("server:\n batch-size: 257\n",
+	    "t.conf:2: expected a number from 0 to 256, not '257'");
+	expect_error("server:\n batch-size: 0\n",
+	    "t.conf:2: expected 1 to 256, not 0");
+	expect_error("server:\n batch-idle: yes\n",
+	    "t.conf:2: expected seal or wait, not 'yes'");
+}
+
+static void
 test_nul_byte(void **state)
 {
 	struct node_conf c;
@@ -245,6 +275,7 @@ main(void)
 		cmocka_unit_test(test_origins_and_peers),
 		cmocka_unit_test(test_errors_name_the_line),
 		cmocka_unit_test(test_sizes_and_wildcards),
+		cmocka_unit_test(test_batching),
 		cmocka_unit_test(test_nul_byte),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_print_reads_back),
