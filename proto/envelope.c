@@ -119,6 +119,7 @@ signer_load(const char *path, char *err, size_t errlen)
 	fclose(f);
 	if (pkey == NULL) {
 		openssl_error(err, errlen, path);
+		(void)pem_file_cut_short(path, err, errlen); /* says so */
 		return NULL;
 	}
 	struct signer *s = signer_from_pkey(pkey);
@@ -131,28 +132,26 @@ signer_load(const char *path, char *err, size_t errlen)
 int
 signer_generate(const char *path, char *err, size_t errlen)
 {
+	struct safe_file sf;
 	EVP_PKEY *pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	int ok;
+
 	if (pkey == NULL) {
 		openssl_error(err, errlen, "Ed25519 key generation");
 		return -1;
 	}
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %m", path);
-		if (fd >= 0)
-			close(fd);
+	if (safe_file_open(&sf, path, 0600, true, err, errlen) == -1) {
 		EVP_PKEY_free(pkey);
 		return -1;
 	}
-	int ok = PEM_write_PrivateKey(f, pkey, NULL, NULL, 0, NULL, NULL);
+	ok = PEM_write_PrivateKey(sf.f, pkey, NULL, NULL, 0, NULL, NULL);
 	EVP_PKEY_free(pkey);
-	if (fclose(f) != 0 || !ok) {
+	if (!ok) {
+		safe_file_abort(&sf);
 		snprintf(err, errlen, "%s: could not write the key", path);
-		unlink(path);
 		return -1;
 	}
-	return 0;
+	return safe_file_commit(&sf, err, errlen);
 }
 
 void

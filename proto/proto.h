@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "proto/reputed.pb-c.h"
 
@@ -94,5 +95,26 @@ enum envelope_status envelope_open(struct verifier *v, const uint8_t *sb,
  * batches). */
 enum envelope_status envelope_decode(const uint8_t *sb, size_t len,
 	    Reputed__Batch **out, char *err, size_t errlen);
+
+/* safefile.c: files written for keeps, whole or not at all. */
+#define SAFE_FILE_PATH_MAX 4096
+struct safe_file {
+	FILE *f; /* write here between open and commit */
+	char path[SAFE_FILE_PATH_MAX];
+	char tmp[SAFE_FILE_PATH_MAX];
+	bool exclusive;
+};
+/* A temporary file beside path with the given mode. exclusive: the commit
+ * fails if path exists (it is never replaced). */
+int safe_file_open(struct safe_file *sf, const char *path, unsigned mode,
+	    bool exclusive, char *err, size_t errlen);
+/* fsync, then rename (or link) over path, then fsync of the directory.
+ * On error the temporary file is removed and path is untouched. */
+int safe_file_commit(struct safe_file *sf, char *err, size_t errlen);
+/* Closes and removes the temporary file (no-op if not open). */
+void safe_file_abort(struct safe_file *sf);
+/* After a PEM file failed to load: 1 and a message in err if it is empty
+ * or a PEM block without its END line (a write cut short), else 0. */
+int pem_file_cut_short(const char *path, char *err, size_t errlen);
 
 #endif

@@ -24,6 +24,8 @@ struct export_ctx {
 	const struct conf_zone *z;
 	uint64_t now;
 	FILE *ip4, *ip6, *dn, *zone;	/* the open outputs, or NULL */
+	struct safe_file out[4];	/* ... written whole or not at all */
+	int n_out;
 	uint64_t count;
 	int error;
 };
@@ -92,29 +94,40 @@ rbldnsd_header(FILE *f, const struct conf_zone *z, uint32_t serial,
 }
 
 static FILE *
-open_out(const char *dir, const char *zone, const char *ext, char *err,
-    size_t errlen)
+open_out(struct export_ctx *x, const char *path, char *err, size_t errlen)
 {
-	char path[1024];
-	snprintf(path, sizeof(path), "%s/%s.%s", dir, zone, ext);
-	FILE *f = fopen(path, "w");
-	if (f == NULL)
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-	return f;
+	struct safe_file *sf = &x->out[x->n_out];
+
+	if (safe_file_open(sf, path, 0644, false, err, errlen) == -1)
+		return NULL;
+	x->n_out++;
+	return sf->f;
 }
 
-static int
-close_all(struct export_ctx *x, char *err, size_t errlen)
+static FILE *
+open_rbldnsd(struct export_ctx *x, const char *dir, const char *zone,
+    const char *ext, char *err, size_t errlen)
 {
-	FILE *fs[4] = { x->ip4, x->ip6, x->dn, x->zone };
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s.%s", dir, zone, ext);
+	return open_out(x, path, err, errlen);
+}
+
+/* Every output renamed into place (keep) or removed; with keep, the first
+ * failure is reported and the outputs not yet renamed are removed. */
+static int
+close_all(struct export_ctx *x, bool keep, char *err, size_t errlen)
+{
 	int rc = 0;
-	for (int i = 0; i < 4; i++)
-		if (fs[i] && (ferror(fs[i]) | fclose(fs[i])) != 0 && rc == 0) {
-			snprintf(err, errlen, "write failed: %s",
-			    strerror(errno));
-			rc = -1;
-		}
-	return rc;
+
+	for (int i = 0; i < x->n_out; i++)
+		if (!keep || rc == -1)
+			safe_file_abort(&x->out[i]);
+		else
+			rc = safe_file_commit(&x->out[i], err, errlen);
+	x->n_out = 0;
+	return keep ? rc : -1;
 }
 
 int
@@ -124,13 +137,11 @@ export_rbldnsd(struct store_reader *r, const struct conf_zone *z,
 	struct export_ctx x = { .z = z, .now = now };
 	uint32_t serial = store_serial(r);
 	bool ip = z->kind != ZONE_DOMAIN, dn = z->kind != ZONE_IP;
-	if ((ip && ((x.ip4 = open_out(dir, z->name, "ip4set", err,
-	    errlen)) == NULL || (x.ip6 = open_out(dir, z->name, "ip6trie",
-	    err, errlen)) == NULL)) || (dn && (x.dn = open_out(dir, z->name,
-	    "dnset", err, errlen)) == NULL)) {
-		close_all(&x, err, errlen);
-		return -1;
-	}
+	if ((ip && ((x.ip4 = open_rbldnsd(&x, dir, z->name, "ip4set", err,
+	    errlen)) == NULL || (x.ip6 = open_rbldnsd(&x, dir, z->name,
+	    "ip6trie", err, errlen)) == NULL)) || (dn && (x.dn =
+	    open_rbldnsd(&x, dir, z->name, "dnset", err, errlen)) == NULL))
+		return close_all(&x, false, err, errlen);
 	/* RFC 5782 5: the test points */
 	if (x.ip4) {
 		rbldnsd_header(x.ip4, z, serial, true);
@@ -144,11 +155,10 @@ export_rbldnsd(struct store_reader *r, const struct conf_zone *z,
 	}
 	if (store_each_listing(r, export_rbldnsd_cb, &x) != 0) {
 		snprintf(err, errlen, "store read failed");
-		close_all(&x, err, errlen);
-		return -1;
+		return close_all(&x, false, err, errlen);
 	}
 	*count = x.count;
-	return close_all(&x, err, errlen);
+	return close_all(&x, true, err, errlen);
 }
 
 /* ---- master zone file ---- */
@@ -214,10 +224,8 @@ export_zone(struct store_reader *r, const struct conf_zone *z,
 	const char *ns = z->ns[0] ? z->ns : z->name;
 	struct zone_rec test = { &x, 2, DNS_TEST_TXT };
 
-	if ((x.zone = fopen(path, "w")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((x.zone = open_out(&x, path, err, errlen)) == NULL)
 		return -1;
-	}
 	fprintf(x.zone, "; %s: exported by reputectl, serial %u\n"
 	    "$ORIGIN %s.\n$TTL %u\n"
 	    "@\tIN\tSOA\t%s. %s. %u 3600 600 604800 %u\n@\tIN\tNS\t%s.\n",
@@ -233,9 +241,8 @@ export_zone(struct store_reader *r, const struct conf_zone *z,
 		zone_owner_cb(&test, "test");
 	if (store_each_listing(r, export_zone_cb, &x) != 0) {
 		snprintf(err, errlen, "store read failed");
-		close_all(&x, err, errlen);
-		return -1;
+		return close_all(&x, false, err, errlen);
 	}
 	*count = x.count;
-	return close_all(&x, err, errlen);
+	return close_all(&x, true, err, errlen);
 }

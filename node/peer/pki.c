@@ -325,7 +325,7 @@ pki_load_key(const char *path, char *err, size_t errlen)
 		return NULL;
 	k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
 	fclose(f);
-	if (k == NULL)
+	if (k == NULL && !pem_file_cut_short(path, err, errlen))
 		pki_err(err, errlen, path);
 	else if (EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
 		snprintf(err, errlen, "%s: not an Ed25519 key", path);
@@ -345,7 +345,7 @@ pki_load_cert(const char *path, char *err, size_t errlen)
 		return NULL;
 	x = PEM_read_X509(f, NULL, NULL, NULL);
 	fclose(f);
-	if (x == NULL)
+	if (x == NULL && !pem_file_cut_short(path, err, errlen))
 		pki_err(err, errlen, path);
 	return x;
 }
@@ -367,7 +367,8 @@ STACK_OF(X509) * pki_load_certs(const char *path, char *err, size_t errlen)
 	ERR_clear_error();
 	fclose(f);
 	if (sk_X509_num(sk) == 0) {
-		snprintf(err, errlen, "%s: no certificate in it", path);
+		if (!pem_file_cut_short(path, err, errlen))
+			snprintf(err, errlen, "%s: no certificate in it", path);
 		sk_X509_free(sk);
 		return NULL;
 	}
@@ -384,43 +385,29 @@ pki_load_crl(const char *path, char *err, size_t errlen)
 		return NULL;
 	c = PEM_read_X509_CRL(f, NULL, NULL, NULL);
 	fclose(f);
-	if (c == NULL)
+	if (c == NULL && !pem_file_cut_short(path, err, errlen))
 		pki_err(err, errlen, path);
 	return c;
 }
 
-/* Writes through path.tmp and renames, so a crash leaves the old file. */
+/* Writes through a temporary file, fsync, rename and a directory fsync
+ * (safe_file), so a crash leaves the old file or the whole new one. */
 typedef int (*pki_write_fn)(FILE *f, const void *arg);
 
 static int
 pki_write(const char *path, mode_t mode, pki_write_fn fn, const void *arg,
     char *err, size_t errlen)
 {
-	char tmp[4096];
-	int fd;
-	FILE *f;
+	struct safe_file sf;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode)) == -1 ||
-	    (f = fdopen(fd, "w")) == NULL) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		if (fd != -1)
-			close(fd);
+	if (safe_file_open(&sf, path, mode, false, err, errlen) == -1)
+		return -1;
+	if (fn(sf.f, arg) == -1) {
+		safe_file_abort(&sf);
+		pki_err(err, errlen, path);
 		return -1;
 	}
-	if (fn(f, arg) == -1 || fflush(f) != 0 || fsync(fileno(f)) != 0) {
-		pki_err(err, errlen, tmp);
-		fclose(f);
-		unlink(tmp);
-		return -1;
-	}
-	fclose(f);
-	if (rename(tmp, path) == -1) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
+	return safe_file_commit(&sf, err, errlen);
 }
 
 static int

@@ -1,7 +1,8 @@
 /*
  * proto_test.c: framing limits and the signed envelope, at and around each
  * limit: the length prefix, the frame size limit, empty and truncated
- * frames, garbage, and a signature over other bytes.
+ * frames, garbage, and a signature over other bytes; files written for
+ * keeps (safe_file) and a key cut short.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -246,6 +247,119 @@ test_verify_memo(void **state)
 	assert_int_equal(tl_rmtree(dir), 0);
 }
 
+/* Reads a whole small file into buf; its length, -1 if missing. */
+static long
+slurp(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, cap - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return (long)n;
+}
+
+static int
+files_in(const char *dir)
+{
+	char cmd[600], line[64];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", dir);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_non_null(fgets(line, sizeof(line), p));
+	pclose(p);
+	return atoi(line);
+}
+
+/* A file written for keeps is the old one or the whole new one; the
+ * temporary file never stays; an exclusive write never replaces. */
+static void
+test_safe_file(void **state)
+{
+	char dir[256], path[300], buf[64], err[256];
+	struct safe_file sf;
+
+	assert_int_equal(tl_tmpdir(dir, sizeof(dir), "proto_test"), 0);
+	snprintf(path, sizeof(path), "%s/f", dir);
+	assert_int_equal(safe_file_open(&sf, path, 0600, false, err,
+	    sizeof(err)), 0);
+	fputs("one", sf.f);
+	assert_int_equal(slurp(path, buf, sizeof(buf)), -1); /* not yet */
+	assert_int_equal(safe_file_commit(&sf, err, sizeof(err)), 0);
+	assert_int_equal(slurp(path, buf, sizeof(buf)), 3);
+	assert_string_equal(buf, "one");
+	/* abort: the old file stays, the temporary goes */
+	assert_int_equal(safe_file_open(&sf, path, 0600, false, err,
+	    sizeof(err)), 0);
+	fputs("two, cut short", sf.f);
+	safe_file_abort(&sf);
+	assert_int_equal(slurp(path, buf, sizeof(buf)), 3);
+	assert_int_equal(files_in(dir), 1);
+	/* exclusive: refused over an existing file, which stays */
+	assert_int_equal(safe_file_open(&sf, path, 0600, true, err,
+	    sizeof(err)), 0);
+	fputs("three", sf.f);
+	assert_int_equal(safe_file_commit(&sf, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "File exists"));
+	assert_int_equal(slurp(path, buf, sizeof(buf)), 3);
+	assert_int_equal(files_in(dir), 1);
+	/* replace */
+	assert_int_equal(safe_file_open(&sf, path, 0600, false, err,
+	    sizeof(err)), 0);
+	fputs("four", sf.f);
+	assert_int_equal(safe_file_commit(&sf, err, sizeof(err)), 0);
+	assert_int_equal(slurp(path, buf, sizeof(buf)), 4);
+	assert_int_equal(files_in(dir), 1);
+	/* a directory that is not there */
+	snprintf(path, sizeof(path), "%s/no/f", dir);
+	assert_int_equal(safe_file_open(&sf, path, 0600, false, err,
+	    sizeof(err)), -1);
+	tl_rmtree(dir);
+}
+
+/* A key cut short (empty, or without its END line) is reported as
+ * truncated, not as OpenSSL's "unsupported". */
+static void
+test_key_truncated(void **state)
+{
+	char dir[256], path[300], buf[512], err[256];
+	struct signer *s;
+	FILE *f;
+	long n;
+
+	assert_int_equal(tl_tmpdir(dir, sizeof(dir), "proto_test"), 0);
+	snprintf(path, sizeof(path), "%s/node.key", dir);
+	assert_int_equal(signer_generate(path, err, sizeof(err)), 0);
+	assert_int_equal(files_in(dir), 1);
+	/* never over an existing key */
+	assert_int_equal(signer_generate(path, err, sizeof(err)), -1);
+	n = slurp(path, buf, sizeof(buf));
+	assert_true(n > 40);
+	s = signer_load(path, err, sizeof(err));
+	assert_non_null(s);
+	signer_free(s);
+	f = fopen(path, "w"); /* half the key */
+	fwrite(buf, 1, (size_t)n / 2, f);
+	fclose(f);
+	assert_null(signer_load(path, err, sizeof(err)));
+	assert_non_null(strstr(err, "truncated"));
+	f = fopen(path, "w"); /* empty */
+	fclose(f);
+	assert_null(signer_load(path, err, sizeof(err)));
+	assert_non_null(strstr(err, "truncated"));
+	f = fopen(path, "w"); /* not PEM at all: not called truncated */
+	fputs("garbage\n", f);
+	fclose(f);
+	assert_null(signer_load(path, err, sizeof(err)));
+	assert_null(strstr(err, "truncated"));
+	tl_rmtree(dir);
+}
+
 int
 main(void)
 {
@@ -255,6 +369,8 @@ main(void)
 		cmocka_unit_test(test_envelope_signature),
 		cmocka_unit_test(test_envelope_limits),
 		cmocka_unit_test(test_verify_memo),
+		cmocka_unit_test(test_safe_file),
+		cmocka_unit_test(test_key_truncated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
