@@ -630,6 +630,10 @@ api_metrics_store(struct api *a, struct evbuffer *out)
 		    "Origins known to the store.", (double)ss.origins);
 		api_metric(out, "reputed_store_pending_batches", "gauge",
 		    "Batches waiting for an earlier seq.", (double)ss.pending);
+		api_metric(out, "reputed_store_quota_dropped", "gauge",
+		    "Reports dropped over their origin's quota (policy "
+		    "quota-per-hour), as the stored batches give them.",
+		    (double)ss.quota_dropped);
 	}
 	store_reader_end(a->reader);
 }

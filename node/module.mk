@@ -10,7 +10,8 @@ TEST_SCRIPTS += tests/integration/peer_line.sh tests/integration/peer_ring.sh \
 	tests/integration/peer_revoke.sh tests/integration/peer_slowloris.sh \
 	tests/integration/peer_reload.sh
 # organisations are the unit of trust (issue 11)
-TEST_SCRIPTS += tests/integration/peer_orgs.sh tests/integration/peer_equivocation.sh
+TEST_SCRIPTS += tests/integration/peer_orgs.sh tests/integration/peer_equivocation.sh \
+	tests/integration/peer_quota.sh
 UNIT_TESTS += tests/unit/pki_test.c tests/unit/gossip_test.c
 FUZZERS += tests/fuzz/gossip_fuzz.c
 BENCH_SCRIPTS += tests/bench/peer_bench.sh

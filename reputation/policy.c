@@ -50,6 +50,7 @@ policy_default(struct policy *p)
 	p->attr_neutral = 0.5;
 	p->default_trust = 1.0;
 	p->future_slack_ms = 10 * 60 * 1000;
+	p->quota_per_hour = 3600000;	/* 1,000 reports/s over an hour */
 }
 
 const char *

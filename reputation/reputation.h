@@ -86,6 +86,8 @@ struct policy {
 	double attr_neutral;		/* domain weight for none/neutral/errors */
 	double default_trust;		/* trust of an origin with no setting */
 	uint64_t future_slack_ms;	/* how far ahead of a batch a report may be */
+	uint64_t quota_per_hour;	/* reports of one origin kept per hour of
+					 * batch time (0: no quota) */
 	uint8_t code[CATEGORY_COUNT];	/* 127.0.0.x per category */
 };
 void policy_default(struct policy *p);
@@ -217,6 +219,7 @@ struct origin_info {
 	uint64_t batches;	/* batches applied */
 	bool has_org;		/* org is known (else its own organisation) */
 	uint8_t org[ORG_ID_LEN];
+	uint64_t quota_dropped;	/* reports dropped over its quota */
 };
 /* Sets an origin's trust and blocking; every subject it reported is
  * rescored at once when its effective weight changed. */
@@ -331,6 +334,7 @@ struct store_stats {
 	uint64_t batches, reports_indexed, evidence, subjects, listed;
 	uint64_t origins, pending, equivocations;
 	uint64_t bytes_on_disk;
+	uint64_t quota_dropped;	/* reports dropped over origins' quotas */
 };
 /* Everything, listed included: a walk over every score record. */
 int store_stats(struct store_reader *r, uint64_t now, struct store_stats *out);

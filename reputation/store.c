@@ -52,8 +52,11 @@ struct origin_rec {
 	uint64_t highest_seq;		/* highest contiguous seq applied */
 	uint64_t batches;		/* batches applied */
 	uint8_t org[ORG_ID_LEN];	/* the organisation (its CA's key id) */
+	uint64_t quota_hour;		/* hour of batch time counted in */
+	uint64_t quota_used;		/* reports kept in that hour */
+	uint64_t quota_dropped;		/* reports over the quota, in all */
 };
-/* Records written before organisations end before org (org_set is 0). */
+/* Older records are shorter: the fields after them read as 0. */
 #define ORIGIN_REC_V1	offsetof(struct origin_rec, org)
 
 struct trust_slot {
@@ -305,15 +308,16 @@ store_set_policy(struct store *st, const struct policy *p)
 
 /* ---- origins and trust ---- */
 
-/* An origin record of either size (ORIGIN_REC_V1 before organisations). */
+/* An origin record of any size from ORIGIN_REC_V1 (before organisations
+ * and quotas) up to ours. */
 static int
 origin_decode(const MDB_val *v, struct origin_rec *out)
 {
-	if (v->mv_size != sizeof(*out) && v->mv_size != ORIGIN_REC_V1)
+	if (v->mv_size < ORIGIN_REC_V1 || v->mv_size > sizeof(*out))
 		return -1;
 	memset(out, 0, sizeof(*out));
 	memcpy(out, v->mv_data, v->mv_size);
-	if (v->mv_size == ORIGIN_REC_V1)
+	if (v->mv_size < offsetof(struct origin_rec, quota_hour))
 		out->org_set = 0;
 	return 0;
 }
@@ -458,6 +462,7 @@ store_get_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
 	out->highest_seq = rec.highest_seq;
 	out->batches = rec.batches;
 	out->has_org = rec.org_set;
+	out->quota_dropped = rec.quota_dropped;
 	memcpy(out->org, rec.org, ORG_ID_LEN);
 	return rc;
 }
@@ -980,14 +985,50 @@ retract_one(struct store_txn *tx, const Reputed__Batch *b,
 	return rc;
 }
 
-/* Applies the contents of a batch that is next in its origin's order. */
+/*
+ * The quota: at most policy quota_per_hour reports of one origin per hour
+ * of batch time (the signed created_at), the first ones in (seq, index)
+ * order kept, the rest dropped and counted. Decided from the signed
+ * content and the origin's own order alone, so every node, and rescore,
+ * drops the same reports. Hours never go back: a batch made earlier than
+ * the hour being counted counts in it.
+ */
+static bool
+quota_take(struct origin_rec *rec, const Reputed__Batch *b,
+    const struct policy *p)
+{
+	uint64_t hour = b->created_at / 3600000;
+
+	if (hour > rec->quota_hour) {
+		rec->quota_hour = hour;
+		rec->quota_used = 0;
+	}
+	if (p->quota_per_hour != 0 && rec->quota_used >= p->quota_per_hour) {
+		rec->quota_dropped++;
+		return false;
+	}
+	rec->quota_used++;
+	return true;
+}
+
+static void
+quota_reset(struct origin_rec *rec)
+{
+	rec->quota_hour = rec->quota_used = rec->quota_dropped = 0;
+}
+
+/* Applies the contents of a batch that is next in its origin's order;
+ * rec is the origin's record (its quota counters move). */
 static int
-apply_contents(struct store_txn *tx, const Reputed__Batch *b)
+apply_contents(struct store_txn *tx, const Reputed__Batch *b,
+    struct origin_rec *rec)
 {
 	char err[160];
 	for (size_t i = 0; i < b->n_reports; i++) {
 		struct subject s[2];
 		struct contribution c[2];
+		if (!quota_take(rec, b, &tx->st->policy))
+			continue;
 		int n = report_targets(b->reports[i], b, &tx->st->policy, s, c,
 		    err, sizeof(err));
 		for (int j = 0; j < n; j++) {
@@ -1051,7 +1092,7 @@ apply_following(struct store_txn *tx, const uint8_t *origin,
 		if (envelope_decode(v.mv_data, v.mv_size, &b, err,
 		    sizeof(err)) != ENVELOPE_OK)
 			return MDB_CORRUPTED;
-		rc = apply_contents(tx, b);
+		rc = apply_contents(tx, b, rec);
 		reputed__batch__free_unpacked(b, NULL);
 		if (rc != 0)
 			return rc;
@@ -1130,9 +1171,14 @@ origin_batches_pass(struct store_txn *tx, const uint8_t *origin,
 	uint8_t bk[ORIGIN_LEN + 8];
 	MDB_val k = val(bk, batch_key(bk, origin, 1)), v;
 	MDB_cursor *c;
-	int rc = mdb_cursor_open(tx->txn, tx->st->batches, &c);
+	struct origin_rec rec;
+	int rc;
 
-	if (rc != 0)
+	/* A refold counts the quota again from the first batch. */
+	if (fold && origin_read(tx->txn, tx->st, origin, &rec) < 0)
+		return MDB_CORRUPTED;
+	quota_reset(&rec);
+	if ((rc = mdb_cursor_open(tx->txn, tx->st->batches, &c)) != 0)
 		return rc;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
@@ -1147,14 +1193,16 @@ origin_batches_pass(struct store_txn *tx, const uint8_t *origin,
 			rc = MDB_CORRUPTED;
 			break;
 		}
-		rc = fold ? apply_contents(tx, b) :
+		rc = fold ? apply_contents(tx, b, &rec) :
 		    redo_batch_subjects(tx, b, how);
 		reputed__batch__free_unpacked(b, NULL);
 		if (rc != 0)
 			break;
 	}
 	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	return fold ? origin_write(tx->txn, tx->st, origin, &rec) : 0;
 }
 
 /*
@@ -1299,6 +1347,7 @@ reset_origins(struct store_txn *tx)
 		struct origin_rec rec;
 		if (origin_decode(&v, &rec) != 0)
 			continue;
+		quota_reset(&rec);
 		rec.highest_seq = 0;
 		rec.batches = 0;
 		MDB_val nv = val(&rec, sizeof(rec));
@@ -1350,7 +1399,7 @@ replay_batches(struct store_txn *tx)
 		if (envelope_decode(v.mv_data, v.mv_size, &b, err,
 		    sizeof(err)) != ENVELOPE_OK)
 			continue;
-		rc = apply_contents(tx, b);
+		rc = apply_contents(tx, b, &rec);
 		reputed__batch__free_unpacked(b, NULL);
 		if (rc != 0)
 			break;
@@ -1975,9 +2024,9 @@ store_sizes(struct store_reader *r, struct store_stats *out)
 		for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 		    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 			struct origin_rec rec;
-			if (v.mv_size == sizeof(rec)) {
-				memcpy(&rec, v.mv_data, sizeof(rec));
+			if (origin_decode(&v, &rec) == 0) {
 				applied += rec.highest_seq;
+				out->quota_dropped += rec.quota_dropped;
 			}
 		}
 		mdb_cursor_close(c);

@@ -75,6 +75,7 @@ pl_conf() {
 			fi
 		done
 		printf 'policy:\n\tmin-orgs: %s\n\tthreshold: 0.5\n' "${MIN_ORGS:-1}"
+		[ -n "$QUOTA" ] && printf '\tquota-per-hour: %s\n' "$QUOTA"
 	} >"$T/n$i/reputed.conf"
 }
 

@@ -472,6 +472,72 @@ test_equivocation_unlists(void **state)
 	assert_int_equal(l.n_reports, 1);	/* only the honest origin's */
 }
 
+/* Seals n spam reports about 192.0.2.(base + i) in one batch made at
+ * created_at. */
+static uint8_t *
+seal_many(struct signer *key, uint64_t seq, uint64_t created_at, int base,
+    int n, size_t *len)
+{
+	struct tl_batch *b = tl_batch_new(seq, created_at, (size_t)n);
+	char ip[32];
+
+	assert_non_null(b);
+	for (int i = 0; i < n; i++) {
+		snprintf(ip, sizeof(ip), "192.0.2.%d", base + i);
+		assert_non_null(tl_batch_report(b, ip,
+		    REPUTED__CATEGORY__CATEGORY_SPAM, 100, T0));
+	}
+	uint8_t *sb = tl_batch_seal(b, key, len);
+	assert_non_null(sb);
+	tl_batch_free(b);
+	return sb;
+}
+
+/* The quota: the first quota_per_hour reports of an origin per hour of
+ * batch time count, the rest are dropped and counted, the same way at
+ * every node and in rescore. */
+static void
+test_quota_per_hour(void **state)
+{
+	struct fixture *f = *state;
+	struct policy p;
+	struct origin_info oi;
+	struct listing l;
+	struct snapshot before, after;
+	uint64_t next_hour = (T0 / 3600000 + 1) * 3600000;
+	uint8_t pub[32], *sb;
+	size_t len;
+	char err[160];
+
+	policy_default(&p);
+	p.quota_per_hour = 3;
+	store_set_policy(f->st, &p);
+	signer_public_key(f->key[0], pub);
+	sb = seal_many(f->key[0], 1, T0 + 1, 100, 5, &len);
+	assert_int_equal(apply(f, sb, len), APPLY_OK);
+	free(sb);
+	sb = seal_many(f->key[0], 2, T0 + 2, 110, 2, &len);	/* same hour */
+	assert_int_equal(apply(f, sb, len), APPLY_OK);
+	free(sb);
+	sb = seal_many(f->key[0], 3, next_hour, 120, 2, &len);
+	assert_int_equal(apply(f, sb, len), APPLY_OK);
+	free(sb);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_int_equal(oi.quota_dropped, 4);
+	assert_int_equal(lookup(f, "192.0.2.102", &l), 0);	/* third: kept */
+	assert_int_equal(l.n_reports, 1);
+	assert_int_equal(lookup(f, "192.0.2.103", &l), 1);	/* fourth: over */
+	assert_int_equal(lookup(f, "192.0.2.110", &l), 1);
+	assert_int_equal(lookup(f, "192.0.2.121", &l), 0);	/* a new hour */
+	snapshot(f, &before);
+	assert_int_equal(store_rescore(f->st, err, sizeof(err)), 0);
+	snapshot(f, &after);
+	assert_int_equal(before.n, 5);
+	assert_memory_equal(&before, &after, sizeof(before));
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_int_equal(oi.quota_dropped, 4);
+}
+
 /* Longest-prefix match against a brute-force answer: nested IPv4 and IPv6
  * prefixes of many lengths, some listed (two origins) and some not (one
  * origin), looked up at random addresses near them. */
@@ -807,6 +873,8 @@ main(int argc, char **argv)
 		    test_late_binding_and_block_rescore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_equivocation_unlists,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_quota_per_hour, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_rescore_is_exact, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_lpm_against_brute_force,
