@@ -5,7 +5,8 @@
  * the store directory and locks the pidfile there, opens the store and
  * the node key, binds the API, DNS and peer sockets, drops to the
  * configured user, and runs one event_base until SIGTERM or SIGINT.
- * SIGHUP reloads the config.
+ * SIGHUP reloads the config. Under systemd it says READY=1, RELOADING=1
+ * and STOPPING=1 as these happen (notify.c).
  *
  * Keep the privileged part short: everything that needs root (binding low
  * ports, writing a pidfile outside the directory, chown) happens before
@@ -40,6 +41,7 @@
 #include "node/mailcheck.h"
 #include "node/mta/policy_server.h"
 #include "node/node.h"
+#include "node/notify.h"
 #include "node/peer/peer.h"
 #include "node/dns/dns.h"
 
@@ -61,6 +63,7 @@ struct daemon {
 	int pid_fd;			/* the locked pidfile, or -1 */
 	struct event *sig_hup, *sig_term, *sig_int;
 	bool stopping;
+	bool notify_failed;		/* a notify_send failed (logged once) */
 };
 
 static void __attribute__((noreturn))
@@ -524,6 +527,16 @@ daemon_reload(struct daemon *d)
 
 /* ---- signals and the loop ---- */
 
+/* The result of a notify_send: a failure is logged once, not per call. */
+static void
+daemon_notify(struct daemon *d, int rc)
+{
+	if (rc == -1 && !d->notify_failed) {
+		log_warn("NOTIFY_SOCKET %s", getenv("NOTIFY_SOCKET"));
+		d->notify_failed = true;
+	}
+}
+
 static void
 daemon_signal_cb(evutil_socket_t sig, short events, void *arg)
 {
@@ -532,13 +545,16 @@ daemon_signal_cb(evutil_socket_t sig, short events, void *arg)
 
 	if (sig == SIGHUP) {
 		log_info("SIGHUP: reloading the configuration");
+		daemon_notify(d, notify_reloading());
 		daemon_reload(d);
+		daemon_notify(d, notify_send("READY=1"));
 		return;
 	}
 	if (d->stopping)
 		return;
 	d->stopping = true;
 	log_info("%s: stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	daemon_notify(d, notify_send("STOPPING=1"));
 	/* Reports still under Sender-ID evaluation are answered 503 now,
 	 * while the loop can still send it. */
 	if (d->mailcheck != NULL)
@@ -721,6 +737,8 @@ main(int argc, char **argv)
 	daemon_hints(&d);
 	if (!foreground)
 		daemon_ready(ready_fd, d.conf.verbosity + verbose);
+	/* under systemd (Type=notify, run with -d): serving from now on */
+	daemon_notify(&d, notify_send("READY=1\nSTATUS=serving"));
 	event_base_dispatch(d.base);
 	daemon_stop(&d);
 	return 0;
