@@ -14,10 +14,9 @@ if [ ! -r "$BC" ] || ! command -v bash >/dev/null; then
 	echo "0 passed, 0 failed, 1 skipped"
 	exit 0
 fi
-pass=0; fail=0
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+. "$ROOT/tests/lib/common.sh"
+t_tmpdir completion
+tmp=$TMP
 
 # complete WORD...: what the completion offers for the command line
 # "reputectl WORD..." with the cursor at the end of the last word.
@@ -67,5 +66,4 @@ while read -r cmd rest; do
 		fi
 	done
 done <"$tmp/table"
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+t_done

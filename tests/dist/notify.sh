@@ -9,17 +9,10 @@
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$TOP/$BUILD/reputed
-. "$TOP/tests/lib/procs.sh"
-pass=0; fail=0; pids=""
-tmp=$(mktemp -d /tmp/reputed-notify.XXXXXX)
-chmod 755 "$tmp"
-trap 'stop_pids $pids; rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
-command -v python3 >/dev/null || { echo "python3 missing"; echo "0 passed, 1 failed"; exit 1; }
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+. "$TOP/tests/lib/common.sh"
+t_missing python3 curl
+t_tmpdir notify
+tmp=$TMP
 API_PORT=$(free_port)
 cat >"$tmp/reputed.conf" <<CONF
 server:
@@ -50,7 +43,7 @@ with open(out, "w", buffering=1) as f:
             break
 PY
 	lpid=$!
-	pids="$pids $lpid"
+	PIDS="$PIDS $lpid"
 	for _ in $(seq 50); do [ -e "$2.up" ] && break; sleep 0.1; done
 }
 
@@ -68,7 +61,7 @@ run() { # NOTIFY_SOCKET value, label
 	NOTIFY_SOCKET=$1 "$REPUTED" -d -c "$tmp/reputed.conf" \
 	    >"$tmp/log.$2" 2>&1 &
 	dpid=$!
-	pids="$pids $dpid"
+	PIDS="$PIDS $dpid"
 	if wait_for "$out" '^READY=1'; then ok "$2: READY=1"; else
 		ko "$2: no READY=1"; cat "$tmp/log.$2"; return
 	fi
@@ -101,7 +94,7 @@ run "@reputed-notify-test-$$" abstract
 # Nobody listening: logged once, the daemon serves all the same.
 NOTIFY_SOCKET=$tmp/nobody "$REPUTED" -d -c "$tmp/reputed.conf" \
     >"$tmp/log.nobody" 2>&1 &
-dpid=$!; pids="$pids $dpid"
+dpid=$!; PIDS="$PIDS $dpid"
 for _ in $(seq 100); do
 	curl -sf "http://127.0.0.1:$API_PORT/metrics" >/dev/null && break
 	sleep 0.1
@@ -113,5 +106,4 @@ kill -HUP "$dpid"; sleep 0.5
     ok "no listener: logged once" || ko "no listener: $(grep -c NOTIFY_SOCKET "$tmp/log.nobody") log lines"
 kill -TERM "$dpid"; wait "$dpid"; rc=$?
 [ "$rc" = 0 ] && ok "no listener: exit 0" || ko "no listener: exit $rc"
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+t_done

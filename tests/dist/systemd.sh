@@ -16,13 +16,15 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$TOP/$BUILD/reputed
 UNIT=$TOP/dist/reputed.service
 MAX_EXPOSURE=2.0
-. "$TOP/tests/lib/procs.sh"
-pass=0; fail=0; skip=0; pid=""
-tmp=$(mktemp -d /tmp/reputed-systemd.XXXXXX)
-chmod 755 "$tmp"
-trap 'stop_pids $pid; [ -n "$KEEP" ] || rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); echo "ok   $1"; }
-ko() { fail=$((fail + 1)); echo "FAIL $1"; }
+. "$TOP/tests/lib/common.sh"
+skip=0
+t_tmpdir systemd
+tmp=$TMP
+summary() {
+	if [ "$skip" = 0 ]; then t_done; fi
+	echo "$pass passed, $fail failed, $skip skipped"
+	[ "$fail" = 0 ]; exit
+}
 skipped() { skip=$((skip + 1)); echo "SKIP $1 (make deps installs it)"; }
 
 if ! command -v systemd-analyze >/dev/null; then
@@ -51,19 +53,17 @@ fi
 if ! command -v strace >/dev/null || ! command -v systemd-analyze >/dev/null ||
     ! command -v dig >/dev/null || ! command -v curl >/dev/null; then
 	skipped "sandbox trace: strace, systemd-analyze, dig or curl missing"
-	echo "$pass passed, $fail failed, $skip skipped"
-	[ "$fail" = 0 ]; exit
+	summary; exit
 fi
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-API_PORT=$(free_port); DNS_PORT=$(free_port)
+set -- $(free_ports 2)
+API_PORT=$1; DNS_PORT=$2
 sed -e "s|/var/lib/reputed|$tmp/var|" -e "s|127.0.0.1@5353|127.0.0.1@$DNS_PORT|" \
     -e "s|127.0.0.1@8053|127.0.0.1@$API_PORT|" -e "/username:/d" \
     "$TOP/dist/reputed.conf" >"$tmp/reputed.conf"
 strace -f -qq -o "$tmp/trace" "$REPUTED" -d -c "$tmp/reputed.conf" \
     >"$tmp/log" 2>&1 &
 pid=$!
+PIDS="$PIDS $pid"
 API=http://127.0.0.1:$API_PORT
 for _ in $(seq 100); do curl -sf "$API/metrics" >/dev/null && break; sleep 0.1; done
 curl -sf -d '{"ip":"192.0.2.7","category":"spam"}' "$API/v1/reports" \
@@ -78,7 +78,6 @@ kill -HUP "$dpid"; sleep 0.5
 curl -sf "$API/metrics" >/dev/null && ok "serves after SIGHUP" || ko "SIGHUP"
 kill -TERM "$dpid"; wait "$pid"; rc=$?
 [ "$rc" = 0 ] && ok "traced daemon stops, exit 0" || { ko "exit $rc"; cat "$tmp/log"; }
-pid=""
 
 # strace lines: "PID name(args) = ..." (resumed calls have no name).
 sed -n 's/^[0-9]*  *\([a-z_0-9]*\)(.*/\1/p' "$tmp/trace" | sort -u >"$tmp/used"
@@ -108,5 +107,4 @@ for f in $families; do
 done
 [ -z "$bad" ] && ok "socket families ($families) allowed" ||
     ko "socket families not in RestrictAddressFamilies:$bad"
-echo "$pass passed, $fail failed${skip:+, $skip skipped}" | sed 's/, 0 skipped//'
-[ "$fail" = 0 ]
+summary
