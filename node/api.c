@@ -43,6 +43,10 @@
 #include "node/mailcheck.h"
 
 #define API_MAX_BODY		(8u << 20)	/* bytes of one request body */
+/* evhttp's own bound, past which it answers its HTML 413 (libevent 2.1
+ * has no error callback): up to it, an over-large body is read and
+ * refused with the API's JSON error. */
+#define API_HARD_BODY		(4 * API_MAX_BODY)
 #define API_RATE_SLOTS		10		/* seconds of reports/s window */
 #define API_IDLE_TIMEOUT_S	60		/* idle or slow connections go */
 #define API_LISTED_MS		30000		/* how old the listed count may be */
@@ -700,6 +704,14 @@ api_dispatch(struct evhttp_request *req, void *arg)
 	if (path == NULL)
 		path = "/";
 	log_debug("api: %s %s", cmd == EVHTTP_REQ_POST ? "POST" : "GET", path);
+	if (evbuffer_get_length(evhttp_request_get_input_buffer(req)) >
+	    API_MAX_BODY) {
+		char msg[80];
+		snprintf(msg, sizeof(msg), "request body over %u bytes",
+		    API_MAX_BODY);
+		api_error(a, req, 413, msg);
+		return;
+	}
 	for (int i = 0; i < a->n_routes; i++)
 		if (strcmp(a->routes[i].path, path) == 0) {
 			a->routes[i].fn(req, a->routes[i].arg);
@@ -792,7 +804,7 @@ api_start(struct event_base *base, const struct node_conf *conf,
 	a->st = st;
 	a->batcher = b;
 	api_set_name(a, conf->name);
-	evhttp_set_max_body_size(a->http, API_MAX_BODY);
+	evhttp_set_max_body_size(a->http, API_HARD_BODY);
 	evhttp_set_allowed_methods(a->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST);
 	evhttp_set_gencb(a->http, api_dispatch, a);
 	if (evhttp_bind_socket(a->http, conf->api_listen.host,

@@ -61,6 +61,7 @@ struct bbatch {
 
 struct batcher {
 	struct store *st;
+	struct store_reader *reader;	/* checks what retractions name */
 	struct signer *signer;
 	uint8_t origin[ED25519_KEY_LEN];
 	uint64_t next_seq;
@@ -106,7 +107,8 @@ batcher_new(struct store *st, struct signer *s, char *err, size_t errlen)
 	b->pol.max_reports = BATCHER_MAX_REPORTS;
 	b->pol.idle_seal = true;
 	signer_public_key(s, b->origin);
-	if (store_get_origin(st, b->origin, &info) < 0) {
+	if (store_get_origin(st, b->origin, &info) < 0 ||
+	    (b->reader = store_reader_new(st)) == NULL) {
 		snprintf(err, errlen, "cannot read this node's origin record");
 		free(b);
 		return NULL;
@@ -169,6 +171,7 @@ batcher_free(struct batcher *b)
 		b->stats.failed += (uint64_t)bb->n;
 		bbatch_free(bb, "shutting down");
 	}
+	store_reader_free(b->reader);
 	free(b);
 }
 
@@ -310,12 +313,85 @@ batcher_submit(struct batcher *b, const Reputed__Report *const *reports,
 	return 0;
 }
 
+static int
+batcher_id_cmp(const void *x, const void *y)
+{
+	const struct batcher_id *a = x, *b = y;
+
+	if (a->seq != b->seq)
+		return a->seq < b->seq ? -1 : 1;
+	return a->index < b->index ? -1 : a->index > b->index;
+}
+
+/* Whether a retraction of id waits in a batch not yet committed. */
+static bool
+batcher_retracting(const struct batcher *b, const struct batcher_id *id)
+{
+	for (const struct bbatch *bb = b->head; bb != NULL; bb = bb->next)
+		for (int i = 0; i < bb->n_retr; i++)
+			if (batcher_id_cmp(&bb->retr[i], id) == 0)
+				return true;
+	return false;
+}
+
+/* Every id must name a report of ours that stands: not past the end of
+ * its batch, not retracted (or being retracted) already, not twice in
+ * the submission. A retraction that retracts nothing spends no seq. */
+static int
+batcher_retract_check(struct batcher *b, const struct batcher_id *ids,
+    size_t n, char *err, size_t errlen)
+{
+	struct batcher_id *sorted = malloc(n * sizeof(*sorted));
+	int rc = 0;
+
+	if (sorted == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return BATCHER_BUSY;
+	}
+	memcpy(sorted, ids, n * sizeof(*sorted));
+	qsort(sorted, n, sizeof(*sorted), batcher_id_cmp);
+	for (size_t i = 1; i < n && rc == 0; i++)
+		if (batcher_id_cmp(&sorted[i - 1], &sorted[i]) == 0) {
+			snprintf(err, errlen, "report %u of batch %llu named "
+			    "twice", sorted[i].index,
+			    (unsigned long long)sorted[i].seq);
+			rc = BATCHER_INVALID;
+		}
+	free(sorted);
+	if (rc != 0)
+		return rc;
+	if (store_reader_begin(b->reader) == -1) {
+		snprintf(err, errlen, "the store cannot be read; try again");
+		return BATCHER_BUSY;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		int live = store_report_live(b->reader, b->origin, ids[i].seq,
+		    ids[i].index);
+		if (live == 1 && !batcher_retracting(b, &ids[i]))
+			continue;
+		if (live == -1) {
+			snprintf(err, errlen, "the store cannot be read; try "
+			    "again");
+			rc = BATCHER_BUSY;
+		} else {
+			snprintf(err, errlen, "retraction %zu: no report %u "
+			    "standing in batch %llu of this node (past the "
+			    "end of the batch, or retracted already)", i,
+			    ids[i].index, (unsigned long long)ids[i].seq);
+			rc = BATCHER_INVALID;
+		}
+	}
+	store_reader_end(b->reader);
+	return rc;
+}
+
 int
 batcher_retract(struct batcher *b, const struct batcher_id *ids, size_t n,
     uint64_t now, batcher_done_fn done, void *arg, char *err, size_t errlen)
 {
 	struct bsub *sub;
 	struct bbatch *bb;
+	int rc;
 
 	if (n == 0 || n > BATCHER_MAX_SUBMIT) {
 		snprintf(err, errlen, "a submission holds 1 to %d retractions, "
@@ -335,6 +411,8 @@ batcher_retract(struct batcher *b, const struct batcher_id *ids, size_t n,
 			    (unsigned long long)(b->next_seq - 1));
 			return BATCHER_INVALID;
 		}
+	if ((rc = batcher_retract_check(b, ids, n, err, errlen)) != 0)
+		return rc;
 	if ((sub = bsub_new(n, true, done, arg)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return BATCHER_BUSY;

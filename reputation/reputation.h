@@ -329,6 +329,11 @@ int store_each_equivocation(struct store_reader *r, store_equiv_fn fn,
  * store_reader_end). 0 found, 1 not found. */
 int store_get_batch(struct store_reader *r, const uint8_t origin[32],
 	    uint64_t seq, const uint8_t **data, size_t *len);
+/* Whether report index of batch seq of origin stands in the reader's
+ * snapshot: 1 yes, 0 no (no such batch or report, or retracted), -1 on a
+ * store error. */
+int store_report_live(struct store_reader *r, const uint8_t origin[32],
+	    uint64_t seq, uint32_t index);
 
 struct store_stats {
 	uint64_t batches, reports_indexed, evidence, subjects, listed;

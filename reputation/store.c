@@ -1962,6 +1962,40 @@ store_get_batch(struct store_reader *r, const uint8_t origin[32],
 	return 0;
 }
 
+int
+store_report_live(struct store_reader *r, const uint8_t origin[32],
+    uint64_t seq, uint32_t index)
+{
+	uint8_t bk[ORIGIN_LEN + 8], skey[SUBJECT_KEY_MAX];
+	uint8_t key[SUBJECT_KEY_MAX + ORIGIN_LEN + 12];
+	MDB_val k = val(bk, batch_key(bk, origin, seq)), v;
+	struct subject s[2];
+	struct contribution c[2];
+	Reputed__Batch *b;
+	char err[160];
+	int rc = mdb_get(r->txn, r->st->batches, &k, &v);
+
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return -1;
+	if (envelope_decode(v.mv_data, v.mv_size, &b, err, sizeof(err)) !=
+	    ENVELOPE_OK)
+		return 0;
+	rc = 0;
+	if (index < b->n_reports &&
+	    report_targets(b->reports[index], b, &r->st->policy, s, c, err,
+	    sizeof(err)) > 0) {
+		size_t sklen = subject_key(&s[0], skey);
+		MDB_val rk = val(key, report_key(key, skey, sklen, origin, seq,
+		    index));
+		rc = mdb_get(r->txn, r->st->reports, &rk, &v);
+		rc = rc == 0 ? 1 : rc == MDB_NOTFOUND ? 0 : -1;
+	}
+	reputed__batch__free_unpacked(b, NULL);
+	return rc;
+}
+
 static uint64_t
 db_entries(MDB_txn *txn, MDB_dbi dbi, uint64_t *pages)
 {
