@@ -1,6 +1,9 @@
 # sim/: reputesim, the deterministic network simulator (docs/SIM.md).
 # The engine's parts that tests link (event queue, PRNG, link model, the
-# virtual network, the scenario parser) go into libreputed.a; the
-# simulator itself is SIM_SRCS.
-CORE_SRCS += sim/rng.c sim/evq.c sim/link.c sim/vnet.c
-
+# virtual network, the scenario parser) go into libreputed.a; the world,
+# its outputs and the command line are SIM_SRCS.
+CORE_SRCS += sim/rng.c sim/evq.c sim/link.c sim/vnet.c sim/scen.c
+SIM_SRCS += sim/main.c sim/sim.c sim/sim_setup.c sim/sim_out.c sim/simout.c
+SIM_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+$(BUILD)/sim/sim_out.o $(BUILD)/sim/simout.o: ALL_CFLAGS += -DSIM_COMMIT=\"$(SIM_COMMIT)\"
+DEB_PKGS += gnuplot-nox parallel
