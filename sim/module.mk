@@ -7,3 +7,6 @@ SIM_SRCS += sim/main.c sim/sim.c sim/sim_setup.c sim/sim_out.c sim/simout.c
 SIM_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 $(BUILD)/sim/sim_out.o $(BUILD)/sim/simout.o: ALL_CFLAGS += -DSIM_COMMIT=\"$(SIM_COMMIT)\"
 DEB_PKGS += gnuplot-nox parallel
+UNIT_TESTS += tests/unit/sim_test.c
+FUZZERS += tests/fuzz/scen_fuzz.c
+TEST_SCRIPTS += tests/integration/sim_small.sh

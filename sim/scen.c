@@ -640,6 +640,12 @@ k_confidence(struct sparser *p, char **v, int n)
 }
 
 static int
+k_bursts(struct sparser *p, char **v, int n)
+{
+	return p_uint(p, v[0], 100000, &cur_work(p)->bursts);
+}
+
+static int
 k_track(struct sparser *p, char **v, int n)
 {
 	return p_uint(p, v[0], 100000, &cur_work(p)->track);
@@ -875,6 +881,7 @@ static const struct scen_keyword scen_keywords[] = {
 	WORKS("spread", k_spread, 1, 1),
 	WORKS("confidence", k_confidence, 1, 1),
 	WORKS("track", k_track, 1, 1),
+	WORKS("bursts", k_bursts, 1, 1),
 	FAULTS("from", k_from),
 	FAULTS("to", k_to),
 	{ "partition", "split", k_split, 1, 1 },

@@ -66,6 +66,9 @@ struct scen_work {
 	uint64_t start, spread; /* us: reports uniform in [start,
 				 * start + spread] */
 	unsigned confidence;
+	unsigned bursts;  /* 0: each report at its own time; N: each
+			   * organisation submits its reports in N bulk
+			   * submissions (one node each) */
 	unsigned track;	  /* subjects whose DNS listing is measured */
 };
 

@@ -460,6 +460,21 @@ pick_node(struct sim *w, int o)
 	return first + k;
 }
 
+/* The node of org o that makes bulk submission b. */
+static int
+burst_node(struct sim *w, int o, uint64_t b)
+{
+	int nodes = (int)w->s.groups[w->org_group[o]].nodes;
+	int first = w->org_first[o];
+
+	for (int i = 0; i < nodes; i++) {
+		int ni = first + (int)((b + (uint64_t)i) % (uint64_t)nodes);
+		if (!w->nodes[ni].late)
+			return ni;
+	}
+	return first;
+}
+
 struct rtime {
 	uint64_t at;
 	int origin;
@@ -555,10 +570,22 @@ make_work(struct sim *w, int wi, const int *honest_orgs, int n_honest_orgs)
 			pick[j] = pick[k];
 			pick[k] = o;
 			for (unsigned r = 0; r < wk->per_org; r++) {
-				uint64_t at = wk->start +
-				    rng_below(&w->rng_work, wk->spread + 1);
-				if (add_report(w, si, pick_node(w, o), at,
-					category, true) == -1)
+				uint64_t at;
+				int ni;
+				if (wk->bursts > 0) {
+					uint64_t b = rng_below(&w->rng_work,
+					    wk->bursts);
+					at = wk->start + wk->spread * b /
+					    wk->bursts;
+					ni = burst_node(w, o, b);
+				} else {
+					at = wk->start +
+					    rng_below(&w->rng_work,
+						wk->spread + 1);
+					ni = pick_node(w, o);
+				}
+				if (add_report(w, si, ni, at, category,
+					true) == -1)
 					goto fail;
 			}
 		}
