@@ -553,9 +553,15 @@ k_loss(struct sparser *p, char **v, int n)
 }
 
 static int
-k_min_origins(struct sparser *p, char **v, int n)
+k_min_orgs(struct sparser *p, char **v, int n)
 {
-	return p_uint(p, v[0], 1000, &p->s->policy.min_origins);
+	return p_uint(p, v[0], 1000, &p->s->policy.min_orgs);
+}
+
+static int
+k_cap_org(struct sparser *p, char **v, int n)
+{
+	return p_double(p, v[0], 0, 1000, &p->s->policy.cap_per_org);
 }
 
 static int
@@ -868,7 +874,9 @@ static const struct scen_keyword scen_keywords[] = {
 	{ "link", "latency", k_latency, 2, 3 },
 	{ "link", "bandwidth", k_bandwidth, 1, 1 },
 	{ "link", "loss", k_loss, 1, 1 },
-	{ "policy", "min-origins", k_min_origins, 1, 1 },
+	{ "policy", "min-orgs", k_min_orgs, 1, 1 },
+	{ "policy", "min-origins", k_min_orgs, 1, 1 }, /* its old name */
+	{ "policy", "cap-per-org", k_cap_org, 1, 1 },
 	{ "policy", "list-threshold", k_list_threshold, 1, 1 },
 	{ "policy", "cap-per-origin", k_cap, 1, 1 },
 	{ "policy", "default-trust", k_default_trust, 1, 1 },

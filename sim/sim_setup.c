@@ -491,7 +491,7 @@ rtime_cmp(const void *a, const void *b)
 	return x->idx < y->idx ? -1 : x->idx > y->idx;
 }
 
-/* When the subject's reports first come from min_origins origins. */
+/* When the subject's reports first come from min_orgs organisations. */
 static uint64_t
 listable_at(struct sim *w, size_t from, size_t to)
 {
@@ -501,13 +501,13 @@ listable_at(struct sim *w, size_t from, size_t to)
 
 	for (size_t i = 0; i < n; i++)
 		rt[i] = (struct rtime){ w->reports[from + i].at,
-			w->reports[from + i].origin, i };
+			w->nodes[w->reports[from + i].node].org, i };
 	qsort(rt, n, sizeof(rt[0]), rtime_cmp);
 	for (size_t i = 0; i < n; i++) {
 		bool seen = false;
 		for (size_t j = 0; j < i; j++)
 			seen |= rt[j].origin == rt[i].origin;
-		if (!seen && ++distinct >= w->s.policy.min_origins)
+		if (!seen && ++distinct >= w->s.policy.min_orgs)
 			return rt[i].at + 1;
 	}
 	return 0;

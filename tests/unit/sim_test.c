@@ -233,7 +233,7 @@ test_scen_good(void **state)
 	assert_true(s->inter.bw_bps == 1e8 && s->inter.loss == 0.01);
 	assert_int_equal(s->intra_link.kind, LAT_UNIFORM);
 	assert_true(s->intra_link.a_us == 500 && s->intra_link.b_us == 2000);
-	assert_int_equal(s->policy.min_origins, 3);
+	assert_int_equal(s->policy.min_orgs, 3);
 	assert_string_equal(s->work[0].name, "s1");
 	assert_int_equal(s->work[0].shape, SHAPE_PREFIX);
 	assert_int_equal(s->faults[0].kind, FAULT_PARTITION);
