@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 
 #include "node/node.h"
+#include "proto/dnswire.h"
 #include "sim/simint.h"
 
 /* ---- small helpers ---- */
@@ -148,7 +149,7 @@ size_t
 sim_build_query(const char *name, uint8_t *q, size_t cap)
 {
 	uint8_t wire[DNS_NAME_MAX];
-	size_t wl = dns_name_from_text(name, wire);
+	size_t wl = dnswire_name_from_text(name, wire, 1);
 
 	if (wl == 0 || DNS_HEADER_LEN + wl + 4 > cap)
 		return 0;
