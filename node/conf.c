@@ -831,6 +831,21 @@ conf_cur_origin(struct parser *p)
 static int
 kw_origin_key(struct parser *p, char **argv, int argc)
 {
+	if (conf_cur_origin(p)->is_org)
+		return conf_error(p, "origin: names a node (key) or an "
+		    "organisation (org), not both");
+	return conf_hex(p, argv[0], conf_cur_origin(p)->key, ED25519_KEY_LEN);
+}
+
+static int
+kw_origin_org(struct parser *p, char **argv, int argc)
+{
+	static const uint8_t zero[ED25519_KEY_LEN];
+
+	if (memcmp(conf_cur_origin(p)->key, zero, sizeof(zero)) != 0)
+		return conf_error(p, "origin: names a node (key) or an "
+		    "organisation (org), not both");
+	conf_cur_origin(p)->is_org = true;
 	return conf_hex(p, argv[0], conf_cur_origin(p)->key, ED25519_KEY_LEN);
 }
 
@@ -994,6 +1009,7 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "feeds", "own-host", kw_feeds_name, 1, 1 },
 	{ "origin", "blocked", kw_origin_blocked, 1, 1 },
 	{ "origin", "key", kw_origin_key, 1, 1 },
+	{ "origin", "org", kw_origin_org, 1, 1 },
 	{ "origin", "trust", kw_origin_trust, 1, 1 },
 	{ "peering", "crl", kw_peering_crl, 1, 1 },
 	{ "peering", "listen", kw_peering_listen, 1, 1 },
@@ -1225,7 +1241,7 @@ conf_check_origin(struct parser *p, int i)
 
 	p->line = p->origin_line[i];
 	if (memcmp(o->key, zero, sizeof(zero)) == 0)
-		return conf_error(p, "origin: missing key");
+		return conf_error(p, "origin: missing key (or org)");
 	for (int j = 0; j < i; j++)
 		if (memcmp(p->c->origins[j].key, o->key, sizeof(o->key)) == 0)
 			return conf_error(p, "origin is defined twice");
@@ -1508,7 +1524,7 @@ conf_print_peering(FILE *f, const struct node_conf *c)
 static void
 conf_print_origin(FILE *f, const struct conf_origin *o)
 {
-	fprintf(f, "origin:\n\tkey: ");
+	fprintf(f, "origin:\n\t%s: ", o->is_org ? "org" : "key");
 	conf_print_hex(f, o->key, sizeof(o->key));
 	fprintf(f, "\n\ttrust: %g\n", o->trust);
 	fprintf(f, "\tblocked: %s\n", o->blocked ? "yes" : "no");

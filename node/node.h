@@ -57,8 +57,11 @@ struct conf_peer {
 	char pin[65];			/* hex Ed25519 key to pin, or "" */
 };
 
+/* An origin: clause names one node (key:) or a whole organisation (org:,
+ * the SHA-256 of its CA's public key, as explanations show it). */
 struct conf_origin {
-	uint8_t key[ED25519_KEY_LEN];
+	uint8_t key[ED25519_KEY_LEN];	/* the node key, or the org id */
+	bool is_org;
 	double trust;
 	bool blocked;
 };

@@ -132,18 +132,31 @@ daemon_load_key(struct daemon *d)
 	log_info("node key %s", hex);
 }
 
-/* Sets one origin's trust in the store if it differs. 1 changed, 0 not. */
+/* Sets one origin's (or organisation's) trust in the store if it differs;
+ * the store rescores what it reported at once. 1 changed, 0 not. */
 static int
-daemon_set_origin(struct daemon *d, const uint8_t key[ED25519_KEY_LEN],
-    double trust, bool blocked)
+daemon_set_origin(struct daemon *d, const struct conf_origin *o)
 {
 	struct origin_info info;
+	double trust;
+	bool blocked;
 	char err[256];
+	int rc;
 
-	if (store_get_origin(d->st, key, &info) >= 0 && info.trust == trust &&
-	    info.blocked == blocked)
-		return 0;
-	if (store_set_origin(d->st, key, trust, blocked, err, sizeof(err)) == -1) {
+	if (o->is_org) {
+		if (store_get_org(d->st, o->key, &trust, &blocked) >= 0 &&
+		    trust == o->trust && blocked == o->blocked)
+			return 0;
+		rc = store_set_org(d->st, o->key, o->trust, o->blocked, err,
+		    sizeof(err));
+	} else {
+		if (store_get_origin(d->st, o->key, &info) >= 0 &&
+		    info.trust == o->trust && info.blocked == o->blocked)
+			return 0;
+		rc = store_set_origin(d->st, o->key, o->trust, o->blocked,
+		    err, sizeof(err));
+	}
+	if (rc == -1) {
 		log_warnx("origin: %s", err);
 		return 0;
 	}
@@ -151,36 +164,37 @@ daemon_set_origin(struct daemon *d, const uint8_t key[ED25519_KEY_LEN],
 }
 
 static bool
-daemon_has_origin(const struct node_conf *c, const uint8_t *key)
+daemon_has_origin(const struct node_conf *c, const struct conf_origin *o)
 {
 	for (int i = 0; i < c->n_origins; i++)
-		if (memcmp(c->origins[i].key, key, ED25519_KEY_LEN) == 0)
+		if (c->origins[i].is_org == o->is_org &&
+		    memcmp(c->origins[i].key, o->key, ED25519_KEY_LEN) == 0)
 			return true;
 	return false;
 }
 
-/* Applies the origin: clauses of c; origins that were in old (a reload)
- * and are gone go back to the default trust. Rescores when any changed. */
+/* Applies the origin: clauses of c; origins and organisations that were in
+ * old (a reload) and are gone go back to the default trust (an
+ * organisation to 1, no setting). */
 static int
 daemon_apply_origins(struct daemon *d, const struct node_conf *c,
     const struct node_conf *old)
 {
-	char err[256];
 	int changed = 0;
 
 	for (int i = 0; i < c->n_origins; i++)
-		changed += daemon_set_origin(d, c->origins[i].key,
-		    c->origins[i].trust, c->origins[i].blocked);
-	for (int i = 0; old != NULL && i < old->n_origins; i++)
-		if (!daemon_has_origin(c, old->origins[i].key))
-			changed += daemon_set_origin(d, old->origins[i].key,
-			    c->policy.default_trust, false);
-	if (changed > 0) {
-		log_info("%d origin%s changed trust; rescoring", changed,
-		    changed == 1 ? "" : "s");
-		if (store_rescore(d->st, err, sizeof(err)) == -1)
-			log_warnx("rescore: %s", err);
+		changed += daemon_set_origin(d, &c->origins[i]);
+	for (int i = 0; old != NULL && i < old->n_origins; i++) {
+		struct conf_origin back = old->origins[i];
+		if (daemon_has_origin(c, &back))
+			continue;
+		back.trust = back.is_org ? 1.0 : c->policy.default_trust;
+		back.blocked = false;
+		changed += daemon_set_origin(d, &back);
 	}
+	if (changed > 0)
+		log_info("%d origin%s changed trust; their subjects rescored",
+		    changed, changed == 1 ? "" : "s");
 	return changed;
 }
 

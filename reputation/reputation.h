@@ -225,6 +225,13 @@ struct origin_info {
  * rescored at once when its effective weight changed. */
 int store_set_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
 	    double trust, bool blocked, char *err, size_t errlen);
+/* An organisation's trust (in [0, 1]; 1 without a setting) or block, which
+ * multiplies the trust of every origin bound to it; its origins' subjects
+ * are rescored at once. store_get_org: 0 set, 1 not set, -1 error. */
+int store_set_org(struct store *st, const uint8_t org[ORG_ID_LEN],
+	    double trust, bool blocked, char *err, size_t errlen);
+int store_get_org(struct store *st, const uint8_t org[ORG_ID_LEN],
+	    double *trust, bool *blocked);
 /* Binds an origin to its organisation (ORG_ID_LEN bytes: the id of the CA
  * that issued its member certificate), inside a write transaction; a new
  * or changed binding rescores every subject the origin reported. 0, or an

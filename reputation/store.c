@@ -355,6 +355,35 @@ trust_slot(const uint8_t *origin)
 	return h % TRUST_CACHE;
 }
 
+/* An organisation's trust setting, in meta under "org" + its id. */
+struct org_rec {
+	double trust;
+	uint8_t blocked;
+	uint8_t pad[7];
+};
+
+static size_t
+org_key(uint8_t *key, const uint8_t *org)
+{
+	memcpy(key, "org", 3);
+	memcpy(key + 3, org, ORG_ID_LEN);
+	return 3 + ORG_ID_LEN;
+}
+
+/* The weight an organisation's setting gives its origins: 1 without one. */
+static double
+org_trust(MDB_txn *txn, struct store *st, const uint8_t *org)
+{
+	uint8_t key[3 + ORG_ID_LEN];
+	MDB_val k = val(key, org_key(key, org)), v;
+	struct org_rec rec;
+
+	if (mdb_get(txn, st->meta, &k, &v) != 0 || v.mv_size != sizeof(rec))
+		return 1.0;
+	memcpy(&rec, v.mv_data, sizeof(rec));
+	return rec.blocked ? 0 : rec.trust;
+}
+
 /* The effective weight of an origin (0 when blocked) and its organisation
  * (copied into org; false when it is an organisation of its own). Cached
  * per store; every change of an origin record clears the cache. */
@@ -371,6 +400,8 @@ origin_trust(MDB_txn *txn, struct store *st, const uint8_t *origin,
 		}
 		memcpy(s->origin, origin, ORIGIN_LEN);
 		s->trust = rec.blocked ? 0 : rec.trust;
+		if (rec.org_set)
+			s->trust *= org_trust(txn, st, rec.org);
 		s->has_org = rec.org_set;
 		memcpy(s->org, rec.org, ORG_ID_LEN);
 		s->used = true;
@@ -424,6 +455,73 @@ store_set_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
 		return lmdb_fail(err, errlen, "rescore origin", rc);
 	}
 	return store_commit(tx, err, errlen);
+}
+
+/* Rescores every origin bound to org (its setting changed). */
+static int
+rescore_org(struct store_txn *tx, const uint8_t *org)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(tx->txn, tx->st->origins, &c);
+
+	if (rc != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct origin_rec rec;
+		if (k.mv_size != ORIGIN_LEN || origin_decode(&v, &rec) != 0 ||
+		    !rec.org_set || memcmp(rec.org, org, ORG_ID_LEN) != 0)
+			continue;
+		if ((rc = rescore_origin(tx, k.mv_data, rec.highest_seq,
+		    REDO_SCORES)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+store_set_org(struct store *st, const uint8_t org[ORG_ID_LEN], double trust,
+    bool blocked, char *err, size_t errlen)
+{
+	uint8_t key[3 + ORG_ID_LEN];
+	struct org_rec rec = { .blocked = blocked };
+	struct store_txn *tx = store_begin(st, err, errlen);
+	MDB_val k = val(key, org_key(key, org)), v = val(&rec, sizeof(rec));
+	int rc;
+
+	if (tx == NULL)
+		return -1;
+	rec.trust = trust < 0 ? 0 : trust > 1 ? 1 : trust;
+	if ((rc = mdb_put(tx->txn, st->meta, &k, &v, 0)) != 0 ||
+	    (memset(st->trust, 0, sizeof(st->trust)),
+		rc = rescore_org(tx, org)) != 0) {
+		store_abort(tx);
+		return lmdb_fail(err, errlen, "set organisation", rc);
+	}
+	return store_commit(tx, err, errlen);
+}
+
+int
+store_get_org(struct store *st, const uint8_t org[ORG_ID_LEN], double *trust,
+    bool *blocked)
+{
+	uint8_t key[3 + ORG_ID_LEN];
+	MDB_val k = val(key, org_key(key, org)), v;
+	struct org_rec rec = { .trust = 1.0 };
+	MDB_txn *txn;
+	int rc;
+
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -1;
+	rc = mdb_get(txn, st->meta, &k, &v);
+	if (rc == 0 && v.mv_size == sizeof(rec))
+		memcpy(&rec, v.mv_data, sizeof(rec));
+	mdb_txn_abort(txn);
+	*trust = rec.trust;
+	*blocked = rec.blocked;
+	return rc == 0 ? 0 : rc == MDB_NOTFOUND ? 1 : -1;
 }
 
 int

@@ -4,7 +4,7 @@
 # peered in a line n0 - n1 - n2, with the default quorum of two
 # organisations. Both of A's nodes report an address: every node holds
 # both reports (equal digests) and none lists it. B's node reports it too:
-# listed at every node.
+# listed at every node. Then n2 blocks organisation A by name.
 . "$(dirname "$0")/peer_lib.sh"
 pl_init
 pl_ports 9
@@ -41,5 +41,18 @@ pl_report 2 $ip || ko "report at n2"
 for i in 0 1 2; do
 	pl_wait 10 127.0.0.2 pl_dig $i $ip && ok ||
 	    ko "n$i does not list $ip reported by two organisations"
+done
+
+# n2 blocks organisation A by name (its CA key's id): A's two nodes weigh
+# nothing there at once (B alone is one organisation); n0 and n1 still
+# list it.
+orgid=$(openssl x509 -in "$T/orgA.pem" -noout -pubkey |
+    openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
+printf 'origin:\n\torg: %s\n\tblocked: yes\n' "$orgid" >>"$T/n2/reputed.conf"
+kill -HUP "$PID_2"
+pl_wait 10 "" pl_dig 2 $ip && ok || ko "n2 still lists $ip with org A blocked"
+grep -q "changed trust" "$T/n2/log" && ok || ko "n2 did not apply the org: clause"
+for i in 0 1; do
+	[ "$(pl_dig $i $ip)" = 127.0.0.2 ] && ok || ko "n$i stopped listing $ip"
 done
 pl_done

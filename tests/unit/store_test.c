@@ -399,6 +399,46 @@ test_quorum_counts_organisations(void **state)
 	assert_int_equal(l.n_orgs, 2);
 }
 
+/* An organisation blocked (or trusted less) by name: every node of it
+ * weighs nothing at once, and rescore agrees. */
+static void
+test_org_setting(void **state)
+{
+	struct fixture *f = *state;
+	struct rep r = { .subject = "192.0.2.40", .category = REPUTED__CATEGORY__CATEGORY_SPAM };
+	struct listing l;
+	struct snapshot before, after;
+	uint8_t org[ORG_ID_LEN];
+	double trust;
+	bool blocked;
+	char err[160];
+
+	bind_org(f, 0, 0xa1);
+	bind_org(f, 1, 0xb2);
+	assert_int_equal(report(f, 0, 1, &r), APPLY_OK);
+	assert_int_equal(report(f, 1, 1, &r), APPLY_OK);
+	assert_int_equal(lookup(f, "192.0.2.40", &l), 0);
+	assert_true(listing_listed(&l, T0));
+	memset(org, 0xb2, sizeof(org));
+	assert_int_equal(store_get_org(f->st, org, &trust, &blocked), 1);
+	assert_true(trust == 1.0 && !blocked);
+	assert_int_equal(store_set_org(f->st, org, 1.0, true, err,
+	    sizeof(err)), 0);
+	assert_int_equal(store_get_org(f->st, org, &trust, &blocked), 0);
+	assert_true(blocked);
+	assert_int_equal(lookup(f, "192.0.2.40", &l), 0);
+	assert_false(listing_listed(&l, T0));
+	assert_int_equal(l.n_orgs, 1);
+	snapshot(f, &before);
+	assert_int_equal(store_rescore(f->st, err, sizeof(err)), 0);
+	snapshot(f, &after);
+	assert_memory_equal(&before, &after, sizeof(before));
+	assert_int_equal(store_set_org(f->st, org, 1.0, false, err,
+	    sizeof(err)), 0);
+	assert_int_equal(lookup(f, "192.0.2.40", &l), 0);
+	assert_true(listing_listed(&l, T0));
+}
+
 /* A binding learned after the reports, and a block, rescore at once; and
  * rescore still reproduces every value bit for bit. */
 static void
@@ -873,6 +913,8 @@ main(int argc, char **argv)
 		    test_late_binding_and_block_rescore, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_equivocation_unlists,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_org_setting, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_quota_per_hour, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rescore_is_exact, setup,
