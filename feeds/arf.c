@@ -92,58 +92,31 @@ arf_field(struct arf_report *r, const char *name, const char *value)
 		}
 }
 
-/* A deep copy of src (the tree may be freed before the report is). */
-static int
-header_copy(struct rfc5322_header *dst, const struct rfc5322_header *src)
+/* The returned message (the part after the report) or its header: the
+ * header of the one child of a message/rfc822 or text/rfc822-headers
+ * part (mime.c reads both), borrowed from the tree. */
+static void
+arf_returned(const struct mime_msg *m, int report, struct arf_report *r)
 {
-	memset(dst, 0, sizeof(*dst));
-	if (src->nfields == 0)
-		return 0;
-	if ((dst->fields = calloc(src->nfields, sizeof(*dst->fields))) == NULL)
-		return -1;
-	for (size_t k = 0; k < src->nfields; k++) {
-		dst->fields[k].name = strdup(src->fields[k].name);
-		dst->fields[k].value = strdup(src->fields[k].value);
-		dst->nfields++;
-		if (dst->fields[k].name == NULL ||
-		    dst->fields[k].value == NULL) {
-			rfc5322_clear(dst);
-			return -1;
+	static const char *types[] = { "message/rfc822", "message/global",
+		"text/rfc822-headers" };
+	int parent = m->parts[report].parent;
+
+	for (size_t k = 0; k < sizeof(types) / sizeof(types[0]); k++) {
+		int i = mime_find(m, parent, types[k]);
+		if (i >= 0 && (size_t)i + 1 < m->nparts &&
+		    m->parts[i + 1].parent == i) {
+			r->returned = m->parts[i + 1].hdr;
+			return;
 		}
 	}
-	return 0;
-}
-
-/* The returned message (the part after the report) or its header. */
-static int
-arf_returned(const struct mime_msg *m, int report, struct arf_report *r,
-    char *err, size_t errlen)
-{
-	int parent = m->parts[report].parent;
-	int i = mime_find(m, parent, "message/rfc822");
-
-	if (i < 0)
-		i = mime_find(m, parent, "message/global");
-	if (i >= 0 && (size_t)i + 1 < m->nparts &&
-	    m->parts[i + 1].parent == i) {
-		return header_copy(&r->returned, &m->parts[i + 1].hdr);
-	}
-	if ((i = mime_find(m, parent, "text/rfc822-headers")) >= 0) {
-		const struct mime_part *p = &m->parts[i];
-		const char *b = p->body;
-		size_t n = p->body_len;
-		while (n > 0 && *b == '\n')	/* a blank line first */
-			b++, n--;
-		return rfc5322_parse(b, n, &r->returned, err, errlen);
-	}
-	return 0;
 }
 
 enum arf_status
 arf_parse(const struct mime_msg *m, struct arf_report *r, char *err,
     size_t errlen)
 {
-	struct rfc5322_header fields;
+	const struct rfc5322_header *fields;
 	int i = mime_find(m, -1, "message/feedback-report");
 
 	memset(r, 0, sizeof(*r));
@@ -152,15 +125,14 @@ arf_parse(const struct mime_msg *m, struct arf_report *r, char *err,
 		    "an ARF report");
 		return ARF_NOT_ARF;
 	}
-	const char *b = m->parts[i].body;
-	size_t n = m->parts[i].body_len;
-	while (n > 0 && (*b == '\n' || *b == ' '))
-		b++, n--;
-	if (rfc5322_parse(b, n, &fields, err, errlen) == -1)
+	if ((size_t)i + 1 >= m->nparts || m->parts[i + 1].parent != i) {
+		snprintf(err, errlen, "the feedback report is not a list of "
+		    "fields");
 		return ARF_MALFORMED;
-	for (size_t k = 0; k < fields.nfields; k++)
-		arf_field(r, fields.fields[k].name, fields.fields[k].value);
-	rfc5322_clear(&fields);
+	}
+	fields = &m->parts[i + 1].hdr;
+	for (size_t k = 0; k < fields->nfields; k++)
+		arf_field(r, fields->fields[k].name, fields->fields[k].value);
 	lower(r->feedback_type);
 	lower(r->auth_failure);
 	/* RFC 5965 3.1: Feedback-Type, User-Agent and Version are required;
@@ -171,13 +143,12 @@ arf_parse(const struct mime_msg *m, struct arf_report *r, char *err,
 		    "Feedback-Type field");
 		return ARF_MALFORMED;
 	}
-	if (arf_returned(m, i, r, err, errlen) == -1)
-		return ARF_MALFORMED;
+	arf_returned(m, i, r);
 	return ARF_OK;
 }
 
 void
 arf_clear(struct arf_report *r)
 {
-	rfc5322_clear(&r->returned);
+	memset(&r->returned, 0, sizeof(r->returned));	/* borrowed */
 }

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "feeds/complaint.h"
+#include "feeds/jsonl.h"
 #include "reputation/reputation.h"
 
 #define CONF_ARF		100	/* confidence of a user's complaint */
@@ -343,7 +344,29 @@ month_index(const char *m)
 	return -1;
 }
 
-/* RFC 5322 3.3 zone (and obs-zone names): seconds east of UTC. */
+/* Up to max digits at *p as a number (advances *p); -1 if none. */
+static int
+digits(const char **p, int max)
+{
+	int v = 0, n = 0;
+
+	while (n < max && isdigit((unsigned char)**p)) {
+		v = v * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	return n ? v : -1;
+}
+
+static void
+skip_space(const char **p)
+{
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+}
+
+/* RFC 5322 3.3 zone (and obs-zone names), RFC 3339 "Z" / "+01:00":
+ * seconds east of UTC. */
 static long
 zone_offset(const char *z)
 {
@@ -352,16 +375,14 @@ zone_offset(const char *z)
 		{ "EDT", -4 }, { "CST", -6 }, { "CDT", -5 }, { "MST", -7 },
 		{ "MDT", -6 }, { "PST", -8 }, { "PDT", -7 } };
 
-	while (*z == ' ')
-		z++;
+	skip_space(&z);
 	if ((z[0] == '+' || z[0] == '-') && isdigit((unsigned char)z[1])) {
-		int hh = 0, mm = 0;
-		if (sscanf(z + 1, "%2d%*[:]%2d", &hh, &mm) < 1 &&
-		    sscanf(z + 1, "%2d%2d", &hh, &mm) < 1)
-			return 0;
-		if (strlen(z) >= 5 && isdigit((unsigned char)z[3]))
-			sscanf(z + 1, "%2d%2d", &hh, &mm);
-		long off = hh * 3600L + mm * 60L;
+		const char *p = z + 1;
+		int hh = digits(&p, 2), mm;
+		if (*p == ':')
+			p++;
+		mm = digits(&p, 2);
+		long off = hh * 3600L + (mm > 0 ? mm : 0) * 60L;
 		return z[0] == '-' ? -off : off;
 	}
 	for (size_t i = 0; i < sizeof(obs) / sizeof(obs[0]); i++)
@@ -380,30 +401,47 @@ utc_ms(struct tm *tm, long offset)
 	return (uint64_t)(t - offset) * 1000;
 }
 
-/* RFC 5322 3.3 date-time; 0 if it is not one. */
+/* "hh:mm[:ss]" at *p into tm; false if it is not there. */
+static bool
+clock_time(const char **p, struct tm *tm)
+{
+	if ((tm->tm_hour = digits(p, 2)) < 0 || *(*p)++ != ':' ||
+	    (tm->tm_min = digits(p, 2)) < 0)
+		return false;
+	if (**p == ':') {
+		(*p)++;
+		if ((tm->tm_sec = digits(p, 2)) < 0)
+			return false;
+	}
+	return true;
+}
+
+/* RFC 5322 3.3 date-time ([day ","] day month year time zone); 0 if it
+ * is not one. */
 static uint64_t
 rfc5322_date(const char *s)
 {
 	struct tm tm = { 0 };
-	char mon[4];
-	int n = 0;
+	const char *p = strchr(s, ',');
 
-	if (strchr(s, ','))
-		s = strchr(s, ',') + 1;
-	if (sscanf(s, " %d %3s %d %d:%d%n", &tm.tm_mday, mon, &tm.tm_year,
-	    &tm.tm_hour, &tm.tm_min, &n) != 5 || (tm.tm_mon =
-	    month_index(mon)) < 0)
+	p = p ? p + 1 : s;
+	skip_space(&p);
+	if ((tm.tm_mday = digits(&p, 2)) < 1)
 		return 0;
-	s += n;
-	if (*s == ':') {
-		int k = 0;
-		sscanf(s, ":%d%n", &tm.tm_sec, &k);
-		s += k;
-	}
+	skip_space(&p);
+	if ((tm.tm_mon = month_index(p)) < 0)
+		return 0;
+	p += 3;
+	skip_space(&p);
+	if ((tm.tm_year = digits(&p, 4)) < 0)
+		return 0;
+	skip_space(&p);
+	if (!clock_time(&p, &tm))
+		return 0;
 	if (tm.tm_year < 100)		/* RFC 5322 4.3 obs-year */
 		tm.tm_year += tm.tm_year < 50 ? 2000 : 1900;
 	tm.tm_year -= 1900;
-	return utc_ms(&tm, zone_offset(s));
+	return utc_ms(&tm, zone_offset(p));
 }
 
 /* ISO 8601 / RFC 3339 "2024-01-15T14:30:25Z"; 0 if it is not one. */
@@ -411,17 +449,21 @@ static uint64_t
 iso_date(const char *s)
 {
 	struct tm tm = { 0 };
-	int n = 0;
+	const char *p = s;
 
-	if (sscanf(s, "%d-%d-%d%*[T ]%d:%d:%d%n", &tm.tm_year, &tm.tm_mon,
-	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &n) != 6)
+	if ((tm.tm_year = digits(&p, 4)) < 0 || *p++ != '-' ||
+	    (tm.tm_mon = digits(&p, 2)) < 1 || *p++ != '-' ||
+	    (tm.tm_mday = digits(&p, 2)) < 1 || (*p != 'T' && *p != 't' &&
+	    *p != ' '))
 		return 0;
-	s += n;
-	while (*s == '.' || isdigit((unsigned char)*s))
-		s++;
+	p++;
+	if (!clock_time(&p, &tm))
+		return 0;
+	while (*p == '.' || isdigit((unsigned char)*p))
+		p++;
 	tm.tm_year -= 1900;
 	tm.tm_mon--;
-	return utc_ms(&tm, zone_offset(s));
+	return utc_ms(&tm, zone_offset(p));
 }
 
 /* A report's time: when the mail came, never later than now. */
@@ -446,13 +488,14 @@ put_auth(json_t *o, const char *key, int r)
 		    (unsigned)r)));
 }
 
-/* A HELO name fit for the evidence (printable, no space, <= 255). */
+/* Text fit for the evidence as feeds/jsonl.c checks it: printable
+ * ASCII, no space, at most max bytes (HELO 255, paths 256). */
 static bool
-helo_ok(const char *h)
+text_ok(const char *h, size_t max)
 {
-	size_t n = strlen(h);
+	size_t n = h ? strlen(h) : 0;
 
-	if (n == 0 || n > 255)
+	if (n == 0 || n > max)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)h[i] < 0x21 || (unsigned char)h[i] > 0x7e)
@@ -469,21 +512,27 @@ add_report(struct feed_result *res, const char *skey, const char *subject,
 
 	if (json_array_size(res->reports) >= FEED_MAX_REPORTS)
 		return -1;
-	o = json_pack("{s:s,s:s,s:i,s:I}", skey, subject, "category", category,
-	    "confidence", (int)confidence, "observed_at", (json_int_t)at);
-	if (o == NULL)
+	if ((o = json_object()) == NULL)
 		return -1;
+	json_object_set_new_nocheck(o, skey, json_string_nocheck(subject));
+	json_object_set_new_nocheck(o, "category", json_string_nocheck(
+	    category));
+	json_object_set_new_nocheck(o, "confidence", json_integer(confidence));
+	json_object_set_new_nocheck(o, "observed_at", json_integer(
+	    (json_int_t)at));
 	if (ev != NULL) {
 		if (ev->client_ip && ev->client_ip[0])
-			json_object_set_new(o, "client_ip",
-			    json_string(ev->client_ip));
-		if (ev->helo && helo_ok(ev->helo))
-			json_object_set_new(o, "helo", json_string(ev->helo));
-		if (ev->mail_from && ev->mail_from[0])
-			json_object_set_new(o, "mail_from",
-			    json_string(ev->mail_from));
-		if (ev->pra && ev->pra[0])
-			json_object_set_new(o, "pra", json_string(ev->pra));
+			json_object_set_new_nocheck(o, "client_ip",
+			    json_string_nocheck(ev->client_ip));
+		if (text_ok(ev->helo, JSONL_HELO_MAX))
+			json_object_set_new_nocheck(o, "helo",
+			    json_string_nocheck(ev->helo));
+		if (text_ok(ev->mail_from, JSONL_PATH_MAX))
+			json_object_set_new_nocheck(o, "mail_from",
+			    json_string_nocheck(ev->mail_from));
+		if (text_ok(ev->pra, JSONL_PATH_MAX))
+			json_object_set_new_nocheck(o, "pra",
+			    json_string_nocheck(ev->pra));
 		put_auth(o, "spf_mail_from", ev->auth.spf_mfrom);
 		put_auth(o, "spf_helo", ev->auth.spf_helo);
 		put_auth(o, "sender_id", ev->auth.sender_id);

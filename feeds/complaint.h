@@ -57,7 +57,8 @@ struct arf_report {
 	/* Authentication-Results of the report part, unfolded */
 	char	 auth_results[ARF_MAX_AR][512];
 	int	 n_auth_results;
-	/* the returned message's header section; nfields 0 if none */
+	/* the returned message's header section; nfields 0 if none.
+	 * Borrowed from the mime_msg: valid until its mime_free. */
 	struct rfc5322_header returned;
 };
 

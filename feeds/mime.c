@@ -1,8 +1,9 @@
 /*
  * mime.c: the MIME reader of mime.h. The input is copied once with its
- * line ends made LF; every part's header is read by rfc5322_parse and its
- * body points into that copy, or into a decoded copy of its own (base64,
- * quoted-printable). Multipart bodies are split on their boundary lines
+ * line ends made LF; every part's header is read by the rules of
+ * rfc5322_parse into the message's arena (one block for many fields), and
+ * its body points into that copy, or into a decoded copy in the arena
+ * (base64, quoted-printable). Multipart bodies are split on their boundary lines
  * (RFC 2046 5.1.1) and message/rfc822 bodies are read as messages, each
  * one level deeper, at most MIME_MAX_DEPTH.
  *
@@ -26,6 +27,33 @@ struct mime_ctx {
 	size_t		 errlen;
 };
 
+/* One block of the message's arena: header fields and decoded bodies
+ * live here, freed at once by mime_free (no malloc per field). */
+struct mime_chunk {
+	struct mime_chunk *next;
+	size_t		 used, cap;
+	max_align_t	 data[];
+};
+
+static void *
+arena_alloc(struct mime_msg *m, size_t n)
+{
+	struct mime_chunk *ch = m->arena;
+	size_t need = (n + 15) & ~(size_t)15;
+
+	if (ch == NULL || ch->cap - ch->used < need) {
+		size_t cap = need > 16384 ? need : 16384;
+		if ((ch = malloc(sizeof(*ch) + cap)) == NULL)
+			return NULL;
+		ch->next = m->arena;
+		ch->used = 0;
+		ch->cap = cap;
+		m->arena = ch;
+	}
+	ch->used += need;
+	return (char *)ch->data + ch->used - need;
+}
+
 const char *
 mime_status_name(enum mime_status s)
 {
@@ -39,8 +67,16 @@ size_t
 mime_lf(const char *src, size_t len, char *dst)
 {
 	size_t n = 0;
+	const char *cr = memchr(src, '\r', len);
 
-	for (size_t i = 0; i < len; i++) {
+	if (cr == NULL) {		/* LF already: a copy */
+		memcpy(dst, src, len);
+		dst[len] = '\0';
+		return len;
+	}
+	n = (size_t)(cr - src);
+	memcpy(dst, src, n);
+	for (size_t i = n; i < len; i++) {
 		if (src[i] == '\r') {
 			dst[n++] = '\n';
 			if (i + 1 < len && src[i + 1] == '\n')
@@ -78,6 +114,18 @@ mime_find(const struct mime_msg *m, int under, const char *type)
 	return -1;
 }
 
+/* strlcpy: src cut to fit dst (cap > 0). */
+static void
+copy(char *dst, size_t cap, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 /* ---- structured field values ---- */
 
 static const char *
@@ -103,7 +151,14 @@ skip_cfws(const char *p)
 static bool
 is_token(int c)
 {
-	return c > 32 && c < 127 && strchr("()<>@,;:\\\"/[]?=", c) == NULL;
+	static bool table[256], ready;
+
+	if (!ready) {		/* idempotent: a race writes the same bytes */
+		for (int i = 33; i < 127; i++)
+			table[i] = strchr("()<>@,;:\\\"/[]?=", i) == NULL;
+		ready = true;
+	}
+	return table[c & 0xff];
 }
 
 /* A token or a quoted-string at p into out (unquoted); the end, or NULL. */
@@ -189,13 +244,18 @@ content_type(const char *value, char *out, size_t outlen)
 static int
 b64_value(int c)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
+	static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	static signed char table[256];
+	static bool ready;
+
+	if (!ready) {		/* idempotent: a race writes the same bytes */
+		memset(table, -1, sizeof(table));
+		for (int i = 0; i < 64; i++)
+			table[(unsigned char)alphabet[i]] = (signed char)i;
+		ready = true;
+	}
+	return table[c & 0xff];
 }
 
 /* RFC 2045 6.8. Whitespace is skipped; '=' ends the data; any other
@@ -266,11 +326,10 @@ qp_decode(const char *in, size_t len, char *out)
 	return n;
 }
 
-/* Decodes part p's body by its Content-Transfer-Encoding. */
+/* Decodes part p's body by its Content-Transfer-Encoding (cte, or NULL). */
 static enum mime_status
-decode_body(struct mime_ctx *c, struct mime_part *p)
+decode_body(struct mime_ctx *c, struct mime_part *p, const char *cte)
 {
-	const char *cte = mime_field(&p->hdr, "Content-Transfer-Encoding");
 	char word[32];
 	bool fits;
 	long n;
@@ -291,7 +350,7 @@ decode_body(struct mime_ctx *c, struct mime_part *p)
 		    "'%.32s'", word);
 		return MIME_BAD_ENCODING;
 	}
-	if ((p->owned = malloc(p->body_len + 1)) == NULL)
+	if ((p->owned = arena_alloc(c->m, p->body_len + 1)) == NULL)
 		return MIME_NO_MEMORY;
 	n = b64 ? b64_decode(p->body, p->body_len, p->owned) :
 	    (long)qp_decode(p->body, p->body_len, p->owned);
@@ -310,6 +369,8 @@ decode_body(struct mime_ctx *c, struct mime_part *p)
 
 static enum mime_status parse_entity(struct mime_ctx *c, const char *text,
 	    size_t len, int parent, int depth, const char *default_type);
+static enum mime_status parse_headers_part(struct mime_ctx *c, int self,
+	    const char *body, size_t blen, int depth);
 
 static struct mime_part *
 part_new(struct mime_ctx *c, int parent, int depth)
@@ -336,12 +397,17 @@ part_new(struct mime_ctx *c, int parent, int depth)
 static size_t
 body_start(const char *text, size_t len)
 {
-	const char *e;
+	const char *p = text, *end = text + len;
 
 	if (len > 0 && text[0] == '\n')
 		return 1;
-	e = memmem(text, len, "\n\n", 2);
-	return e ? (size_t)(e - text) + 2 : len;
+	while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL &&
+	    p + 1 < end) {
+		if (p[1] == '\n')
+			return (size_t)(p - text) + 2;
+		p++;
+	}
+	return len;
 }
 
 /* The start of the next delimiter line "--boundary" at or after from
@@ -373,8 +439,9 @@ parse_multipart(struct mime_ctx *c, int self, const char *body, size_t len,
 	const char *d, *end = body + len;
 	bool digest = strcmp(c->m->parts[self].type, "multipart/digest") == 0;
 
-	dlen = (size_t)snprintf(dash, sizeof(dash), "--%s",
-	    c->m->parts[self].boundary);
+	dash[0] = dash[1] = '-';
+	copy(dash + 2, sizeof(dash) - 2, c->m->parts[self].boundary);
+	dlen = strlen(dash);
 	if ((d = next_delimiter(body, len, 0, dash, dlen)) == NULL) {
 		snprintf(c->err, c->errlen, "a multipart body without its "
 		    "boundary line");
@@ -406,19 +473,132 @@ parse_multipart(struct mime_ctx *c, int self, const char *body, size_t len,
 	return MIME_OK;
 }
 
+/*
+ * RFC 5322 2.2: "A field name MUST be composed of printable US-ASCII
+ * characters (i.e., characters that have values between 33 and 126,
+ * inclusive), except colon."
+ */
+static size_t
+field_name_len(const char *s, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && s[i] >= 33 && s[i] <= 126 && s[i] != ':')
+		i++;
+	return i < len && s[i] == ':' ? i : 0;
+}
+
+/* Fields (lines not starting with WSP) before the empty line; -1 if over
+ * RFC5322_MAX_FIELDS. */
+static long
+field_count(const char *t, size_t len)
+{
+	long n = 0;
+
+	for (size_t p = 0; p < len && t[p] != '\n';) {
+		const char *nl = memchr(t + p, '\n', len - p);
+		if (t[p] != ' ' && t[p] != '\t' && ++n > RFC5322_MAX_FIELDS)
+			return -1;
+		p = nl ? (size_t)(nl - t) + 1 : len;
+	}
+	return n;
+}
+
+/*
+ * The header section as rfc5322_parse reads it (same rules, same errors)
+ * into the arena. RFC 5322 2.2.3: "Unfolding is accomplished by simply
+ * removing any CRLF that is immediately followed by WSP." (Line ends are
+ * LF here.)
+ */
+static enum mime_status
+header_read(struct mime_ctx *c, const char *t, size_t len,
+    struct rfc5322_header *hdr)
+{
+	long n = field_count(t, len);
+	size_t p = 0;
+
+	memset(hdr, 0, sizeof(*hdr));
+	if (n < 0) {
+		snprintf(c->err, c->errlen, "too many header fields");
+		return MIME_MALFORMED;
+	}
+	if (n > 0 && (hdr->fields = arena_alloc(c->m, (size_t)n *
+	    sizeof(*hdr->fields))) == NULL)
+		return MIME_NO_MEMORY;
+	while (p < len && t[p] != '\n') {
+		const char *nl = memchr(t + p, '\n', len - p);
+		size_t e = nl ? (size_t)(nl - t) : len, nlen, vs, ve = e;
+		if (t[p] == ' ' || t[p] == '\t') {
+			snprintf(c->err, c->errlen, "continuation line before "
+			    "any field");
+			return MIME_MALFORMED;
+		}
+		if ((nlen = field_name_len(t + p, e - p)) == 0) {
+			snprintf(c->err, c->errlen, "a header line without a "
+			    "field name");
+			return MIME_MALFORMED;
+		}
+		while (ve + 1 < len && (t[ve + 1] == ' ' || t[ve + 1] == '\t')) {
+			nl = memchr(t + ve + 1, '\n', len - ve - 1);
+			ve = nl ? (size_t)(nl - t) : len;
+		}
+		vs = p + nlen + 1;
+		char *buf = arena_alloc(c->m, nlen + 1 + ve - vs + 1);
+		if (buf == NULL)
+			return MIME_NO_MEMORY;
+		struct rfc5322_field *f = &hdr->fields[hdr->nfields++];
+		memcpy(buf, t + p, nlen);
+		buf[nlen] = '\0';
+		f->name = buf;
+		f->value = buf + nlen + 1;
+		size_t k = 0;
+		for (size_t i = vs; i < ve;) {	/* line by line, LFs left out */
+			const char *lf = memchr(t + i, '\n', ve - i);
+			size_t seg = lf ? (size_t)(lf - t) - i : ve - i;
+			memcpy(f->value + k, t + i, seg);
+			k += seg;
+			i += seg + 1;
+		}
+		f->value[k] = '\0';
+		p = ve + 1;
+	}
+	return MIME_OK;
+}
+
+/* Reads p's header: its type and boundary; *cte gets its
+ * Content-Transfer-Encoding value or NULL. */
 static enum mime_status
 read_header(struct mime_ctx *c, struct mime_part *p, const char *text,
-    size_t hlen, const char *default_type)
+    size_t hlen, const char *default_type, const char **cte)
 {
 	const char *ct;
+	enum mime_status s;
 
-	if (rfc5322_parse(text, hlen, &p->hdr, c->err, c->errlen) == -1)
-		return MIME_MALFORMED;
-	snprintf(p->type, sizeof(p->type), "%s", default_type);
-	if ((ct = mime_field(&p->hdr, "Content-Type")) == NULL)
+	if (hlen > 5 && memcmp(text, "From ", 5) == 0) {  /* mbox postmark */
+		const char *nl = memchr(text, '\n', hlen);
+		size_t skip = nl ? (size_t)(nl - text) + 1 : hlen;
+		text += skip;
+		hlen -= skip;
+	}
+	if ((s = header_read(c, text, hlen, &p->hdr)) != MIME_OK)
+		return s;
+	copy(p->type, sizeof(p->type), default_type);
+	*cte = NULL;
+	ct = NULL;
+	for (size_t i = 0; i < p->hdr.nfields; i++) {	/* one pass */
+		const char *name = p->hdr.fields[i].name;
+		if ((name[0] | 0x20) != 'c' || strncasecmp(name, "Content-", 8))
+			continue;
+		if (ct == NULL && strcasecmp(name + 8, "Type") == 0)
+			ct = p->hdr.fields[i].value;
+		else if (*cte == NULL && strcasecmp(name + 8,
+		    "Transfer-Encoding") == 0)
+			*cte = p->hdr.fields[i].value;
+	}
+	if (ct == NULL)
 		return MIME_OK;
 	if (!content_type(ct, p->type, sizeof(p->type)))
-		snprintf(p->type, sizeof(p->type), "%s", "text/plain");
+		copy(p->type, sizeof(p->type), "text/plain");
 	if (strncmp(p->type, "multipart/", 10) == 0 &&
 	    !mime_param(ct, "boundary", p->boundary, sizeof(p->boundary))) {
 		snprintf(c->err, c->errlen, "%s without a usable boundary",
@@ -429,6 +609,26 @@ read_header(struct mime_ctx *c, struct mime_part *p, const char *text,
 		mime_param(ct, "report-type", p->report_type,
 		    sizeof(p->report_type));
 	return MIME_OK;
+}
+
+/* RFC 6522 text/rfc822-headers and RFC 5965 message/feedback-report:
+ * the body read as a header section, the one child of the part. One
+ * that is no header is left as text: the part stays, without a child. */
+static enum mime_status
+parse_headers_part(struct mime_ctx *c, int self, const char *body,
+    size_t blen, int depth)
+{
+	size_t before = c->m->nparts;
+	enum mime_status s;
+
+	while (blen > 0 && *body == '\n')	/* a blank line first */
+		body++, blen--;
+	s = parse_entity(c, body, blen, self, depth + 1, "text/plain");
+	if (s == MIME_MALFORMED) {
+		c->m->nparts = before;
+		return MIME_OK;
+	}
+	return s;
 }
 
 /* One entity (a header, an empty line, a body) as part of parent. */
@@ -453,11 +653,12 @@ parse_entity(struct mime_ctx *c, const char *text, size_t len, int parent,
 		    MIME_NO_MEMORY;
 	}
 	self = (int)(p - c->m->parts);
-	if ((s = read_header(c, p, text, bs, default_type)) != MIME_OK)
+	const char *cte;
+	if ((s = read_header(c, p, text, bs, default_type, &cte)) != MIME_OK)
 		return s;
 	p->body = text + bs;
 	p->body_len = len - bs;
-	if ((s = decode_body(c, p)) != MIME_OK)
+	if ((s = decode_body(c, p, cte)) != MIME_OK)
 		return s;
 	/* p may move when parts grow: take what we need first */
 	const char *body = p->body;
@@ -468,6 +669,9 @@ parse_entity(struct mime_ctx *c, const char *text, size_t len, int parent,
 	    strcmp(p->type, "message/global") == 0)
 		return parse_entity(c, body, blen, self, depth + 1,
 		    "text/plain");
+	if (strcmp(p->type, "text/rfc822-headers") == 0 ||
+	    strcmp(p->type, "message/feedback-report") == 0)
+		return parse_headers_part(c, self, body, blen, depth);
 	return MIME_OK;
 }
 
@@ -497,9 +701,10 @@ mime_parse(const char *msg, size_t len, struct mime_msg *m, char *err,
 void
 mime_free(struct mime_msg *m)
 {
-	for (size_t i = 0; i < m->nparts; i++) {
-		rfc5322_clear(&m->parts[i].hdr);
-		free(m->parts[i].owned);
+	while (m->arena != NULL) {
+		struct mime_chunk *next = m->arena->next;
+		free(m->arena);
+		m->arena = next;
 	}
 	free(m->parts);
 	free(m->text);

@@ -7,7 +7,9 @@
  * What it does: line ends CRLF, LF or a lone CR (all read as LF), header
  * unfolding, Content-Type with its parameters, multipart nesting and
  * message/rfc822 parts (both descended into), base64 and quoted-printable
- * bodies decoded. RFC 2047 encoded words are not decoded: no field the
+ * bodies decoded, text/rfc822-headers (RFC 6522) and
+ * message/feedback-report (RFC 5965) bodies read as a header section (the
+ * part's one child). RFC 2047 encoded words are not decoded: no field the
  * feeds keep may hold one (RFC 2047 section 5 keeps them out of addresses).
  *
  * Limits (outside data): MIME_MAX_DEPTH levels of nesting, MIME_MAX_PARTS
@@ -40,7 +42,8 @@ enum mime_status {
 
 /* One part. parts[0] is the message itself. */
 struct mime_part {
-	struct rfc5322_header hdr;	/* its header fields, owned */
+	struct rfc5322_header hdr;	/* its header fields (in the arena:
+					 * never rfc5322_clear them) */
 	char	 type[MIME_TYPE_MAX];	/* "type/subtype", lowercase;
 					 * text/plain if none is given */
 	char	 boundary[72];		/* multipart: the boundary */
@@ -50,7 +53,7 @@ struct mime_part {
 	size_t	 body_len;
 	int	 parent;		/* index of the enclosing part; -1 */
 	int	 depth;			/* 0 for the message */
-	char	*owned;			/* decoded copy, if any (internal) */
+	char	*owned;			/* decoded copy, if any (in the arena) */
 };
 
 struct mime_msg {
@@ -58,6 +61,7 @@ struct mime_msg {
 	size_t	 len;
 	struct mime_part *parts;	/* owned; in document order */
 	size_t	 nparts;
+	struct mime_chunk *arena;	/* fields and decoded bodies */
 };
 
 /* Reads msg[0..len). On MIME_OK, m holds the tree (free with mime_free);

@@ -28,3 +28,5 @@ FUZZERS += tests/fuzz/mime_fuzz.c tests/fuzz/feed_fuzz.c
 DAEMON_SRCS += node/api_feeds.c
 CTL_SRCS += node/ctl/ctl_ingest.c
 TEST_SCRIPTS += tests/integration/feeds_api.sh
+BENCH_SRCS += tests/bench/feeds_bench.c
+BENCH_SCRIPTS += tests/bench/feeds_bench.sh

@@ -9,8 +9,9 @@
  *   - with --dry-run: prints the report objects, stores nothing.
  * A maildir message is handled once: moved to cur/ (flag S), or, with
  * --state FILE, named in that file. Exit 0 when every message gave
- * reports or was skipped for a stated reason; 1 when one was refused or
- * could not be handed on (then a maildir message stays in new/).
+ * reports or was skipped for a stated reason; 1 when one was refused; 75
+ * (EX_TEMPFAIL, for an MTA's pipe) when one could not be handed on (a
+ * maildir message then stays in new/).
  *
  * SPDX-License-Identifier: ISC
  */
@@ -29,6 +30,7 @@
 #include "node/ctl/ctl_ingest.h"
 
 #define INGEST_STATE_MAX	1000000	/* names a state file may hold */
+#define INGEST_EX_TEMPFAIL	75	/* sysexits.h EX_TEMPFAIL */
 
 struct ingest {
 	const struct ctl *c;
@@ -524,5 +526,7 @@ ctl_ingest(const struct ctl *c, int argc, char **argv)
 		printf("applied %llu reports in %llu batches (next seq %llu)\n",
 		    (unsigned long long)reports, (unsigned long long)batches,
 		    (unsigned long long)next);
-	return rc == 0 && in.refused == 0 && in.failed == 0 ? 0 : 1;
+	if (in.failed > 0)
+		return INGEST_EX_TEMPFAIL;	/* an MTA keeps and retries it */
+	return rc == 0 && in.refused == 0 ? 0 : 1;
 }
