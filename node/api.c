@@ -41,6 +41,7 @@
 #include "node/batcher.h"
 #include "node/log.h"
 #include "node/mailcheck.h"
+#include "node/reputon.h"
 
 #define API_MAX_BODY		(8u << 20)	/* bytes of one request body */
 /* evhttp's own bound, past which it answers its HTML 413 (libevent 2.1
@@ -81,7 +82,7 @@ void
 api_reply_json(struct evhttp_request *req, int code, struct json_t *body)
 {
 	struct evbuffer *out = evbuffer_new();
-	char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(6));
+	char *text = json_dumps(body, REPUTON_JSON_FLAGS);
 
 	json_decref(body);
 	if (out != NULL && text != NULL) {
@@ -428,142 +429,30 @@ api_post_retractions(struct api *a, struct evhttp_request *req)
 /* ---- GET /v1/reputation/SUBJECT (RFC 7071) ---- */
 
 /* RFC 7073 (the email-id application) names these assertions. */
-static const char *
-api_assertion(unsigned category)
-{
-	switch (category) {
-	case REPUTED__CATEGORY__CATEGORY_SPAM:		return "spam";
-	case REPUTED__CATEGORY__CATEGORY_PHISHING:
-	case REPUTED__CATEGORY__CATEGORY_FRAUD:		return "fraudulent";
-	case REPUTED__CATEGORY__CATEGORY_MALWARE:
-	case REPUTED__CATEGORY__CATEGORY_BOTNET:	return "malicious";
-	default:					return "abusive";
-	}
-}
-
-static void
-api_hex(const uint8_t *b, size_t len, char *out)
-{
-	for (size_t i = 0; i < len; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
-struct api_explain {
-	json_t *list;
-	const struct policy *policy;
-	uint64_t now;
-};
-
-/* One origin's evidence, decayed to now. */
-static void
-api_explain_cb(void *arg, const uint8_t origin[32], const struct evidence *ev,
-    double trust)
-{
-	struct api_explain *x = arg;
-	json_t *weights = json_object();
-	char hex[65];
-
-	for (unsigned k = 1; k < CATEGORY_COUNT; k++) {
-		double w = evidence_weight_at(ev, k, x->now, x->policy);
-		if (w > 0)
-			json_object_set_new(weights, category_name(k), json_real(w));
-	}
-	api_hex(origin, 32, hex);
-	json_array_append_new(x->list, json_pack("{s:s,s:f,s:I,s:I,s:I,s:I,s:f,s:o}",
-	    "origin", hex, "trust", trust, "reports", (json_int_t)ev->n_reports,
-	    "first_seen", (json_int_t)ev->first_seen, "last_seen",
-	    (json_int_t)ev->last_seen, "expires", (json_int_t)ev->expires_at,
-	    "spoofed", (double)ev->spoofed, "weight", weights));
-}
-
-/* The reputon for a subject with a score record. */
-static json_t *
-api_reputon(struct api *a, const char *rated, const struct listing *l,
-    json_t *explanation, uint64_t now)
-{
-	bool listed = listing_listed(l, now), allowed = listing_allowed(l, now);
-	char code[16];
-	json_t *ext, *r;
-
-	snprintf(code, sizeof(code), "127.0.0.%u", l->code);
-	ext = json_pack("{s:b,s:b,s:s?,s:s?,s:I,s:I,s:I,s:o}", "listed", listed,
-	    "allowed", allowed, "category", category_name(l->category),
-	    "code", listed ? code : NULL, "origins", (json_int_t)l->n_orgs,
-	    "first_seen", (json_int_t)l->first_seen, "last_seen",
-	    (json_int_t)l->last_seen, "explanation", explanation);
-	r = json_pack("{s:s,s:s,s:s,s:f,s:I,s:I,s:o}", "rater", a->name,
-	    "assertion", api_assertion(l->category), "rated", rated, "rating",
-	    (double)l->score, "sample-size", (json_int_t)l->n_reports,
-	    "generated", (json_int_t)(now / 1000), "reputed", ext);
-	if (listed)
-		json_object_set_new(r, "expires",
-		    json_integer((json_int_t)(l->listed_until / 1000)));
-	return r;
-}
-
-/* An address with no record of its own: the longest listed prefix that
- * covers it (what the DNS zone answers), with s changed to that prefix. */
-static int
-api_covering_prefix(struct api *a, struct subject *s, uint64_t now,
-    struct listing *l)
-{
-	size_t len = s->kind == SUBJECT_IPV4 ? 4 : 16;
-	struct subject prefix;
-	uint8_t net[16];
-	char err[128];
-
-	if (s->kind == SUBJECT_DOMAIN || s->prefix_len != 8 * len ||
-	    store_lookup_addr(a->reader, s->addr, len, now, LOOKUP_LISTED,
-	    l) != 0)
-		return -1;
-	memcpy(net, s->addr, len);
-	addr_mask(net, len, l->prefix_len);	/* host bits off */
-	if (subject_from_addr(net, len, l->prefix_len, &prefix, err,
-	    sizeof(err)) != 0)
-		return -1;
-	*s = prefix;
-	return 0;
-}
-
 static void
 api_get_reputation(struct api *a, struct evhttp_request *req, const char *enc)
 {
-	char *text = evhttp_uridecode(enc, 0, NULL), rated[SUBJECT_TEXT_MAX];
-	struct api_explain x = { .list = json_array(),
-	    .policy = store_policy(a->st), .now = batcher_now() };
+	char *text = evhttp_uridecode(enc, 0, NULL), err[160];
 	struct subject s;
-	struct listing l;
-	json_t *reputons = json_array(), *doc;
-	char err[160];
-	int found;
+	json_t *doc;
 
 	if (text == NULL || subject_parse(text, &s, err, sizeof(err)) == -1) {
 		free(text);
-		json_decref(x.list);
-		json_decref(reputons);
 		api_error(a, req, 400, text == NULL ? "bad URI" : err);
 		return;
 	}
 	free(text);
 	if (store_reader_begin(a->reader) == -1) {
-		json_decref(x.list);
-		json_decref(reputons);
 		api_error(a, req, 503, "cannot read the store");
 		return;
 	}
-	found = store_lookup(a->reader, &s, &l);
-	if (found != 0 && api_covering_prefix(a, &s, x.now, &l) == 0)
-		found = 0;	/* s is now the listed prefix that covers it */
-	subject_format(&s, rated, sizeof(rated));
-	store_explain(a->reader, &s, api_explain_cb, &x);
+	doc = reputon_document(a->reader, store_policy(a->st), a->name, &s,
+	    batcher_now());
 	store_reader_end(a->reader);
-	if (found == 0)
-		json_array_append_new(reputons, api_reputon(a, rated, &l, x.list,
-		    x.now));
-	else
-		json_decref(x.list);
-	doc = json_pack("{s:s,s:o}", "application", "email-id", "reputons",
-	    reputons);
+	if (doc == NULL) {
+		api_error(a, req, 503, "cannot build the reputon");
+		return;
+	}
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", "application/reputon+json");
 	api_reply_json(req, 200, doc);

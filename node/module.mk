@@ -32,7 +32,9 @@ BENCH_SRCS += tests/bench/null_dns.c
 BENCH_SCRIPTS += tests/bench/dns_bench.sh
 
 # daemon: config, logging, batcher and local API (the daemon engineer)
-CORE_SRCS += node/log.c node/conf.c node/batcher.c node/batcher_event.c
+CORE_SRCS += node/log.c node/conf.c node/batcher.c node/batcher_event.c \
+	node/reputon.c
+TEST_SCRIPTS += tests/integration/ctl_query.sh
 DAEMON_SRCS += node/api.c
 UNIT_TESTS += tests/unit/conf_test.c tests/unit/batcher_test.c \
 	tests/unit/jsonl_test.c

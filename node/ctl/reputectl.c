@@ -43,6 +43,7 @@
 #include "node/ctl/ctl_pki.h"
 #include "node/ctl/ctl_spf.h"
 #include "node/mailcheck.h"
+#include "node/reputon.h"
 #include "reputation/reputation.h"
 
 #define JSONL_BATCH	256
@@ -679,8 +680,6 @@ cmd_report(const struct ctl *c, int argc, char **argv)
 struct explain_ctx {
 	const struct policy *p;
 	uint64_t now;
-	json_t *origins;	/* JSON output, or NULL for text */
-	unsigned n;
 };
 
 static void
@@ -710,25 +709,9 @@ static void
 explain_one(void *arg, const uint8_t origin[32], const struct evidence *ev,
     double trust)
 {
-	struct explain_ctx *x = arg;
 	char h[65];
 	hex(origin, 32, h);
-	x->n++;
-	if (x->origins == NULL) {
-		explain_text(x, h, ev, trust);
-		return;
-	}
-	json_t *w = json_object();
-	for (unsigned k = 1; k < CATEGORY_COUNT; k++)
-		if (ev->weight[k] != 0)
-			json_object_set_new(w, category_name(k), json_real(
-			    evidence_weight_at(ev, k, x->now, x->p)));
-	json_array_append_new(x->origins, json_pack("{s:s,s:f,s:i,s:I,s:I,"
-	    "s:I,s:o,s:f}", "origin", h, "trust", trust, "reports",
-	    (int)ev->n_reports, "first_seen", (json_int_t)ev->first_seen,
-	    "last_seen", (json_int_t)ev->last_seen, "expires_at",
-	    (json_int_t)ev->expires_at, "weight_now", w, "spoofed",
-	    (double)ev->spoofed));
+	explain_text(arg, h, ev, trust);
 }
 
 static void
@@ -755,12 +738,32 @@ print_listing_text(const char *subject, const struct listing *l, bool found,
 	    l->n_orgs == 1 ? "" : "s", first, last);
 }
 
+/* The reputon document of the API (node/reputon.c), rated by "reputed"
+ * (the default server name): the same members as GET /v1/reputation. */
+static int
+query_offline_json(struct store_reader *r, const struct policy *p,
+    const struct subject *s, uint64_t now)
+{
+	json_t *doc = reputon_document(r, p, "reputed", s, now);
+	char *out = doc ? json_dumps(doc, REPUTON_JSON_FLAGS) : NULL;
+
+	json_decref(doc);
+	if (out == NULL) {
+		fprintf(stderr, "reputectl: cannot build the reputon\n");
+		return 1;
+	}
+	puts(out);
+	free(out);
+	return 0;
+}
+
 static int
 query_offline(const struct ctl *c, const char *text)
 {
 	struct subject s;
 	struct listing l;
 	char err[256], canon[SUBJECT_TEXT_MAX];
+	int rc = 0;
 	if (subject_parse(text, &s, err, sizeof(err)) != 0) {
 		fprintf(stderr, "reputectl: %s\n", err);
 		return 2;
@@ -771,37 +774,20 @@ query_offline(const struct ctl *c, const char *text)
 		store_close(st);
 		return 1;
 	}
-	subject_format(&s, canon, sizeof(canon));
 	uint64_t now = now_ms();
-	bool found = store_lookup(r, &s, &l) == 0;
-	struct explain_ctx x = { store_policy(st), now, NULL, 0 };
-	if (c->json) {
-		x.origins = json_array();
-		store_explain(r, &s, explain_one, &x);
-		json_t *o = json_pack("{s:s,s:b,s:b,s:i,s:s?,s:f,s:i,s:i,s:I,"
-		    "s:I,s:I,s:o}", "subject", canon, "listed",
-		    found && listing_listed(&l, now), "allowed",
-		    found && listing_allowed(&l, now), "code", found ? l.code : 0,
-		    "category", found ? category_name(l.category) : NULL,
-		    "score", found ? l.score : 0.0, "reports",
-		    found ? (int)l.n_reports : 0, "origins",
-		    found ? l.n_orgs : 0, "first_seen",
-		    (json_int_t)(found ? l.first_seen : 0), "last_seen",
-		    (json_int_t)(found ? l.last_seen : 0), "listed_until",
-		    (json_int_t)(found ? l.listed_until : 0), "explanation",
-		    x.origins);
-		char *out = json_dumps(o, JSON_INDENT(2));
-		puts(out);
-		free(out);
-		json_decref(o);
-	} else {
+	if (c->json)
+		rc = query_offline_json(r, store_policy(st), &s, now);
+	else {
+		struct explain_ctx x = { store_policy(st), now };
+		bool found = store_lookup(r, &s, &l) == 0;
+		subject_format(&s, canon, sizeof(canon));
 		print_listing_text(canon, &l, found, now);
 		store_explain(r, &s, explain_one, &x);
 	}
 	store_reader_end(r);
 	store_reader_free(r);
 	store_close(st);
-	return 0;
+	return rc;
 }
 
 /* One reputon of GET /v1/reputation, printed as query_offline does. */

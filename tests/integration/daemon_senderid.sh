@@ -168,12 +168,12 @@ CTL=$TOP/$BUILD/reputectl
     --category spam --client-ip 198.51.100.7 --mail-from a@fail.sid.example \
     --check-spf --resolver "127.0.0.1:$NS_PORT" --timeout 2000 >/dev/null 2>&1
 "$CTL" --db "$tmp/off" query fail.sid.example --json >"$tmp/off.json" 2>&1
-check "reputectl --db report --check-spf: the forged domain is spoofed" "python3 -c 'import json,sys; e=json.load(open(\"$tmp/off.json\"))[\"explanation\"][0]; sys.exit(0 if e[\"spoofed\"] > 0.99 and not e[\"weight_now\"].get(\"spam\") else 1)'"
+check "reputectl --db report --check-spf: the forged domain is spoofed" "python3 -c 'import json,sys; e=json.load(open(\"$tmp/off.json\"))[\"reputons\"][0][\"reputed\"][\"explanation\"][0]; sys.exit(0 if e[\"spoofed\"] > 0.99 and not e[\"weight\"].get(\"spam\") else 1)'"
 "$CTL" --db "$tmp/off" report --key "$tmp/k.pem" --domain neutral.sid.example \
     --category spam --client-ip 198.51.100.7 --mail-from a@neutral.sid.example \
     --spf-mfrom pass --check-spf --resolver "127.0.0.1:$NS_PORT" >/dev/null 2>&1
 "$CTL" --db "$tmp/off" query neutral.sid.example --json >"$tmp/off.json" 2>&1
-check "reputectl --check-spf keeps a given result" "python3 -c 'import json,sys; e=json.load(open(\"$tmp/off.json\"))[\"explanation\"][0]; sys.exit(0 if e[\"weight_now\"][\"spam\"] > 0.99 else 1)'"
+check "reputectl --check-spf keeps a given result" "python3 -c 'import json,sys; e=json.load(open(\"$tmp/off.json\"))[\"reputons\"][0][\"reputed\"][\"explanation\"][0]; sys.exit(0 if e[\"weight\"][\"spam\"] > 0.99 else 1)'"
 "$CTL" report --domain x.example --category spam --check-spf 2>"$tmp/err"; rc=$?
 check "reputectl --check-spf through the API is refused (the daemon evaluates)" "[ $rc = 2 ] && grep -q 'daemon evaluates' '$tmp/err'"
 
