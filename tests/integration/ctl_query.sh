@@ -31,13 +31,8 @@ policy:
 	min-origins: 1
 	threshold: 0.5
 CONF
-"$REPUTED" -d -c "$tmp/reputed.conf" >"$tmp/log" 2>&1 &
-pid=$!
-PIDS=$pid
-for i in $(seq 1 50); do
-	curl -sf "http://127.0.0.1:$API_PORT/metrics" >/dev/null 2>&1 && break
-	sleep 0.1
-done
+t_reputed "$tmp/reputed.conf" "$tmp/log" "$API_PORT" ||
+    { ko "reputed did not start"; cat "$tmp/log"; t_done; }
 curl -sf -o "$tmp/ack" --data-binary '[
  {"ip":"192.0.2.7","category":"spam"},
  {"ip":"198.51.100.0/24","category":"botnet"},

@@ -16,6 +16,9 @@
 #   stop_pids PID...  SIGTERM to each, up to 2 s each to go, then SIGKILL
 #   PIDS              the servers to stop on exit: PIDS="$PIDS $!"
 #   t_on_exit         a function the script may define: runs first on exit
+#   t_reputed CONF LOG PORT  starts $REPUTED -d -c CONF (output to LOG),
+#                     adds it to PIDS and sets $pid; true once its API on
+#                     127.0.0.1:PORT answers (within 5 s)
 pass=0; fail=0
 PIDS=""
 TMP=""
@@ -92,4 +95,16 @@ t_missing() {
 		command -v "$_t" >/dev/null 2>&1 && continue
 		echo "$_t missing"; echo "0 passed, 1 failed"; exit 1
 	done
+}
+
+t_reputed() {
+	"$REPUTED" -d -c "$1" >>"$2" 2>&1 &
+	pid=$!
+	PIDS="$PIDS $pid"
+	for _ in $(seq 1 50); do
+		curl -sf "http://127.0.0.1:$3/metrics" >/dev/null 2>&1 && return 0
+		kill -0 "$pid" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
 }
