@@ -13,6 +13,7 @@ cd "$(dirname "$0")/../.." || exit 1
 t_tmpdir cores; tmp=$TMP
 
 CORES="node/peer/gossip.c node/peer/pki.c node/batcher.c node/log.c node/conf.c
+	node/reputon.c
 	node/dns/dns.c node/dns/dns_cache.c node/dns/dns_rrl.c
 	node/dns/dns_xfr.c node/dns/zone_export.c
 	$(ls reputation/*.c proto/*.c)"
