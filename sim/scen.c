@@ -166,6 +166,7 @@ p_bandwidth(struct sparser *p, const char *v, double *out)
 static int
 p_bool(struct sparser *p, const char *v, bool *out)
 {
+	*out = false;
 	if (strcmp(v, "yes") == 0)
 		*out = true;
 	else if (strcmp(v, "no") == 0)
@@ -324,6 +325,49 @@ k_cost(struct sparser *p, char **v, int n)
 		return -1;
 	p->s->cost_verify = (double)a;
 	p->s->cost_apply = (double)b;
+	return 0;
+}
+
+static int
+k_pki(struct sparser *p, char **v, int n)
+{
+	return p_bool(p, v[0], &p->s->pki);
+}
+
+static int
+k_batch_window(struct sparser *p, char **v, int n)
+{
+	uint64_t t;
+
+	if (p_time(p, v[0], &t) == -1)
+		return -1;
+	if (t < 1000 || t > 60000000)
+		return perr(p, "a batch window from 1ms to 60s");
+	p->s->batch_window_ms = (uint32_t)(t / 1000);
+	return 0;
+}
+
+static int
+k_batch_size(struct sparser *p, char **v, int n)
+{
+	unsigned x;
+
+	if (p_uint(p, v[0], 256, &x) == -1)
+		return -1;
+	if (x == 0)
+		return perr(p, "a batch size from 1 to 256");
+	p->s->batch_size = x;
+	return 0;
+}
+
+static int
+k_batch_idle(struct sparser *p, char **v, int n)
+{
+	bool b = false;
+
+	if (p_bool(p, v[0], &b) == -1)
+		return -1;
+	p->s->batch_idle = b;
 	return 0;
 }
 
@@ -854,8 +898,12 @@ static const struct scen_keyword scen_keywords[] = {
 	{ "sim", "reconnect", k_reconnect, 1, 1 },
 	{ "sim", "store-map", k_store_map, 1, 1 },
 	{ "sim", "verify-memo", k_memo, 1, 1 },
+	{ "sim", "pki", k_pki, 1, 1 },
 	{ "sim", "cpu-cost", k_cost, 2, 2 },
 	{ "sim", "define", k_define, 2, 2 },
+	{ "sim", "batch-window", k_batch_window, 1, 1 },
+	{ "sim", "batch-size", k_batch_size, 1, 1 },
+	{ "sim", "batch-idle", k_batch_idle, 1, 1 },
 	{ "orgs", "name", k_org_name, 1, 1 },
 	{ "orgs", "count", k_count, 1, 1 },
 	{ "orgs", "nodes", k_nodes, 1, 1 },
@@ -1101,6 +1149,7 @@ scen_default(struct scenario *s)
 	s->reconnect = 1000000;
 	s->store_map = (size_t)64 << 20;
 	s->memo = true;
+	s->batch_idle = -1;
 	s->cost_verify = 60;
 	s->cost_apply = 4;
 	s->topo = TOPO_RANDOM;

@@ -107,6 +107,10 @@ struct scenario {
 	uint64_t duration, sample, tick, reconnect; /* us */
 	size_t store_map;	/* bytes per node */
 	bool memo;		/* share verified signatures */
+	bool pki;		/* member certificates from one CA per
+				 * organisation (origins bound to it) */
+	uint32_t batch_window_ms, batch_size; /* 0: the batcher's defaults */
+	int batch_idle;		/* -1 default, 0 no, 1 yes */
 	double cost_verify, cost_apply; /* us of a node's CPU per new batch
 					 * and per report it applies */
 	struct scen_orgs groups[SCEN_MAX_GROUPS];

@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 
 #include "node/node.h"
+#include "node/peer/pki.h"
 #include "proto/dnswire.h"
 #include "sim/simint.h"
 
@@ -193,12 +194,8 @@ sim_observe(struct sim *w, int ni, int ti)
 	sim_trace(w, 0x4c, (uint64_t)ni, (uint64_t)ti);
 	if (listed) {
 		st->since = w->now + 1;
-		if (st->first == 0) {
-			uint64_t q = w->subjects[t->subj].listable_at;
+		if (st->first == 0)
 			st->first = w->now + 1;
-			if (n->honest && q != 0 && w->now + 1 >= q)
-				hist_add(&w->h_listed, w->now + 1 - q);
-		}
 		if (n->honest) {
 			t->n_listed++;
 			if (t->first_any == 0)
@@ -240,6 +237,17 @@ report_done(void *arg, const struct batcher_result *res)
 	r->next = m->first;
 	m->first = (uint32_t)(r - w->reports) + 1;
 	m->n_reports++;
+	/* The batcher may run the committed hook before telling the
+	 * submitters: the batch is then applied at its origin already. */
+	struct snode *n = &w->nodes[r->node];
+	if (n->hi[r->origin] >= r->seq && r->measured) {
+		int ti = w->subjects[r->subj].tracked;
+		n->applied_reports++;
+		if (n->honest)
+			hist_add(&w->h_applied, w->now - r->at);
+		if (ti >= 0)
+			sim_observe(w, r->node, ti);
+	}
 }
 
 static void
@@ -471,14 +479,27 @@ pump_link(struct sim *w, int li, int side)
 	sim_push(w, at, EV_DELIVER, (uint32_t)li, 0, c);
 }
 
+/* Sends what the node has queued on every link. Bytes that stay queued
+ * (a peer that stopped reading) make the node busy for its batcher, as the
+ * daemon's peer shell says when its sockets hold bytes. */
 static void
 pump_node(struct sim *w, int ni)
 {
 	struct snode *n = &w->nodes[ni];
+	bool busy = false;
 
 	for (size_t i = 0; i < n->n_links; i++) {
 		struct slink *l = &w->links[n->links[i]];
-		pump_link(w, (int)n->links[i], l->a == ni ? 0 : 1);
+		const uint8_t *buf;
+		int side = l->a == ni ? 0 : 1;
+		pump_link(w, (int)n->links[i], side);
+		if (l->vl.up &&
+		    gossip_session_output(end_session(l, side), &buf) > 0)
+			busy = true;
+	}
+	if (n->up && busy != n->busy) {
+		n->busy = busy;
+		batcher_set_busy(n->b, busy, sim_now_ms(w));
 	}
 }
 
@@ -515,6 +536,13 @@ link_up(struct sim *w, int li)
 	}
 	gossip_session_set_udata(l->vl.sa, (void *)(uintptr_t)(li + 1));
 	gossip_session_set_udata(l->vl.sb, (void *)(uintptr_t)(li + 1));
+	if (w->pki != NULL) { /* what TLS authenticated: the peer's leaf */
+		struct snode *na = &w->nodes[l->a], *nb = &w->nodes[l->b];
+		gossip_directory_add(na->vn.g, nb->der, nb->der_len,
+		    sim_now_ms(w));
+		gossip_directory_add(nb->vn.g, na->der, na->der_len,
+		    sim_now_ms(w));
+	}
 	l->gen++;
 	w->link_ups++;
 	pump_link(w, li, 0);
@@ -573,6 +601,14 @@ sim_node_start(struct sim *w, int ni, char *err, size_t errlen)
 	}
 	gossip_conf_default(&gc);
 	gc.name = n->name;
+	const uint8_t *certs[1] = { n->der };
+	size_t lens[1] = { n->der_len };
+	if (w->pki != NULL) {
+		gc.pki = w->pki;
+		gc.certs = certs;
+		gc.cert_lens = lens;
+		gc.n_certs = 1;
+	}
 	if (vnode_open(&n->vn, dir, &so, &gc, err, errlen) == -1)
 		return -1;
 	if (w->memo != NULL)
@@ -591,6 +627,18 @@ sim_node_start(struct sim *w, int ni, char *err, size_t errlen)
 		return -1;
 	batcher_set_committed(n->b, on_committed, n);
 	batcher_set_wake(n->b, on_wake, n);
+	if (w->s.batch_window_ms || w->s.batch_size || w->s.batch_idle >= 0) {
+		struct batcher_policy bp;
+		batcher_get_policy(n->b, &bp);
+		if (w->s.batch_window_ms)
+			bp.window_ms = w->s.batch_window_ms;
+		if (w->s.batch_size)
+			bp.max_reports = w->s.batch_size;
+		if (w->s.batch_idle >= 0)
+			bp.idle_seal = w->s.batch_idle;
+		batcher_set_policy(n->b, &bp, sim_now_ms(w));
+	}
+	n->busy = false;
 	if ((n->rd = store_reader_new(n->vn.st)) == NULL) {
 		snprintf(err, errlen, "out of memory for a reader");
 		return -1;
@@ -670,8 +718,9 @@ fill_subject(const struct ssubj *ss, Reputed__Subject *pb, struct subject *s,
 	    s->prefix_len;
 }
 
-/* Submits one report at node ni (done may be NULL). */
-static void
+/* Submits one report at node ni (done may be NULL). 0 when it was
+ * queued, 1 when the node was down, -1 when refused. */
+static int
 submit(struct sim *w, int ni, const struct ssubj *ss, int category,
     unsigned confidence, batcher_done_fn done, void *arg)
 {
@@ -686,7 +735,7 @@ submit(struct sim *w, int ni, const struct ssubj *ss, int category,
 
 	if (!n->up) {
 		w->reports_lost++;
-		return;
+		return 1;
 	}
 	fill_subject(ss, &pb, &s, addr);
 	r.subject = &pb;
@@ -712,9 +761,10 @@ submit(struct sim *w, int ni, const struct ssubj *ss, int category,
 		if (w->fail[0] == '\0' && rc == BATCHER_INVALID)
 			snprintf(w->fail, sizeof(w->fail),
 			    "report about %.60s refused: %.200s", ss->text, err);
-		return;
+		return -1;
 	}
 	w->reports_made++;
+	return 0;
 }
 
 static void
@@ -723,10 +773,13 @@ ev_report(struct sim *w, const struct event *e)
 	struct sreport *r = &w->reports[e->a];
 	const struct ssubj *ss = &w->subjects[r->subj];
 
-	submit(w, r->node, ss, r->category,
+	int rc = submit(w, r->node, ss, r->category,
 	    ss->role == SUBJ_HONEST ? 90 : w->s.work[ss->work < 0 ? 0 : ss->work]
 						  .confidence,
 	    report_done, r);
+
+	r->made = rc == 0;
+	r->lost = rc == 1;
 }
 
 static void
@@ -1000,6 +1053,17 @@ wall_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static double
+cpu_seconds(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+	    ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+}
+
 static long
 rss_kb(void)
 {
@@ -1033,6 +1097,36 @@ progress(struct sim *w, double t0, double *last)
 	    (unsigned long long)w->applies);
 }
 
+/* Listing latency: from the last report made before a subject was first
+ * listed anywhere (the one that tipped the score) to its listing at each
+ * honest node. */
+static void
+listing_latency(struct sim *w)
+{
+	for (size_t i = 0; i < w->n_reports; i++) {
+		const struct sreport *r = &w->reports[i];
+		int ti = w->subjects[r->subj].tracked;
+		if (ti < 0)
+			continue;
+		struct tsubj *t = &w->tracked[ti];
+		t->lost += r->lost;
+		if (r->made && t->first_any != 0 && r->at + 1 <= t->first_any &&
+		    r->at + 1 > t->decisive)
+			t->decisive = r->at + 1;
+	}
+	for (int ti = 0; ti < w->n_tracked; ti++) {
+		const struct tsubj *t = &w->tracked[ti];
+		if (t->decisive == 0)
+			continue;
+		for (int ni = 0; ni < w->n_nodes; ni++) {
+			const struct tstate *st =
+			    &w->tstate[(size_t)ti * w->n_nodes + ni];
+			if (w->nodes[ni].honest && st->first >= t->decisive)
+				hist_add(&w->h_listed, st->first - t->decisive);
+		}
+	}
+}
+
 static void
 finish(struct sim *w)
 {
@@ -1041,6 +1135,7 @@ finish(struct sim *w)
 	for (int ni = 0; ni < w->n_nodes; ni++)
 		for (int ti = 0; ti < w->n_tracked; ti++)
 			sim_observe(w, ni, ti);
+	listing_latency(w);
 	w->converged_end = all_converged(w);
 	for (int i = 0; i < w->n_nodes; i++) {
 		if (!w->nodes[i].up)
@@ -1058,7 +1153,7 @@ int
 sim_run(struct sim *w, char *err, size_t errlen)
 {
 	struct event e;
-	double t0 = wall_now(), last = t0;
+	double t0 = wall_now(), last = t0, c0 = cpu_seconds();
 
 	while (evq_pop(&w->q, &e)) {
 		if (e.at > w->s.duration || e.kind == EV_END)
@@ -1078,6 +1173,7 @@ sim_run(struct sim *w, char *err, size_t errlen)
 	w->now = w->s.duration;
 	finish(w);
 	w->wall_s = wall_now() - t0;
+	w->cpu_s = cpu_seconds() - c0;
 	w->rss_kb = rss_kb();
 	if (w->o.progress)
 		fprintf(stderr, "\n");
@@ -1133,6 +1229,8 @@ sim_free(struct sim *w)
 			vnode_close(&n->vn, false);
 		}
 		EVP_PKEY_free(n->vn.pkey);
+		if (!n->face)
+			OPENSSL_free(n->der);
 		free(n->links);
 		free(n->hi);
 		free(n->touch_stamp);
@@ -1152,5 +1250,6 @@ sim_free(struct sim *w)
 	free(w->tracked);
 	free(w->tstate);
 	verify_memo_free(w->memo);
+	pki_free(w->pki);
 	free(w);
 }

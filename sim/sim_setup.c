@@ -15,7 +15,10 @@
 
 #include <openssl/evp.h>
 
+#include <openssl/x509.h>
+
 #include "node/node.h"
+#include "node/peer/pki.h"
 #include "sim/simint.h"
 
 static int
@@ -180,6 +183,8 @@ make_nodes(struct sim *w, char *err, size_t errlen)
 		w->okeys[i].origin = (uint32_t)i;
 	}
 	for (int i = w->n_regular; i < w->n_nodes; i++) {
+		w->nodes[i].vn.pkey = w->nodes[w->org_first[w->nodes[i].org]]
+					  .vn.pkey;
 		EVP_PKEY_up_ref(w->nodes[i].vn.pkey);
 		w->nodes[i].links = NULL;
 		w->nodes[i].n_links = w->nodes[i].cap_links = 0;
@@ -188,6 +193,99 @@ make_nodes(struct sim *w, char *err, size_t errlen)
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory for %d nodes", w->n_nodes);
+	return -1;
+}
+
+/* ---- member certificates ---- */
+
+static EVP_PKEY *
+key_from_rng(struct rng *r)
+{
+	uint8_t priv[32];
+
+	for (int k = 0; k < 4; k++) {
+		uint64_t x = rng_next(r);
+		memcpy(priv + 8 * k, &x, 8);
+	}
+	return EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, priv,
+	    sizeof(priv));
+}
+
+/* The same bytes in every run: a serial of our own (pki's are random),
+ * then signed again (Ed25519 signatures are deterministic). */
+static int
+fix_serial(X509 *x, EVP_PKEY *signer, long serial)
+{
+	ASN1_INTEGER *a = X509_get_serialNumber(x);
+
+	if (a == NULL || !ASN1_INTEGER_set(a, serial) ||
+	    X509_sign(x, signer, NULL) <= 0)
+		return -1;
+	return 0;
+}
+
+/* One CA per organisation, a member certificate per node, every CA an
+ * anchor of one shared trust store: the gossip core binds each origin to
+ * its organisation, as between real daemons. */
+static int
+make_pki(struct sim *w, char *err, size_t errlen)
+{
+	int64_t nb = (int64_t)(SIM_EPOCH_MS / 1000) - 3600;
+	long serial = 1;
+
+	if ((w->pki = pki_new()) == NULL)
+		goto oom;
+	for (int o = 0; o < w->n_orgs; o++) {
+		const struct scen_orgs *g = &w->s.groups[w->org_group[o]];
+		char name[64];
+		snprintf(name, sizeof(name), "%s-%d", g->name, o);
+		struct pki_cert_opts co = { .org = name,
+			.cn = name,
+			.not_before = nb,
+			.days = 3650,
+			.ca = true,
+			.pathlen = 0 };
+		EVP_PKEY *cak = key_from_rng(&w->rng);
+		X509 *ca = cak ? pki_ca_new(cak, &co, err, errlen) : NULL;
+		if (ca == NULL || fix_serial(ca, cak, serial++) == -1 ||
+		    pki_add_anchor(w->pki, ca) == -1) {
+			X509_free(ca);
+			EVP_PKEY_free(cak);
+			snprintf(err, errlen, "cannot make the CA of org %d", o);
+			return -1;
+		}
+		for (unsigned j = 0; j < g->nodes; j++) {
+			struct snode *n = &w->nodes[w->org_first[o] + (int)j];
+			struct pki_cert_opts no = { .org = name,
+				.cn = n->name,
+				.not_before = nb,
+				.days = 3650 };
+			X509 *x = pki_cert_issue(ca, cak, n->vn.pkey, &no, err,
+			    errlen);
+			int len;
+			if (x == NULL || fix_serial(x, cak, serial++) == -1 ||
+			    (len = i2d_X509(x, &n->der)) <= 0) {
+				X509_free(x);
+				X509_free(ca);
+				EVP_PKEY_free(cak);
+				snprintf(err, errlen, "cannot certify %s",
+				    n->name);
+				return -1;
+			}
+			n->der_len = (size_t)len;
+			X509_free(x);
+		}
+		X509_free(ca);
+		EVP_PKEY_free(cak);
+	}
+	for (int i = w->n_regular; i < w->n_nodes; i++) {
+		struct snode *twin = &w->nodes[w->org_first[w->nodes[i].org]];
+		w->nodes[i].der = twin->der;
+		w->nodes[i].der_len = twin->der_len;
+	}
+	return 0;
+oom:
+	snprintf(err, errlen, "out of memory");
 	return -1;
 }
 
@@ -475,44 +573,6 @@ burst_node(struct sim *w, int o, uint64_t b)
 	return first;
 }
 
-struct rtime {
-	uint64_t at;
-	int origin;
-	size_t idx;
-};
-
-static int
-rtime_cmp(const void *a, const void *b)
-{
-	const struct rtime *x = a, *y = b;
-
-	if (x->at != y->at)
-		return x->at < y->at ? -1 : 1;
-	return x->idx < y->idx ? -1 : x->idx > y->idx;
-}
-
-/* When the subject's reports first come from min_orgs organisations. */
-static uint64_t
-listable_at(struct sim *w, size_t from, size_t to)
-{
-	struct rtime rt[256];
-	size_t n = to - from > 256 ? 256 : to - from;
-	unsigned distinct = 0;
-
-	for (size_t i = 0; i < n; i++)
-		rt[i] = (struct rtime){ w->reports[from + i].at,
-			w->nodes[w->reports[from + i].node].org, i };
-	qsort(rt, n, sizeof(rt[0]), rtime_cmp);
-	for (size_t i = 0; i < n; i++) {
-		bool seen = false;
-		for (size_t j = 0; j < i; j++)
-			seen |= rt[j].origin == rt[i].origin;
-		if (!seen && ++distinct >= w->s.policy.min_orgs)
-			return rt[i].at + 1;
-	}
-	return 0;
-}
-
 static void
 subject_text(const struct scen_work *wk, int wi, unsigned i, char *buf,
     size_t len)
@@ -562,7 +622,6 @@ make_work(struct sim *w, int wi, const int *honest_orgs, int n_honest_orgs)
 		if (i < wk->track && track(w, si) == -1)
 			goto fail;
 		memcpy(pick, honest_orgs, (size_t)n_honest_orgs * sizeof(int));
-		size_t first = w->n_reports;
 		for (unsigned k = 0; k < wk->seen_by; k++) {
 			int j = k + (int)rng_below(&w->rng_work,
 					(uint64_t)(n_honest_orgs - (int)k));
@@ -589,9 +648,6 @@ make_work(struct sim *w, int wi, const int *honest_orgs, int n_honest_orgs)
 					goto fail;
 			}
 		}
-		if (role == SUBJ_SPAM)
-			w->subjects[si].listable_at =
-			    listable_at(w, first, w->n_reports);
 	}
 	free(pick);
 	return 0;
@@ -778,6 +834,7 @@ sim_setup(struct sim *w, char *err, size_t errlen)
 		return -1;
 	}
 	if (make_nodes(w, err, errlen) == -1 ||
+	    (w->s.pki && make_pki(w, err, errlen) == -1) ||
 	    make_topology(w, err, errlen) == -1)
 		return -1;
 	make_faults(w);

@@ -85,8 +85,6 @@ struct ssubj {
 	enum subj_role role;
 	int work;    /* workload index, or -1 */
 	int tracked; /* index in tracked[], or -1 */
-	uint64_t listable_at; /* us + 1: when the quorum's last report was
-			       * made; 0 = never */
 	char client_ip[16];   /* forged: the spam source's address */
 };
 
@@ -99,6 +97,7 @@ struct sreport {
 	int node, origin;
 	uint8_t category;
 	bool measured;
+	bool made, lost; /* submitted; lost at a node that was down */
 };
 
 /* A subject whose listing is measured at every node by DNS. */
@@ -109,6 +108,9 @@ struct tsubj {
 	uint32_t n_listed; /* honest nodes listing it now */
 	uint64_t first_any, t99, tall; /* us + 1 */
 	uint64_t listed_us; /* honest node-time listed (closed spans) */
+	uint64_t decisive;  /* us + 1: the last report made before the first
+			     * listing anywhere; 0 = never listed */
+	uint32_t lost;	    /* its reports lost at nodes that were down */
 	bool ever_honest;
 };
 
@@ -125,6 +127,7 @@ struct snode {
 	int group, org, origin;
 	bool face; /* an equivocator's second face */
 	bool up, honest, mute, late;
+	bool busy; /* told the batcher: its links have bytes queued */
 	uint64_t mute_from, mute_to;
 	uint64_t flush_at;   /* us + 1 of the pending flush event */
 	uint64_t busy_until; /* us: its CPU */
@@ -138,6 +141,8 @@ struct snode {
 	int stamp[STAMP_SLOTS];
 	int pending[PENDING_MAX];
 	size_t n_pending;
+	uint8_t *der; /* its member certificate (pki: yes), or NULL */
+	size_t der_len;
 	uint64_t equiv_known; /* us + 1 */
 	uint64_t bytes_out, applied_batches, applied_reports;
 };
@@ -175,6 +180,7 @@ struct sim {
 	int n_tracked, cap_tracked;
 	struct tstate *tstate; /* tracked x nodes */
 	struct verify_memo *memo;
+	struct pki *pki; /* one trust store: every organisation's CA */
 	struct dns_engine dns;
 	int n_honest, n_honest_up;
 	struct hist h_applied, h_listed;
@@ -191,7 +197,7 @@ struct sim {
 	uint32_t probe_gen; /* the convergence probe running */
 	bool oom;
 	char fail[300];
-	double wall_s;
+	double wall_s, cpu_s;
 	long rss_kb;
 	uint64_t memo_hits, memo_misses;
 	int failed_checks;

@@ -188,6 +188,7 @@ static const struct {
 	{ "copies/batch", "copies_per_batch_per_honest_node" },
 	{ "bytes/node/rep", "bytes_sent_per_node_per_report" },
 	{ "wall s", "run.wall_seconds" },
+	{ "cpu s", "run.cpu_seconds" },
 	{ "failed checks", "failed_checks" },
 };
 
