@@ -527,6 +527,12 @@ api_metrics_store(struct api *a, struct evbuffer *out)
 		    "Reports dropped over their origin's quota (policy "
 		    "quota-per-hour), as the stored batches give them.",
 		    (double)ss.quota_dropped);
+		api_metric(out, "reputed_store_no_space_total", "counter",
+		    "Commits refused: no space left on the store's disk.",
+		    (double)ss.no_space);
+		api_metric(out, "reputed_store_full", "gauge",
+		    "1 while the store's disk is full (the last commit failed "
+		    "for it).", ss.full ? 1 : 0);
 	}
 	store_reader_end(a->reader);
 }

@@ -347,6 +347,8 @@ struct store_stats {
 	uint64_t origins, pending, equivocations;
 	uint64_t bytes_on_disk;
 	uint64_t quota_dropped;	/* reports dropped over origins' quotas */
+	uint64_t no_space;	/* commits refused for a full disk (counter) */
+	bool full;		/* the last commit failed so; none since */
 };
 /* Everything, listed included: a walk over every score record. */
 int store_stats(struct store_reader *r, uint64_t now, struct store_stats *out);

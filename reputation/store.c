@@ -30,6 +30,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <lmdb.h>
 
@@ -73,6 +74,8 @@ struct store {
 	struct policy policy;
 	struct trust_slot trust[TRUST_CACHE];
 	struct changes *changes;	/* journal for readers' caches */
+	uint64_t no_space;		/* commits refused: disk full */
+	bool full;			/* ... and none has worked since */
 };
 
 struct store_txn {
@@ -136,6 +139,28 @@ lmdb_fail(char *err, size_t errlen, const char *what, int rc)
 {
 	snprintf(err, errlen, "%s: %s", what, mdb_strerror(rc));
 	return -1;
+}
+
+/* A write the file system cannot take reaches LMDB as a short write,
+ * which it reports as EIO: when the store's file system has next to no
+ * room left, that is what the operator is told (ENOSPC). */
+#define STORE_FULL_BYTES ((uint64_t)8 << 20)
+
+static int
+store_commit_fail(struct store *st, char *err, size_t errlen, int rc)
+{
+	const char *path;
+	struct statvfs sv;
+
+	if (rc == EIO && mdb_env_get_path(st->env, &path) == 0 &&
+	    statvfs(path, &sv) == 0 &&
+	    (uint64_t)sv.f_bavail * sv.f_frsize < STORE_FULL_BYTES)
+		rc = ENOSPC;
+	if (rc == ENOSPC) {
+		st->no_space++;
+		st->full = true;
+	}
+	return lmdb_fail(err, errlen, "commit", rc);
 }
 
 static MDB_val
@@ -203,11 +228,16 @@ check_schema(struct store *st, MDB_txn *txn, char *err, size_t errlen)
 /*
  * sync 2: fsync of data and meta page per commit: a power loss loses
  * nothing committed. sync 1: the meta page is not synced: a power loss may
- * undo the last commit, never corrupt. sync 0: no fsync, and the map is
- * written in place (MDB_WRITEMAP: no page copies, no write calls): a
- * process crash (kill -9) still loses nothing committed, since the pages
- * are in the kernel's page cache, but a power loss may lose or corrupt
- * the latest commits. Readers never need a lock in any mode.
+ * undo the last commit, never corrupt. sync 0: no fsync: a process crash
+ * (kill -9) still loses nothing committed, since the pages are in the
+ * kernel's page cache, but a power loss may lose or corrupt the latest
+ * commits. Readers never need a lock in any mode.
+ *
+ * No level uses MDB_WRITEMAP: with it the data file is a sparse file the
+ * size of the map, written through the map, and a page the full file
+ * system cannot back kills the process with SIGBUS (the DNS server with
+ * it). Without it a full disk is a failed commit (ENOSPC), and the next
+ * commit works again once there is room.
  */
 static unsigned
 env_flags(int sync, bool bulk)
@@ -216,7 +246,7 @@ env_flags(int sync, bool bulk)
 	if (bulk && sync > 0)
 		f |= MDB_NOSYNC;	/* store_sync at the end */
 	else if (sync <= 0)
-		f |= MDB_NOSYNC | MDB_WRITEMAP;
+		f |= MDB_NOSYNC;
 	else if (sync == 1)
 		f |= MDB_NOMETASYNC;
 	return f;
@@ -669,15 +699,17 @@ store_commit(struct store_txn *tx, char *err, size_t errlen)
 		store_abort(tx);
 		return lmdb_fail(err, errlen, "commit", rc);
 	}
-	struct changes *ch = tx->st->changes;
+	struct store *st = tx->st;
+	struct changes *ch = st->changes;
 	uint64_t id = tx->id;
 	changes_end(ch, id);
 	rc = mdb_txn_commit(tx->txn);
 	free(tx);
 	if (rc != 0) {
 		changes_flush(ch, id);
-		return lmdb_fail(err, errlen, "commit", rc);
+		return store_commit_fail(st, err, errlen, rc);
 	}
+	st->full = false;
 	return 0;
 }
 
@@ -2138,6 +2170,8 @@ store_sizes(struct store_reader *r, struct store_stats *out)
 	uint64_t pages = 0;
 	MDB_stat es;
 	memset(out, 0, sizeof(*out));
+	out->no_space = st->no_space;
+	out->full = st->full;
 	out->batches = db_entries(r->txn, st->batches, &pages);
 	out->reports_indexed = db_entries(r->txn, st->reports, &pages);
 	out->evidence = db_entries(r->txn, st->evidence, &pages);
