@@ -33,7 +33,8 @@
 static const char *const format_names[] = { "auto", "arf", "xarf", "dmarc" };
 static const char *const reason_names[FR_COUNT] = { "none", "not-a-report",
 	"no-subject", "too-big", "zip-bomb", "too-deep", "bad-encoding",
-	"malformed", "ignored-type", "nothing-failed" };
+	"malformed", "ignored-type", "nothing-failed", "unsigned",
+	"bad-signature", "untrusted-signer" };
 
 const char *
 feed_format_name(enum feed_format f)

@@ -154,6 +154,10 @@ enum feed_reason {
 	FR_MALFORMED,		/* the format's structure is broken */
 	FR_IGNORED_TYPE,	/* feedback / report type with no category */
 	FR_NOTHING_FAILED,	/* DMARC: no failing row for an own domain */
+	FR_UNSIGNED,		/* signed: require, and no S/MIME signature */
+	FR_BAD_SIGNATURE,	/* an S/MIME signature that does not verify */
+	FR_UNTRUSTED_SIGNER,	/* a signer off the federation's paths:
+				 * other anchor, expired, revoked */
 	FR_COUNT
 };
 
@@ -178,6 +182,28 @@ void	 feed_result_clear(struct feed_result *res);
 const char *feed_format_name(enum feed_format f);
 int	 feed_format_parse(const char *name, enum feed_format *f);
 const char *feed_reason_name(enum feed_reason r);
+
+/* ---- smime.c ---- */
+
+#include <openssl/x509.h>
+
+enum smime_status { SMIME_UNSIGNED, SMIME_SIGNED, SMIME_BAD_SIGNATURE };
+
+/* A verified S/MIME message: all owned (smime_clear). */
+struct smime_signed {
+	X509	*signer;		/* the signer's certificate */
+	STACK_OF(X509) *certs;		/* the certificates it carried */
+	char	*content;		/* the signed entity (the report) */
+	size_t	 len;
+};
+
+/* SMIME_UNSIGNED: msg is not S/MIME signed. SMIME_SIGNED: the signature
+ * verifies over its content; s holds the signer and the content (the
+ * signer's path to an anchor is NOT checked here). SMIME_BAD_SIGNATURE:
+ * signed, but it does not verify or cannot be read (err says why). */
+enum smime_status smime_open(const char *msg, size_t len,
+	    struct smime_signed *s, char *err, size_t errlen);
+void	 smime_clear(struct smime_signed *s);
 
 /* Authentication-Results (RFC 8601) of a trusted authserv-id: the SPF
  * and Sender ID results in it (auth_result_parse values), or -1 each for

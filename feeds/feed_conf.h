@@ -9,6 +9,7 @@
 #ifndef REPUTED_FEED_CONF_H
 #define REPUTED_FEED_CONF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #define FEED_MAX_MESSAGE	(4u << 20)	/* bytes of one message */
@@ -31,6 +32,8 @@ struct feed_conf {
 	char	 own_domains[FEED_MAX_NAMES][FEED_NAME_MAX];
 	int	 n_own_domains;
 	size_t	 max_message;		/* 0: FEED_MAX_MESSAGE */
+	bool	 require_signed;	/* signed: require (S/MIME from a
+					 * federation member), else optional */
 	size_t	 max_unpacked;		/* 0: FEED_MAX_UNPACKED */
 };
 

@@ -21,12 +21,13 @@ LIBS += -lz
 # libxml2 reads DMARC XML; zlib and libzip unpack its gzip / zip attachments.
 PKGS += libxml-2.0 libzip
 CORE_SRCS += feeds/mime.c feeds/arf.c feeds/xarf.c feeds/dmarc.c \
-	feeds/complaint.c
+	feeds/complaint.c feeds/smime.c
 DEB_PKGS += libxml2-dev libzip-dev
 UNIT_TESTS += tests/unit/feeds_test.c
-FUZZERS += tests/fuzz/mime_fuzz.c tests/fuzz/feed_fuzz.c
+FUZZERS += tests/fuzz/mime_fuzz.c tests/fuzz/feed_fuzz.c tests/fuzz/smime_fuzz.c
 DAEMON_SRCS += node/api_feeds.c
 CTL_SRCS += node/ctl/ctl_ingest.c
 TEST_SCRIPTS += tests/integration/feeds_api.sh
 BENCH_SRCS += tests/bench/feeds_bench.c
 BENCH_SCRIPTS += tests/bench/feeds_bench.sh
+TEST_SCRIPTS += tests/integration/feeds_smime.sh

@@ -21,10 +21,15 @@
 #include "node/api_feeds.h"
 #include "node/batcher.h"
 #include "node/log.h"
+#include "node/node.h"
+#include "node/peer/pki.h"
 
 struct api_feeds {
 	struct api *a;
 	const struct feed_conf *fc;
+	struct pki *pki;		/* the peering anchors and CRL: who may
+					 * sign complaints; NULL: none */
+	uint64_t signed_ok;		/* S/MIME from a member, verified */
 	uint64_t messages[4][3];	/* by feed_format, feed_outcome */
 	uint64_t refused[FR_COUNT];	/* refused or skipped, by reason */
 	uint64_t reports;		/* report objects handed on */
@@ -64,6 +69,49 @@ api_feeds_reports(const json_t *arr, uint64_t now, char *err, size_t errlen)
 	return reps;
 }
 
+/* An S/MIME signature: FR_NONE when the message is signed by a
+ * certificate that validates on the federation's paths now (then
+ * sm->content is what was signed, and the reply names the signer's
+ * organisation), else why not (unsigned, bad signature, untrusted). */
+static enum feed_reason
+api_feeds_signature(struct api_feeds *f, struct evhttp_request *req,
+    const char *body, size_t len, struct smime_signed *sm)
+{
+	char err[256], subject[256], hex[2 * PKI_ORG_ID_LEN + 1], hdr[400];
+	uint8_t org[PKI_ORG_ID_LEN];
+	bool revoked = false;
+
+	switch (smime_open(body ? body : "", len, sm, err, sizeof(err))) {
+	case SMIME_UNSIGNED:
+		return FR_UNSIGNED;
+	case SMIME_BAD_SIGNATURE:
+		log_info("api: feed: %s", err);
+		return FR_BAD_SIGNATURE;
+	case SMIME_SIGNED:
+		break;
+	}
+	X509_NAME_oneline(X509_get_subject_name(sm->signer), subject,
+	    sizeof(subject));
+	if (f->pki == NULL || pki_verify(f->pki, sm->signer, sm->certs,
+	    (int64_t)(batcher_now() / 1000), &revoked, err, sizeof(err)) != 0 ||
+	    pki_cert_org(f->pki, sm->signer, sm->certs,
+	    (int64_t)(batcher_now() / 1000), org) != 0) {
+		log_info("api: feed: signer %s not on the federation's paths: "
+		    "%s", subject, f->pki ? (revoked ? "revoked" : err) :
+		    "no trust-anchor configured");
+		free(sm->content);	/* not to be read as signed */
+		sm->content = NULL;
+		return FR_UNTRUSTED_SIGNER;
+	}
+	for (size_t i = 0; i < PKI_ORG_ID_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", org[i]);
+	snprintf(hdr, sizeof(hdr), "org=%s; signer=\"%s\"", hex, subject);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "X-Reputed-Signed-By", hdr);
+	f->signed_ok++;
+	return FR_NONE;
+}
+
 static void
 api_feeds_post(struct evhttp_request *req, void *arg)
 {
@@ -82,9 +130,29 @@ api_feeds_post(struct evhttp_request *req, void *arg)
 		    "POST the message to /v1/feeds/arf, xarf, dmarc or auto"));
 		return;
 	}
-	feed_parse(f->fc, fmt, body ? body : "", len, batcher_now(), &res);
+	struct smime_signed sm;
+	enum feed_reason sig = api_feeds_signature(f, req, body, len, &sm);
+	if (sig != FR_NONE && f->fc->require_signed) {
+		f->messages[fmt][FEED_REFUSED]++;
+		f->refused[sig]++;
+		api_reply_json(req, 422, json_pack("{s:s,s:s,s:s}", "format",
+		    feed_format_name(fmt), "refused", feed_reason_name(sig),
+		    "error", "signed: require, and this message is not signed "
+		    "by a federation member (see the log)"));
+		smime_clear(&sm);
+		return;
+	}
+	if (sm.content != NULL)		/* the signed part: the report */
+		feed_parse(f->fc, fmt, sm.content, sm.len, batcher_now(), &res);
+	else
+		feed_parse(f->fc, fmt, body ? body : "", len, batcher_now(),
+		    &res);
+	smime_clear(&sm);
 	f->messages[res.format][res.outcome]++;
 	f->refused[res.reason]++;
+	if (sig != FR_NONE && sig != FR_UNSIGNED)	/* counted, then read
+							 * as unsigned */
+		f->refused[sig]++;
 	log_debug("api: feed %s: %s: %s", feed_format_name(res.format),
 	    feed_reason_name(res.reason), res.why);
 	if (res.outcome == FEED_SKIPPED)
@@ -128,15 +196,40 @@ api_feeds_metrics(void *arg, struct evbuffer *out)
 		evbuffer_add_printf(out, "reputed_feed_refused_total{reason="
 		    "\"%s\"} %llu\n", feed_reason_name((enum feed_reason)r),
 		    (unsigned long long)f->refused[r]);
+	evbuffer_add_printf(out, "# HELP reputed_feed_signed_total Feed "
+	    "messages signed (S/MIME) by a federation member, verified.\n"
+	    "# TYPE reputed_feed_signed_total counter\n"
+	    "reputed_feed_signed_total %llu\n",
+	    (unsigned long long)f->signed_ok);
 	evbuffer_add_printf(out, "# HELP reputed_feed_reports_total Reports "
 	    "made from feed messages.\n# TYPE reputed_feed_reports_total "
 	    "counter\nreputed_feed_reports_total %llu\n",
 	    (unsigned long long)f->reports);
 }
 
-struct api_feeds *
-api_feeds_attach(struct api *a, const struct feed_conf *fc)
+/* The trust of peer links: anchors and CRL of the peering: clause. */
+static struct pki *
+api_feeds_pki(const struct node_conf *conf)
 {
+	struct pki *p;
+	char err[256];
+
+	if (conf->n_anchors == 0 || (p = pki_new()) == NULL)
+		return NULL;
+	for (int i = 0; i < conf->n_anchors; i++)
+		if (pki_add_anchor_file(p, conf->anchors[i], err,
+		    sizeof(err)) == -1)
+			log_warnx("feeds: %s", err);
+	if (conf->crl_file[0] != '\0' && pki_add_crl_file(p, conf->crl_file,
+	    err, sizeof(err)) == -1)
+		log_warnx("feeds: %s", err);
+	return p;
+}
+
+struct api_feeds *
+api_feeds_attach(struct api *a, const struct node_conf *conf)
+{
+	const struct feed_conf *fc = &conf->feeds;
 	static const char *paths[] = { "/v1/feeds/arf", "/v1/feeds/xarf",
 		"/v1/feeds/dmarc", "/v1/feeds/auto" };
 	struct api_feeds *f = calloc(1, sizeof(*f));
@@ -145,6 +238,7 @@ api_feeds_attach(struct api *a, const struct feed_conf *fc)
 		return NULL;
 	f->a = a;
 	f->fc = fc;
+	f->pki = api_feeds_pki(conf);
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		if (api_route(a, paths[i], api_feeds_post, f) == -1) {
 			free(f);	/* routes stay, but cannot be reached
@@ -161,5 +255,7 @@ api_feeds_attach(struct api *a, const struct feed_conf *fc)
 void
 api_feeds_free(struct api_feeds *f)
 {
+	if (f != NULL)
+		pki_free(f->pki);
 	free(f);
 }

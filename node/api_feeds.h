@@ -9,6 +9,13 @@
  *   200 {"skipped":REASON,"why":TEXT}   a report with nothing to learn
  *   422 {"refused":REASON,"error":TEXT} bad input; nothing stored
  *
+ * An S/MIME signed message (feeds/smime.c) whose signer validates on the
+ * federation's paths (the anchors and CRL of peer links, node/peer/pki.c)
+ * is read from its signed part, and the reply carries X-Reputed-Signed-By
+ * (the organisation id and the signer); `feeds: signed: require` refuses
+ * any other (422, reason unsigned / bad-signature / untrusted-signer).
+ * With signed: optional such a message counts as this node's own.
+ *
  * Counters go to GET /metrics (reputed_feed_messages_total by format and
  * outcome, reputed_feed_refused_total by reason).
  *
@@ -19,12 +26,13 @@
 
 struct api;
 struct api_feeds;
-struct feed_conf;
+struct node_conf;
 
-/* Routes the four paths on a and registers the counters. fc is borrowed
- * (the daemon's config: it stays put across a reload). NULL if the API
- * has no room for the routes. */
-struct api_feeds *api_feeds_attach(struct api *a, const struct feed_conf *fc);
+/* Routes the four paths on a and registers the counters. conf is
+ * borrowed (the daemon's config: it stays put across a reload); its
+ * feeds: clause, and its peering: trust-anchor and crl (read once, here)
+ * for S/MIME signed complaints. NULL if the API has no room. */
+struct api_feeds *api_feeds_attach(struct api *a, const struct node_conf *conf);
 void api_feeds_free(struct api_feeds *f);
 
 #endif

@@ -762,6 +762,18 @@ kw_feeds_max_size(struct parser *p, char **argv, int argc)
 	return 0;
 }
 
+/* require: only S/MIME messages signed by a federation member; optional
+ * (the default): unsigned ones are the node's own observation. */
+static int
+kw_feeds_signed(struct parser *p, char **argv, int argc)
+{
+	if (strcmp(argv[0], "require") != 0 && strcmp(argv[0], "optional"))
+		return conf_error(p, "expected require or optional, not '%s'",
+		    argv[0]);
+	p->c->feeds.require_signed = strcmp(argv[0], "require") == 0;
+	return 0;
+}
+
 /* ---- peering: ---- */
 
 static int
@@ -1007,6 +1019,7 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "feeds", "max-size", kw_feeds_max_size, 1, 1 },
 	{ "feeds", "own-domain", kw_feeds_name, 1, 1 },
 	{ "feeds", "own-host", kw_feeds_name, 1, 1 },
+	{ "feeds", "signed", kw_feeds_signed, 1, 1 },
 	{ "origin", "blocked", kw_origin_blocked, 1, 1 },
 	{ "origin", "key", kw_origin_key, 1, 1 },
 	{ "origin", "org", kw_origin_org, 1, 1 },
@@ -1489,7 +1502,7 @@ static void
 conf_print_feeds(FILE *f, const struct feed_conf *fc)
 {
 	if (fc->n_own_hosts + fc->n_authserv_ids + fc->n_own_domains == 0 &&
-	    fc->max_message == 0)
+	    fc->max_message == 0 && !fc->require_signed)
 		return;
 	fprintf(f, "feeds:\n");
 	for (int i = 0; i < fc->n_own_hosts; i++)
@@ -1500,6 +1513,8 @@ conf_print_feeds(FILE *f, const struct feed_conf *fc)
 		fprintf(f, "\town-domain: %s\n", fc->own_domains[i]);
 	if (fc->max_message != 0)
 		fprintf(f, "\tmax-size: %zu\n", fc->max_message);
+	fprintf(f, "\tsigned: %s\n", fc->require_signed ? "require" :
+	    "optional");
 }
 
 static void

@@ -635,7 +635,7 @@ daemon_start(struct daemon *d)
 		fatalx("%s", err);
 	daemon_mailcheck_start(d);
 	daemon_policy_start(d);
-	if ((d->feeds = api_feeds_attach(d->api, &d->conf.feeds)) == NULL)
+	if ((d->feeds = api_feeds_attach(d->api, &d->conf)) == NULL)
 		fatalx("api: no room for the /v1/feeds routes");
 	daemon_dns_start(d);
 	daemon_peers_start(d);

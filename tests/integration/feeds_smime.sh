@@ -1,0 +1,137 @@
+#!/bin/sh
+# feeds_smime.sh: S/MIME signed complaints from a member without a node.
+# The organisation CA and the CRL come from `reputectl ca new` / `ca
+# revoke`; the abuse desk's signing certificates are issued by that CA
+# with `openssl ca` for a P-256 key (OpenSSL 3.0's CMS cannot sign with
+# the Ed25519 keys `reputectl cert issue` takes). One real daemon with
+# `feeds: signed: require` and the CA as its peering trust anchor takes a
+# valid signed ARF report, and refuses: an expired signer, a revoked one,
+# one of a CA it does not anchor, a message altered after signing, and an
+# unsigned one; /metrics counts each reason. Then signed: optional takes
+# the unsigned one as its own observation.
+# SPDX-License-Identifier: ISC
+. "$(dirname "$0")/peer_lib.sh"
+pl_init
+pl_ports 3
+pl_org orgB
+pl_org orgX		# a CA the node does not anchor
+D=$T/desk
+mkdir -p "$D"
+
+# cert NAME ORG [openssl ca date options]: a P-256 signer from ORG's CA
+cert() {
+	name=$1; org=$2; shift 2
+	mkdir -p "$D/$org.db"
+	[ -f "$D/$org.db/serial" ] || { : >"$D/$org.db/index.txt"; echo 01 >"$D/$org.db/serial"; }
+	cat >"$D/$org.cnf" <<CNF
+[ca]
+default_ca = d
+[d]
+database = $D/$org.db/index.txt
+serial = $D/$org.db/serial
+new_certs_dir = $D/$org.db
+default_md = default
+policy = p
+x509_extensions = ext
+unique_subject = no
+[p]
+commonName = supplied
+organizationName = optional
+[ext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = emailProtection
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CNF
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+	    -out "$D/$name.key" 2>/dev/null &&
+	openssl req -new -key "$D/$name.key" -subj "/O=$org/CN=$name" \
+	    -out "$D/$name.csr" &&
+	openssl ca -batch -config "$D/$org.cnf" -cert "$T/$org.pem" \
+	    -keyfile "$T/$org.key" -in "$D/$name.csr" -out "$D/$name.pem" \
+	    -notext "$@" >/dev/null 2>&1 || ko "cert $name"
+}
+cert valid orgB -days 30
+cert expired orgB -startdate 20200101000000Z -enddate 20200201000000Z
+cert revoked orgB -days 30
+cert other orgX -days 30
+"$CTL" ca revoke --key "$T/orgB.key" --cert "$T/orgB.pem" \
+    --crl "$T/orgB.crl" "$D/revoked.pem" >/dev/null || ko "ca revoke"
+
+NOW=$(date -R)
+report() { # report SOURCE-IP: an ARF report (the part that is signed)
+	cat <<MSG
+From: fbl@ispb.example
+To: abuse@isp-a.example
+Subject: complaint
+Date: $NOW
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report; boundary="b"
+
+--b
+Content-Type: text/plain
+
+A complaint.
+--b
+Content-Type: message/feedback-report
+
+Feedback-Type: abuse
+User-Agent: FBL/1
+Version: 1
+Arrival-Date: $NOW
+Source-IP: $1
+
+--b--
+MSG
+}
+sign() { # sign NAME SOURCE-IP > message: signed by NAME, outer header
+	report "$2" >"$D/in.eml"
+	printf 'From: desk@ispb.example\nTo: abuse@isp-a.example\nSubject: signed complaint\n'
+	openssl cms -sign -in "$D/in.eml" -signer "$D/$1.pem" -inkey "$D/$1.key"
+}
+sign valid 192.0.2.61 >"$T/valid.eml"
+sign expired 192.0.2.62 >"$T/expired.eml"
+sign revoked 192.0.2.63 >"$T/revoked.eml"
+sign other 192.0.2.64 >"$T/other.eml"
+sign valid 192.0.2.65 | sed 's/^Source-IP: 192.0.2.65/Source-IP: 192.0.2.66/' >"$T/altered.eml"
+report 192.0.2.67 >"$T/unsigned.eml"
+grep -q '192.0.2.66' "$T/altered.eml" || ko "the alteration did not take"
+
+CRL="$T/orgB.crl"
+pl_node 0 orgB
+pl_conf 0
+printf 'feeds:\n\tsigned: require\n' >>"$T/n0/reputed.conf"
+pl_start 0 || { pl_done; exit 1; }
+post() { # post FILE -> "CODE BODY", headers in $T/h
+	curl -s -D "$T/h" -o "$T/b" -w '%{http_code}' --max-time 5 \
+	    --data-binary @"$1" "$(pl_api 0)/v1/feeds/arf"
+	printf ' %s' "$(cat "$T/b")"
+}
+out=$(post "$T/valid.eml")
+case $out in 200*'"accepted":1'*) ok ;; *) ko "valid signer: $out" ;; esac
+if grep -qi '^X-Reputed-Signed-By: org=[0-9a-f]\{64\}; signer="[^"]*CN=valid' "$T/h"; then
+	ok; else ko "no X-Reputed-Signed-By: $(cat "$T/h")"; fi
+for c in expired:untrusted-signer revoked:untrusted-signer \
+    other:untrusted-signer altered:bad-signature unsigned:unsigned; do
+	f=${c%%:*}; want=${c#*:}
+	out=$(post "$T/$f.eml")
+	case $out in 422*"\"refused\":\"$want\""*) ok ;; *) ko "$f: $out" ;; esac
+done
+if pl_wait 5 127.0.0.2 pl_dig 0 192.0.2.61; then ok; else ko "192.0.2.61 not listed"; fi
+for ip in 192.0.2.62 192.0.2.63 192.0.2.64 192.0.2.65 192.0.2.66 192.0.2.67; do
+	[ -z "$(pl_dig 0 $ip)" ] && ok || ko "$ip listed from a refused message"
+done
+m=$(curl -sf --max-time 5 "$(pl_api 0)/metrics")
+for c in untrusted-signer:3 bad-signature:1 unsigned:1; do
+	echo "$m" | grep -q "^reputed_feed_refused_total{reason=\"${c%%:*}\"} ${c#*:}\$" &&
+	    ok || ko "metric ${c%%:*} != ${c#*:}"
+done
+echo "$m" | grep -q '^reputed_feed_signed_total 1$' && ok || ko "signed_total"
+# signed: optional: the unsigned message is this node's own observation
+pl_stop 0
+sed -i 's/signed: require/signed: optional/' "$T/n0/reputed.conf"
+pl_start 0 || { pl_done; exit 1; }
+out=$(post "$T/unsigned.eml")
+case $out in 200*'"accepted":1'*) ok ;; *) ko "unsigned, optional: $out" ;; esac
+pl_done
