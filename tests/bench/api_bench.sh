@@ -5,7 +5,9 @@
 # report, sealed at once; it waited the 100 ms window before adaptive
 # batching) and arrays of 256 and 4096 reports. At sync 1 every commit
 # waits for the disk, so the disk's own fdatasync time is printed first.
-# API_BENCH_SYNC sets the sync level (1). Stops the daemon it starts by PID.
+# API_BENCH_SYNC sets the sync level (1); API_BENCH_CONF adds a server:
+# line ("batch-idle: wait": the fixed window of before). Stops the daemon it
+# starts by PID.
 : "${BUILD:=build}"
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/common.sh"
@@ -17,6 +19,7 @@ cat >"$tmp/reputed.conf" <<CONF
 server:
 	directory: "$tmp/var"
 	sync: ${API_BENCH_SYNC:-1}
+	${API_BENCH_CONF:-}
 dns:
 	listen: 127.0.0.1@$(free_port)
 	threads: 1
