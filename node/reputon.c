@@ -13,6 +13,7 @@
 #include "node/reputon.h"
 
 struct explain {
+	struct store_reader *reader;
 	json_t *list;
 	const struct policy *policy;
 	uint64_t now;
@@ -47,7 +48,8 @@ reputon_explain_cb(void *arg, const uint8_t origin[32],
 {
 	struct explain *x = arg;
 	json_t *weights = json_object(), *o;
-	char hex[65];
+	char hex[65], org_hex[65];
+	uint8_t org[ORG_ID_LEN];
 
 	for (unsigned k = 1; k < CATEGORY_COUNT && weights != NULL; k++) {
 		double w = evidence_weight_at(ev, k, x->now, x->policy);
@@ -56,8 +58,13 @@ reputon_explain_cb(void *arg, const uint8_t origin[32],
 			x->failed = true;
 	}
 	reputon_hex(origin, 32, hex);
-	o = json_pack("{s:s,s:f,s:I,s:I,s:I,s:I,s:f,s:o}", "origin", hex,
-	    "trust", trust, "reports", (json_int_t)ev->n_reports, "first_seen",
+	/* Its organisation: the id of its CA, or itself when none vouches. */
+	if (store_origin_org(x->reader, origin, org) == 0)
+		reputon_hex(org, ORG_ID_LEN, org_hex);
+	else
+		memcpy(org_hex, hex, sizeof(org_hex));
+	o = json_pack("{s:s,s:s,s:f,s:I,s:I,s:I,s:I,s:f,s:o}", "origin", hex,
+	    "org", org_hex, "trust", trust, "reports", (json_int_t)ev->n_reports, "first_seen",
 	    (json_int_t)ev->first_seen, "last_seen", (json_int_t)ev->last_seen,
 	    "expires", (json_int_t)ev->expires_at, "spoofed",
 	    (double)ev->spoofed, "weight", weights);
@@ -75,9 +82,10 @@ reputon_new(const char *rater, const char *rated, const struct listing *l,
 	json_t *ext, *r;
 
 	snprintf(code, sizeof(code), "127.0.0.%u", l->code);
-	ext = json_pack("{s:b,s:b,s:s?,s:s?,s:I,s:I,s:I,s:o}", "listed", listed,
-	    "allowed", allowed, "category", category_name(l->category),
-	    "code", listed ? code : NULL, "origins", (json_int_t)l->n_orgs,
+	ext = json_pack("{s:b,s:b,s:s?,s:s?,s:I,s:I,s:I,s:I,s:o}", "listed",
+	    listed, "allowed", allowed, "category", category_name(l->category),
+	    "code", listed ? code : NULL, "orgs", (json_int_t)l->n_orgs,
+	    "origins", (json_int_t)l->n_orgs,
 	    "first_seen", (json_int_t)l->first_seen, "last_seen",
 	    (json_int_t)l->last_seen, "explanation", explanation);
 	r = json_pack("{s:s,s:s,s:s,s:f,s:I,s:I,s:o}", "rater", rater,
@@ -119,7 +127,8 @@ json_t *
 reputon_document(struct store_reader *r, const struct policy *p,
     const char *rater, const struct subject *asked, uint64_t now)
 {
-	struct explain x = { .list = json_array(), .policy = p, .now = now };
+	struct explain x = { .reader = r, .list = json_array(), .policy = p,
+	    .now = now };
 	json_t *reputons = json_array(), *one;
 	char rated[SUBJECT_TEXT_MAX];
 	struct subject s = *asked;

@@ -325,6 +325,10 @@ int store_each_listing(struct store_reader *r, store_each_fn fn, void *arg);
 /* Version vector: fn once per origin with its highest contiguous seq. */
 typedef void (*store_vv_fn)(void *arg, const uint8_t origin[32], uint64_t seq);
 int store_version_vector(struct store_reader *r, store_vv_fn fn, void *arg);
+/* The organisation an origin is bound to: 0 (org filled), 1 none (an
+ * organisation of its own), -1 error. */
+int store_origin_org(struct store_reader *r, const uint8_t origin[32],
+	    uint8_t org[ORG_ID_LEN]);
 /* Equivocation proofs: fn once per (origin, seq) with the second,
  * conflicting SignedBatch (the first is the stored batch); borrowed until
  * store_reader_end. fn returns non-zero to stop. */

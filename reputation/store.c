@@ -2056,6 +2056,19 @@ store_version_vector(struct store_reader *r, store_vv_fn fn, void *arg)
 }
 
 int
+store_origin_org(struct store_reader *r, const uint8_t origin[32],
+    uint8_t org[ORG_ID_LEN])
+{
+	struct origin_rec rec;
+	int rc = origin_read(r->txn, r->st, origin, &rec);
+
+	if (rc != 0 || !rec.org_set)
+		return rc < 0 ? -1 : 1;
+	memcpy(org, rec.org, ORG_ID_LEN);
+	return 0;
+}
+
+int
 store_each_equivocation(struct store_reader *r, store_equiv_fn fn, void *arg)
 {
 	MDB_cursor *c;

@@ -33,9 +33,16 @@ for i in 0 1 2; do
 	a=$(pl_dig $i $ip)
 	[ -z "$a" ] && ok || ko "n$i lists $ip on one organisation's word ($a)"
 done
+# The explanation names the organisation: both reports under org A's id.
+orgid=$(openssl x509 -in "$T/orgA.pem" -noout -pubkey |
+    openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
 q=$(curl -sf --max-time 5 "$(pl_api 2)/v1/reputation/$ip")
-echo "$q" | grep -q '"origins": *1\b\|"origins":1[,}]' && ok ||
-    ko "n2: two nodes of orgA count as one organisation: $q"
+r=$(echo "$q" | python3 -c 'import json, sys
+x = json.load(sys.stdin)["reputons"][0]["reputed"]
+print(x["orgs"], " ".join(sorted(set(e["org"] for e in x["explanation"]))),
+      len(x["explanation"]))')
+[ "$r" = "1 $orgid 2" ] && ok ||
+    ko "n2: two nodes of orgA should be one organisation ($orgid): $r"
 
 pl_report 2 $ip || ko "report at n2"
 for i in 0 1 2; do
@@ -46,8 +53,6 @@ done
 # n2 blocks organisation A by name (its CA key's id): A's two nodes weigh
 # nothing there at once (B alone is one organisation); n0 and n1 still
 # list it.
-orgid=$(openssl x509 -in "$T/orgA.pem" -noout -pubkey |
-    openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1)
 printf 'origin:\n\torg: %s\n\tblocked: yes\n' "$orgid" >>"$T/n2/reputed.conf"
 kill -HUP "$PID_2"
 pl_wait 10 "" pl_dig 2 $ip && ok || ko "n2 still lists $ip with org A blocked"
