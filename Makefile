@@ -141,7 +141,10 @@ bench: deps
 	@$(MAKE) --no-print-directory all $(BENCH_BINS)
 	@BUILD=$(BUILD) sh tests/bench/run.sh $(BENCH_SCRIPTS)
 
-sim: $(BUILD)/reputesim
+# reputesim's scenarios, one run each, and their table (sim/run.sh).
+sim: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) sh sim/run.sh
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin

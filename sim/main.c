@@ -4,6 +4,7 @@
  *   reputesim [-nq] [-s SEED] [-D NAME=VALUE]... [-o SUMMARY.json]
  *             [-t SERIES.jsonl] [--store DIR] [--plot DIR] SCENARIO
  *   reputesim summary DIR        medians and spreads of the runs in DIR
+ *   reputesim table DIR          one row per run in DIR
  *   reputesim plot DIR OUTDIR    SVG figures of the runs in DIR
  *
  * Exit status: 0 ok, 1 a check failed (the replay command is printed),
@@ -31,7 +32,7 @@ usage(void)
 	    "[-o SUMMARY.json]\n"
 	    "                 [-t SERIES.jsonl] [--store DIR] [--plot DIR] "
 	    "SCENARIO\n"
-	    "       reputesim summary DIR\n"
+	    "       reputesim summary DIR | table DIR\n"
 	    "       reputesim plot DIR OUTDIR\n");
 	exit(2);
 }
@@ -169,6 +170,11 @@ main(int argc, char **argv)
 		if (argc != 3)
 			usage();
 		return simout_summary_dir(argv[2], stdout) == 0 ? 0 : 2;
+	}
+	if (argc >= 2 && strcmp(argv[1], "table") == 0) {
+		if (argc != 3)
+			usage();
+		return simout_table_dir(argv[2], stdout) == 0 ? 0 : 2;
 	}
 	if (argc >= 2 && strcmp(argv[1], "plot") == 0) {
 		if (argc != 4)

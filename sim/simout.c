@@ -227,6 +227,51 @@ simout_summary_dir(const char *dir, FILE *out)
 	return 0;
 }
 
+int
+simout_table_dir(const char *dir, FILE *out)
+{
+	struct run *runs;
+	int n = load_runs(dir, &runs);
+
+	if (n <= 0) {
+		free(runs);
+		return -1;
+	}
+	fprintf(out, "%-34s %6s %8s %8s %8s %6s %6s %7s %6s %7s %7s %5s\n",
+	    "scenario", "nodes", "appl p50", "appl p99", "list p99",
+	    "false", "forged", "equiv", "conv s", "digests", "cpu s",
+	    "fails");
+	for (int i = 0; i < n; i++) {
+		json_t *j = runs[i].j;
+		char equiv[16] = "-", conv[16] = "-";
+		if (json_is_object(json_object_get(j, "equivocation")))
+			snprintf(equiv, sizeof(equiv), "%.0f/%.0f",
+			    num(j, "equivocation.honest_nodes_knowing"),
+			    num(j, "equivocation.honest_nodes"));
+		if (!isnan(num(j, "convergence.after_last_fault_s")))
+			snprintf(conv, sizeof(conv), "%.1f",
+			    num(j, "convergence.after_last_fault_s"));
+		fprintf(out,
+		    "%-34.34s %6.0f %8.1f %8.1f %8.1f %6.0f %6.0f %7s %6s "
+		    "%7s %7.1f %5.0f\n",
+		    runs[i].group, num(j, "nodes"),
+		    num(j, "propagation_applied.p50_ms"),
+		    num(j, "propagation_applied.p99_ms"),
+		    num(j, "propagation_listed.p99_ms"),
+		    num(j, "false_listings.listed_anywhere"),
+		    num(j, "forged_victims.listed_anywhere"), equiv, conv,
+		    num(j, "convergence.equal_digests_at_end") == 1 ? "equal" :
+								      "DIFFER",
+		    num(j, "run.cpu_seconds"), num(j, "failed_checks"));
+	}
+	fprintf(out, "(ms: report made -> applied / tipping report -> listed "
+		     "at honest nodes; false: innocent subjects listed at "
+		     "some honest node; conv: s after the last fault to "
+		     "equal digests)\n");
+	free_runs(runs, n);
+	return 0;
+}
+
 /* ---- figures ---- */
 
 static FILE *
