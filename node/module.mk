@@ -60,6 +60,8 @@ TEST_SCRIPTS += tests/integration/mta_policy.sh tests/integration/mta_postfix.sh
 DEB_PKGS += postfix swaks libmilter-dev postfix-policyd-spf-python
 UNIT_TESTS += tests/unit/policy_test.c
 FUZZERS += tests/fuzz/policy_fuzz.c
+BENCH_SRCS += tests/bench/policy_bench.c
+BENCH_SCRIPTS += tests/bench/policy_bench.sh
 # reputed-milter: its own program (node/mta/milter.c, libmilter)
 all: $(BUILD)/reputed-milter
 tests: $(BUILD)/reputed-milter
