@@ -5,7 +5,7 @@ CORE_SRCS += feeds/jsonl.c
 CORE_SRCS += feeds/spf.c feeds/spf_record.c feeds/spf_macro.c \
 	feeds/spf_run.c feeds/spf_suite.c feeds/senderid.c feeds/pra.c \
 	feeds/rfc5322.c feeds/resolver.c feeds/resolver_mem.c \
-	feeds/resolver_unbound.c feeds/resolver_wire.c
+	feeds/resolver_unbound.c feeds/resolver_wire.c feeds/mta_verdict.c
 UNIT_TESTS += tests/unit/spf_test.c tests/unit/pra_test.c
 TEST_SCRIPTS += tests/conformance/spf_suites.sh tests/conformance/spf_unbound.sh \
 	tests/conformance/spf_suite_nsd.sh

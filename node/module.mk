@@ -46,7 +46,7 @@ DEB_PKGS += curl
 BENCH_SCRIPTS += tests/bench/api_bench.sh
 BENCH_SRCS += tests/bench/rate_post.c
 BENCH_SCRIPTS += tests/bench/batch_bench.sh
-CTL_SRCS += node/ctl/ctl_spf.c
+CTL_SRCS += node/ctl/ctl_spf.c node/ctl/ctl_message.c
 # sender-id: the node evaluates SPF / Sender ID of local reports (issue 3)
 CORE_SRCS += node/mailcheck.c
 UNIT_TESTS += tests/unit/mailcheck_test.c
@@ -58,8 +58,8 @@ TEST_SCRIPTS += tests/integration/mta_policy.sh tests/integration/mta_postfix.sh
 # postfix, swaks: the real-MTA test; libmilter-dev: reputed-milter;
 # postfix-policyd-spf-python: the reference in the policy benchmark.
 DEB_PKGS += postfix swaks libmilter-dev postfix-policyd-spf-python
-UNIT_TESTS += tests/unit/policy_test.c
-FUZZERS += tests/fuzz/policy_fuzz.c
+UNIT_TESTS += tests/unit/policy_test.c tests/unit/mta_verdict_test.c
+FUZZERS += tests/fuzz/policy_fuzz.c tests/fuzz/mta_verdict_fuzz.c
 BENCH_SRCS += tests/bench/policy_bench.c
 BENCH_SCRIPTS += tests/bench/policy_bench.sh
 # reputed-milter: its own program (node/mta/milter.c, libmilter)

@@ -39,6 +39,7 @@
 
 #include "feeds/jsonl.h"
 #include "node/ctl/ctl_export.h"
+#include "node/ctl/ctl_message.h"
 #include "node/ctl/ctl_ingest.h"
 #include "node/ctl/ctl_pki.h"
 #include "node/ctl/ctl_spf.h"
@@ -255,6 +256,8 @@ struct report_opts {
 	bool check_spf;		/* --check-spf: evaluate before signing */
 	const char *resolver;	/* "system" or HOST:PORT */
 	unsigned timeout_ms;	/* per DNS query */
+	const char *message;	/* --message FILE (node/ctl/ctl_message.c) */
+	const char *authserv_id;
 };
 
 /* report's long options: one per report field (val 256 + its index), then
@@ -262,7 +265,7 @@ struct report_opts {
 static const struct option *
 report_options(void)
 {
-	static struct option opts[N_REPORT_FIELDS + 6];
+	static struct option opts[N_REPORT_FIELDS + 8];
 	size_t i;
 	if (opts[0].name != NULL)
 		return opts;
@@ -274,6 +277,8 @@ report_options(void)
 	opts[i++] = (struct option){ "check-spf", no_argument, NULL, 'S' };
 	opts[i++] = (struct option){ "resolver", required_argument, NULL, 'R' };
 	opts[i++] = (struct option){ "timeout", required_argument, NULL, 'T' };
+	opts[i++] = (struct option){ "message", required_argument, NULL, 'M' };
+	opts[i++] = (struct option){ "authserv-id", required_argument, NULL, 'A' };
 	opts[i] = (struct option){ 0 };
 	return opts;
 }
@@ -297,6 +302,10 @@ report_args(int argc, char **argv, struct report_opts *ro)
 			ro->timeout_ms = (unsigned)strtoul(optarg, NULL, 10);
 		else if (ch == 'j')
 			ro->jsonl = true;
+		else if (ch == 'M')
+			ro->message = optarg;
+		else if (ch == 'A')
+			ro->authserv_id = optarg;
 		else if (ch >= 256) {
 			size_t f = (size_t)ch - 256;
 			char *end;
@@ -665,7 +674,13 @@ cmd_report(const struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "usage: reputectl [--db DIR] report --key FILE "
 		    "(--ip ADDR | --domain NAME) --category CAT [...] | "
 		    "--jsonl [--check-spf [--resolver system|HOST:PORT] "
-		    "[--timeout MS]]\n");
+		    "[--timeout MS]] | --message FILE.eml --authserv-id ID "
+		    "--category CAT\n");
+	} else if (ro.message != NULL && (ro.jsonl ||
+	    ctl_message_fill(ro.obj, ro.message, ro.authserv_id) == -1)) {
+		if (ro.jsonl)
+			fprintf(stderr, "reputectl: --message and --jsonl do not "
+			    "go together\n");
 	} else if (ro.check_spf && !c->db)
 		fprintf(stderr, "reputectl: --check-spf is for --db; through "
 		    "the API, the daemon evaluates (sender-id: in its config)\n");

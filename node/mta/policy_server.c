@@ -1,8 +1,9 @@
 /*
  * policy_server.c: the libevent shell of the Postfix policy service.
  * One listener (TCP on loopback, or a Unix socket); per connection one
- * bufferevent, requests read one at a time (reading pauses while one is
- * answered, so pipelined requests are answered in order). Per request:
+ * bufferevent, requests taken one at a time (the next waits in the input
+ * buffer while one is answered, so pipelined requests are answered in
+ * order). Per request:
  * the listings of the client address, the HELO name and the MAIL FROM
  * domain from the store (policy_lookup.c), then check_host() for MAIL
  * FROM and HELO over libunbound on this loop, driven here step by step
@@ -142,7 +143,6 @@ conn_answer(struct pconn *c)
 		    c->req.helo_name, c->req.sender, action + 7);
 	evbuffer_add_printf(bufferevent_get_output(c->bev), "%s\n\n", action);
 	c->busy = false;
-	bufferevent_enable(c->bev, EV_READ);
 	if (!c->in_process)
 		conn_process(c);
 }
@@ -293,7 +293,6 @@ conn_start(struct pconn *c)
 	const char *at;
 
 	c->busy = true;
-	bufferevent_disable(c->bev, EV_READ);
 	memset(f, 0, sizeof(*f));
 	f->prepended = c->req.instance[0] != '\0' &&
 	    strcmp(c->req.instance, c->last_instance) == 0;
@@ -417,6 +416,11 @@ policy_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
 	ps->nconns++;
 	bufferevent_setcb(c->bev, conn_read_cb, NULL, conn_event_cb, c);
 	bufferevent_set_timeouts(c->bev, &idle, &idle);
+	/* Reading goes on while a request is answered (no epoll_ctl per
+	 * request); a client that sends more than one request's limit ahead
+	 * is paused by the watermark, and one request past it is refused. */
+	bufferevent_setwatermark(c->bev, EV_READ, 0,
+	    (size_t)ps->m->max_line * ps->m->max_attrs + 1);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 }
 

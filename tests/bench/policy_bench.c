@@ -6,9 +6,11 @@
  * the rate and the latency percentiles. The requests carry no instance
  * attribute: each gets a new one. The server is a TCP address, or a
  * command started C times with the protocol on its stdin and stdout (how
- * Postfix's spawn(8) runs policyd-spf).
+ * Postfix's spawn(8) runs policyd-spf). The server's CPU time (the -p
+ * process, or the commands started) gives requests per CPU second, a
+ * figure a busy shared machine disturbs less than the rate.
  *
- *   policy_bench -c CONNS -s SECONDS -f REQUESTS tcp HOST:PORT
+ *   policy_bench -c CONNS -s SECONDS -f REQUESTS [-p PID] tcp HOST:PORT
  *   policy_bench -c CONNS -s SECONDS -f REQUESTS cmd PROGRAM ARGS...
  *
  * SPDX-License-Identifier: ISC
@@ -217,6 +219,36 @@ run(struct conn *cs, int nc, double seconds, size_t count, int timed)
 	}
 }
 
+/* CPU seconds (user + system) a process has used, from /proc. */
+static double
+cpu_of(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	if (fgets(buf, sizeof(buf), f) != NULL && (p = strrchr(buf, ')')) != NULL)
+		sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+		    &ut, &st);
+	fclose(f);
+	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* The server's CPU: the -p process, or every child started. */
+static double
+server_cpu(const struct conn *cs, int nc, pid_t server)
+{
+	double t = server > 0 ? cpu_of(server) : 0;
+
+	for (int i = 0; i < nc; i++)
+		if (cs[i].pid > 0)
+			t += cpu_of(cs[i].pid);
+	return t;
+}
+
 static int
 cmp_double(const void *a, const void *b)
 {
@@ -230,11 +262,13 @@ main(int argc, char **argv)
 {
 	static struct conn cs[BENCH_MAX_CONNS];
 	int nc = 1, ch;
-	double seconds = 5, t0, elapsed;
+	double seconds = 5, t0, elapsed, cpu0, cpu;
+	pid_t server = 0;
 	const char *file = NULL;
 
-	while ((ch = getopt(argc, argv, "+c:s:f:")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:s:f:p:")) != -1) {
 		switch (ch) {
+		case 'p': server = (pid_t)atoi(optarg); break;
 		case 'c': nc = atoi(optarg); break;
 		case 's': seconds = atof(optarg); break;
 		case 'f': file = optarg; break;
@@ -253,8 +287,10 @@ main(int argc, char **argv)
 	}
 	run(cs, nc, 0, nreqs, 0);		/* warm-up: every request once */
 	t0 = now();
+	cpu0 = server_cpu(cs, nc, server);
 	run(cs, nc, seconds, 0, 1);
 	elapsed = now() - t0;
+	cpu = server_cpu(cs, nc, server) - cpu0;
 	qsort(lat, nlat, sizeof(*lat), cmp_double);
 	printf("%zu requests in %.2f s over %d connections: %.0f requests/s, "
 	    "latency p50 %.0f us, p99 %.0f us, max %.0f us; answers: %lu "
@@ -262,6 +298,9 @@ main(int argc, char **argv)
 	    nc, (double)nlat / elapsed, lat[nlat / 2] * 1e6,
 	    lat[(size_t)((double)nlat * 0.99)] * 1e6, lat[nlat - 1] * 1e6,
 	    actions[0], actions[1], actions[2], actions[3]);
+	if (cpu > 0)
+		printf("  server CPU %.2f s: %.0f requests per CPU second\n", cpu,
+		    (double)nlat / cpu);
 	fflush(stdout);
 	for (int i = 0; i < nc; i++) {
 		close(cs[i].wfd);

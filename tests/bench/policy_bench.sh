@@ -84,13 +84,14 @@ skip_addresses = 127.0.0.0/8,::ffff:127.0.0.0/104,::1
 CONF
 pyrun="/usr/bin/python3 $(dirname "$0")/policyd_spf_run.py $NSD_PORT $TMP/policyd-spf.conf"
 rate() { sed -n 's/.*: \([0-9]*\) requests\/s.*/\1/p'; }
+cpurate() { sed -n 's/.*: \([0-9]*\) requests per CPU second.*/\1/p'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }'; }
 echo "policyd-spf $(dpkg-query -W -f='${Version}' postfix-policyd-spf-python 2>/dev/null), reputed smtpd-policy; $secs s each, the machine is shared"
 for c in 4 16; do
-	r=$("$bench" -c "$c" -s "$secs" -f "$TMP/requests" tcp "127.0.0.1:$POL_PORT")
+	r=$("$bench" -c "$c" -s "$secs" -f "$TMP/requests" -p "$rep_pid" tcp "127.0.0.1:$POL_PORT")
 	echo "reputed     $r"
 	# shellcheck disable=SC2086
 	p=$("$bench" -c "$c" -s "$secs" -f "$TMP/requests" cmd $pyrun)
 	echo "policyd-spf $p"
-	echo "$c connections: reputed / policyd-spf = $(awk -v a="$(echo "$r" | rate)" \
-	    -v b="$(echo "$p" | rate)" 'BEGIN { printf "%.1fx", (b > 0 ? a / b : 0) }')"
+	echo "$c connections: reputed / policyd-spf = $(ratio "$(echo "$r" | rate)" "$(echo "$p" | rate)") in requests/s, $(ratio "$(echo "$r" | cpurate)" "$(echo "$p" | cpurate)") in requests per CPU second"
 done

@@ -262,6 +262,27 @@ esac
 ar_check "Authentication-Results of the marked fail" \
 	"mx.isp.example: spf=fail sender-id=fail reputed=pass"
 
+# The abuse desk reports the marked message: reputectl report --message
+# reads our own fields (Received, Received-SPF, Authentication-Results).
+held >"$TMP/marked.eml"
+out=$("$ROOT/$BUILD/reputectl" --api "127.0.0.1:$API_PORT" report \
+	--message "$TMP/marked.eml" --authserv-id mx.isp.example --category spam 2>&1)
+case $out in
+"accepted 1 report(s)"*) ok "report --message through the API: $out" ;;
+*) ko "report --message: $out" ;;
+esac
+out=$("$ROOT/$BUILD/reputectl" --api "127.0.0.1:$API_PORT" query 127.0.0.4 --json 2>&1)
+case $out in
+*'"listed":true'*) ok "the reported client 127.0.0.4 is listed" ;;
+*) ko "127.0.0.4 not listed after the report: $out" ;;
+esac
+out=$("$ROOT/$BUILD/reputectl" --api "127.0.0.1:$API_PORT" report \
+	--message "$TMP/marked.eml" --authserv-id other.example --category spam 2>&1)
+case $out in
+*"no Received field by other.example"*) ok "report --message refuses another authserv-id" ;;
+*) ko "report --message with a foreign authserv-id: $out" ;;
+esac
+
 # reject-listed: no -> the listed client gets in, marked by the milter
 out=$(send 127.0.0.5 a@good.spf.example --header "Subject: listed, marked")
 case $out in
