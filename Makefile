@@ -21,7 +21,7 @@ WARN	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	  -Wno-unused-parameter
 OPT	?= -O2 -g
 CFLAGS	?= $(OPT)
-ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CFLAGS) -I. -I$(BUILD) \
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) -I. -I$(BUILD) \
 	  $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS	= $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 TEST_LIBS = $(shell pkg-config --libs cmocka 2>/dev/null)
@@ -76,11 +76,11 @@ $(BUILD)/%.o: %.c $(addprefix $(BUILD)/,$(PROTO_GEN:.c=.h))
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(BUILD)/reputed: $(DAEMON_OBJS) $(BUILD)/libreputed.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(DAEMON_OBJS) $(BUILD)/libreputed.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(DAEMON_OBJS) $(BUILD)/libreputed.a $(LIBS)
 $(BUILD)/reputectl: $(CTL_OBJS) $(BUILD)/libreputed.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(CTL_OBJS) $(BUILD)/libreputed.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CTL_OBJS) $(BUILD)/libreputed.a $(LIBS)
 $(BUILD)/reputesim: $(SIM_OBJS) $(BUILD)/libreputed.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(SIM_OBJS) $(BUILD)/libreputed.a $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(SIM_OBJS) $(BUILD)/libreputed.a $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c $(TESTLIB_OBJS) $(BUILD)/libreputed.a
 	@mkdir -p $(@D)
@@ -146,7 +146,7 @@ sim: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(BUILD) sh sim/run.sh
 
-install: all
+install: $(BUILD)/reputed $(BUILD)/reputectl
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/reputed $(DESTDIR)$(PREFIX)/sbin/reputed
 	install -m 755 $(BUILD)/reputectl $(DESTDIR)$(PREFIX)/bin/reputectl

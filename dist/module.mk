@@ -36,3 +36,20 @@ install-dist:
 	[ -e $(DESTDIR)$(SYSCONFDIR)/reputed/reputed.conf ] || \
 	  install -m 644 dist/reputed.conf $(DESTDIR)$(SYSCONFDIR)/reputed/reputed.conf
 	install -m 644 dist/reputed.conf $(DESTDIR)$(DATADIR)/reputed.conf.example
+
+# make deb: the Debian package (debian/), built by dpkg-buildpackage in a
+# copy of the tree's files under $(BUILD)/deb, so it never cleans this
+# tree's build/; the .deb lands in $(BUILD)/deb/.
+.PHONY: deb
+deb:
+	@sh .ci/deps.sh $(DEB_PKGS_PKG)
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/reputed
+	if [ -e .git ]; then git ls-files -co --exclude-standard; else find . -path ./build -prune -o \
+	  -path './build-*' -prune -o -type f -print; fi | \
+	  tar -cf - -T - | tar -xf - -C $(BUILD)/deb/reputed
+	cd $(BUILD)/deb/reputed && dpkg-buildpackage -us -uc -b -j2
+	@ls $(BUILD)/deb/*.deb
+# the package build and its checks
+DEB_PKGS_PKG = debhelper dpkg-dev fakeroot lintian adduser
+DEB_PKGS += $(DEB_PKGS_PKG) devscripts
+TEST_SCRIPTS += tests/dist/deb.sh
