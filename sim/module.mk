@@ -10,3 +10,4 @@ DEB_PKGS += gnuplot-nox parallel
 UNIT_TESTS += tests/unit/sim_test.c
 FUZZERS += tests/fuzz/scen_fuzz.c
 TEST_SCRIPTS += tests/integration/sim_small.sh
+BENCH_SCRIPTS += tests/bench/sim_bench.sh

@@ -696,6 +696,28 @@ k_bursts(struct sparser *p, char **v, int n)
 }
 
 static int
+k_work_node(struct sparser *p, char **v, int n)
+{
+	unsigned x;
+
+	if (p_uint(p, v[0], 1000, &x) == -1)
+		return -1;
+	cur_work(p)->node = (int)x;
+	return 0;
+}
+
+static int
+k_measure_node(struct sparser *p, char **v, int n)
+{
+	unsigned x;
+
+	if (p_uint(p, v[0], 1000000, &x) == -1)
+		return -1;
+	p->s->measure_node = (int)x;
+	return 0;
+}
+
+static int
 k_track(struct sparser *p, char **v, int n)
 {
 	return p_uint(p, v[0], 100000, &cur_work(p)->track);
@@ -814,6 +836,7 @@ c_work(struct sparser *p, enum work_kind kind)
 	w->per_org = 1;
 	w->confidence = 90;
 	w->track = 50;
+	w->node = -1;
 	return 0;
 }
 
@@ -899,6 +922,7 @@ static const struct scen_keyword scen_keywords[] = {
 	{ "sim", "store-map", k_store_map, 1, 1 },
 	{ "sim", "verify-memo", k_memo, 1, 1 },
 	{ "sim", "pki", k_pki, 1, 1 },
+	{ "sim", "measure-node", k_measure_node, 1, 1 },
 	{ "sim", "cpu-cost", k_cost, 2, 2 },
 	{ "sim", "define", k_define, 2, 2 },
 	{ "sim", "batch-window", k_batch_window, 1, 1 },
@@ -938,6 +962,7 @@ static const struct scen_keyword scen_keywords[] = {
 	WORKS("confidence", k_confidence, 1, 1),
 	WORKS("track", k_track, 1, 1),
 	WORKS("bursts", k_bursts, 1, 1),
+	WORKS("node", k_work_node, 1, 1),
 	FAULTS("from", k_from),
 	FAULTS("to", k_to),
 	{ "partition", "split", k_split, 1, 1 },
@@ -1150,6 +1175,7 @@ scen_default(struct scenario *s)
 	s->store_map = (size_t)64 << 20;
 	s->memo = true;
 	s->batch_idle = -1;
+	s->measure_node = -1;
 	s->cost_verify = 60;
 	s->cost_apply = 4;
 	s->topo = TOPO_RANDOM;

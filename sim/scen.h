@@ -70,6 +70,8 @@ struct scen_work {
 			   * organisation submits its reports in N bulk
 			   * submissions (one node each) */
 	unsigned track;	  /* subjects whose DNS listing is measured */
+	int node;	  /* >= 0: every report from this node of its
+			   * organisation (else a random one) */
 };
 
 enum fault_kind { FAULT_PARTITION, FAULT_CRASH, FAULT_CHURN, FAULT_LATE };
@@ -107,6 +109,7 @@ struct scenario {
 	uint64_t duration, sample, tick, reconnect; /* us */
 	size_t store_map;	/* bytes per node */
 	bool memo;		/* share verified signatures */
+	int measure_node;	/* >= 0: listing latency at this node only */
 	bool pki;		/* member certificates from one CA per
 				 * organisation (origins bound to it) */
 	uint32_t batch_window_ms, batch_size; /* 0: the batcher's defaults */

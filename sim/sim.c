@@ -1121,6 +1121,8 @@ listing_latency(struct sim *w)
 		for (int ni = 0; ni < w->n_nodes; ni++) {
 			const struct tstate *st =
 			    &w->tstate[(size_t)ti * w->n_nodes + ni];
+			if (w->s.measure_node >= 0 && ni != w->s.measure_node)
+				continue;
 			if (w->nodes[ni].honest && st->first >= t->decisive)
 				hist_add(&w->h_listed, st->first - t->decisive);
 		}

@@ -631,7 +631,15 @@ make_work(struct sim *w, int wi, const int *honest_orgs, int n_honest_orgs)
 			for (unsigned r = 0; r < wk->per_org; r++) {
 				uint64_t at;
 				int ni;
-				if (wk->bursts > 0) {
+				if (wk->node >= 0) {
+					at = wk->start +
+					    rng_below(&w->rng_work,
+						wk->spread + 1);
+					ni = w->org_first[o] +
+					    wk->node % (int)w->s
+							   .groups[w->org_group[o]]
+							   .nodes;
+				} else if (wk->bursts > 0) {
 					uint64_t b = rng_below(&w->rng_work,
 					    wk->bursts);
 					at = wk->start + wk->spread * b /
