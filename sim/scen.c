@@ -439,6 +439,16 @@ k_innocents(struct sparser *p, char **v, int n)
 }
 
 static int
+k_target(struct sparser *p, char **v, int n)
+{
+	if (strcmp(v[0], "none") == 0) {
+		cur_group(p)->target[0] = '\0';
+		return 0;
+	}
+	return p_name(p, v[0], cur_group(p)->target);
+}
+
+static int
 k_reporters(struct sparser *p, char **v, int n)
 {
 	static const char *const names[] = { "one", "all" };
@@ -935,6 +945,7 @@ static const struct scen_keyword scen_keywords[] = {
 	{ "orgs", "role", k_role, 1, 1 },
 	{ "orgs", "innocents", k_innocents, 1, 1 },
 	{ "orgs", "reporters", k_reporters, 1, 1 },
+	{ "orgs", "target", k_target, 1, 1 },
 	{ "orgs", "rate", k_rate, 1, 1 },
 	{ "orgs", "from", k_from, 1, 1 },
 	{ "orgs", "to", k_to, 1, 1 },
@@ -1138,6 +1149,18 @@ check_refs(struct sparser *p)
 		if (!found) {
 			p->line = c->line;
 			return perr(p, "no workload named '%s'", c->work);
+		}
+	}
+	for (int g = 0; g < s->n_groups; g++) {
+		bool found = s->groups[g].target[0] == '\0';
+		for (int k = 0; k < s->n_work && !found; k++)
+			found = s->work[k].kind == WORK_HONEST &&
+			    strcmp(s->work[k].name, s->groups[g].target) == 0;
+		if (!found) {
+			snprintf(p->err, p->errlen,
+			    "%s: orgs %s: target '%s' is no honest: workload",
+			    p->file, s->groups[g].name, s->groups[g].target);
+			return -1;
 		}
 	}
 	for (int i = 0; i < s->n_work; i++) {

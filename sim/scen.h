@@ -43,6 +43,9 @@ struct scen_orgs {
 	double trust;	  /* < 0: the policy's default trust */
 	enum org_role role;
 	unsigned innocents; /* colluder: innocent subjects it reports */
+	char target[SCEN_NAME_MAX]; /* colluder: "" its own innocents, or
+				     * the subjects of this honest: workload
+				     * (defended by not-spam reports) */
 	bool all_nodes;	  /* colluder: every node reports (not one) */
 	double rate;	  /* flooder: reports per second per org */
 	uint64_t start, stop; /* us: when the role acts */

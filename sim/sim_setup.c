@@ -670,12 +670,30 @@ make_colluders(struct sim *w, int g)
 	const struct scen_orgs *gr = &w->s.groups[g];
 	char text[80];
 
+	int target = -1, seen = 0;
+
+	for (int k = 0; k < w->s.n_work && gr->target[0]; k++)
+		if (strcmp(w->s.work[k].name, gr->target) == 0)
+			target = k;
 	for (unsigned i = 0; i < gr->innocents; i++) {
-		snprintf(text, sizeof(text), "100.%u.%u.%u", 64 + g, (i >> 8) & 255,
-		    i & 255);
-		int si = add_subject(w, SUBJ_INNOCENT, -1, text);
-		if (si < 0 || track(w, si) == -1)
-			return -1;
+		int si = -1;
+		if (target >= 0) { /* the i-th subject of that workload */
+			for (int k = 0; k < w->n_subjects && si < 0; k++)
+				if (w->subjects[k].work == target &&
+				    seen++ == (int)i)
+					si = k;
+			seen = 0;
+			if (si < 0)
+				break;
+			if (w->subjects[si].tracked < 0 && track(w, si) == -1)
+				return -1;
+		} else {
+			snprintf(text, sizeof(text), "100.%u.%u.%u", 64 + g,
+			    (i >> 8) & 255, i & 255);
+			si = add_subject(w, SUBJ_INNOCENT, -1, text);
+			if (si < 0 || track(w, si) == -1)
+				return -1;
+		}
 		for (int o = 0; o < w->n_orgs; o++) {
 			if (w->org_group[o] != g)
 				continue;
