@@ -9,7 +9,7 @@ TEST_SCRIPTS += tests/integration/peer_line.sh tests/integration/peer_ring.sh \
 	tests/integration/peer_refused.sh tests/integration/peer_contained.sh \
 	tests/integration/peer_revoke.sh tests/integration/peer_slowloris.sh \
 	tests/integration/peer_reload.sh tests/integration/daemon_limits.sh \
-	tests/integration/daemon_diskfull.sh
+	tests/integration/daemon_diskfull.sh tests/integration/faults_netns.sh
 # organisations are the unit of trust (issue 11)
 TEST_SCRIPTS += tests/integration/peer_orgs.sh tests/integration/peer_equivocation.sh \
 	tests/integration/peer_quota.sh
