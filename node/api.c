@@ -492,6 +492,20 @@ api_metric(struct evbuffer *out, const char *name, const char *type,
 	    help, name, type, name, value);
 }
 
+/* One origin's line of reputed_origin_seq: across nodes, max by origin
+ * minus a node's value is how far it lags; no increase in an hour, an
+ * origin that sent nothing (dist/prometheus/reputed.rules.yml). */
+static void
+api_metric_origin(void *arg, const uint8_t origin[32], uint64_t seq)
+{
+	char hex[65];
+
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", origin[i]);
+	evbuffer_add_printf(arg, "reputed_origin_seq{origin=\"%s\"} %llu\n",
+	    hex, (unsigned long long)seq);
+}
+
 static void
 api_metrics_store(struct api *a, struct evbuffer *out)
 {
@@ -533,7 +547,16 @@ api_metrics_store(struct api *a, struct evbuffer *out)
 		api_metric(out, "reputed_store_full", "gauge",
 		    "1 while the store's disk is full (the last commit failed "
 		    "for it).", ss.full ? 1 : 0);
+		api_metric(out, "reputed_store_map_bytes", "gauge",
+		    "The LMDB map size (server: store-size): the store cannot "
+		    "grow past it.", (double)ss.map_size);
+		api_metric(out, "reputed_store_map_used_bytes", "gauge",
+		    "Bytes of the map in use.", (double)ss.map_used);
 	}
+	evbuffer_add_printf(out, "# HELP reputed_origin_seq The highest "
+	    "contiguous batch seq applied, per origin.\n"
+	    "# TYPE reputed_origin_seq gauge\n");
+	store_version_vector(a->reader, api_metric_origin, out);
 	store_reader_end(a->reader);
 }
 

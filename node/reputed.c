@@ -224,7 +224,7 @@ daemon_batch_committed(void *arg, const uint8_t *sb, size_t len)
 static void
 daemon_dns_metrics(void *arg, struct evbuffer *out)
 {
-	char buf[4096];
+	char buf[8192];
 	int n = dns_server_metrics(buf, sizeof(buf));
 
 	if (n > 0)

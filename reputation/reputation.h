@@ -353,6 +353,8 @@ struct store_stats {
 	uint64_t quota_dropped;	/* reports dropped over origins' quotas */
 	uint64_t no_space;	/* commits refused for a full disk (counter) */
 	bool full;		/* the last commit failed so; none since */
+	uint64_t map_size;	/* the LMDB map: the store cannot grow past it */
+	uint64_t map_used;	/* bytes of the map in use (last page + 1) */
 };
 /* Everything, listed included: a walk over every score record. */
 int store_stats(struct store_reader *r, uint64_t now, struct store_stats *out);

@@ -2192,8 +2192,13 @@ store_sizes(struct store_reader *r, struct store_stats *out)
 	out->origins = db_entries(r->txn, st->origins, &pages);
 	out->equivocations = db_entries(r->txn, st->equiv, &pages);
 	db_entries(r->txn, st->meta, &pages);
+	MDB_envinfo ei;
 	if (mdb_env_stat(st->env, &es) == 0)
 		out->bytes_on_disk = pages * es.ms_psize;
+	if (mdb_env_info(st->env, &ei) == 0) {
+		out->map_size = ei.me_mapsize;
+		out->map_used = ((uint64_t)ei.me_last_pgno + 1) * es.ms_psize;
+	}
 	/* Pending batches: stored beyond each origin's contiguous run. */
 	uint64_t applied = 0;
 	MDB_cursor *c;

@@ -235,6 +235,9 @@ int export_zone(struct store_reader *r, const struct conf_zone *z,
 
 /* ---- dns_server.c: the libevent shell ---- */
 
+#define DNS_LATENCY_BUCKETS	10	/* the last is +Inf */
+extern const uint32_t dns_latency_le_us[DNS_LATENCY_BUCKETS - 1];
+
 struct dns_counters {
 	uint64_t queries;		/* messages received */
 	uint64_t rcode[DNS_R_COUNT];	/* answers by rcode */
@@ -245,6 +248,11 @@ struct dns_counters {
 	uint64_t axfr, axfr_refused;
 	uint64_t notify_sent;
 	uint64_t cache_hits, cache_misses;	/* answer cache lookups */
+	/* UDP answers by the time from receipt (recvmmsg returned) to the
+	 * reply handed to the kernel (sendmmsg returned), for the histogram
+	 * reputed_dns_answer_seconds: answers at most dns_latency_le_us[i] */
+	uint64_t latency[DNS_LATENCY_BUCKETS];
+	uint64_t latency_sum_us;
 };
 
 /* Binds every dns_listen address (UDP and TCP) and starts conf->dns_threads

@@ -58,6 +58,10 @@
 #define CINC(x)		__atomic_store_n(&(x), (x) + 1, __ATOMIC_RELAXED)
 #define CGET(x)		__atomic_load_n(&(x), __ATOMIC_RELAXED)
 
+/* The buckets of reputed_dns_answer_seconds, in microseconds. */
+const uint32_t dns_latency_le_us[DNS_LATENCY_BUCKETS - 1] = { 25, 50, 100,
+	250, 500, 1000, 2500, 10000, 50000 };
+
 struct dns_worker {
 	pthread_t thread;
 	bool started;			/* thread is running */
@@ -259,6 +263,27 @@ worker_snapshot(struct dns_worker *w, const struct dns_engine *e)
 	__atomic_store_n(&w->c.cache_misses, misses, __ATOMIC_RELAXED);
 }
 
+static uint64_t
+mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* n answers that took us microseconds each (a batch is answered as one). */
+static void
+count_latency(struct dns_worker *w, int n, uint64_t us)
+{
+	int b = 0;
+	while (b < DNS_LATENCY_BUCKETS - 1 && us > dns_latency_le_us[b])
+		b++;
+	__atomic_store_n(&w->c.latency[b], w->c.latency[b] + (uint64_t)n,
+	    __ATOMIC_RELAXED);
+	__atomic_store_n(&w->c.latency_sum_us, w->c.latency_sum_us +
+	    (uint64_t)n * us, __ATOMIC_RELAXED);
+}
+
 /* One batch: receive, answer from one snapshot, send. Returns how many
  * datagrams came in (0: the socket is drained). */
 static int
@@ -268,6 +293,7 @@ udp_batch(struct dns_worker *w, int fd)
 	int n = recvmmsg(fd, w->in_msgs, BATCH, MSG_DONTWAIT, NULL);
 	if (n <= 0)
 		return 0;
+	uint64_t t0 = mono_us();
 	const struct dns_engine *e = engine_get();
 	uint64_t now = now_ms();
 	int out = 0;
@@ -294,6 +320,8 @@ udp_batch(struct dns_worker *w, int fd)
 			break;	/* a full send buffer drops, as UDP does */
 		sent += s;
 	}
+	if (out > 0)
+		count_latency(w, out, mono_us() - t0);
 	return n;
 }
 
@@ -821,8 +849,39 @@ dns_server_counters(struct dns_counters *out)
 		out->axfr_refused += CGET(c->axfr_refused);
 		out->cache_hits += CGET(c->cache_hits);
 		out->cache_misses += CGET(c->cache_misses);
+		for (int b = 0; b < DNS_LATENCY_BUCKETS; b++)
+			out->latency[b] += CGET(c->latency[b]);
+		out->latency_sum_us += CGET(c->latency_sum_us);
 	}
 	out->notify_sent = srv.notify_sent;
+}
+
+/* The UDP answer time histogram (Prometheus: cumulative buckets). */
+static size_t
+dns_latency_metrics(const struct dns_counters *c, char *buf, size_t len)
+{
+	uint64_t cum = 0;
+	size_t n = 0;
+	int w;
+
+#define OUT(...) do { \
+	w = snprintf(buf + n, n < len ? len - n : 0, __VA_ARGS__); \
+	if (w > 0) n += (size_t)w; } while (0)
+	OUT("# HELP reputed_dns_answer_seconds UDP answers by the time from "
+	    "receipt to the reply sent.\n"
+	    "# TYPE reputed_dns_answer_seconds histogram\n");
+	for (int b = 0; b < DNS_LATENCY_BUCKETS - 1; b++) {
+		cum += c->latency[b];
+		OUT("reputed_dns_answer_seconds_bucket{le=\"%g\"} %llu\n",
+		    dns_latency_le_us[b] / 1e6, (unsigned long long)cum);
+	}
+	cum += c->latency[DNS_LATENCY_BUCKETS - 1];
+	OUT("reputed_dns_answer_seconds_bucket{le=\"+Inf\"} %llu\n",
+	    (unsigned long long)cum);
+	OUT("reputed_dns_answer_seconds_sum %.6f\n", c->latency_sum_us / 1e6);
+	OUT("reputed_dns_answer_seconds_count %llu\n", (unsigned long long)cum);
+#undef OUT
+	return n;
 }
 
 int
@@ -865,6 +924,7 @@ dns_server_metrics(char *buf, size_t len)
 	    (unsigned long long)c.axfr_refused);
 	OUT("reputed_dns_notify_sent_total %llu\n",
 	    (unsigned long long)c.notify_sent);
+	n += dns_latency_metrics(&c, buf + n, n < len ? len - n : 0);
 #undef OUT
 	return (int)n;
 }
