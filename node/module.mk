@@ -14,7 +14,7 @@ TEST_SCRIPTS += tests/integration/peer_line.sh tests/integration/peer_ring.sh \
 TEST_SCRIPTS += tests/integration/peer_orgs.sh tests/integration/peer_equivocation.sh \
 	tests/integration/peer_quota.sh
 UNIT_TESTS += tests/unit/pki_test.c tests/unit/gossip_test.c
-FUZZERS += tests/fuzz/gossip_fuzz.c
+FUZZERS += tests/fuzz/gossip_fuzz.c tests/fuzz/session_fuzz.c
 BENCH_SCRIPTS += tests/bench/peer_bench.sh
 DEB_PKGS += curl openssl
 # dns
