@@ -81,8 +81,7 @@ arf_field(struct arf_report *r, const char *name, const char *value)
 	}
 	if (strcasecmp(name, "Authentication-Results") == 0) {
 		if (r->n_auth_results < ARF_MAX_AR)
-			copy_trim(r->auth_results[r->n_auth_results++],
-			    sizeof(r->auth_results[0]), value);
+			r->auth_results[r->n_auth_results++] = value;
 		return;
 	}
 	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)

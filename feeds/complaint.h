@@ -54,8 +54,9 @@ struct arf_report {
 	char	 dkim_domain[FEED_NAME_MAX];
 	char	 dkim_selector[64];
 	char	 spf_dns[FEED_NAME_MAX];	/* first SPF-DNS field */
-	/* Authentication-Results of the report part, unfolded */
-	char	 auth_results[ARF_MAX_AR][512];
+	/* Authentication-Results of the report part, unfolded (borrowed
+	 * from the mime_msg, as returned is) */
+	const char *auth_results[ARF_MAX_AR];
 	int	 n_auth_results;
 	/* the returned message's header section; nfields 0 if none.
 	 * Borrowed from the mime_msg: valid until its mime_free. */

@@ -1,11 +1,11 @@
 /*
  * conf.c: the config file -> struct node_conf, in the style of unbound.conf
  * and nsd.conf: clauses (`server:`, `dns:`, `zone:`, `api:`, `peering:`,
- * `origin:`, `policy:`, `sender-id:`, `feeds:`) each followed by `keyword: value`
- * lines. Indentation is free, `#` starts a comment, values may be
- * "quoted". One sorted keyword table (conf_keywords) says which keywords
- * each clause takes; anything else is an error naming file:line and what
- * was expected.
+ * `origin:`, `policy:`, `sender-id:`, `feeds:`) each followed by
+ * `keyword: value` lines. Indentation is free, `#` starts a comment,
+ * values may be "quoted". One sorted keyword table (conf_keywords) says
+ * which keywords each clause takes; anything else is an error naming
+ * file:line and what was expected.
  *
  * Relative paths (key-file, cert-file, pidfile, trust-anchor, crl) are
  * relative to `directory`: the daemon changes to it at start.
