@@ -189,7 +189,7 @@ write_conf "$tmp/reputed.conf" "$API_PORT" 600 "origin:
 	trust: 0.25"
 kill -HUP "$pid"; sleep 0.5
 reputon 192.0.2.1
-check "SIGHUP: origin trust applied and rescored" "grep -q '1 origin changed trust; rescoring' '$tmp/log' && json '$tmp/rep' 'd[\"reputons\"][0][\"reputed\"][\"explanation\"][0][\"trust\"]==0.25'"
+check "SIGHUP: origin trust applied and rescored" "grep -q '1 origin changed trust' '$tmp/log' && json '$tmp/rep' 'd[\"reputons\"][0][\"reputed\"][\"explanation\"][0][\"trust\"]==0.25'"
 write_conf "$tmp/reputed.conf" "$API_PORT" 600
 kill -HUP "$pid"; sleep 0.5
 reputon 192.0.2.1
