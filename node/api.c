@@ -41,6 +41,7 @@
 #include "node/batcher.h"
 #include "node/log.h"
 #include "node/mailcheck.h"
+#include "node/prom.h"
 #include "node/reputon.h"
 
 #define API_MAX_BODY		(8u << 20)	/* bytes of one request body */
@@ -484,14 +485,6 @@ api_reports_per_second(struct api *a)
 	return (double)(newest - oldest) / (have - 1);
 }
 
-static void
-api_metric(struct evbuffer *out, const char *name, const char *type,
-    const char *help, double value)
-{
-	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %.17g\n", name,
-	    help, name, type, name, value);
-}
-
 /* One origin's line of reputed_origin_seq: across nodes, max by origin
  * minus a node's value is how far it lags; no increase in an hour, an
  * origin that sent nothing (dist/prometheus/reputed.rules.yml). */
@@ -502,8 +495,7 @@ api_metric_origin(void *arg, const uint8_t origin[32], uint64_t seq)
 
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", origin[i]);
-	evbuffer_add_printf(arg, "reputed_origin_seq{origin=\"%s\"} %llu\n",
-	    hex, (unsigned long long)seq);
+	prom_sample(arg, "reputed_origin_seq", "origin", hex, seq);
 }
 
 static void
@@ -524,38 +516,37 @@ api_metrics_store(struct api *a, struct evbuffer *out)
 	}
 	if (store_sizes(a->reader, &ss) == 0) {
 		ss.listed = a->listed;
-		api_metric(out, "reputed_store_bytes", "gauge",
+		prom_double(out, "reputed_store_bytes", "gauge",
 		    "Bytes the store uses on disk.", (double)ss.bytes_on_disk);
-		api_metric(out, "reputed_store_batches", "gauge",
+		prom_double(out, "reputed_store_batches", "gauge",
 		    "Batches held in the store.", (double)ss.batches);
-		api_metric(out, "reputed_store_subjects", "gauge",
+		prom_double(out, "reputed_store_subjects", "gauge",
 		    "Subjects with a score.", (double)ss.subjects);
-		api_metric(out, "reputed_store_listed", "gauge",
+		prom_double(out, "reputed_store_listed", "gauge",
 		    "Subjects listed (counted at most every 30 s).",
 		    (double)ss.listed);
-		api_metric(out, "reputed_store_origins", "gauge",
+		prom_double(out, "reputed_store_origins", "gauge",
 		    "Origins known to the store.", (double)ss.origins);
-		api_metric(out, "reputed_store_pending_batches", "gauge",
+		prom_double(out, "reputed_store_pending_batches", "gauge",
 		    "Batches waiting for an earlier seq.", (double)ss.pending);
-		api_metric(out, "reputed_store_quota_dropped", "gauge",
+		prom_double(out, "reputed_store_quota_dropped", "gauge",
 		    "Reports dropped over their origin's quota (policy "
 		    "quota-per-hour), as the stored batches give them.",
 		    (double)ss.quota_dropped);
-		api_metric(out, "reputed_store_no_space_total", "counter",
+		prom_double(out, "reputed_store_no_space_total", "counter",
 		    "Commits refused: no space left on the store's disk.",
 		    (double)ss.no_space);
-		api_metric(out, "reputed_store_full", "gauge",
+		prom_double(out, "reputed_store_full", "gauge",
 		    "1 while the store's disk is full (the last commit failed "
 		    "for it).", ss.full ? 1 : 0);
-		api_metric(out, "reputed_store_map_bytes", "gauge",
+		prom_double(out, "reputed_store_map_bytes", "gauge",
 		    "The LMDB map size (server: store-size): the store cannot "
 		    "grow past it.", (double)ss.map_size);
-		api_metric(out, "reputed_store_map_used_bytes", "gauge",
+		prom_double(out, "reputed_store_map_used_bytes", "gauge",
 		    "Bytes of the map in use.", (double)ss.map_used);
 	}
-	evbuffer_add_printf(out, "# HELP reputed_origin_seq The highest "
-	    "contiguous batch seq applied, per origin.\n"
-	    "# TYPE reputed_origin_seq gauge\n");
+	prom_family(out, "reputed_origin_seq", PROM_GAUGE, "The highest "
+	    "contiguous batch seq applied, per origin.");
 	store_version_vector(a->reader, api_metric_origin, out);
 	store_reader_end(a->reader);
 }
@@ -567,28 +558,28 @@ api_get_metrics(struct api *a, struct evhttp_request *req)
 	struct batcher_stats bs;
 
 	batcher_stats(a->batcher, &bs);
-	api_metric(out, "reputed_reports_committed_total", "counter",
+	prom_double(out, "reputed_reports_committed_total", "counter",
 	    "Local reports committed to the store.", (double)bs.reports);
-	api_metric(out, "reputed_reports_per_second", "gauge",
+	prom_double(out, "reputed_reports_per_second", "gauge",
 	    "Local reports committed per second, last 10 s.",
 	    api_reports_per_second(a));
-	api_metric(out, "reputed_reports_rejected_total", "counter",
+	prom_double(out, "reputed_reports_rejected_total", "counter",
 	    "Local reports refused as invalid or over the queue limit.",
 	    (double)bs.rejected);
-	api_metric(out, "reputed_reports_failed_total", "counter",
+	prom_double(out, "reputed_reports_failed_total", "counter",
 	    "Local reports lost to a failed commit (never acknowledged).",
 	    (double)bs.failed);
-	api_metric(out, "reputed_reports_queued", "gauge",
+	prom_double(out, "reputed_reports_queued", "gauge",
 	    "Local reports waiting for their batch.", (double)bs.queued);
-	api_metric(out, "reputed_retractions_committed_total", "counter",
+	prom_double(out, "reputed_retractions_committed_total", "counter",
 	    "Retractions of local reports committed.", (double)bs.retractions);
-	api_metric(out, "reputed_batches_committed_total", "counter",
+	prom_double(out, "reputed_batches_committed_total", "counter",
 	    "Local batches committed.", (double)bs.batches);
-	api_metric(out, "reputed_commits_total", "counter",
+	prom_double(out, "reputed_commits_total", "counter",
 	    "Store transactions committed by the batcher.", (double)bs.commits);
-	api_metric(out, "reputed_api_requests_total", "counter",
+	prom_double(out, "reputed_api_requests_total", "counter",
 	    "HTTP requests to the local API.", (double)a->requests);
-	api_metric(out, "reputed_api_bad_requests_total", "counter",
+	prom_double(out, "reputed_api_bad_requests_total", "counter",
 	    "API requests refused with 400 (nothing stored).",
 	    (double)a->bad_requests);
 	api_metrics_store(a, out);

@@ -23,6 +23,7 @@
 #include "node/log.h"
 #include "node/node.h"
 #include "node/peer/pki.h"
+#include "node/prom.h"
 
 struct api_feeds {
 	struct api *a;
@@ -180,31 +181,23 @@ api_feeds_metrics(void *arg, struct evbuffer *out)
 	static const char *outcomes[] = { "reports", "skipped", "refused" };
 	struct api_feeds *f = arg;
 
-	evbuffer_add_printf(out, "# HELP reputed_feed_messages_total Abuse-"
-	    "report messages received on /v1/feeds.\n# TYPE "
-	    "reputed_feed_messages_total counter\n");
+	prom_family(out, "reputed_feed_messages_total", PROM_COUNTER,
+	    "Abuse-report messages received on /v1/feeds.");
 	for (int k = 0; k < 4; k++)
 		for (int o = 0; o < 3; o++)
-			evbuffer_add_printf(out, "reputed_feed_messages_total"
-			    "{format=\"%s\",outcome=\"%s\"} %llu\n",
-			    feed_format_name((enum feed_format)k), outcomes[o],
-			    (unsigned long long)f->messages[k][o]);
-	evbuffer_add_printf(out, "# HELP reputed_feed_refused_total Feed "
-	    "messages that gave no report, by reason.\n# TYPE "
-	    "reputed_feed_refused_total counter\n");
+			prom_sample2(out, "reputed_feed_messages_total",
+			    "format", feed_format_name((enum feed_format)k),
+			    "outcome", outcomes[o], f->messages[k][o]);
+	prom_family(out, "reputed_feed_refused_total", PROM_COUNTER,
+	    "Feed messages that gave no report, by reason.");
 	for (int r = 1; r < FR_COUNT; r++)
-		evbuffer_add_printf(out, "reputed_feed_refused_total{reason="
-		    "\"%s\"} %llu\n", feed_reason_name((enum feed_reason)r),
-		    (unsigned long long)f->refused[r]);
-	evbuffer_add_printf(out, "# HELP reputed_feed_signed_total Feed "
-	    "messages signed (S/MIME) by a federation member, verified.\n"
-	    "# TYPE reputed_feed_signed_total counter\n"
-	    "reputed_feed_signed_total %llu\n",
-	    (unsigned long long)f->signed_ok);
-	evbuffer_add_printf(out, "# HELP reputed_feed_reports_total Reports "
-	    "made from feed messages.\n# TYPE reputed_feed_reports_total "
-	    "counter\nreputed_feed_reports_total %llu\n",
-	    (unsigned long long)f->reports);
+		prom_sample(out, "reputed_feed_refused_total", "reason",
+		    feed_reason_name((enum feed_reason)r), f->refused[r]);
+	prom_u64(out, "reputed_feed_signed_total", PROM_COUNTER,
+	    "Feed messages signed (S/MIME) by a federation member, verified.",
+	    f->signed_ok);
+	prom_u64(out, "reputed_feed_reports_total", PROM_COUNTER,
+	    "Reports made from feed messages.", f->reports);
 }
 
 /* The trust of peer links: anchors and CRL of the peering: clause. */

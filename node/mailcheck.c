@@ -27,6 +27,7 @@
 
 #include "feeds/feeds.h"
 #include "node/mailcheck.h"
+#include "node/prom.h"
 
 /* Which identity a job checks. */
 enum mc_kind {
@@ -521,37 +522,26 @@ void
 mailcheck_metrics(void *arg, struct evbuffer *out)
 {
 	const struct mailcheck *mc = arg;
+	const struct mailcheck_stats *s = &mc->stats;
 
-	evbuffer_add_printf(out, "# HELP reputed_senderid_evaluations_total "
-	    "Sender-ID evaluations of local reports, by result.\n"
-	    "# TYPE reputed_senderid_evaluations_total counter\n");
+	prom_family(out, "reputed_senderid_evaluations_total", PROM_COUNTER,
+	    "Sender-ID evaluations of local reports, by result.");
 	for (int r = SPF_NONE; r <= SPF_PERMERROR; r++)
-		evbuffer_add_printf(out, "reputed_senderid_evaluations_total"
-		    "{result=\"%s\"} %llu\n", spf_result_name(r),
-		    (unsigned long long)mc->stats.results[r]);
-	evbuffer_add_printf(out, "# HELP reputed_senderid_reports_total "
-	    "Local reports that needed a Sender-ID evaluation.\n"
-	    "# TYPE reputed_senderid_reports_total counter\n"
-	    "reputed_senderid_reports_total %llu\n"
-	    "# HELP reputed_senderid_refused_total "
-	    "Submissions refused because too many evaluations waited.\n"
-	    "# TYPE reputed_senderid_refused_total counter\n"
-	    "reputed_senderid_refused_total %llu\n"
-	    "# HELP reputed_senderid_inflight Sender-ID evaluations running.\n"
-	    "# TYPE reputed_senderid_inflight gauge\n"
-	    "reputed_senderid_inflight %u\n"
-	    "# HELP reputed_senderid_inflight_max Sender-ID evaluations "
-	    "that ran at once, at most.\n"
-	    "# TYPE reputed_senderid_inflight_max gauge\n"
-	    "reputed_senderid_inflight_max %u\n"
-	    "# HELP reputed_senderid_queued Sender-ID evaluations waiting.\n"
-	    "# TYPE reputed_senderid_queued gauge\n"
-	    "reputed_senderid_queued %u\n"
-	    "# HELP reputed_senderid_held_reports Reports waiting for the "
-	    "evaluations of their submission.\n"
-	    "# TYPE reputed_senderid_held_reports gauge\n"
-	    "reputed_senderid_held_reports %u\n",
-	    (unsigned long long)mc->stats.reports,
-	    (unsigned long long)mc->stats.refused, mc->stats.inflight,
-	    mc->stats.inflight_max, mc->stats.queued, mc->stats.held);
+		prom_sample(out, "reputed_senderid_evaluations_total", "result",
+		    spf_result_name(r), s->results[r]);
+	prom_u64(out, "reputed_senderid_reports_total", PROM_COUNTER,
+	    "Local reports that needed a Sender-ID evaluation.", s->reports);
+	prom_u64(out, "reputed_senderid_refused_total", PROM_COUNTER,
+	    "Submissions refused because too many evaluations waited.",
+	    s->refused);
+	prom_u64(out, "reputed_senderid_inflight", PROM_GAUGE,
+	    "Sender-ID evaluations running.", s->inflight);
+	prom_u64(out, "reputed_senderid_inflight_max", PROM_GAUGE,
+	    "Sender-ID evaluations that ran at once, at most.",
+	    s->inflight_max);
+	prom_u64(out, "reputed_senderid_queued", PROM_GAUGE,
+	    "Sender-ID evaluations waiting.", s->queued);
+	prom_u64(out, "reputed_senderid_held_reports", PROM_GAUGE,
+	    "Reports waiting for the evaluations of their submission.",
+	    s->held);
 }

@@ -33,9 +33,11 @@ BENCH_SRCS += tests/bench/null_dns.c
 BENCH_SCRIPTS += tests/bench/dns_bench.sh
 
 # daemon: config, logging, batcher and local API (the daemon engineer)
-CORE_SRCS += node/log.c node/conf.c node/batcher.c node/batcher_event.c \
+CORE_SRCS += node/log.c node/conf.c node/batcher.c node/batcher_event.c node/prom.c \
 	node/reputon.c
-TEST_SCRIPTS += tests/integration/ctl_query.sh
+TEST_SCRIPTS += tests/integration/ctl_query.sh tests/integration/daemon_metrics.sh
+# promtool (daemon_metrics.sh checks /metrics with it)
+DEB_PKGS += prometheus
 DAEMON_SRCS += node/api.c
 UNIT_TESTS += tests/unit/conf_test.c tests/unit/batcher_test.c \
 	tests/unit/jsonl_test.c

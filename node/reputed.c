@@ -220,18 +220,6 @@ daemon_batch_committed(void *arg, const uint8_t *sb, size_t len)
 	peers_batch_committed(d->peers, sb, len);
 }
 
-/* The DNS counters on GET /metrics. */
-static void
-daemon_dns_metrics(void *arg, struct evbuffer *out)
-{
-	char buf[8192];
-	int n = dns_server_metrics(buf, sizeof(buf));
-
-	if (n > 0)
-		evbuffer_add(out, buf, (size_t)n < sizeof(buf) ? (size_t)n :
-		    sizeof(buf) - 1);
-}
-
 /* The DNSBL responder (node/dns/dns_server.c): binds before the drop. */
 static void
 daemon_dns_start(struct daemon *d)
@@ -245,7 +233,7 @@ daemon_dns_start(struct daemon *d)
 	if (dns_server_start(d->base, d->st, &d->conf, err, sizeof(err)) == -1)
 		fatalx("dns: %s", err);
 	d->dns_running = true;
-	if (api_metrics_register(d->api, daemon_dns_metrics, d) == -1)
+	if (api_metrics_register(d->api, dns_server_metrics, NULL) == -1)
 		log_warnx("dns: no room for its metrics");
 }
 

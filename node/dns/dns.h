@@ -25,6 +25,7 @@
 #include "proto/dnswire.h"
 
 struct event_base;
+struct evbuffer;
 struct sockaddr;
 
 /* RFC 1035 4.2.1: "Messages carried by UDP are restricted to 512 bytes". */
@@ -270,8 +271,8 @@ int dns_server_reload(const struct node_conf *conf, char *err, size_t errlen);
 void dns_server_stop(void);
 /* Sums of every worker's counters (zeros when not running). */
 void dns_server_counters(struct dns_counters *out);
-/* Writes the counters in Prometheus text format (for /metrics); returns
- * the length written (snprintf rules). */
-int dns_server_metrics(char *buf, size_t len);
+/* The counters in Prometheus text format (node/prom.h), for /metrics:
+ * an api_metrics_fn (arg unused). */
+void dns_server_metrics(void *arg, struct evbuffer *out);
 
 #endif

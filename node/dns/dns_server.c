@@ -45,6 +45,7 @@
 
 #include "node/dns/dns.h"
 #include "node/log.h"
+#include "node/prom.h"
 
 #define BATCH		32		/* datagrams per recvmmsg */
 #define UDP_IN_MAX	4096		/* larger queries are not queries */
@@ -857,74 +858,77 @@ dns_server_counters(struct dns_counters *out)
 }
 
 /* The UDP answer time histogram (Prometheus: cumulative buckets). */
-static size_t
-dns_latency_metrics(const struct dns_counters *c, char *buf, size_t len)
+static void
+dns_latency_metrics(const struct dns_counters *c, struct evbuffer *out)
 {
+	const char *name = "reputed_dns_answer_seconds";
 	uint64_t cum = 0;
-	size_t n = 0;
-	int w;
+	char le[32];
 
-#define OUT(...) do { \
-	w = snprintf(buf + n, n < len ? len - n : 0, __VA_ARGS__); \
-	if (w > 0) n += (size_t)w; } while (0)
-	OUT("# HELP reputed_dns_answer_seconds UDP answers by the time from "
-	    "receipt to the reply sent.\n"
-	    "# TYPE reputed_dns_answer_seconds histogram\n");
+	prom_family(out, name, PROM_HISTOGRAM, "UDP answers by the time from "
+	    "receipt to the reply sent.");
 	for (int b = 0; b < DNS_LATENCY_BUCKETS - 1; b++) {
 		cum += c->latency[b];
-		OUT("reputed_dns_answer_seconds_bucket{le=\"%g\"} %llu\n",
-		    dns_latency_le_us[b] / 1e6, (unsigned long long)cum);
+		snprintf(le, sizeof(le), "%g", dns_latency_le_us[b] / 1e6);
+		prom_sample(out, "reputed_dns_answer_seconds_bucket", "le", le,
+		    cum);
 	}
 	cum += c->latency[DNS_LATENCY_BUCKETS - 1];
-	OUT("reputed_dns_answer_seconds_bucket{le=\"+Inf\"} %llu\n",
-	    (unsigned long long)cum);
-	OUT("reputed_dns_answer_seconds_sum %.6f\n", c->latency_sum_us / 1e6);
-	OUT("reputed_dns_answer_seconds_count %llu\n", (unsigned long long)cum);
-#undef OUT
-	return n;
+	prom_sample(out, "reputed_dns_answer_seconds_bucket", "le", "+Inf",
+	    cum);
+	prom_value(out, "reputed_dns_answer_seconds_sum",
+	    c->latency_sum_us / 1e6);
+	prom_sample(out, "reputed_dns_answer_seconds_count", NULL, NULL, cum);
 }
 
-int
-dns_server_metrics(char *buf, size_t len)
+void
+dns_server_metrics(void *arg, struct evbuffer *out)
 {
 	struct dns_counters c;
 	static const int shown[] = { DNS_R_NOERROR, DNS_R_FORMERR,
 	    DNS_R_SERVFAIL, DNS_R_NXDOMAIN, DNS_R_NOTIMP, DNS_R_REFUSED,
 	    DNS_R_BADVERS };
-	size_t n = 0;
-	int w;
 
 	dns_server_counters(&c);
-#define OUT(...) do { \
-	w = snprintf(buf + n, n < len ? len - n : 0, __VA_ARGS__); \
-	if (w > 0) n += (size_t)w; } while (0)
-	OUT("# TYPE reputed_dns_queries_total counter\n");
-	OUT("reputed_dns_queries_total %llu\n", (unsigned long long)c.queries);
-	OUT("# TYPE reputed_dns_responses_total counter\n");
+	const struct {
+		const char *name, *help;
+		uint64_t v;
+	} m[] = {
+		{ "reputed_dns_dropped_total",
+		  "DNS messages dropped unanswered (malformed, not a query).",
+		  c.dropped },
+		{ "reputed_dns_rrl_dropped_total",
+		  "Answers dropped by response rate limiting.", c.rrl_dropped },
+		{ "reputed_dns_rrl_slipped_total",
+		  "Answers sent truncated by response rate limiting (slip).",
+		  c.rrl_slipped },
+		{ "reputed_dns_truncated_total",
+		  "UDP answers truncated (TC) to fit the message size.",
+		  c.truncated },
+		{ "reputed_dns_tcp_queries_total", "DNS queries over TCP.",
+		  c.tcp },
+		{ "reputed_dns_axfr_total", "Zone transfers (AXFR, IXFR) served.",
+		  c.axfr },
+		{ "reputed_dns_cache_hits_total",
+		  "Answers from the answer cache.", c.cache_hits },
+		{ "reputed_dns_cache_misses_total",
+		  "Answers looked up in the store (not in the cache).",
+		  c.cache_misses },
+		{ "reputed_dns_axfr_refused_total",
+		  "Zone transfers refused (not allowed by the ACL).",
+		  c.axfr_refused },
+		{ "reputed_dns_notify_sent_total",
+		  "NOTIFY messages sent to secondaries.", c.notify_sent },
+	};
+
+	prom_u64(out, "reputed_dns_queries_total", PROM_COUNTER,
+	    "DNS queries received.", c.queries);
+	prom_family(out, "reputed_dns_responses_total", PROM_COUNTER,
+	    "DNS answers sent, by response code.");
 	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++)
-		OUT("reputed_dns_responses_total{rcode=\"%s\"} %llu\n",
-		    dns_rcode_name(shown[i]),
-		    (unsigned long long)c.rcode[shown[i]]);
-	OUT("reputed_dns_dropped_total %llu\n", (unsigned long long)c.dropped);
-	OUT("reputed_dns_rrl_dropped_total %llu\n",
-	    (unsigned long long)c.rrl_dropped);
-	OUT("reputed_dns_rrl_slipped_total %llu\n",
-	    (unsigned long long)c.rrl_slipped);
-	OUT("reputed_dns_truncated_total %llu\n",
-	    (unsigned long long)c.truncated);
-	OUT("reputed_dns_tcp_queries_total %llu\n", (unsigned long long)c.tcp);
-	OUT("reputed_dns_axfr_total %llu\n", (unsigned long long)c.axfr);
-	OUT("# TYPE reputed_dns_cache_hits_total counter\n");
-	OUT("reputed_dns_cache_hits_total %llu\n",
-	    (unsigned long long)c.cache_hits);
-	OUT("# TYPE reputed_dns_cache_misses_total counter\n");
-	OUT("reputed_dns_cache_misses_total %llu\n",
-	    (unsigned long long)c.cache_misses);
-	OUT("reputed_dns_axfr_refused_total %llu\n",
-	    (unsigned long long)c.axfr_refused);
-	OUT("reputed_dns_notify_sent_total %llu\n",
-	    (unsigned long long)c.notify_sent);
-	n += dns_latency_metrics(&c, buf + n, n < len ? len - n : 0);
-#undef OUT
-	return (int)n;
+		prom_sample(out, "reputed_dns_responses_total", "rcode",
+		    dns_rcode_name(shown[i]), c.rcode[shown[i]]);
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		prom_u64(out, m[i].name, PROM_COUNTER, m[i].help, m[i].v);
+	dns_latency_metrics(&c, out);
 }

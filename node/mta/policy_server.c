@@ -41,6 +41,7 @@
 #include "node/log.h"
 #include "node/mta/policy.h"
 #include "node/mta/policy_server.h"
+#include "node/prom.h"
 #include "node/node.h"
 
 struct pconn;
@@ -544,23 +545,23 @@ policy_server_metrics(void *arg, struct evbuffer *out)
 {
 	const struct policy_server *ps = arg;
 
-	evbuffer_add_printf(out, "# TYPE reputed_policy_requests_total counter\n"
-	    "reputed_policy_requests_total %llu\n"
-	    "# TYPE reputed_policy_bad_requests_total counter\n"
-	    "reputed_policy_bad_requests_total %llu\n"
-	    "# TYPE reputed_policy_refused_connections_total counter\n"
-	    "reputed_policy_refused_connections_total %llu\n"
-	    "# TYPE reputed_policy_connections gauge\n"
-	    "reputed_policy_connections %u\n",
-	    (unsigned long long)ps->requests, (unsigned long long)ps->bad,
-	    (unsigned long long)ps->refused, ps->nconns);
-	evbuffer_add_printf(out, "# TYPE reputed_policy_actions_total counter\n");
+	prom_u64(out, "reputed_policy_requests_total", PROM_COUNTER,
+	    "Policy delegation requests answered.", ps->requests);
+	prom_u64(out, "reputed_policy_bad_requests_total", PROM_COUNTER,
+	    "Policy delegation requests that could not be read.", ps->bad);
+	prom_u64(out, "reputed_policy_refused_connections_total",
+	    PROM_COUNTER, "Policy connections refused (too many open).",
+	    ps->refused);
+	prom_u64(out, "reputed_policy_connections", PROM_GAUGE,
+	    "Policy connections open.", ps->nconns);
+	prom_family(out, "reputed_policy_actions_total", PROM_COUNTER,
+	    "Policy answers, by verdict.");
 	for (int v = 0; v < POLICY_VERDICTS; v++)
-		evbuffer_add_printf(out, "reputed_policy_actions_total{verdict=\"%s\"}"
-		    " %llu\n", policy_verdict_name(v),
-		    (unsigned long long)ps->verdicts[v]);
-	evbuffer_add_printf(out, "# TYPE reputed_policy_spf_total counter\n");
+		prom_sample(out, "reputed_policy_actions_total", "verdict",
+		    policy_verdict_name(v), ps->verdicts[v]);
+	prom_family(out, "reputed_policy_spf_total", PROM_COUNTER,
+	    "SPF evaluations of policy requests, by result.");
 	for (int r = 0; r <= SPF_PERMERROR; r++)
-		evbuffer_add_printf(out, "reputed_policy_spf_total{result=\"%s\"} "
-		    "%llu\n", spf_result_name(r), (unsigned long long)ps->spf[r]);
+		prom_sample(out, "reputed_policy_spf_total", "result",
+		    spf_result_name(r), ps->spf[r]);
 }

@@ -35,6 +35,7 @@
 #include "node/peer/gossip.h"
 #include "node/log.h"
 #include "node/peer/peer.h"
+#include "node/prom.h"
 #include "node/peer/pki.h"
 
 #define PEER_MAX_INBOUND      256 /* authenticated inbound links */
@@ -1230,37 +1231,26 @@ peers_stop(struct peers *p)
 
 /* ---- the local API ---- */
 
-static void
-peers_metric(struct evbuffer *out, const char *name, const char *type,
-    const char *help, uint64_t v)
-{
-	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n%s %llu\n", name,
-	    help, name, type, name, (unsigned long long)v);
-}
-
 void
 peers_metrics(void *arg, struct evbuffer *out)
 {
 	struct peers *p = arg;
 	const struct gossip_stats *s = gossip_stats(p->g);
 
-	peers_metric(out, "reputed_peers_up", "gauge", "Peer sessions up.",
+	prom_u64(out, "reputed_peers_up", "gauge", "Peer sessions up.",
 	    s->sessions_up);
-	peers_metric(out, "reputed_peer_queue_bytes", "gauge",
+	prom_u64(out, "reputed_peer_queue_bytes", "gauge",
 	    "Bytes waiting in peer send queues.", s->queued_bytes);
-	peers_metric(out, "reputed_peer_members", "gauge",
+	prom_u64(out, "reputed_peer_members", "gauge",
 	    "Member certificates in the directory.", s->members);
-	evbuffer_add_printf(out,
-	    "# HELP reputed_peer_batches_total Batches "
-	    "received (new) and sent.\n# TYPE reputed_peer_batches_total "
-	    "counter\nreputed_peer_batches_total{dir=\"in\"} %llu\n"
-	    "reputed_peer_batches_total{dir=\"out\"} %llu\n",
-	    (unsigned long long)s->batches_in,
-	    (unsigned long long)s->batches_out);
-	evbuffer_add_printf(out,
-	    "# HELP reputed_peer_batches_dropped_total "
-	    "Batches not applied, by reason.\n# TYPE "
-	    "reputed_peer_batches_dropped_total counter\n");
+	prom_family(out, "reputed_peer_batches_total", PROM_COUNTER,
+	    "Batches received (new) and sent.");
+	prom_sample(out, "reputed_peer_batches_total", "dir", "in",
+	    s->batches_in);
+	prom_sample(out, "reputed_peer_batches_total", "dir", "out",
+	    s->batches_out);
+	prom_family(out, "reputed_peer_batches_dropped_total", PROM_COUNTER,
+	    "Batches not applied, by reason.");
 	const struct {
 		const char *r;
 		uint64_t v;
@@ -1275,40 +1265,37 @@ peers_metrics(void *arg, struct evbuffer *out)
 		{ "store_error", s->store_errors },
 	};
 	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)
-		evbuffer_add_printf(out,
-		    "reputed_peer_batches_dropped_total"
-		    "{reason=\"%s\"} %llu\n",
-		    d[i].r, (unsigned long long)d[i].v);
-	peers_metric(out, "reputed_peer_equivocations_total", "counter",
+		prom_sample(out, "reputed_peer_batches_dropped_total",
+		    "reason", d[i].r, d[i].v);
+	prom_u64(out, "reputed_peer_equivocations_total", "counter",
 	    "Origins caught signing two batches with one seq.",
 	    s->equivocations);
-	peers_metric(out, "reputed_peer_held_total", "counter",
+	prom_u64(out, "reputed_peer_held_total", "counter",
 	    "Batches held for their origin's certificate.", s->held);
-	peers_metric(out, "reputed_peer_catchup_batches_total", "counter",
+	prom_u64(out, "reputed_peer_catchup_batches_total", "counter",
 	    "Batches sent by catch-up.", s->catchup_out);
-	peers_metric(out, "reputed_peer_sessions_closed_total", "counter",
+	prom_u64(out, "reputed_peer_sessions_closed_total", "counter",
 	    "Peer sessions closed.", s->sessions_closed);
-	peers_metric(out, "reputed_peer_dropped_slow_total", "counter",
+	prom_u64(out, "reputed_peer_dropped_slow_total", "counter",
 	    "Peers dropped for not reading.", s->dropped_slow);
-	peers_metric(out, "reputed_peer_crl_updates_total", "counter",
+	prom_u64(out, "reputed_peer_crl_updates_total", "counter",
 	    "CRLs learned from peers or reloaded (each floods).",
 	    s->crl_updates);
-	peers_metric(out, "reputed_peer_handshakes_pending", "gauge",
+	prom_u64(out, "reputed_peer_handshakes_pending", "gauge",
 	    "Inbound links in their TLS handshake.", (uint64_t)p->n_pending);
-	peers_metric(out, "reputed_peer_handshake_timeouts_total", "counter",
+	prom_u64(out, "reputed_peer_handshake_timeouts_total", "counter",
 	    "Links closed for not finishing the handshake in time.",
 	    p->hs_timeouts);
-	peers_metric(out, "reputed_peer_accept_refused_total", "counter",
+	prom_u64(out, "reputed_peer_accept_refused_total", "counter",
 	    "Inbound connections closed at once: handshake budget full.",
 	    p->accept_refused);
-	peers_metric(out, "reputed_peer_refused_total", "counter",
+	prom_u64(out, "reputed_peer_refused_total", "counter",
 	    "TLS handshakes refused by certificate checks.", p->refused);
-	evbuffer_add_printf(out,
-	    "# HELP reputed_peer_bytes_total Bytes on "
-	    "peer links.\n# TYPE reputed_peer_bytes_total counter\n"
-	    "reputed_peer_bytes_total{dir=\"in\"} %llu\n"
-	    "reputed_peer_bytes_total{dir=\"out\"} %llu\n",
-	    (unsigned long long)s->bytes_in, (unsigned long long)s->bytes_out);
+	prom_family(out, "reputed_peer_bytes_total", PROM_COUNTER,
+	    "Bytes on peer links.");
+	prom_sample(out, "reputed_peer_bytes_total", "dir", "in", s->bytes_in);
+	prom_sample(out, "reputed_peer_bytes_total", "dir", "out",
+	    s->bytes_out);
 }
 
 static const char *
