@@ -643,6 +643,8 @@ daemon_stop(struct daemon *d)
 	while (batcher_deadline(d->batcher) != 0 && rounds++ < 64)
 		if (batcher_flush(d->batcher, batcher_now(), true) == -1)
 			break;
+	/* peers_stop still services the links: tell the batcher no more */
+	peers_set_busy_hook(d->peers, NULL, NULL);
 	batcher_detach(d->batcher_timer);
 	batcher_free(d->batcher);
 	peers_stop(d->peers);

@@ -5,7 +5,8 @@
 # reports/s (tests/bench/rate_post.c, keep-alive connections, each answered
 # after its commit); A's batch counter is read around each rate. Prints
 # batches per report, reports per batch, and the API answer time.
-#   BATCH_BENCH_RATES ("1 100 1000 10000"), BATCH_BENCH_SECONDS (10)
+#   BATCH_BENCH_RATES ("1 100 1000 10000"), BATCH_BENCH_SECONDS (10),
+#   BATCH_BENCH_SYNC (1), BATCH_BENCH_CONF (a server: line to add)
 . "$(dirname "$0")/../integration/peer_lib.sh"
 RATES=${BATCH_BENCH_RATES:-1 100 1000 10000}
 SECS=${BATCH_BENCH_SECONDS:-10}
@@ -17,7 +18,7 @@ pl_org orgA
 pl_node 0 orgA; pl_node 1 orgA
 pl_conf 0 1; pl_conf 1
 for i in 0 1; do
-	sed -i 's/sync: 0/sync: 1/' "$T/n$i/reputed.conf"
+	sed -i "s/sync: 0/sync: ${BATCH_BENCH_SYNC:-1}/" "$T/n$i/reputed.conf"
 	[ -n "$BATCH_BENCH_CONF" ] &&
 	    sed -i "/^server:/a\\$BATCH_BENCH_CONF" "$T/n$i/reputed.conf"
 done
