@@ -20,6 +20,7 @@
 #include "node/api.h"
 #include "node/api_feeds.h"
 #include "node/batcher.h"
+#include "node/feed_sign.h"
 #include "node/log.h"
 #include "node/node.h"
 #include "node/peer/pki.h"
@@ -70,43 +71,24 @@ api_feeds_reports(const json_t *arr, uint64_t now, char *err, size_t errlen)
 	return reps;
 }
 
-/* An S/MIME signature: FR_NONE when the message is signed by a
- * certificate that validates on the federation's paths now (then
- * sm->content is what was signed, and the reply names the signer's
- * organisation), else why not (unsigned, bad signature, untrusted). */
+/* The signature of a message (node/feed_sign.c); a valid one is named
+ * in the reply's X-Reputed-Signed-By. */
 static enum feed_reason
 api_feeds_signature(struct api_feeds *f, struct evhttp_request *req,
-    const char *body, size_t len, struct smime_signed *sm)
+    const char *body, size_t len, struct smime_signed *sm, char *why,
+    size_t whylen)
 {
-	char err[256], subject[256], hex[2 * PKI_ORG_ID_LEN + 1], hdr[400];
-	uint8_t org[PKI_ORG_ID_LEN];
-	bool revoked = false;
+	struct feed_signer who;
+	char hdr[400];
+	enum feed_reason r = feed_sign_check(f->pki, body ? body : "", len,
+	    (int64_t)(batcher_now() / 1000), sm, &who, why, whylen);
 
-	switch (smime_open(body ? body : "", len, sm, err, sizeof(err))) {
-	case SMIME_UNSIGNED:
-		return FR_UNSIGNED;
-	case SMIME_BAD_SIGNATURE:
-		log_info("api: feed: %s", err);
-		return FR_BAD_SIGNATURE;
-	case SMIME_SIGNED:
-		break;
-	}
-	X509_NAME_oneline(X509_get_subject_name(sm->signer), subject,
-	    sizeof(subject));
-	if (f->pki == NULL || pki_verify(f->pki, sm->signer, sm->certs,
-	    (int64_t)(batcher_now() / 1000), &revoked, err, sizeof(err)) != 0 ||
-	    pki_cert_org(f->pki, sm->signer, sm->certs,
-	    (int64_t)(batcher_now() / 1000), org) != 0) {
-		log_info("api: feed: signer %s not on the federation's paths: "
-		    "%s", subject, f->pki ? (revoked ? "revoked" : err) :
-		    "no trust-anchor configured");
-		free(sm->content);	/* not to be read as signed */
-		sm->content = NULL;
-		return FR_UNTRUSTED_SIGNER;
-	}
-	for (size_t i = 0; i < PKI_ORG_ID_LEN; i++)
-		snprintf(hex + 2 * i, 3, "%02x", org[i]);
-	snprintf(hdr, sizeof(hdr), "org=%s; signer=\"%s\"", hex, subject);
+	if (r == FR_BAD_SIGNATURE || r == FR_UNTRUSTED_SIGNER)
+		log_info("api: feed: %s", why);
+	if (r != FR_NONE)
+		return r;
+	snprintf(hdr, sizeof(hdr), "org=%s; signer=\"%s\"", who.org,
+	    who.subject);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "X-Reputed-Signed-By", hdr);
 	f->signed_ok++;
@@ -132,14 +114,15 @@ api_feeds_post(struct evhttp_request *req, void *arg)
 		return;
 	}
 	struct smime_signed sm;
-	enum feed_reason sig = api_feeds_signature(f, req, body, len, &sm);
+	char why[320];
+	enum feed_reason sig = api_feeds_signature(f, req, body, len, &sm, why,
+	    sizeof(why));
 	if (sig != FR_NONE && f->fc->require_signed) {
 		f->messages[fmt][FEED_REFUSED]++;
 		f->refused[sig]++;
 		api_reply_json(req, 422, json_pack("{s:s,s:s,s:s}", "format",
 		    feed_format_name(fmt), "refused", feed_reason_name(sig),
-		    "error", "signed: require, and this message is not signed "
-		    "by a federation member (see the log)"));
+		    "error", why));
 		smime_clear(&sm);
 		return;
 	}
@@ -204,18 +187,14 @@ api_feeds_metrics(void *arg, struct evbuffer *out)
 static struct pki *
 api_feeds_pki(const struct node_conf *conf)
 {
+	char why[256];
 	struct pki *p;
-	char err[256];
 
-	if (conf->n_anchors == 0 || (p = pki_new()) == NULL)
+	if (conf->n_anchors == 0)
 		return NULL;
-	for (int i = 0; i < conf->n_anchors; i++)
-		if (pki_add_anchor_file(p, conf->anchors[i], err,
-		    sizeof(err)) == -1)
-			log_warnx("feeds: %s", err);
-	if (conf->crl_file[0] != '\0' && pki_add_crl_file(p, conf->crl_file,
-	    err, sizeof(err)) == -1)
-		log_warnx("feeds: %s", err);
+	if ((p = feed_sign_pki(conf->anchors, conf->n_anchors,
+	    conf->crl_file, why, sizeof(why))) == NULL)
+		log_warnx("feeds: signed complaints cannot be checked: %s", why);
 	return p;
 }
 

@@ -7,6 +7,9 @@
  *     --own-host / --authserv-id / --own-domain options) and signs the
  *     reports into the store, as `report --db` does;
  *   - with --dry-run: prints the report objects, stores nothing.
+ * Here (offline or --dry-run) S/MIME signed complaints are checked with
+ * --trust-anchor / --crl as the daemon checks them with its peering
+ * anchors (node/feed_sign.c); --signed require refuses the rest.
  * A maildir message is handled once: moved to cur/ (flag S), or, with
  * --state FILE, named in that file. Exit 0 when every message gave
  * reports or was skipped for a stated reason; 1 when one was refused; 75
@@ -28,6 +31,8 @@
 
 #include "feeds/complaint.h"
 #include "node/ctl/ctl_ingest.h"
+#include "node/feed_sign.h"
+#include "node/peer/pki.h"
 
 #define INGEST_STATE_MAX	1000000	/* names a state file may hold */
 #define INGEST_EX_TEMPFAIL	75	/* sysexits.h EX_TEMPFAIL */
@@ -39,6 +44,10 @@ struct ingest {
 	const char *key;
 	bool verbose, dry_run, json;
 	struct batch_builder *bb;	/* offline */
+	char anchors[8][256];		/* --trust-anchor: signed complaints */
+	int n_anchors;
+	const char *crl;		/* --crl */
+	struct pki *pki;
 	/* totals */
 	unsigned long messages, with_reports, skipped, refused, failed;
 	unsigned long reports;
@@ -118,7 +127,29 @@ ingest_local(struct ingest *in, const char *name, const char *msg,
 	json_t *r;
 	enum handled h = HANDLED;
 
-	feed_parse(&in->fc, in->fmt, msg, len, now_ms(), &res);
+	struct smime_signed sm = { 0 };
+	struct feed_signer who;
+	enum feed_reason sig = FR_UNSIGNED;
+	char why[320];
+
+	if (in->pki != NULL || in->fc.require_signed)
+		sig = feed_sign_check(in->pki, msg, len, (int64_t)(now_ms() /
+		    1000), &sm, &who, why, sizeof(why));
+	if (sig != FR_NONE && in->fc.require_signed) {
+		count(in, FEED_REFUSED, sig, 0);
+		snprintf(what, sizeof(what), "refused %s", feed_reason_name(sig));
+		say(in, name, feed_format_name(in->fmt), what, why);
+		if (!in->verbose)
+			fprintf(stderr, "reputectl: %s: refused (%s): %s\n", name,
+			    feed_reason_name(sig), why);
+		smime_clear(&sm);
+		return HANDLED;
+	}
+	if (sig == FR_NONE)
+		say(in, name, "s/mime", "signed", why);
+	feed_parse(&in->fc, in->fmt, sm.content ? sm.content : msg,
+	    sm.content ? sm.len : len, now_ms(), &res);
+	smime_clear(&sm);
 	json_array_foreach(res.reports, i, r) {
 		char *text = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
 		int rc = 0;
@@ -425,7 +456,8 @@ usage(void)
 	    "[FILE... | -]\n"
 	    "       offline (--db DIR): --key FILE [--own-host H]... "
 	    "[--authserv-id ID]...\n"
-	    "         [--own-domain D]... [--max-size BYTES]; "
+	    "         [--own-domain D]... [--max-size BYTES] [--trust-anchor "
+	    "F]... [--crl F]\n         [--signed require|optional]; "
 	    "--dry-run prints the reports\n");
 }
 
@@ -441,6 +473,9 @@ const struct option ctl_ingest_options[] = {
 	{ "authserv-id", required_argument, NULL, 'A' },
 	{ "own-domain", required_argument, NULL, 'D' },
 	{ "max-size", required_argument, NULL, 'M' },
+	{ "trust-anchor", required_argument, NULL, 'T' },
+	{ "crl", required_argument, NULL, 'C' },
+	{ "signed", required_argument, NULL, 'S' },
 	{ 0 } };
 
 /* Options; the index of the first file, or -1. */
@@ -479,6 +514,19 @@ ingest_args(struct ingest *in, int argc, char **argv, const char **maildir,
 		case 'M':
 			in->fc.max_message = strtoul(optarg, NULL, 10);
 			break;
+		case 'T':
+			if (in->n_anchors == 8 || strlen(optarg) >= 256)
+				return -1;
+			snprintf(in->anchors[in->n_anchors++], 256, "%s",
+			    optarg);
+			break;
+		case 'C': in->crl = optarg; break;
+		case 'S':
+			if (strcmp(optarg, "require") != 0 &&
+			    strcmp(optarg, "optional") != 0)
+				return -1;
+			in->fc.require_signed = strcmp(optarg, "require") == 0;
+			break;
 		default:
 			return -1;
 		}
@@ -492,6 +540,7 @@ ctl_ingest(const struct ctl *c, int argc, char **argv)
 	static struct ingest in;	/* the feed_conf is 24 KB */
 	const char *maildir = NULL, *state = NULL;
 	uint64_t reports = 0, batches = 0, next = 0;
+	char why[256];
 	int first, rc = 0;
 
 	memset(&in, 0, sizeof(in));
@@ -510,6 +559,12 @@ ctl_ingest(const struct ctl *c, int argc, char **argv)
 		if ((in.bb = ctl_builder_open(c, in.key)) == NULL)
 			return 1;
 	}
+	if (in.n_anchors > 0 && (in.pki = feed_sign_pki(
+	    (const char (*)[256])in.anchors, in.n_anchors, in.crl, why,
+	    sizeof(why))) == NULL) {
+		fprintf(stderr, "reputectl: --trust-anchor: %s\n", why);
+		return 2;
+	}
 	if (maildir != NULL)
 		rc = ingest_maildir(&in, maildir, state);
 	for (int i = first; i < argc && rc == 0; i++) {
@@ -521,6 +576,7 @@ ctl_ingest(const struct ctl *c, int argc, char **argv)
 	if (in.bb != NULL && ctl_builder_close(in.bb, &reports, &batches,
 	    &next) != 0)
 		in.failed++;
+	pki_free(in.pki);
 	totals(&in);
 	if (in.bb != NULL && !in.json)
 		printf("applied %llu reports in %llu batches (next seq %llu)\n",

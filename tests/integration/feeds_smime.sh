@@ -8,7 +8,8 @@
 # valid signed ARF report, and refuses: an expired signer, a revoked one,
 # one of a CA it does not anchor, a message altered after signing, and an
 # unsigned one; /metrics counts each reason. Then signed: optional takes
-# the unsigned one as its own observation.
+# the unsigned one as its own observation. Offline, `reputectl ingest
+# --trust-anchor --crl --signed require` gives the same verdicts.
 # SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
 pl_init
@@ -134,4 +135,21 @@ sed -i 's/signed: require/signed: optional/' "$T/n0/reputed.conf"
 pl_start 0 || { pl_done; exit 1; }
 out=$(post "$T/unsigned.eml")
 case $out in 200*'"accepted":1'*) ok ;; *) ko "unsigned, optional: $out" ;; esac
+pl_stop 0
+# offline, the same checks: reputectl ingest --trust-anchor --crl --signed
+out=$("$CTL" --db "$T/off" ingest --dry-run --verbose --trust-anchor \
+    "$T/orgB.pem" --crl "$T/orgB.crl" --signed require "$T/valid.eml" \
+    "$T/expired.eml" "$T/revoked.eml" "$T/other.eml" "$T/altered.eml" \
+    "$T/unsigned.eml" 2>&1)
+rc=$?
+for c in valid:'s/mime signed: signed by org [0-9a-f]\{64\}' \
+    expired:'refused untrusted-signer: .*certificate has expired' \
+    revoked:'refused untrusted-signer: .*revoked' \
+    other:'refused untrusted-signer' altered:'refused bad-signature' \
+    unsigned:'refused unsigned'; do
+	echo "$out" | grep -q "^${c%%:*}.eml: .*${c#*:}" && ok || ko "offline ${c%%:*}: $out"
+done
+if [ $rc = 1 ] && echo "$out" | grep -q '"ip":"192.0.2.61"' &&
+    echo "$out" | grep -q '^ingest: 6 message(s): 1 gave 1 report(s), 0 skipped, 5 refused'; then
+	ok; else ko "offline totals ($rc): $out"; fi
 pl_done
