@@ -488,7 +488,7 @@ api_reports_per_second(struct api *a)
 /* One origin's line of reputed_origin_seq: across nodes, max by origin
  * minus a node's value is how far it lags; no increase in an hour, an
  * origin that sent nothing (dist/prometheus/reputed.rules.yml). */
-static void
+static int
 api_metric_origin(void *arg, const uint8_t origin[32], uint64_t seq)
 {
 	char hex[65];
@@ -496,6 +496,7 @@ api_metric_origin(void *arg, const uint8_t origin[32], uint64_t seq)
 	for (int i = 0; i < 32; i++)
 		snprintf(hex + 2 * i, 3, "%02x", origin[i]);
 	prom_sample(arg, "reputed_origin_seq", "origin", hex, seq);
+	return 0;
 }
 
 static void

@@ -41,8 +41,8 @@ reputon_hex(const uint8_t *b, size_t len, char *out)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
-/* One origin's evidence, decayed to now. */
-static void
+/* One origin's evidence, decayed to now; -1 when memory runs out. */
+static int
 reputon_explain_cb(void *arg, const uint8_t origin[32],
     const struct evidence *ev, double trust)
 {
@@ -70,6 +70,7 @@ reputon_explain_cb(void *arg, const uint8_t origin[32],
 	    (double)ev->spoofed, "weight", weights);
 	if (o == NULL || json_array_append_new(x->list, o) != 0)
 		x->failed = true;
+	return x->failed ? -1 : 0;
 }
 
 /* The reputon for a subject with a score record. */

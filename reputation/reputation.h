@@ -310,8 +310,10 @@ void changes_end(struct changes *c, uint64_t txn);
 int changes_read(struct changes *c, struct changes_cursor *cur,
 	    uint64_t upto, changes_fn fn, void *arg);
 
-/* Explanation: calls fn once per origin with evidence on s. */
-typedef void (*store_explain_fn)(void *arg, const uint8_t origin[32],
+/* Explanation: calls fn once per origin with evidence on s. fn returns 0
+ * to go on, non-zero to stop (out of memory, say): store_explain then
+ * returns -1, so a caller never takes a partial list for the whole. */
+typedef int (*store_explain_fn)(void *arg, const uint8_t origin[32],
 	    const struct evidence *ev, double trust);
 int store_explain(struct store_reader *r, const struct subject *s,
 	    store_explain_fn fn, void *arg);
@@ -322,8 +324,10 @@ typedef int (*store_each_fn)(void *arg, const struct subject *s,
 	    const struct listing *l);
 int store_each_listing(struct store_reader *r, store_each_fn fn, void *arg);
 
-/* Version vector: fn once per origin with its highest contiguous seq. */
-typedef void (*store_vv_fn)(void *arg, const uint8_t origin[32], uint64_t seq);
+/* Version vector: fn once per origin with its highest contiguous seq.
+ * fn returns 0 to go on, non-zero to stop: store_version_vector then
+ * returns -1 (a partial vector would make a wrong Hello or digest). */
+typedef int (*store_vv_fn)(void *arg, const uint8_t origin[32], uint64_t seq);
 int store_version_vector(struct store_reader *r, store_vv_fn fn, void *arg);
 /* The organisation an origin is bound to: 0 (org filled), 1 none (an
  * organisation of its own), -1 error. */

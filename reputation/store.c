@@ -2006,7 +2006,10 @@ store_explain(struct store_reader *r, const struct subject *s,
 		const uint8_t *origin = (const uint8_t *)k.mv_data + sklen;
 		struct origin_rec rec;
 		origin_read(r->txn, r->st, origin, &rec);
-		fn(arg, origin, &ev, rec.blocked ? 0 : rec.trust);
+		if (fn(arg, origin, &ev, rec.blocked ? 0 : rec.trust) != 0) {
+			mdb_cursor_close(c);
+			return -1;
+		}
 	}
 	mdb_cursor_close(c);
 	return rc == MDB_NOTFOUND || rc == 0 ? 0 : -1;
@@ -2048,8 +2051,11 @@ store_version_vector(struct store_reader *r, store_vv_fn fn, void *arg)
 		struct origin_rec rec;
 		if (k.mv_size != ORIGIN_LEN || origin_decode(&v, &rec) != 0)
 			continue;
-		if (rec.highest_seq > 0)
-			fn(arg, k.mv_data, rec.highest_seq);
+		if (rec.highest_seq > 0 && fn(arg, k.mv_data,
+		    rec.highest_seq) != 0) {
+			mdb_cursor_close(c);
+			return -1;
+		}
 	}
 	mdb_cursor_close(c);
 	return rc == MDB_NOTFOUND ? 0 : -1;

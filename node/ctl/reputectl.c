@@ -720,13 +720,14 @@ explain_text(struct explain_ctx *x, const char *origin,
 		    ev->spoofed);
 }
 
-static void
+static int
 explain_one(void *arg, const uint8_t origin[32], const struct evidence *ev,
     double trust)
 {
 	char h[65];
 	hex(origin, 32, h);
 	explain_text(arg, h, ev, trust);
+	return 0;
 }
 
 static void

@@ -475,7 +475,9 @@ struct gossip_vv {
 	size_t n, cap;
 };
 
-static void
+/* Collects one entry; -1 when memory runs out (the walk stops and the
+ * vector is not used). */
+static int
 gossip_vv_add(void *arg, const uint8_t origin[32], uint64_t seq)
 {
 	struct gossip_vv *vv = arg;
@@ -484,11 +486,11 @@ gossip_vv_add(void *arg, const uint8_t origin[32], uint64_t seq)
 		size_t cap = vv->cap ? vv->cap * 2 : 64;
 		void *e = realloc(vv->entries, cap * sizeof(*vv->entries));
 		if (e == NULL)
-			return;
+			return -1;
 		vv->entries = e;
 		void *k = realloc(vv->keys, cap * sizeof(*vv->keys));
 		if (k == NULL)
-			return;
+			return -1;
 		vv->keys = k;
 		vv->cap = cap;
 	}
@@ -496,6 +498,7 @@ gossip_vv_add(void *arg, const uint8_t origin[32], uint64_t seq)
 	reputed__version_entry__init(&vv->entries[vv->n]);
 	vv->entries[vv->n].seq = seq;
 	vv->n++;
+	return 0;
 }
 
 static void
@@ -1475,6 +1478,10 @@ gossip_on_hello(struct gossip_session *s, const Reputed__Hello *h)
 			gossip_range_add(s, vv.keys[i], has + 1,
 			    vv.entries[i].seq);
 		}
+	else
+		gossip_event(g, GOSSIP_EV_WARNING, s, 0, "%s: no catch-up: "
+		    "cannot read the version vector (out of memory or store)",
+		    s->name);
 	gossip_vv_free(&vv);
 	gossip_pump(s);
 }
@@ -1927,9 +1934,11 @@ struct gossip_digest_vv {
 	uint8_t (*keys)[ED25519_KEY_LEN];
 	uint64_t *seqs;
 	size_t n, cap;
+	bool oom;		/* a collector ran out of memory */
 };
 
-static void
+/* Collects one origin; -1 (and d->oom) when memory runs out. */
+static int
 gossip_digest_add(void *arg, const uint8_t origin[32], uint64_t seq)
 {
 	struct gossip_digest_vv *d = arg;
@@ -1938,16 +1947,20 @@ gossip_digest_add(void *arg, const uint8_t origin[32], uint64_t seq)
 		size_t cap = d->cap ? d->cap * 2 : 64;
 		void *k = realloc(d->keys, cap * sizeof(*d->keys));
 		if (k == NULL)
-			return;
+			goto oom;
 		d->keys = k;
 		void *s = realloc(d->seqs, cap * sizeof(*d->seqs));
 		if (s == NULL)
-			return;
+			goto oom;
 		d->seqs = s;
 		d->cap = cap;
 	}
 	memcpy(d->keys[d->n], origin, ED25519_KEY_LEN);
 	d->seqs[d->n++] = seq;
+	return 0;
+oom:
+	d->oom = true;
+	return -1;
 }
 
 /* The store iterates origins in key order, so the digest is canonical.
@@ -1965,7 +1978,8 @@ gossip_digest(struct store *st, uint8_t out[32], uint64_t *n_batches, char *err,
 	if (r == NULL || ctx == NULL || store_reader_begin(r) == -1 ||
 	    store_version_vector(r, gossip_digest_add, &d) == -1 ||
 	    !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
-		snprintf(err, errlen, "cannot read the store");
+		snprintf(err, errlen, "%s", d.oom ? "out of memory" :
+		    "cannot read the store");
 		goto out;
 	}
 	for (size_t i = 0; i < d.n; i++) {

@@ -374,12 +374,13 @@ shuffle(uint32_t *a, size_t n)
 
 /* ---- query ---- */
 
-static void
+static int
 explain_cb(void *arg, const uint8_t o[32], const struct evidence *ev,
     double trust)
 {
 	(void)o;
 	*(double *)arg += ev->weight[1] * trust;
+	return 0;
 }
 
 static void

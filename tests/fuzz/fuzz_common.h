@@ -152,12 +152,13 @@ fuzz_map_full(const char *err)
 
 /* Reads back what a commit left: the stored batch, each subject's listing
  * and explanation, the address and domain lookups. */
-static inline void
+static inline int
 fuzz_explain_cb(void *arg, const uint8_t origin[32], const struct evidence *ev,
     double trust)
 {
 	(void)origin;
 	*(uint32_t *)arg += ev->n_reports + (trust > 0);
+	return 0;
 }
 
 static inline void
