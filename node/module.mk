@@ -38,7 +38,7 @@ CORE_SRCS += node/log.c node/conf.c node/batcher.c node/batcher_event.c node/pro
 TEST_SCRIPTS += tests/integration/ctl_query.sh tests/integration/daemon_metrics.sh
 # promtool (daemon_metrics.sh checks /metrics with it)
 DEB_PKGS += prometheus
-DAEMON_SRCS += node/api.c
+DAEMON_SRCS += node/api.c node/retention.c
 UNIT_TESTS += tests/unit/conf_test.c tests/unit/batcher_test.c \
 	tests/unit/jsonl_test.c
 TEST_SCRIPTS += tests/integration/daemon_conf.sh tests/integration/daemon_api.sh \

@@ -43,6 +43,7 @@
 #include "node/node.h"
 #include "node/notify.h"
 #include "node/peer/peer.h"
+#include "node/retention.h"
 #include "node/dns/dns.h"
 
 struct daemon {
@@ -59,6 +60,7 @@ struct daemon {
 	struct mailcheck *mailcheck;	/* NULL when sender-id is off */
 	struct policy_server *policy;	/* NULL without smtpd-policy: listen */
 	struct api_feeds *feeds;	/* POST /v1/feeds/... (api_feeds.c) */
+	struct retention *retention;	/* the pruner */
 	bool dns_running;
 	int pid_fd;			/* the locked pidfile, or -1 */
 	struct event *sig_hup, *sig_term, *sig_int;
@@ -621,6 +623,8 @@ daemon_start(struct daemon *d)
 	if ((d->api = api_start(d->base, &d->conf, d->st, d->batcher, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
+	if ((d->retention = retention_start(d->base, d->st, d->api)) == NULL)
+		fatalx("prune: cannot start its timer");
 	daemon_mailcheck_start(d);
 	daemon_policy_start(d);
 	if ((d->feeds = api_feeds_attach(d->api, &d->conf)) == NULL)
@@ -648,6 +652,7 @@ daemon_stop(struct daemon *d)
 	batcher_detach(d->batcher_timer);
 	batcher_free(d->batcher);
 	peers_stop(d->peers);
+	retention_stop(d->retention);
 	api_stop(d->api);
 	api_feeds_free(d->feeds);
 	daemon_dns_stop(d);

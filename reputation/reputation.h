@@ -106,6 +106,9 @@ struct evidence {
 	uint32_t n_reports;	/* reports folded in (retracted ones removed) */
 	float weight[CATEGORY_COUNT];	/* capped, decayed weight per category */
 	float spoofed;		/* weight withheld from a domain by SPF/SID fail */
+	uint64_t first_expiry;	/* min(observed_at + ttl): from then on, by
+				 * its origin's clock, a report in it no
+				 * longer counts and the record is refolded */
 };
 
 /* One report's contribution to one subject, as kept in the report index. */
@@ -176,6 +179,14 @@ struct store_options {
 struct store *store_open(const char *dir, const struct store_options *opt,
 	    char *err, size_t errlen);
 void store_close(struct store *st);
+/* The map: bytes in use (pages up to the last one written; freed pages
+ * inside it are reused before the map grows) and its size. */
+int store_map_use(struct store *st, uint64_t *used, uint64_t *size);
+/* A consistent, compacted copy of the store (free pages left out) into
+ * the file path, made from one read snapshot: the store may be written
+ * meanwhile, by this process or another. The file must not exist. */
+int store_backup(struct store *st, const char *path, char *err,
+	    size_t errlen);
 /* Flushes every commit to disk (fsync): the end of a bulk import. */
 int store_sync(struct store *st, char *err, size_t errlen);
 const struct policy *store_policy(const struct store *st);
@@ -243,8 +254,38 @@ int store_get_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
 	    struct origin_info *out);
 
 /* Recomputes every evidence record, report index entry and score from the
- * stored batches. Gives exactly what incremental application gave. */
+ * stored batches (each origin from its floor). Gives exactly what
+ * incremental application followed by a full prune gives. */
 int store_rescore(struct store *st, char *err, size_t errlen);
+
+/*
+ * Retention. A report counts until its expiry (observed_at + ttl) by its
+ * origin's clock: the latest created_at among the origin's applied
+ * batches, signed content, so every node at the same version vector
+ * agrees. A record (subject, origin) holding an expired report is
+ * refolded from its live reports (the expired ones leave the report
+ * index; a record with none left goes, and a score with no evidence);
+ * then each origin's floor moves up over its oldest batches none of whose
+ * reports still counts (the latest batch always stays). Equivocation
+ * proofs are never pruned. Work is done in small write transactions:
+ * store_prune_step does one, looking at up to budget records or reports,
+ * and returns 1 when it finished a sweep over the whole store, 0 when
+ * there is more, -1 on error. The state a full sweep reaches depends only
+ * on the applied batches, not on when or how often the pruner ran.
+ */
+struct store_prune {
+	int phase;			/* 0: records, 1: batches */
+	uint8_t key[SUBJECT_KEY_MAX + ED25519_KEY_LEN];	/* resume here */
+	size_t key_len;			/* 0: from the start */
+	uint64_t refolded;		/* records refolded this sweep */
+	uint64_t batches_pruned;	/* batches removed this sweep */
+	uint64_t sweeps;		/* sweeps completed */
+};
+int store_prune_step(struct store *st, struct store_prune *p,
+	    uint32_t budget, char *err, size_t errlen);
+/* Sweeps until done (offline, tests). */
+int store_prune_all(struct store *st, struct store_prune *p, char *err,
+	    size_t errlen);
 
 /* Reading. A reader is a reusable read-only snapshot; begin takes a fresh
  * snapshot (a listing change committed before it is visible), end releases

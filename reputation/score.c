@@ -87,6 +87,8 @@ evidence_fold(struct evidence *e, const struct contribution *c,
 	uint64_t exp = t + (uint64_t)c->ttl_s * 1000;
 	if (exp > e->expires_at)
 		e->expires_at = exp;
+	if (e->n_reports == 0 || exp < e->first_expiry)
+		e->first_expiry = exp;
 	e->n_reports++;
 }
 

@@ -25,18 +25,21 @@
  */
 #include <errno.h>
 #include <stddef.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
 #include "reputation/reputation.h"
 
-#define SCHEMA_VERSION	1
+#define SCHEMA_VERSION	2		/* 2: origin clock and floor, evidence
+				 * first_expiry (retention) */
 #define ORIGIN_LEN	ED25519_KEY_LEN
 #define PLEN_BYTES	21		/* 33 + 129 bits, rounded up */
 #define TRUST_CACHE	1024
@@ -56,6 +59,13 @@ struct origin_rec {
 	uint64_t quota_hour;		/* hour of batch time counted in */
 	uint64_t quota_used;		/* reports kept in that hour */
 	uint64_t quota_dropped;		/* reports over the quota, in all */
+	uint64_t clock;			/* max created_at of the batches
+					 * applied: the retention clock */
+	uint64_t floor;			/* batches 1..floor are pruned */
+	uint64_t floor_clock;		/* clock after batch floor */
+	uint64_t floor_quota_hour;	/* quota counters after batch floor */
+	uint64_t floor_quota_used;
+	uint64_t floor_quota_dropped;
 };
 /* Older records are shorter: the fields after them read as 0. */
 #define ORIGIN_REC_V1	offsetof(struct origin_rec, org)
@@ -84,7 +94,8 @@ struct store_txn {
 	bool listing_changed;		/* bump the serial at commit */
 	uint8_t plens[PLEN_BYTES];
 	bool plens_dirty;
-	bool index_only;		/* rescore: replay fills the report index */
+	bool defer_score;		/* rescore: scores once, at the end */
+	uint64_t clock;			/* the applying origin's clock */
 	MDB_cursor *ecur, *scur;	/* evidence and scores, opened on first
 					 * use, closed with the transaction */
 	uint64_t id;			/* mdb_txn_id: journal records */
@@ -243,9 +254,7 @@ static unsigned
 env_flags(int sync, bool bulk)
 {
 	unsigned f = MDB_NOTLS | MDB_NORDAHEAD;
-	if (bulk && sync > 0)
-		f |= MDB_NOSYNC;	/* store_sync at the end */
-	else if (sync <= 0)
+	if (sync <= 0 || bulk)		/* bulk: store_sync at the end */
 		f |= MDB_NOSYNC;
 	else if (sync == 1)
 		f |= MDB_NOMETASYNC;
@@ -314,6 +323,40 @@ store_close(struct store *st)
 	mdb_env_close(st->env);
 	changes_free(st->changes);
 	free(st);
+}
+
+int
+store_map_use(struct store *st, uint64_t *used, uint64_t *size)
+{
+	MDB_envinfo ei;
+	MDB_stat es;
+	if (mdb_env_info(st->env, &ei) != 0 || mdb_env_stat(st->env, &es) != 0)
+		return -1;
+	*used = ((uint64_t)ei.me_last_pgno + 1) * es.ms_psize;
+	*size = ei.me_mapsize;
+	return 0;
+}
+
+int
+store_backup(struct store *st, const char *path, char *err, size_t errlen)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0640);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = mdb_env_copyfd2(st->env, fd, MDB_CP_COMPACT);
+	if (rc == 0 && fsync(fd) != 0)
+		rc = errno;
+	if (close(fd) != 0 && rc == 0)
+		rc = errno;
+	if (rc != 0) {
+		unlink(path);
+		snprintf(err, errlen, "backup to %s: %s", path,
+		    mdb_strerror(rc));
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -999,20 +1042,86 @@ report_key(uint8_t *key, const uint8_t *skey, size_t sklen,
 	return sklen + ORIGIN_LEN + 12;
 }
 
+/* A report no longer counts once its origin's clock (the latest
+ * created_at of the origin's applied batches: signed, the same on every
+ * node at the same version vector) has reached its expiry. */
+static bool
+report_dead(const struct contribution *c, uint64_t clock)
+{
+	return c->observed_at + (uint64_t)c->ttl_s * 1000 <= clock;
+}
+
+/*
+ * Rebuilds the evidence of (subject, origin) from its report index
+ * entries still live at the origin's clock tx->clock, folded in (seq,
+ * index) order, and deletes the entries that are not: the record is then
+ * exactly the fold of its live reports, wherever and whenever this runs.
+ * A record with none left is deleted. Used after a retraction, when a
+ * fold finds a report of the record expired, and by the pruner.
+ */
+static int
+refold(struct store_txn *tx, const uint8_t *skey, size_t sklen,
+    const uint8_t *origin, struct evidence *ev)
+{
+	uint8_t prefix[SUBJECT_KEY_MAX + ORIGIN_LEN];
+	uint8_t cur_key[SUBJECT_KEY_MAX + ORIGIN_LEN + 12];
+	struct contribution c;
+	MDB_cursor *cur;
+	memcpy(prefix, skey, sklen);
+	memcpy(prefix + sklen, origin, ORIGIN_LEN);
+	size_t plen = sklen + ORIGIN_LEN;
+	MDB_val k = val(prefix, plen), v;
+	memset(ev, 0, sizeof(*ev));
+	int rc = mdb_cursor_open(tx->txn, tx->st->reports, &cur);
+	if (rc != 0)
+		return rc;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size == plen + 12 &&
+	    memcmp(k.mv_data, prefix, plen) == 0) {
+		bool ok = v.mv_size == sizeof(c);
+		if (ok)
+			memcpy(&c, v.mv_data, sizeof(c));
+		if (ok && !report_dead(&c, tx->clock)) {
+			evidence_fold(ev, &c, &tx->st->policy);
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+			continue;
+		}
+		/* expired (or unreadable): delete it, and seek from its
+		 * key to the next entry whatever delete did to the cursor */
+		size_t klen = k.mv_size;
+		memcpy(cur_key, k.mv_data, klen);
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+		k = val(cur_key, klen);
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	}
+	mdb_cursor_close(cur);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	k = val(prefix, plen);
+	if (ev->n_reports == 0)
+		rc = mdb_del(tx->txn, tx->st->evidence, &k, NULL);
+	else {
+		v = val(ev, sizeof(*ev));
+		rc = mdb_put(tx->txn, tx->st->evidence, &k, &v, 0);
+	}
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
 static int
 fold_one(struct store_txn *tx, const struct subject *s, const uint8_t *origin,
     uint64_t seq, uint32_t index, const struct contribution *c)
 {
 	uint8_t skey[SUBJECT_KEY_MAX], key[SUBJECT_KEY_MAX + ORIGIN_LEN + 12];
 	struct evidence ev;
+	if (report_dead(c, tx->clock))
+		return 0;	/* expired on arrival: counts nowhere */
 	size_t sklen = subject_key(s, skey);
+	int rc = txn_cursors(tx);
+	if (rc != 0)
+		return rc;
 	MDB_val k = val(key, report_key(key, skey, sklen, origin, seq, index));
-	MDB_val v = val(c, sizeof(*c));
-	int rc = mdb_put(tx->txn, tx->st->reports, &k, &v, 0);
-	if (rc != 0 || tx->index_only)
-		return rc;
-	if ((rc = txn_cursors(tx)) != 0)
-		return rc;
+	MDB_val v;
 	k.mv_size = sklen + ORIGIN_LEN;
 	memset(&ev, 0, sizeof(ev));
 	rc = mdb_cursor_get(tx->ecur, &k, &v, MDB_SET_KEY);
@@ -1021,54 +1130,37 @@ fold_one(struct store_txn *tx, const struct subject *s, const uint8_t *origin,
 		memcpy(&ev, v.mv_data, sizeof(ev));
 	else if (rc != 0 && rc != MDB_NOTFOUND)
 		return rc;
+	bool in_place = found;
+	if (found && ev.first_expiry <= tx->clock) {
+		/* a report in it has expired: the live ones, folded anew */
+		if ((rc = refold(tx, skey, sklen, origin, &ev)) != 0)
+			return rc;
+		in_place = false;
+	}
+	k = val(key, sklen + ORIGIN_LEN + 12);
+	v = val(c, sizeof(*c));
+	if ((rc = mdb_put(tx->txn, tx->st->reports, &k, &v, 0)) != 0)
+		return rc;
 	evidence_fold(&ev, c, &tx->st->policy);
+	k.mv_size = sklen + ORIGIN_LEN;
 	v = val(&ev, sizeof(ev));
 	/* In place when the record was there: no second search. */
-	rc = found ? mdb_cursor_put(tx->ecur, &k, &v, MDB_CURRENT) :
+	rc = in_place ? mdb_cursor_put(tx->ecur, &k, &v, MDB_CURRENT) :
 	    mdb_put(tx->txn, tx->st->evidence, &k, &v, 0);
-	if (rc != 0)
+	if (rc != 0 || tx->defer_score)
 		return rc;
 	return rescore_subject(tx, skey, sklen);
 }
 
-/* Rebuilds the evidence of (subject, origin) from the report index, in
- * (seq, index) order, after a retraction removed an entry. */
+/* After a retraction removed an entry: the evidence of (subject, origin)
+ * from its live entries, and the subject's score. */
 static int
 rebuild_evidence(struct store_txn *tx, const uint8_t *skey, size_t sklen,
     const uint8_t *origin)
 {
-	uint8_t prefix[SUBJECT_KEY_MAX + ORIGIN_LEN];
 	struct evidence ev;
-	struct contribution c;
-	MDB_cursor *cur;
-	memcpy(prefix, skey, sklen);
-	memcpy(prefix + sklen, origin, ORIGIN_LEN);
-	size_t plen = sklen + ORIGIN_LEN;
-	MDB_val k = val(prefix, plen), v;
-	memset(&ev, 0, sizeof(ev));
-	int rc = mdb_cursor_open(tx->txn, tx->st->reports, &cur);
-	if (rc != 0)
-		return rc;
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != plen + 12 || memcmp(k.mv_data, prefix, plen))
-			break;
-		if (v.mv_size != sizeof(c))
-			continue;
-		memcpy(&c, v.mv_data, sizeof(c));
-		evidence_fold(&ev, &c, &tx->st->policy);
-	}
-	mdb_cursor_close(cur);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return rc;
-	k = val(prefix, plen);
-	if (ev.n_reports == 0)
-		rc = mdb_del(tx->txn, tx->st->evidence, &k, NULL);
-	else {
-		v = val(&ev, sizeof(ev));
-		rc = mdb_put(tx->txn, tx->st->evidence, &k, &v, 0);
-	}
-	if (rc != 0 && rc != MDB_NOTFOUND)
+	int rc = refold(tx, skey, sklen, origin, &ev);
+	if (rc != 0 || tx->defer_score)
 		return rc;
 	return rescore_subject(tx, skey, sklen);
 }
@@ -1106,7 +1198,7 @@ retract_one(struct store_txn *tx, const Reputed__Batch *b,
 				rc = 0;
 				continue;
 			}
-			if (rc == 0 && !tx->index_only)
+			if (rc == 0)
 				rc = rebuild_evidence(tx, skey, sklen,
 				    b->origin.data);
 		}
@@ -1148,12 +1240,16 @@ quota_reset(struct origin_rec *rec)
 }
 
 /* Applies the contents of a batch that is next in its origin's order;
- * rec is the origin's record (its quota counters move). */
+ * rec is the origin's record (its quota counters move, and its clock:
+ * the batch's created_at moves it forward first). */
 static int
 apply_contents(struct store_txn *tx, const Reputed__Batch *b,
     struct origin_rec *rec)
 {
 	char err[160];
+	if (b->created_at > rec->clock)
+		rec->clock = b->created_at;
+	tx->clock = rec->clock;
 	for (size_t i = 0; i < b->n_reports; i++) {
 		struct subject s[2];
 		struct contribution c[2];
@@ -1462,6 +1558,264 @@ store_apply(struct store_txn *tx, const uint8_t *sb, size_t sblen,
 	return APPLY_OK;
 }
 
+/* ---- retention ---- */
+
+/* An origin's retention clock, cached for a run of its records. */
+struct clock_cache {
+	uint8_t origin[ORIGIN_LEN];
+	uint64_t clock;
+	bool used;
+};
+
+static uint64_t
+cached_clock(struct store_txn *tx, struct clock_cache *cc,
+    const uint8_t *origin)
+{
+	struct origin_rec rec;
+	if (cc->used && memcmp(cc->origin, origin, ORIGIN_LEN) == 0)
+		return cc->clock;
+	origin_read(tx->txn, tx->st, origin, &rec);
+	memcpy(cc->origin, origin, ORIGIN_LEN);
+	cc->clock = rec.clock;
+	cc->used = true;
+	return cc->clock;
+}
+
+static void
+resume_at(struct store_prune *p, const MDB_val *k)
+{
+	p->key_len = k->mv_size <= sizeof(p->key) ? k->mv_size : 0;
+	memcpy(p->key, k->mv_data, p->key_len);
+}
+
+/*
+ * Walks the evidence records from p->key, looking at up to budget of
+ * them, and refolds each with a report expired by its origin's clock
+ * (deleting those reports from the index, and the record when none is
+ * left), rescoring its subject unless deferred. Returns 1 when the walk
+ * reached the end, 0 when it stopped on the budget (p->key: where to go
+ * on), or -(LMDB error).
+ */
+static int
+prune_records(struct store_txn *tx, struct store_prune *p, uint32_t budget)
+{
+	uint8_t kbuf[SUBJECT_KEY_MAX + ORIGIN_LEN];
+	struct clock_cache cc = { .used = false };
+	MDB_cursor *c;
+	MDB_val k = val(p->key, p->key_len), v;
+	int rc = mdb_cursor_open(tx->txn, tx->st->evidence, &c);
+	if (rc != 0)
+		return -rc;
+	rc = mdb_cursor_get(c, &k, &v, p->key_len ? MDB_SET_RANGE : MDB_FIRST);
+	for (uint32_t n = 0; rc == 0; n++) {
+		struct evidence ev;
+		if (n >= budget) {
+			resume_at(p, &k);
+			mdb_cursor_close(c);
+			return 0;
+		}
+		if (k.mv_size <= ORIGIN_LEN || k.mv_size > sizeof(kbuf) ||
+		    v.mv_size != sizeof(ev)) {
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+			continue;
+		}
+		memcpy(&ev, v.mv_data, sizeof(ev));
+		size_t klen = k.mv_size, sklen = klen - ORIGIN_LEN;
+		memcpy(kbuf, k.mv_data, klen);
+		tx->clock = cached_clock(tx, &cc, kbuf + sklen);
+		if (ev.first_expiry > tx->clock) {
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+			continue;
+		}
+		if ((rc = refold(tx, kbuf, sklen, kbuf + sklen, &ev)) != 0 ||
+		    (!tx->defer_score && (rc = rescore_subject(tx, kbuf,
+		    sklen)) != 0))
+			break;
+		p->refolded++;
+		/* the record may be gone: on from its key */
+		k = val(kbuf, klen);
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc == 0 && k.mv_size == klen && memcmp(k.mv_data, kbuf,
+		    klen) == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return -rc;
+	p->key_len = 0;
+	return 1;
+}
+
+/* Whether any report of batch b still has an index entry (counts). */
+static int
+batch_counts(struct store_txn *tx, const Reputed__Batch *b)
+{
+	char err[160];
+	for (size_t i = 0; i < b->n_reports; i++) {
+		struct subject s[2];
+		struct contribution c[2];
+		int n = report_targets(b->reports[i], b, &tx->st->policy, s, c,
+		    err, sizeof(err));
+		for (int j = 0; j < n; j++) {
+			uint8_t skey[SUBJECT_KEY_MAX];
+			uint8_t key[SUBJECT_KEY_MAX + ORIGIN_LEN + 12];
+			size_t sklen = subject_key(&s[j], skey);
+			MDB_val k = val(key, report_key(key, skey, sklen,
+			    b->origin.data, b->seq, (uint32_t)i)), v;
+			int rc = mdb_get(tx->txn, tx->st->reports, &k, &v);
+			if (rc != MDB_NOTFOUND)
+				return rc == 0 ? 1 : -rc;
+		}
+	}
+	return 0;
+}
+
+/* The quota counters after batch b, from those after the floor: what
+ * rescore starts from once b is pruned. */
+static void
+floor_quota(struct origin_rec *rec, const Reputed__Batch *b,
+    const struct policy *p)
+{
+	struct origin_rec q = { .quota_hour = rec->floor_quota_hour,
+	    .quota_used = rec->floor_quota_used,
+	    .quota_dropped = rec->floor_quota_dropped };
+	for (size_t i = 0; i < b->n_reports; i++)
+		quota_take(&q, b, p);
+	rec->floor_quota_hour = q.quota_hour;
+	rec->floor_quota_used = q.quota_used;
+	rec->floor_quota_dropped = q.quota_dropped;
+}
+
+/*
+ * Moves an origin's floor up over the batches none of whose reports
+ * counts any more, oldest first, keeping the latest applied batch (the
+ * head a digest names). Looks at up to *budget reports. 1 if the floor
+ * moved, 0 if not, -(LMDB error).
+ */
+static int
+prune_origin_batches(struct store_txn *tx, const uint8_t *origin,
+    struct origin_rec *rec, uint32_t *budget, uint64_t *pruned)
+{
+	int moved = 0;
+	while (rec->floor + 1 < rec->highest_seq && *budget > 0) {
+		uint8_t bk[ORIGIN_LEN + 8];
+		MDB_val k = val(bk, batch_key(bk, origin, rec->floor + 1)), v;
+		Reputed__Batch *b = NULL;
+		char err[160];
+		int rc = mdb_get(tx->txn, tx->st->batches, &k, &v);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			return -rc;
+		if (rc == 0 && envelope_decode(v.mv_data, v.mv_size, &b, err,
+		    sizeof(err)) != ENVELOPE_OK)
+			return -MDB_CORRUPTED;
+		int counts = b ? batch_counts(tx, b) : 0;
+		uint64_t created = b ? b->created_at : 0;
+		if (b && counts == 0)
+			floor_quota(rec, b, &tx->st->policy);
+		*budget -= b && b->n_reports < *budget ?
+		    (uint32_t)b->n_reports + 1 : *budget;
+		if (b)
+			reputed__batch__free_unpacked(b, NULL);
+		if (counts < 0)
+			return counts;
+		if (counts > 0)
+			break;
+		if (rc == 0 && (rc = mdb_del(tx->txn, tx->st->batches, &k,
+		    NULL)) != 0)
+			return -rc;
+		if (created > rec->floor_clock)
+			rec->floor_clock = created;
+		rec->floor++;
+		(*pruned)++;
+		moved = 1;
+	}
+	return moved;
+}
+
+/* The batches phase: each origin from p->key on. 1 when every origin was
+ * done, 0 on the budget, -(LMDB error). */
+static int
+prune_batches(struct store_txn *tx, struct store_prune *p, uint32_t budget)
+{
+	MDB_cursor *c;
+	MDB_val k = val(p->key, p->key_len), v;
+	int rc = mdb_cursor_open(tx->txn, tx->st->origins, &c);
+	if (rc != 0)
+		return -rc;
+	rc = mdb_cursor_get(c, &k, &v, p->key_len ? MDB_SET_RANGE : MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct origin_rec rec;
+		uint8_t origin[ORIGIN_LEN];
+		if (budget == 0) {
+			resume_at(p, &k);
+			mdb_cursor_close(c);
+			return 0;
+		}
+		if (k.mv_size != ORIGIN_LEN || origin_decode(&v, &rec) != 0)
+			continue;
+		memcpy(origin, k.mv_data, ORIGIN_LEN);
+		int moved = prune_origin_batches(tx, origin, &rec, &budget,
+		    &p->batches_pruned);
+		if (moved < 0) {
+			mdb_cursor_close(c);
+			return moved;
+		}
+		MDB_val nv = val(&rec, sizeof(rec));
+		if (moved && (rc = mdb_cursor_put(c, &k, &nv, MDB_CURRENT)) !=
+		    0)
+			break;
+		if (rec.floor + 1 < rec.highest_seq && budget == 0) {
+			resume_at(p, &k);	/* this origin again */
+			mdb_cursor_close(c);
+			return 0;
+		}
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return -rc;
+	p->key_len = 0;
+	return 1;
+}
+
+int
+store_prune_step(struct store *st, struct store_prune *p, uint32_t budget,
+    char *err, size_t errlen)
+{
+	struct store_txn *tx = store_begin(st, err, errlen);
+	if (tx == NULL)
+		return -1;
+	if (p->phase == 0 && p->key_len == 0)	/* a new sweep */
+		p->refolded = p->batches_pruned = 0;
+	int rc = p->phase == 0 ? prune_records(tx, p, budget) :
+	    prune_batches(tx, p, budget);
+	if (rc < 0) {
+		store_abort(tx);
+		return lmdb_fail(err, errlen, "prune", -rc);
+	}
+	if (store_commit(tx, err, errlen) != 0)
+		return -1;
+	if (rc == 0)
+		return 0;
+	if (p->phase == 0) {
+		p->phase = 1;
+		return 0;
+	}
+	p->phase = 0;
+	p->sweeps++;
+	return 1;
+}
+
+int
+store_prune_all(struct store *st, struct store_prune *p, char *err,
+    size_t errlen)
+{
+	memset(p, 0, sizeof(*p));
+	int rc;
+	while ((rc = store_prune_step(st, p, 4096, err, errlen)) == 0)
+		;
+	return rc < 0 ? -1 : 0;
+}
+
 /* ---- rescore ---- */
 
 static int
@@ -1477,9 +1831,14 @@ reset_origins(struct store_txn *tx)
 		struct origin_rec rec;
 		if (origin_decode(&v, &rec) != 0)
 			continue;
-		quota_reset(&rec);
-		rec.highest_seq = 0;
-		rec.batches = 0;
+		/* from the floor: pruned batches stay applied, with the
+		 * clock and quota counters they left */
+		rec.quota_hour = rec.floor_quota_hour;
+		rec.quota_used = rec.floor_quota_used;
+		rec.quota_dropped = rec.floor_quota_dropped;
+		rec.highest_seq = rec.floor;
+		rec.batches = rec.floor;
+		rec.clock = rec.floor_clock;
 		MDB_val nv = val(&rec, sizeof(rec));
 		if ((rc = mdb_cursor_put(c, &k, &nv, MDB_CURRENT)) != 0)
 			break;
@@ -1542,64 +1901,6 @@ replay_batches(struct store_txn *tx)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-static int
-append_evidence(MDB_cursor *c, const uint8_t *key, size_t klen,
-    const struct evidence *ev)
-{
-	MDB_val k = val(key, klen), v = val(ev, sizeof(*ev));
-	return mdb_cursor_put(c, &k, &v, MDB_APPEND);
-}
-
-/*
- * After an index-only replay: the evidence of each (subject, origin) is
- * its surviving report index entries folded in (seq, index) order. That
- * is what arrival gave: reports fold in that order, and a retraction
- * rebuilds the evidence from the surviving entries in that order. The
- * index is walked in key order, so the (empty) evidence database is
- * filled by appends.
- */
-static int
-evidence_all(struct store_txn *tx)
-{
-	uint8_t prefix[SUBJECT_KEY_MAX + ORIGIN_LEN];
-	size_t plen = 0;
-	struct evidence ev;
-	struct contribution c;
-	MDB_cursor *in, *out;
-	MDB_val k, v;
-	int rc = mdb_cursor_open(tx->txn, tx->st->reports, &in);
-	if (rc != 0)
-		return rc;
-	if ((rc = mdb_cursor_open(tx->txn, tx->st->evidence, &out)) != 0) {
-		mdb_cursor_close(in);
-		return rc;
-	}
-	memset(&ev, 0, sizeof(ev));
-	for (rc = mdb_cursor_get(in, &k, &v, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(in, &k, &v, MDB_NEXT)) {
-		size_t kp = k.mv_size - 12;	/* subject key + origin */
-		if (k.mv_size <= ORIGIN_LEN + 12 || kp > sizeof(prefix) ||
-		    v.mv_size != sizeof(c))
-			continue;
-		if (kp != plen || memcmp(k.mv_data, prefix, plen) != 0) {
-			if (ev.n_reports > 0 && (rc = append_evidence(out,
-			    prefix, plen, &ev)) != 0)
-				break;
-			memcpy(prefix, k.mv_data, kp);
-			plen = kp;
-			memset(&ev, 0, sizeof(ev));
-		}
-		memcpy(&c, v.mv_data, sizeof(c));
-		evidence_fold(&ev, &c, &tx->st->policy);
-	}
-	if (rc == MDB_NOTFOUND)
-		rc = ev.n_reports > 0 ? append_evidence(out, prefix, plen,
-		    &ev) : 0;
-	mdb_cursor_close(out);
-	mdb_cursor_close(in);
-	return rc;
-}
-
 /* After the evidence is rebuilt: scores each subject that has evidence
  * once, from its final evidence, which is what the score after its last
  * fold was (a score depends only on the evidence, trust and policy).
@@ -1631,6 +1932,13 @@ score_all(struct store_txn *tx)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/*
+ * Replays the kept batches of each origin from its floor, folding as
+ * arrival did (scores deferred), refolds every record with an expired
+ * report at its origin's clock, as a full prune would, then scores each
+ * subject once. The result equals the incrementally built store after a
+ * full prune, bit for bit.
+ */
 int
 store_rescore(struct store *st, char *err, size_t errlen)
 {
@@ -1641,16 +1949,18 @@ store_rescore(struct store *st, char *err, size_t errlen)
 	memset(tx->plens, 0, sizeof(tx->plens));
 	tx->plens_dirty = true;
 	tx->listing_changed = true;
+	tx->defer_score = true;
+	struct store_prune all = { 0 };
 	int rc;
 	if ((rc = mdb_drop(tx->txn, st->reports, 0)) != 0 ||
 	    (rc = mdb_drop(tx->txn, st->evidence, 0)) != 0 ||
 	    (note_flush(tx), rc = mdb_drop(tx->txn, st->scores, 0)) != 0 ||
 	    (rc = reset_origins(tx)) != 0 ||
-	    (tx->index_only = true, rc = replay_batches(tx)) != 0 ||
-	    (tx->index_only = false, rc = evidence_all(tx)) != 0 ||
+	    (rc = replay_batches(tx)) != 0 ||
+	    (rc = prune_records(tx, &all, UINT32_MAX)) < 0 ||
 	    (rc = score_all(tx)) != 0) {
 		store_abort(tx);
-		return lmdb_fail(err, errlen, "rescore", rc);
+		return lmdb_fail(err, errlen, "rescore", rc < 0 ? -rc : rc);
 	}
 	return store_commit(tx, err, errlen);
 }
@@ -2215,7 +2525,7 @@ store_sizes(struct store_reader *r, struct store_stats *out)
 		    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 			struct origin_rec rec;
 			if (origin_decode(&v, &rec) == 0) {
-				applied += rec.highest_seq;
+				applied += rec.highest_seq - rec.floor;
 				out->quota_dropped += rec.quota_dropped;
 			}
 		}

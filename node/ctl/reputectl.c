@@ -13,7 +13,8 @@
  *             offline also [--check-spf [--resolver system|HOST:PORT]
  *             [--timeout MS]]: evaluate missing Sender-ID results first
  *   reputectl [--db DIR] query SUBJECT [--json]
- *   reputectl --db DIR rescore | stats [--json]
+ *   reputectl --db DIR rescore | prune | stats [--json]
+ *   reputectl backup --db DIR --out FILE  (the daemon may be running)
  *   reputectl retract SEQ:INDEX ...      (through the daemon)
  *   reputectl peers [--json]             (through the daemon)
  *   reputectl spf | senderid | export | ca | cert | ingest ... (ctl_*.c)
@@ -1050,6 +1051,76 @@ cmd_rescore(const struct ctl *c, int argc, char **argv)
 	return 0;
 }
 
+/* Sweeps the pruner over the whole store (the daemon does it in the
+ * background, in small transactions; this is for a stopped one). */
+static int
+cmd_prune(const struct ctl *c, int argc, char **argv)
+{
+	char err[256];
+	struct store_prune p;
+	if (need_db(c, "prune") != 0)
+		return 2;
+	struct store *st = open_store(c);
+	if (st == NULL)
+		return 1;
+	uint64_t t0 = now_ms();
+	int rc = store_prune_all(st, &p, err, sizeof(err));
+	store_close(st);
+	if (rc != 0) {
+		fprintf(stderr, "reputectl: %s\n", err);
+		return 1;
+	}
+	printf(c->json ? "{\"refolded\":%llu,\"batches_pruned\":%llu,"
+	    "\"seconds\":%.3f}\n" : "%llu records refolded, %llu batches "
+	    "pruned in %.3f s\n", (unsigned long long)p.refolded,
+	    (unsigned long long)p.batches_pruned,
+	    (double)(now_ms() - t0) / 1000);
+	return 0;
+}
+
+static const struct option backup_options[] = {
+	{ "db", required_argument, NULL, 'd' },
+	{ "out", required_argument, NULL, 'o' }, { 0 } };
+
+/* A compacting copy of a store, live or not: LMDB copies one read
+ * snapshot, so the daemon can go on writing. Restore: the file becomes
+ * data.mdb of an empty directory (docs/DAEMON.md). */
+static int
+cmd_backup(const struct ctl *c, int argc, char **argv)
+{
+	struct ctl cc = *c;
+	const char *out = NULL;
+	char err[256];
+	int ch;
+	while ((ch = getopt_long(argc, argv, "d:o:", backup_options, NULL)) !=
+	    -1)
+		if (ch == 'd')
+			cc.db = optarg;
+		else if (ch == 'o')
+			out = optarg;
+		else
+			return 2;
+	if (out == NULL || cc.db == NULL || optind != argc) {
+		fprintf(stderr, "usage: reputectl backup --db DIR --out FILE\n");
+		return 2;
+	}
+	struct store *st = open_store(&cc);
+	if (st == NULL)
+		return 1;
+	uint64_t t0 = now_ms();
+	int rc = store_backup(st, out, err, sizeof(err));
+	store_close(st);
+	if (rc != 0) {
+		fprintf(stderr, "reputectl: %s\n", err);
+		return 1;
+	}
+	struct stat sb;
+	printf("backed up %s to %s (%lld bytes) in %.3f s\n", cc.db, out,
+	    stat(out, &sb) == 0 ? (long long)sb.st_size : -1LL,
+	    (double)(now_ms() - t0) / 1000);
+	return 0;
+}
+
 static int
 cmd_stats(const struct ctl *c, int argc, char **argv)
 {
@@ -1155,6 +1226,7 @@ static const struct option json_option[] = {
 
 static const struct option *keygen_opts(void) { return keygen_options; }
 static const struct option *json_opts(void) { return json_option; }
+static const struct option *backup_opts(void) { return backup_options; }
 static const struct option *export_opts(void) { return ctl_export_options; }
 static const struct option *spf_opts(void) { return ctl_spf_options; }
 static const struct option *ingest_opts(void) { return ctl_ingest_options; }
@@ -1169,6 +1241,8 @@ static const struct command {
 	const struct option *(*options)(void);	/* its long options, or NULL */
 	const char *words;		/* its own subcommands, or NULL */
 } commands[] = {
+	{ "backup", cmd_backup, NULL, "a compacted copy of a (live) store",
+	    backup_opts, NULL },
 	{ "ca", NULL, ctl_ca, "organisation and bridge CAs, CRLs", NULL,
 	    "new bridge cross revoke" },
 	{ "cert", NULL, ctl_cert, "node certificates: issue, show, verify",
@@ -1181,6 +1255,8 @@ static const struct command {
 	    keygen_opts, NULL },
 	{ "peers", cmd_peers, NULL, "the daemon's peer sessions", json_opts,
 	    NULL },
+	{ "prune", cmd_prune, NULL, "remove what no longer counts",
+	    json_opts, NULL },
 	{ "query", cmd_query, NULL, "a subject's listing and explanation",
 	    json_opts, NULL },
 	{ "report", cmd_report, NULL, "submit reports", report_options, NULL },

@@ -63,18 +63,27 @@ struct rep {
 	const char *mail_from;		/* NULL: no mail evidence */
 	int spf;			/* Reputed__AuthResult for MAIL FROM */
 	const char *client_ip;
+	uint64_t observed;		/* 0: T0 */
+	uint32_t ttl;			/* seconds; 0: the policy's */
 };
+
+static uint64_t seal_created;		/* created_at of sealed batches; 0:
+					 * T0 + seq */
 
 /* Seals a batch of reports (and retractions of (seq, index) pairs). */
 static uint8_t *
 seal(struct signer *key, uint64_t seq, const struct rep *reps, size_t n,
     const uint32_t *retract, size_t nret, size_t *len)
 {
-	struct tl_batch *b = tl_batch_new(seq, T0 + seq, n);
+	struct tl_batch *b = tl_batch_new(seq, seal_created ? seal_created :
+	    T0 + seq, n);
 	assert_non_null(b);
 	for (size_t i = 0; i < n; i++) {
-		assert_non_null(tl_batch_report(b, reps[i].subject,
-		    reps[i].category, 100, T0));
+		Reputed__Report *r = tl_batch_report(b, reps[i].subject,
+		    reps[i].category, 100, reps[i].observed ? reps[i].observed :
+		    T0);
+		assert_non_null(r);
+		r->ttl = reps[i].ttl;
 		if (reps[i].mail_from) {
 			Reputed__MailEvidence *m = tl_batch_mail(b,
 			    reps[i].client_ip, NULL, reps[i].mail_from);
@@ -222,9 +231,9 @@ test_sender_id_attribution(void **state)
 {
 	struct fixture *f = *state;
 	struct rep forged = { "victim.example", 1, "bounce@victim.example",
-	    REPUTED__AUTH_RESULT__AUTH_FAIL, "203.0.113.5" };
+	    REPUTED__AUTH_RESULT__AUTH_FAIL, "203.0.113.5", 0, 0 };
 	struct rep real = { "spammer.example", 1, "x@mail.spammer.example",
-	    REPUTED__AUTH_RESULT__AUTH_PASS, "203.0.113.6" };
+	    REPUTED__AUTH_RESULT__AUTH_PASS, "203.0.113.6", 0, 0 };
 	struct listing l;
 	for (int k = 0; k < 2; k++) {
 		assert_int_equal(report(f, k, 1, &forged), APPLY_OK);
@@ -331,7 +340,7 @@ test_rescore_is_exact(void **state)
 	struct rep r[3] = {
 		{ .subject = "192.0.2.10", .category = REPUTED__CATEGORY__CATEGORY_SPAM },
 		{ "spam.example", 1, "a@spam.example",
-		    REPUTED__AUTH_RESULT__AUTH_NEUTRAL, "192.0.2.11" },
+		    REPUTED__AUTH_RESULT__AUTH_NEUTRAL, "192.0.2.11", 0, 0 },
 		{ .subject = "192.0.2.10", .category = REPUTED__CATEGORY__CATEGORY_NOT_SPAM },
 	};
 	for (int k = 0; k < 3; k++)
@@ -576,6 +585,103 @@ test_quota_per_hour(void **state)
 	assert_memory_equal(&before, &after, sizeof(before));
 	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
 	assert_int_equal(oi.quota_dropped, 4);
+}
+
+/* What a store holds, for comparing two: every listing, and the counts. */
+static void
+state_of(struct fixture *f, struct snapshot *sn, struct store_stats *ss)
+{
+	struct store_reader *r = store_reader_new(f->st);
+	snapshot(f, sn);
+	assert_int_equal(store_reader_begin(r), 0);
+	assert_int_equal(store_sizes(r, ss), 0);
+	ss->bytes_on_disk = 0;
+	store_reader_end(r);
+	store_reader_free(r);
+}
+
+/*
+ * Retention: 3 origins publish 80 batches each over 20 days (a batch
+ * every 6 hours, reports with TTLs of 1 to 7 days, observed up to 12
+ * hours before their batch, retractions now and then) about 12 subjects.
+ * Store A prunes in small steps while batches arrive; store B (the same
+ * batches, the same order) only at the end. After a full sweep both hold
+ * the same listings, records and index entries; batches were pruned; and
+ * a rescore of A from what it kept gives A's listings bit for bit.
+ */
+static void
+test_prune_then_rescore_is_exact(void **state)
+{
+	struct fixture *f = *state, g;
+	static const char *subjects[12] = {
+		"192.0.2.1", "192.0.2.2", "192.0.2.0/24", "198.51.100.7",
+		"2001:db8::1", "2001:db8::/48", "a.example", "b.example",
+		"mail.a.example", "c.example", "198.51.100.0/30", "192.0.2.9",
+	};
+	struct store_prune pa = { 0 }, pb;
+	char err[160], db[TL_PATH_MAX];
+	uint32_t rng = 7;
+	memset(&g, 0, sizeof(g));
+	tl_path(db, sizeof(db), f->dir, "db2");
+	assert_non_null(g.st = tl_store_open(db, 0, 1 << 26));
+	g.ver = f->ver;
+	for (uint64_t seq = 1; seq <= 80; seq++)
+		for (int k = 0; k < 3; k++) {
+			struct rep r[4];
+			uint32_t ret[2];
+			size_t n = 1 + (rng = rng * 1103515245u + 12345u) %
+			    4, len;
+			seal_created = T0 + seq * 6 * 3600000ull + (uint64_t)k;
+			for (size_t i = 0; i < n; i++) {
+				rng = rng * 1103515245u + 12345u;
+				memset(&r[i], 0, sizeof(r[i]));
+				r[i].subject = subjects[(rng >> 8) % 12];
+				r[i].category = (rng >> 12) % 5 == 0 ?
+				    REPUTED__CATEGORY__CATEGORY_NOT_SPAM :
+				    REPUTED__CATEGORY__CATEGORY_SPAM;
+				r[i].ttl = 86400 * (1 + (rng >> 16) % 7);
+				r[i].observed = seal_created -
+				    (rng >> 4) % (12 * 3600000u);
+				if (r[i].subject[1] == '.') {
+					r[i].mail_from = "x@a.example";
+					r[i].spf = REPUTED__AUTH_RESULT__AUTH_PASS;
+					r[i].client_ip = "203.0.113.5";
+				}
+			}
+			ret[0] = (uint32_t)(seq > 3 ? seq - 3 : seq);
+			ret[1] = 0;
+			uint8_t *sb = seal(f->key[k], seq, r, n, ret,
+			    seq % 7 == 0, &len);
+			assert_int_equal(apply(f, sb, len), APPLY_OK);
+			assert_int_equal(apply(&g, sb, len), APPLY_OK);
+			free(sb);
+			assert_true(store_prune_step(f->st, &pa, 3, err,
+			    sizeof(err)) >= 0);
+		}
+	seal_created = 0;
+	assert_true(pa.sweeps > 0);
+	assert_int_equal(store_prune_all(f->st, &pa, err, sizeof(err)), 0);
+	assert_int_equal(store_prune_all(g.st, &pb, err, sizeof(err)), 0);
+	struct snapshot sa, sb, sr;
+	struct store_stats ta, tb, tr;
+	state_of(f, &sa, &ta);
+	state_of(&g, &sb, &tb);
+	assert_true(sa.n > 3);
+	assert_int_equal(sa.n, sb.n);
+	assert_memory_equal(&sa, &sb, sizeof(sa));
+	assert_memory_equal(&ta, &tb, sizeof(ta));
+	/* pruned: 240 batches applied, far fewer kept; every origin keeps
+	 * at least its latest */
+	assert_true(ta.batches < 120 && ta.batches >= 3);
+	assert_int_equal(ta.pending, 0);
+	assert_int_equal(store_rescore(f->st, err, sizeof(err)), 0);
+	state_of(f, &sr, &tr);
+	assert_memory_equal(&sa, &sr, sizeof(sa));
+	assert_memory_equal(&ta, &tr, sizeof(ta));
+	/* a second full sweep finds nothing more to do */
+	assert_int_equal(store_prune_all(f->st, &pa, err, sizeof(err)), 0);
+	assert_int_equal(pa.refolded + pa.batches_pruned, 0);
+	store_close(g.st);
 }
 
 /* Longest-prefix match against a brute-force answer: nested IPv4 and IPv6
@@ -919,6 +1025,8 @@ main(int argc, char **argv)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rescore_is_exact, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_prune_then_rescore_is_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lpm_against_brute_force,
 		    setup, teardown),
 	};
