@@ -8,6 +8,7 @@ DAEMON_SRCS += node/peer/peer.c
 TEST_SCRIPTS += tests/integration/peer_line.sh tests/integration/peer_ring.sh \
 	tests/integration/peer_refused.sh tests/integration/peer_contained.sh \
 	tests/integration/peer_revoke.sh tests/integration/peer_slowloris.sh \
+	tests/integration/peer_prune.sh \
 	tests/integration/peer_reload.sh tests/integration/daemon_limits.sh \
 	tests/integration/daemon_diskfull.sh tests/integration/faults_netns.sh
 # organisations are the unit of trust (issue 11)

@@ -89,6 +89,14 @@ frame_check(const Reputed__Frame *f, char *err, size_t errlen)
 	case REPUTED__FRAME__MSG_GOODBYE:
 	case REPUTED__FRAME__MSG_DIRECTORY:
 		return 0;
+	case REPUTED__FRAME__MSG_PRUNED:
+		if (f->pruned->origin.len != ED25519_KEY_LEN ||
+		    f->pruned->floor == 0) {
+			snprintf(err, errlen, "pruned: origin of %zu bytes or "
+			    "floor 0", f->pruned->origin.len);
+			return -1;
+		}
+		return 0;
 	default:
 		snprintf(err, errlen, "frame carries no known message");
 		return -1;
@@ -140,6 +148,7 @@ frame_kind_name(const Reputed__Frame *frame)
 	case REPUTED__FRAME__MSG_PONG:		return "pong";
 	case REPUTED__FRAME__MSG_GOODBYE:	return "goodbye";
 	case REPUTED__FRAME__MSG_DIRECTORY:	return "directory";
+	case REPUTED__FRAME__MSG_PRUNED:	return "pruned";
 	default:				return "unknown";
 	}
 }

@@ -283,6 +283,17 @@ struct store_prune {
 };
 int store_prune_step(struct store *st, struct store_prune *p,
 	    uint32_t budget, char *err, size_t errlen);
+/* An origin's floor in the reader's snapshot (0: nothing pruned). */
+uint64_t store_floor(struct store_reader *r, const uint8_t origin[32]);
+/* A peer says batches 1..floor of origin were pruned there. If this store
+ * lacks some of them (its highest contiguous seq is below floor), it
+ * takes them as applied: the origin's batches up to floor that it holds
+ * are dropped, its floor and highest seq become floor, and stored batches
+ * after floor are applied. APPLY_OK, APPLY_DUPLICATE (nothing lacking),
+ * APPLY_BLOCKED, APPLY_INVALID (floor 0) or APPLY_ERROR. */
+enum apply_status store_skip_pruned(struct store_txn *tx,
+	    const uint8_t origin[32], uint64_t floor, char *err,
+	    size_t errlen);
 /* Sweeps until done (offline, tests). */
 int store_prune_all(struct store *st, struct store_prune *p, char *err,
 	    size_t errlen);

@@ -46,6 +46,7 @@
 #define HELO_MAX	255
 #define ADDR_SPEC_MAX	320
 #define CHANGES_PER_TXN	4096	/* journaled keys; more is a FLUSH */
+#define REFOLD_COST	32	/* pruner budget units of one refold */
 
 struct origin_rec {
 	double trust;
@@ -1607,7 +1608,7 @@ prune_records(struct store_txn *tx, struct store_prune *p, uint32_t budget)
 	if (rc != 0)
 		return -rc;
 	rc = mdb_cursor_get(c, &k, &v, p->key_len ? MDB_SET_RANGE : MDB_FIRST);
-	for (uint32_t n = 0; rc == 0; n++) {
+	for (uint64_t n = 0; rc == 0; n++) {
 		struct evidence ev;
 		if (n >= budget) {
 			resume_at(p, &k);
@@ -1632,6 +1633,8 @@ prune_records(struct store_txn *tx, struct store_prune *p, uint32_t budget)
 		    sklen)) != 0))
 			break;
 		p->refolded++;
+		n += REFOLD_COST - 1;	/* a refold and a rescore cost more
+					 * than a look */
 		/* the record may be gone: on from its key */
 		k = val(kbuf, klen);
 		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
@@ -1803,6 +1806,67 @@ store_prune_step(struct store *st, struct store_prune *p, uint32_t budget,
 	p->phase = 0;
 	p->sweeps++;
 	return 1;
+}
+
+uint64_t
+store_floor(struct store_reader *r, const uint8_t origin[32])
+{
+	struct origin_rec rec;
+	return origin_read(r->txn, r->st, origin, &rec) == 0 ? rec.floor : 0;
+}
+
+/* Deletes the origin's stored batches with seq <= last. */
+static int
+drop_batches_to(struct store_txn *tx, const uint8_t *origin, uint64_t last)
+{
+	uint8_t bk[ORIGIN_LEN + 8];
+	MDB_cursor *c;
+	MDB_val k = val(bk, batch_key(bk, origin, 1)), v;
+	int rc = mdb_cursor_open(tx->txn, tx->st->batches, &c);
+	if (rc != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)) {
+		if (k.mv_size != ORIGIN_LEN + 8 || memcmp(k.mv_data, origin,
+		    ORIGIN_LEN) != 0 || get_be64((uint8_t *)k.mv_data +
+		    ORIGIN_LEN) > last)
+			break;
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+		k = val(bk, ORIGIN_LEN + 8);
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+enum apply_status
+store_skip_pruned(struct store_txn *tx, const uint8_t origin[32],
+    uint64_t floor, char *err, size_t errlen)
+{
+	struct origin_rec rec;
+	int rc;
+	if (floor == 0) {
+		snprintf(err, errlen, "pruned floor 0");
+		return APPLY_INVALID;
+	}
+	if (origin_read(tx->txn, tx->st, origin, &rec) < 0) {
+		snprintf(err, errlen, "origin record is corrupt");
+		return APPLY_ERROR;
+	}
+	if (rec.blocked) {
+		snprintf(err, errlen, "origin is blocked");
+		return APPLY_BLOCKED;
+	}
+	if (floor <= rec.highest_seq)
+		return APPLY_DUPLICATE;
+	rec.highest_seq = rec.floor = rec.batches = floor;
+	if ((rc = drop_batches_to(tx, origin, floor)) != 0 ||
+	    (rc = apply_following(tx, origin, &rec)) != 0 ||
+	    (rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0) {
+		lmdb_fail(err, errlen, "skip pruned batches", rc);
+		return APPLY_ERROR;
+	}
+	return APPLY_OK;
 }
 
 int

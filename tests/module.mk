@@ -17,3 +17,6 @@ BENCH_SCRIPTS += tests/bench/store_bench.sh tests/bench/import_bench.sh
 
 # The cores the simulator links build without libevent (docs/ARCHITECTURE.md).
 TEST_SCRIPTS += tests/integration/cores_standalone.sh
+# Retention under steady load on a virtual clock (issue 12).
+BENCH_SRCS += tests/bench/soak_bench.c
+BENCH_SCRIPTS += tests/bench/soak_bench.sh

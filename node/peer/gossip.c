@@ -660,6 +660,32 @@ gossip_range_add(struct gossip_session *s, const uint8_t *origin, uint64_t from,
 	s->n_ranges++;
 }
 
+/* A catch-up range that starts at or below our floor: those batches were
+ * pruned here, not lost. Tells the peer (Pruned) so that it stops waiting
+ * for them, and goes on from floor + 1. 0 if so, -1 if the range does not
+ * start in pruned history. */
+static int
+gossip_pruned_below(struct gossip_session *s, struct gossip_range *r)
+{
+	Reputed__Frame f = REPUTED__FRAME__INIT;
+	Reputed__Pruned p = REPUTED__PRUNED__INIT;
+	uint64_t floor = store_floor(s->g->reader, r->origin);
+
+	if (r->next > floor)
+		return -1;
+	if (gossip_peer_lacks(s, r->origin, floor)) {
+		p.origin.data = r->origin;
+		p.origin.len = ED25519_KEY_LEN;
+		p.floor = floor;
+		f.msg_case = REPUTED__FRAME__MSG_PRUNED;
+		f.pruned = &p;
+		gossip_send(s, &f);
+		gossip_peer_has(s, r->origin, floor);
+	}
+	r->next = floor + 1;
+	return 0;
+}
+
 /* Sends catch-up batches while the queue is short: live batches queued
  * meanwhile wait behind at most queue_low bytes of catch-up. */
 static void
@@ -677,9 +703,12 @@ gossip_pump(struct gossip_session *s)
 		struct gossip_range *r = &s->ranges[0];
 		const uint8_t *sb;
 		size_t len;
-		if (r->next > r->last ||
-		    store_get_batch(g->reader, r->origin, r->next, &sb, &len) !=
-			0) {
+		int got = r->next > r->last ? 1 :
+		    store_get_batch(g->reader, r->origin, r->next, &sb, &len);
+		if (got != 0 && r->next <= r->last &&
+		    gossip_pruned_below(s, r) == 0)
+			continue;
+		if (got != 0) {
 			s->ranges[0] = s->ranges[--s->n_ranges];
 			continue;
 		}
@@ -1497,6 +1526,45 @@ gossip_on_want(struct gossip_session *s, const Reputed__Want *w)
 	gossip_pump(s);
 }
 
+/* The peer pruned batches 1..floor of an origin: if we lack some, they
+ * count as applied (store_skip_pruned) and we go on from floor + 1. */
+static void
+gossip_on_pruned(struct gossip_session *s, const Reputed__Pruned *p)
+{
+	struct gossip *g = s->g;
+	struct store_txn *tx;
+	char err[192];
+	enum apply_status st;
+
+	if (p->origin.len != ED25519_KEY_LEN || p->floor == 0) {
+		gossip_fault(s, REPUTED__GOODBYE_REASON__BYE_PROTOCOL_ERROR,
+		    "pruned", "bad origin or floor");
+		return;
+	}
+	gossip_commit(g);	/* what came before it goes first */
+	if ((tx = store_begin(g->conf.store, err, sizeof(err))) == NULL) {
+		gossip_event(g, GOSSIP_EV_WARNING, s, 0, "pruned: %s", err);
+		return;
+	}
+	st = store_skip_pruned(tx, p->origin.data, p->floor, err, sizeof(err));
+	if (st == APPLY_ERROR) {
+		store_abort(tx);
+		gossip_event(g, GOSSIP_EV_WARNING, s, 0, "pruned: %s", err);
+		return;
+	}
+	if (store_commit(tx, err, sizeof(err)) == -1) {
+		gossip_event(g, GOSSIP_EV_WARNING, s, 0, "pruned: %s", err);
+		return;
+	}
+	if (st == APPLY_OK)
+		gossip_event(g, GOSSIP_EV_WARNING, s, 0,
+		    "origin %02x%02x%02x%02x...: batches 1..%llu were pruned "
+		    "by %s; going on from %llu", p->origin.data[0],
+		    p->origin.data[1], p->origin.data[2], p->origin.data[3],
+		    (unsigned long long)p->floor, s->name,
+		    (unsigned long long)p->floor + 1);
+}
+
 static void
 gossip_on_ping(struct gossip_session *s, uint64_t nonce)
 {
@@ -1535,6 +1603,9 @@ gossip_dispatch(struct gossip_session *s, const Reputed__Frame *f)
 		break;
 	case REPUTED__FRAME__MSG_DIRECTORY:
 		gossip_on_directory(s, f->directory);
+		break;
+	case REPUTED__FRAME__MSG_PRUNED:
+		gossip_on_pruned(s, f->pruned);
 		break;
 	case REPUTED__FRAME__MSG_GOODBYE:
 		gossip_on_goodbye(s, f->goodbye);
@@ -1963,8 +2034,16 @@ oom:
 	return -1;
 }
 
-/* The store iterates origins in key order, so the digest is canonical.
- * Blocked origins are left out (see gossip.h). */
+/*
+ * The digest of the applied history: for each origin in key order, its
+ * highest contiguous seq and the SHA-256 of the batch at that seq (the
+ * latest batch is never pruned; all zero if not held, as after a jump
+ * over pruned history before the next batch came). Two nodes with equal
+ * digests have applied the same signed batches, so after a full prune
+ * sweep they hold the same live state, however much each has pruned
+ * (docs/PEERING.md). *n_batches counts the applied batches. Blocked
+ * origins are left out (see gossip.h).
+ */
 int
 gossip_digest(struct store *st, uint8_t out[32], uint64_t *n_batches, char *err,
     size_t errlen)
@@ -1988,21 +2067,18 @@ gossip_digest(struct store *st, uint8_t out[32], uint64_t *n_batches, char *err,
 		 * batches a node kept depends on arrival: not in the digest. */
 		if (store_get_origin(st, d.keys[i], &oi) >= 0 && oi.blocked)
 			continue;
-		for (uint64_t seq = 1; seq <= d.seqs[i]; seq++) {
-			const uint8_t *data;
-			size_t len;
-			uint8_t h[32], be[8];
-			if (store_get_batch(r, d.keys[i], seq, &data, &len) !=
-			    0)
-				continue; /* pruned */
+		const uint8_t *data;
+		size_t len;
+		uint8_t h[32] = { 0 }, be[8];
+		uint64_t seq = d.seqs[i];
+		if (store_get_batch(r, d.keys[i], seq, &data, &len) == 0)
 			EVP_Digest(data, len, h, NULL, EVP_sha256(), NULL);
-			for (int k = 0; k < 8; k++)
-				be[k] = (uint8_t)(seq >> (56 - 8 * k));
-			EVP_DigestUpdate(ctx, d.keys[i], ED25519_KEY_LEN);
-			EVP_DigestUpdate(ctx, be, sizeof(be));
-			EVP_DigestUpdate(ctx, h, sizeof(h));
-			(*n_batches)++;
-		}
+		for (int k = 0; k < 8; k++)
+			be[k] = (uint8_t)(seq >> (56 - 8 * k));
+		EVP_DigestUpdate(ctx, d.keys[i], ED25519_KEY_LEN);
+		EVP_DigestUpdate(ctx, be, sizeof(be));
+		EVP_DigestUpdate(ctx, h, sizeof(h));
+		*n_batches += seq;
 	}
 	rc = EVP_DigestFinal_ex(ctx, out, NULL) ? 0 : -1;
 out:

@@ -170,12 +170,13 @@ enum gossip_state gossip_session_state(const struct gossip_session *s);
 void gossip_session_set_udata(struct gossip_session *s, void *udata);
 void *gossip_session_udata(const struct gossip_session *s);
 
-/* The digest of the set of batches a store holds (every origin that is not
- * blocked, seq 1 up to its highest contiguous seq): SHA-256 over (origin,
- * seq, SHA-256(batch)) in origin order. Two nodes with equal digests hold
- * the same batches that count. An origin blocked for equivocation is left
- * out: its contributions are purged everywhere, and which of its two
- * batches a node kept depends only on which arrived first. */
+/* The digest of the applied history: each origin's highest contiguous
+ * seq and the hash of the batch at it, in origin order, every origin that
+ * is not blocked. Two nodes with equal digests have applied the same
+ * batches that count, however much each has pruned since; n_batches is
+ * the number applied. An origin blocked for equivocation is left out: its
+ * contributions are purged everywhere, and which of its two batches a
+ * node kept depends only on which arrived first. */
 int gossip_digest(struct store *st, uint8_t out[32], uint64_t *n_batches,
     char *err, size_t errlen);
 

@@ -275,6 +275,87 @@ test_restart_catches_up(void **state)
 	net_free(&net);
 }
 
+/* Store counts that a full prune makes equal on nodes with the same
+ * applied history (the stored batches aside). */
+static void
+prune_and_sizes(struct vnode *t, struct store_stats *ss)
+{
+	struct store_prune p;
+	struct store_reader *r;
+	char err[128];
+
+	assert_int_equal(store_prune_all(t->st, &p, err, sizeof(err)), 0);
+	assert_non_null(r = store_reader_new(t->st));
+	assert_int_equal(store_reader_begin(r), 0);
+	assert_int_equal(store_sizes(r, ss), 0);
+	store_reader_end(r);
+	store_reader_free(r);
+	ss->batches = ss->bytes_on_disk = 0;
+}
+
+/*
+ * Pruned history. Node 0 makes 20 batches (reports with a TTL of an
+ * hour), then, two hours later, 5 more: batches 1..20 no longer count.
+ * Node 1 follows; node 2 is cut off after batch 10. Node 0 prunes (floor
+ * 20), node 1 does not. Node 2 then meets node 0 first: it is told
+ * batches 1..20 were pruned (not missing), takes them as applied and gets
+ * 21..25; a late joiner (node 3, empty) the same from node 1 after node 1
+ * pruned too. Every digest equal, and after a full prune the same live
+ * state everywhere.
+ */
+static void
+test_pruned_history(void **state)
+{
+	struct vnet net;
+	struct store_stats s0, s;
+	struct store_prune p;
+	uint8_t d0[32], d[32];
+	char err[128];
+
+	net_init(&net, 4, 11);
+	struct vlink *l01 = net_link(&net, 0, 1);
+	struct vlink *l12 = net_link(&net, 1, 2);
+	net_run(&net);
+	for (int k = 0; k < 10; k++)
+		originate(&net, 0);
+	net_run(&net);
+	link_break(l12);
+	for (int k = 0; k < 10; k++)
+		originate(&net, 0);
+	net_run(&net);
+	net.now += 2 * 3600 * 1000;
+	for (int k = 0; k < 5; k++)
+		originate(&net, 0);
+	net_run(&net);
+	assert_int_equal(store_prune_all(net.n[0].st, &p, err, sizeof(err)),
+	    0);
+	assert_int_equal(p.batches_pruned, 20);
+	/* node 2 meets the pruned node 0 */
+	struct vlink *l02 = net_link(&net, 0, 2);
+	net_run(&net);
+	assert_int_equal(node_digest(&net.n[2], d), 25);
+	assert_int_equal(node_digest(&net.n[0], d0), 25);
+	assert_memory_equal(d, d0, 32);
+	assert_int_equal(node_digest(&net.n[1], d), 25);
+	assert_memory_equal(d, d0, 32);
+	/* a late joiner meets node 1 after node 1 pruned as well */
+	assert_int_equal(store_prune_all(net.n[1].st, &p, err, sizeof(err)),
+	    0);
+	link_break(l02);
+	net_link(&net, 1, 3);
+	net_run(&net);
+	assert_int_equal(node_digest(&net.n[3], d), 25);
+	assert_memory_equal(d, d0, 32);
+	prune_and_sizes(&net.n[0], &s0);
+	assert_true(s0.reports_indexed > 0);
+	for (int i = 1; i < 4; i++) {
+		prune_and_sizes(&net.n[i], &s);
+		assert_memory_equal(&s, &s0, sizeof(s));
+	}
+	(void)l01;
+	net_free(&net);
+}
+
 /* Catch-up fills the send queue only up to queue_low, so a live batch made
  * while a peer catches up on 300 old ones reaches it long before the
  * catch-up ends. */
@@ -808,6 +889,7 @@ main(void)
 		cmocka_unit_test(test_random_meshes_converge),
 		cmocka_unit_test(test_restart_catches_up),
 		cmocka_unit_test(test_catchup_does_not_starve_live),
+		cmocka_unit_test(test_pruned_history),
 		cmocka_unit_test(test_bad_signature_contained),
 		cmocka_unit_test(test_malformed_contained),
 		cmocka_unit_test(test_equivocation),
