@@ -290,7 +290,7 @@ prune_and_sizes(struct vnode *t, struct store_stats *ss)
 	assert_int_equal(store_sizes(r, ss), 0);
 	store_reader_end(r);
 	store_reader_free(r);
-	ss->batches = ss->bytes_on_disk = 0;
+	ss->batches = ss->bytes_on_disk = ss->map_used = ss->map_size = 0;
 }
 
 /*

@@ -595,7 +595,7 @@ state_of(struct fixture *f, struct snapshot *sn, struct store_stats *ss)
 	snapshot(f, sn);
 	assert_int_equal(store_reader_begin(r), 0);
 	assert_int_equal(store_sizes(r, ss), 0);
-	ss->bytes_on_disk = 0;
+	ss->bytes_on_disk = ss->map_used = ss->map_size = 0;
 	store_reader_end(r);
 	store_reader_free(r);
 }
