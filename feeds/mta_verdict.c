@@ -280,3 +280,34 @@ mta_verdict_read(const char *msg, size_t len, const char *id,
 	}
 	return 0;
 }
+
+/* ---- the report fields ---- */
+
+static void
+put(json_t *obj, const char *field, const char *value)
+{
+	if (json_object_get(obj, field) == NULL && value != NULL)
+		json_object_set_new(obj, field, json_string(value));
+}
+
+static void
+put_result(json_t *obj, const char *field, int r)
+{
+	if (r < SPF_RESULTS)
+		put(obj, field, spf_result_name((enum spf_result)r));
+}
+
+void
+mta_verdict_to_json(const struct mta_verdict *v, json_t *obj)
+{
+	if (json_object_get(obj, "domain") == NULL &&
+	    json_object_get(obj, "subject") == NULL)
+		put(obj, "ip", v->client_ip);
+	put(obj, "client_ip", v->client_ip);
+	put(obj, "helo", v->helo[0] ? v->helo : NULL);
+	put(obj, "mail_from", v->have_mail_from ? v->mail_from : NULL);
+	put(obj, "pra", v->pra.status == PRA_FOUND ? v->pra.addr : NULL);
+	put_result(obj, "spf_mail_from", v->spf_mail_from);
+	put_result(obj, "spf_helo", v->spf_helo);
+	put_result(obj, "sender_id", v->sender_id);
+}

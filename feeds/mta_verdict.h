@@ -22,6 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "feeds/feeds.h"
 
 struct mta_verdict {
@@ -40,5 +42,10 @@ struct mta_verdict {
  * -1 with err: not a header, or no trusted field gave the client address. */
 int	 mta_verdict_read(const char *msg, size_t len, const char *authserv_id,
 	    struct mta_verdict *v, char *err, size_t errlen);
+
+/* Sets, in obj, each report field v gives that obj lacks (a caller's own
+ * fields win): ip (the subject, unless obj has a domain or subject),
+ * client_ip, helo, mail_from, pra, spf_mail_from, spf_helo, sender_id. */
+void	 mta_verdict_to_json(const struct mta_verdict *v, json_t *obj);
 
 #endif

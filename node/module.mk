@@ -56,7 +56,7 @@ UNIT_TESTS += tests/unit/mailcheck_test.c
 TEST_SCRIPTS += tests/integration/daemon_senderid.sh
 # mta: the Postfix policy service (issue 15; node/mta/, docs/MTA.md)
 CORE_SRCS += node/mta/mta_conf.c node/mta/policy.c node/mta/policy_lookup.c
-DAEMON_SRCS += node/mta/policy_server.c
+DAEMON_SRCS += node/mta/policy_server.c node/mta/api_message.c
 TEST_SCRIPTS += tests/integration/mta_policy.sh tests/integration/mta_postfix.sh
 # postfix, swaks: the real-MTA test; libmilter-dev: reputed-milter;
 # postfix-policyd-spf-python: the reference in the policy benchmark.

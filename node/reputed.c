@@ -39,6 +39,7 @@
 #include "node/batcher.h"
 #include "node/log.h"
 #include "node/mailcheck.h"
+#include "node/mta/api_message.h"
 #include "node/mta/policy_server.h"
 #include "node/node.h"
 #include "node/notify.h"
@@ -59,6 +60,7 @@ struct daemon {
 	struct peers *peers;		/* NULL when peering is off */
 	struct mailcheck *mailcheck;	/* NULL when sender-id is off */
 	struct policy_server *policy;	/* NULL without smtpd-policy: listen */
+	struct api_message *message;	/* POST /v1/reports/message */
 	struct api_feeds *feeds;	/* POST /v1/feeds/... (api_feeds.c) */
 	struct retention *retention;	/* the pruner */
 	bool dns_running;
@@ -629,6 +631,8 @@ daemon_start(struct daemon *d)
 	daemon_policy_start(d);
 	if ((d->feeds = api_feeds_attach(d->api, &d->conf)) == NULL)
 		fatalx("api: no room for the /v1/feeds routes");
+	if ((d->message = api_message_attach(d->api, &d->conf)) == NULL)
+		fatalx("api: no room for /v1/reports/message");
 	daemon_dns_start(d);
 	daemon_peers_start(d);
 	daemon_signals(d);
@@ -655,6 +659,7 @@ daemon_stop(struct daemon *d)
 	retention_stop(d->retention);
 	api_stop(d->api);
 	api_feeds_free(d->feeds);
+	api_message_free(d->message);
 	daemon_dns_stop(d);
 	store_close(d->st);
 	signer_free(d->signer);

@@ -43,20 +43,6 @@ read_all(const char *path, size_t *len)
 	return buf;
 }
 
-static void
-put(json_t *obj, const char *field, const char *value)
-{
-	if (json_object_get(obj, field) == NULL && value != NULL)
-		json_object_set_new(obj, field, json_string(value));
-}
-
-static void
-put_result(json_t *obj, const char *field, int r)
-{
-	if (r < SPF_RESULTS)
-		put(obj, field, spf_result_name((enum spf_result)r));
-}
-
 int
 ctl_message_fill(json_t *obj, const char *path, const char *authserv_id)
 {
@@ -82,15 +68,6 @@ ctl_message_fill(json_t *obj, const char *path, const char *authserv_id)
 		fprintf(stderr, "reputectl: %s: %s\n", path, err);
 		return -1;
 	}
-	if (json_object_get(obj, "domain") == NULL &&
-	    json_object_get(obj, "subject") == NULL)
-		put(obj, "ip", v.client_ip);
-	put(obj, "client_ip", v.client_ip);
-	put(obj, "helo", v.helo[0] ? v.helo : NULL);
-	put(obj, "mail_from", v.have_mail_from ? v.mail_from : NULL);
-	put(obj, "pra", v.pra.status == PRA_FOUND ? v.pra.addr : NULL);
-	put_result(obj, "spf_mail_from", v.spf_mail_from);
-	put_result(obj, "spf_helo", v.spf_helo);
-	put_result(obj, "sender_id", v.sender_id);
+	mta_verdict_to_json(&v, obj);
 	return 0;
 }

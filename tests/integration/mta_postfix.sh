@@ -283,6 +283,19 @@ case $out in
 *) ko "report --message with a foreign authserv-id: $out" ;;
 esac
 
+# The same through the API: POST /v1/reports/message (the authserv-id
+# defaults to smtpd-policy: receiver).
+out=$(curl -s -m 10 --data-binary @"$TMP/marked.eml" \
+	"http://127.0.0.1:$API_PORT/v1/reports/message?category=spam&confidence=80")
+case $out in
+*'"accepted":1'*) ok "POST /v1/reports/message accepted" ;;
+*) ko "POST /v1/reports/message: $out" ;;
+esac
+out=$(curl -s -m 10 -o /dev/null -w '%{http_code}' --data-binary @"$TMP/marked.eml" \
+	"http://127.0.0.1:$API_PORT/v1/reports/message?category=spam&authserv-id=other.example")
+[ "$out" = 422 ] && ok "POST /v1/reports/message refuses another authserv-id (422)" ||
+	ko "POST /v1/reports/message with another authserv-id: HTTP $out"
+
 # reject-listed: no -> the listed client gets in, marked by the milter
 out=$(send 127.0.0.5 a@good.spf.example --header "Subject: listed, marked")
 case $out in
