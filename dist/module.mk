@@ -36,6 +36,8 @@ install-dist:
 	[ -e $(DESTDIR)$(SYSCONFDIR)/reputed/reputed.conf ] || \
 	  install -m 644 dist/reputed.conf $(DESTDIR)$(SYSCONFDIR)/reputed/reputed.conf
 	install -m 644 dist/reputed.conf $(DESTDIR)$(DATADIR)/reputed.conf.example
+	install -m 644 dist/grafana/reputed.json $(DESTDIR)$(DATADIR)/grafana-dashboard.json
+	install -m 644 dist/prometheus/reputed.rules.yml $(DESTDIR)$(DATADIR)/prometheus-rules.yml
 
 # make deb: the Debian package (debian/), built by dpkg-buildpackage in a
 # copy of the tree's files under $(BUILD)/deb, so it never cleans this
@@ -49,6 +51,9 @@ deb:
 	  tar -cf - -T - | tar -xf - -C $(BUILD)/deb/reputed
 	cd $(BUILD)/deb/reputed && dpkg-buildpackage -us -uc -b -j2
 	@ls $(BUILD)/deb/*.deb
+# dashboard and alert rules: promtool check / test rules, live metrics
+TEST_SCRIPTS += tests/dist/monitoring.sh
+DEB_PKGS += prometheus
 # the package build and its checks
 DEB_PKGS_PKG = debhelper dpkg-dev fakeroot lintian adduser
 DEB_PKGS += $(DEB_PKGS_PKG) devscripts

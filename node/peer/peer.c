@@ -1231,6 +1231,47 @@ peers_stop(struct peers *p)
 
 /* ---- the local API ---- */
 
+/* Whether a session with the configured peer is up: the link we opened,
+ * or one it opened to us (of two links between two nodes one is kept),
+ * known by its pinned or learned key. */
+static bool
+peers_out_up(const struct peers *p, const struct peer_out *o)
+{
+	struct gossip_session_info si;
+
+	for (struct peer_link *l = p->links; l; l = l->next) {
+		if (l->s == NULL || l->closing || l->dead ||
+		    gossip_session_state(l->s) != GOSSIP_UP)
+			continue;
+		if (l->out == o)
+			return true;
+		gossip_session_info(l->s, &si);
+		if (si.has_key && ((o->has_pin && memcmp(o->pin, si.key,
+		    ED25519_KEY_LEN) == 0) || (o->has_key && memcmp(o->key,
+		    si.key, ED25519_KEY_LEN) == 0)))
+			return true;
+	}
+	return false;
+}
+
+/* Each configured peer (peering: peer), by name: its session up or not,
+ * and its failed connection attempts; the "peer down" alert of
+ * dist/prometheus/reputed.rules.yml. */
+static void
+peers_metrics_configured(const struct peers *p, struct evbuffer *out)
+{
+	prom_family(out, "reputed_peer_connected", PROM_GAUGE,
+	    "1 while a session with the configured peer is up.");
+	for (int i = 0; i < p->n_outs; i++)
+		prom_sample(out, "reputed_peer_connected", "peer",
+		    p->outs[i].conf.name, peers_out_up(p, &p->outs[i]));
+	prom_family(out, "reputed_peer_connect_failures_total", PROM_COUNTER,
+	    "Failed connection attempts to the configured peer.");
+	for (int i = 0; i < p->n_outs; i++)
+		prom_sample(out, "reputed_peer_connect_failures_total", "peer",
+		    p->outs[i].conf.name, p->outs[i].failures);
+}
+
 void
 peers_metrics(void *arg, struct evbuffer *out)
 {
@@ -1296,6 +1337,7 @@ peers_metrics(void *arg, struct evbuffer *out)
 	prom_sample(out, "reputed_peer_bytes_total", "dir", "in", s->bytes_in);
 	prom_sample(out, "reputed_peer_bytes_total", "dir", "out",
 	    s->bytes_out);
+	peers_metrics_configured(p, out);
 }
 
 static const char *
@@ -1343,7 +1385,7 @@ peers_http_peers(struct evhttp_request *req, void *arg)
 			      "s:I}",
 			"name", o->conf.name, "host", o->conf.addr.host, "port",
 			(json_int_t)o->conf.addr.port, "connected",
-			o->link != NULL && o->link->s != NULL, "connects",
+			peers_out_up(p, o), "connects",
 			(json_int_t)o->connects, "failures",
 			(json_int_t)o->failures));
 	}
