@@ -83,8 +83,10 @@ origin0=$(curl -sf "$(pl_api 0)/metrics" | sed -n 's/^reputed_origin_seq{origin=
 seq1=$(curl -sf "$(pl_api 1)/metrics" | sed -n "s/^reputed_origin_seq{origin=\"$origin0\"} //p")
 [ -n "$origin0" ] && [ "${seq1:-0}" -ge 1 ] && ok "n1 has n0's origin at seq $seq1 (no lag)" ||
     ko "reputed_origin_seq: n0 origin '$origin0', at n1 '$seq1'"
-grep -q '^reputed_peer_connected{peer="n1"} 1$' "$T/metrics" && ok "n0: peer n1 connected 1" ||
-    ko "no reputed_peer_connected{peer=\"n1\"} 1"
+# An inbound session counts once n0 knows n1's key: pinned, or learned by
+# its own connection (retried with backoff when n1 was not up yet).
+pl_wait 30 1 pl_metric 0 'reputed_peer_connected{peer="n1"}' &&
+    ok "n0: peer n1 connected 1" || ko "no reputed_peer_connected{peer=\"n1\"} 1"
 pl_stop 1
 pl_wait 20 0 pl_metric 0 'reputed_peer_connected{peer="n1"}' &&
     ok "n1 stopped: reputed_peer_connected 0 at n0" || ko "peer_connected stays 1"
