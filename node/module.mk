@@ -36,7 +36,8 @@ BENCH_SCRIPTS += tests/bench/dns_bench.sh
 # daemon: config, logging, batcher and local API (the daemon engineer)
 CORE_SRCS += node/log.c node/conf.c node/batcher.c node/batcher_event.c node/prom.c \
 	node/reputon.c
-TEST_SCRIPTS += tests/integration/ctl_query.sh tests/integration/daemon_metrics.sh
+TEST_SCRIPTS += tests/integration/ctl_query.sh tests/integration/daemon_metrics.sh \
+	tests/integration/ctl_options.sh
 # promtool (daemon_metrics.sh checks /metrics with it)
 DEB_PKGS += prometheus
 DAEMON_SRCS += node/api.c node/retention.c

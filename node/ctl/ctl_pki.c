@@ -12,9 +12,12 @@
  *   reputectl cert show FILE      reputectl cert pin FILE
  *   reputectl cert verify --anchor A.pem [--crl C.pem] [--chain X.pem] FILE
  *
- * A missing key file (--key for ca new/bridge) is generated. Errors go to
- * stderr; the return value is the exit status.
+ * A missing key file (--key for ca new/bridge) is generated. Options are
+ * read by getopt_long (--name value or --name=value); an unknown option,
+ * a missing value or a wrong subcommand prints the usage and exits 2.
+ * Other errors go to stderr and exit 1.
  */
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,31 +34,57 @@
 
 /* Parsed "--name value" options and the remaining words. */
 struct ctl_args {
-	const char *name[CTL_MAX_OPTS];
-	const char *value[CTL_MAX_OPTS];
-	int nopts;
+	const char *value[CTL_MAX_OPTS];	/* by index in the table */
+	const struct option *opts;
 	char *words[CTL_MAX_ARGS];
 	int nwords;
 };
 
+/* Every option of ca and cert takes a value; val is the index + 1. */
+const struct option ctl_ca_options[] = {
+	{ "key", required_argument, NULL, 1 },
+	{ "cert", required_argument, NULL, 2 },
+	{ "org", required_argument, NULL, 3 },
+	{ "cn", required_argument, NULL, 4 },
+	{ "days", required_argument, NULL, 5 },
+	{ "ca", required_argument, NULL, 6 },
+	{ "out", required_argument, NULL, 7 },
+	{ "crl", required_argument, NULL, 8 },
+	{ 0 } };
+const struct option ctl_cert_options[] = {
+	{ "ca-key", required_argument, NULL, 1 },
+	{ "ca-cert", required_argument, NULL, 2 },
+	{ "node-key", required_argument, NULL, 3 },
+	{ "cn", required_argument, NULL, 4 },
+	{ "out", required_argument, NULL, 5 },
+	{ "org", required_argument, NULL, 6 },
+	{ "days", required_argument, NULL, 7 },
+	{ "chain", required_argument, NULL, 8 },
+	{ "not-before", required_argument, NULL, 9 },
+	{ "anchor", required_argument, NULL, 10 },
+	{ "crl", required_argument, NULL, 11 },
+	{ 0 } };
+
+/* getopt_long over opts; argv[0] (the command) is the first word. -1 for
+ * an unknown option or an option without its value (getopt says which). */
 static int
-ctl_parse(int argc, char **argv, struct ctl_args *a)
+ctl_parse(int argc, char **argv, const struct option *opts,
+    struct ctl_args *a)
 {
+	int ch;
+
 	memset(a, 0, sizeof(*a));
-	for (int i = 0; i < argc; i++) {
-		if (strncmp(argv[i], "--", 2) != 0) {
-			if (a->nwords == CTL_MAX_ARGS)
-				return -1;
-			a->words[a->nwords++] = argv[i];
-			continue;
-		}
-		if (i + 1 == argc || a->nopts == CTL_MAX_OPTS) {
-			fprintf(stderr, "reputectl: %s needs a value\n",
-			    argv[i]);
+	a->opts = opts;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch < 1 || ch > CTL_MAX_OPTS)
 			return -1;
-		}
-		a->name[a->nopts] = argv[i] + 2;
-		a->value[a->nopts++] = argv[++i];
+		a->value[ch - 1] = optarg;
+	}
+	a->words[a->nwords++] = argv[0];
+	for (int i = optind; i < argc; i++) {
+		if (a->nwords == CTL_MAX_ARGS)
+			return -1;
+		a->words[a->nwords++] = argv[i];
 	}
 	return 0;
 }
@@ -63,8 +92,8 @@ ctl_parse(int argc, char **argv, struct ctl_args *a)
 static const char *
 ctl_opt(const struct ctl_args *a, const char *name)
 {
-	for (int i = 0; i < a->nopts; i++)
-		if (strcmp(a->name[i], name) == 0)
+	for (int i = 0; a->opts[i].name != NULL; i++)
+		if (strcmp(a->opts[i].name, name) == 0)
 			return a->value[i];
 	return NULL;
 }
@@ -244,9 +273,9 @@ ctl_ca(int argc, char **argv)
 {
 	struct ctl_args a;
 
-	if (ctl_parse(argc, argv, &a) == -1 || a.nwords < 2) {
+	if (ctl_parse(argc, argv, ctl_ca_options, &a) == -1 || a.nwords < 2) {
 		ctl_ca_usage();
-		return 1;
+		return 2;
 	}
 	if (strcmp(a.words[1], "new") == 0 && a.nwords == 2)
 		return ctl_ca_new(&a, false);
@@ -257,7 +286,7 @@ ctl_ca(int argc, char **argv)
 	if (strcmp(a.words[1], "revoke") == 0)
 		return ctl_ca_revoke(&a);
 	ctl_ca_usage();
-	return 1;
+	return 2;
 }
 
 /* Appends the certificates of --chain after the node certificate. */
@@ -418,9 +447,10 @@ ctl_cert(int argc, char **argv)
 {
 	struct ctl_args a;
 
-	if (ctl_parse(argc, argv, &a) == -1 || a.nwords < 2) {
+	if (ctl_parse(argc, argv, ctl_cert_options, &a) == -1 ||
+	    a.nwords < 2) {
 		ctl_cert_usage();
-		return 1;
+		return 2;
 	}
 	if (strcmp(a.words[1], "issue") == 0 && a.nwords == 2)
 		return ctl_cert_issue(&a);
@@ -431,5 +461,5 @@ ctl_cert(int argc, char **argv)
 	if (strcmp(a.words[1], "verify") == 0)
 		return ctl_cert_verify(&a);
 	ctl_cert_usage();
-	return 1;
+	return 2;
 }

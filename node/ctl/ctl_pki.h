@@ -6,7 +6,12 @@
 #ifndef REPUTED_CTL_PKI_H
 #define REPUTED_CTL_PKI_H
 
+struct option;
+
 /* ctl_pki.c */
+/* The long options of ca and cert (for `reputectl complete`). */
+extern const struct option ctl_ca_options[];
+extern const struct option ctl_cert_options[];
 /* reputectl ca new|bridge|cross|revoke ... */
 int ctl_ca(int argc, char **argv);
 /* reputectl cert issue|show|pin|verify ... */

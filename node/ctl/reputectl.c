@@ -25,6 +25,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <getopt.h>
+#include <limits.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,18 +198,48 @@ api_post_json(const struct ctl *c, const char *path, json_t *doc, char **out)
 static const struct option keygen_options[] = {
 	{ "out", required_argument, NULL, 'o' }, { 0 } };
 
+static const struct option json_option[] = {
+	{ "json", no_argument, NULL, 'j' }, { 0 } };
+static const struct option no_options[] = { { 0 } };
+
+/*
+ * getopt_long over a subcommand that takes only --json (opts json_option)
+ * or nothing (no_options): sets *json for --json. Returns the number of
+ * operands left at argv[optind], or -1 after the usage for an unknown
+ * option or a count of operands outside [min, max].
+ */
+static int
+plain_args(int argc, char **argv, const struct option *opts, bool *json,
+    int min, int max, const char *usage)
+{
+	int ch, n;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'j')
+			goto usage;
+		*json = true;
+	}
+	n = argc - optind;
+	if (n >= min && n <= max)
+		return n;
+usage:
+	fprintf(stderr, "usage: %s\n", usage);
+	return -1;
+}
+
 static int
 cmd_keygen(const struct ctl *c, int argc, char **argv)
 {
 	const char *out = NULL;
 	char err[256];
 	int ch;
-	while ((ch = getopt_long(argc, argv, "o:", keygen_options, NULL)) != -1)
-		if (ch == 'o')
-			out = optarg;
-		else
-			return 2;
-	if (out == NULL) {
+	while ((ch = getopt_long(argc, argv, "o:", keygen_options, NULL)) != -1) {
+		if (ch != 'o')
+			goto usage;
+		out = optarg;
+	}
+	if (out == NULL || optind != argc) {
+usage:
 		fprintf(stderr, "usage: reputectl keygen --out FILE\n");
 		return 2;
 	}
@@ -893,20 +924,10 @@ static int
 cmd_query(const struct ctl *c, int argc, char **argv)
 {
 	struct ctl local = *c;
-	const char *subject = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--json") == 0)
-			local.json = true;
-		else if (subject == NULL && argv[i][0] != '-')
-			subject = argv[i];
-		else
-			subject = NULL, i = argc;
-	}
-	if (subject == NULL) {
-		fprintf(stderr, "usage: reputectl [--db DIR] query SUBJECT "
-		    "[--json]\n");
+	if (plain_args(argc, argv, json_option, &local.json, 1, 1,
+	    "reputectl [--db DIR] query SUBJECT [--json]") == -1)
 		return 2;
-	}
+	const char *subject = argv[optind];
 	return c->db ? query_offline(&local, subject) :
 	    query_online(&local, subject);
 }
@@ -918,9 +939,14 @@ cmd_query(const struct ctl *c, int argc, char **argv)
 static int
 cmd_retract(const struct ctl *c, int argc, char **argv)
 {
+	bool unused = false;
+	if (plain_args(argc, argv, no_options, &unused, 1, INT_MAX,
+	    "reputectl retract SEQ:INDEX ... (through the daemon: the ids "
+	    "its POST /v1/reports answered)") == -1)
+		return 2;
 	json_t *ids = json_array();
 	char *answer = NULL;
-	for (int i = 1; i < argc; i++) {
+	for (int i = optind; i < argc; i++) {
 		unsigned long long seq;
 		unsigned index;
 		char tail;
@@ -982,6 +1008,10 @@ cmd_peers(const struct ctl *c, int argc, char **argv)
 	char *answer = NULL;
 	json_t *doc, *x;
 	size_t i;
+	bool json = c->json;
+	if (plain_args(argc, argv, json_option, &json, 0, 0,
+	    "reputectl peers [--json]") == -1)
+		return 2;
 	if (c->db) {
 		fprintf(stderr, "reputectl: peers asks a running daemon (no "
 		    "--db)\n");
@@ -990,8 +1020,7 @@ cmd_peers(const struct ctl *c, int argc, char **argv)
 	int status = api_request(c, "GET", "/v1/peers", NULL, &answer);
 	if (status < 0)
 		return 1;
-	if (status != 200 || c->json || (argc > 1 &&
-	    strcmp(argv[1], "--json") == 0) ||
+	if (status != 200 || json ||
 	    (doc = json_loads(answer, 0, NULL)) == NULL) {
 		fputs(answer, status == 200 ? stdout : stderr);
 		free(answer);
@@ -1032,7 +1061,9 @@ static int
 cmd_rescore(const struct ctl *c, int argc, char **argv)
 {
 	char err[256];
-	if (need_db(c, "rescore") != 0)
+	bool unused = false;
+	if (plain_args(argc, argv, no_options, &unused, 0, 0,
+	    "reputectl --db DIR rescore") == -1 || need_db(c, "rescore") != 0)
 		return 2;
 	struct store *st = open_store(c);
 	if (st == NULL)
@@ -1093,14 +1124,16 @@ cmd_backup(const struct ctl *c, int argc, char **argv)
 	char err[256];
 	int ch;
 	while ((ch = getopt_long(argc, argv, "d:o:", backup_options, NULL)) !=
-	    -1)
+	    -1) {
 		if (ch == 'd')
 			cc.db = optarg;
 		else if (ch == 'o')
 			out = optarg;
 		else
-			return 2;
+			goto usage;
+	}
 	if (out == NULL || cc.db == NULL || optind != argc) {
+usage:
 		fprintf(stderr, "usage: reputectl backup --db DIR --out FILE\n");
 		return 2;
 	}
@@ -1125,8 +1158,10 @@ static int
 cmd_stats(const struct ctl *c, int argc, char **argv)
 {
 	struct store_stats s;
-	bool json = c->json || (argc > 1 && strcmp(argv[1], "--json") == 0);
-	if (need_db(c, "stats") != 0)
+	bool json = c->json;
+	if (plain_args(argc, argv, json_option, &json, 0, 0,
+	    "reputectl --db DIR stats [--json]") == -1 ||
+	    need_db(c, "stats") != 0)
 		return 2;
 	struct store *st = open_store(c);
 	struct store_reader *r = st ? store_reader_new(st) : NULL;
@@ -1221,15 +1256,14 @@ cmd_ingest(const struct ctl *c, int argc, char **argv)
 
 /* ---- dispatch ---- */
 
-static const struct option json_option[] = {
-	{ "json", no_argument, NULL, 'j' }, { 0 } };
-
 static const struct option *keygen_opts(void) { return keygen_options; }
 static const struct option *json_opts(void) { return json_option; }
 static const struct option *backup_opts(void) { return backup_options; }
 static const struct option *export_opts(void) { return ctl_export_options; }
 static const struct option *spf_opts(void) { return ctl_spf_options; }
 static const struct option *ingest_opts(void) { return ctl_ingest_options; }
+static const struct option *ca_opts(void) { return ctl_ca_options; }
+static const struct option *cert_opts(void) { return ctl_cert_options; }
 
 /* The commands, sorted. `reputectl complete` prints this table for the
  * shell completion (dist/reputectl.bash), so it cannot drift from it. */
@@ -1243,10 +1277,10 @@ static const struct command {
 } commands[] = {
 	{ "backup", cmd_backup, NULL, "a compacted copy of a (live) store",
 	    backup_opts, NULL },
-	{ "ca", NULL, ctl_ca, "organisation and bridge CAs, CRLs", NULL,
+	{ "ca", NULL, ctl_ca, "organisation and bridge CAs, CRLs", ca_opts,
 	    "new bridge cross revoke" },
 	{ "cert", NULL, ctl_cert, "node certificates: issue, show, verify",
-	    NULL, "issue show pin verify" },
+	    cert_opts, "issue show pin verify" },
 	{ "export", NULL, ctl_export, "zones as rbldnsd files or a master file",
 	    export_opts, NULL },
 	{ "ingest", cmd_ingest, NULL, "abuse reports (ARF, X-ARF, DMARC) in",
@@ -1342,7 +1376,10 @@ main(int argc, char **argv)
 	for (size_t k = 0; k < N_COMMANDS; k++) {
 		if (strcmp(argv[i], commands[k].name) != 0)
 			continue;
-		optind = 1;	/* getopt in the subcommand starts afresh */
+		/* getopt in the subcommand starts afresh: 0 makes glibc
+		 * forget the "+" (stop at the first operand) of the global
+		 * parse, so options may follow operands (query X --json) */
+		optind = 0;
 		if (commands[k].plain)
 			return commands[k].plain(argc - i, argv + i);
 		return commands[k].run(&c, argc - i, argv + i);
