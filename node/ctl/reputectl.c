@@ -1089,7 +1089,10 @@ cmd_prune(const struct ctl *c, int argc, char **argv)
 {
 	char err[256];
 	struct store_prune p;
-	if (need_db(c, "prune") != 0)
+	bool json = c->json;
+	if (plain_args(argc, argv, json_option, &json, 0, 0,
+	    "reputectl --db DIR prune [--json]") == -1 ||
+	    need_db(c, "prune") != 0)
 		return 2;
 	struct store *st = open_store(c);
 	if (st == NULL)
@@ -1101,7 +1104,7 @@ cmd_prune(const struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "reputectl: %s\n", err);
 		return 1;
 	}
-	printf(c->json ? "{\"refolded\":%llu,\"batches_pruned\":%llu,"
+	printf(json ? "{\"refolded\":%llu,\"batches_pruned\":%llu,"
 	    "\"seconds\":%.3f}\n" : "%llu records refolded, %llu batches "
 	    "pruned in %.3f s\n", (unsigned long long)p.refolded,
 	    (unsigned long long)p.batches_pruned,
