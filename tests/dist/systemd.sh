@@ -15,7 +15,7 @@ BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$TOP/$BUILD/reputed
 UNIT=$TOP/dist/reputed.service
-MAX_EXPOSURE=2.0
+MAX_EXPOSURE=2.0	# 1.5 measured (docs/INSTALL.md)
 . "$TOP/tests/lib/common.sh"
 skip=0
 t_tmpdir systemd
