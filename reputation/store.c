@@ -1692,15 +1692,22 @@ floor_quota(struct origin_rec *rec, const Reputed__Batch *b,
 /*
  * Moves an origin's floor up over the batches none of whose reports
  * counts any more, oldest first, keeping the latest applied batch (the
- * head a digest names). Looks at up to *budget reports. 1 if the floor
- * moved, 0 if not, -(LMDB error).
+ * head a digest names). Looks at up to *budget reports (a batch larger
+ * than what is left takes it all); *more when the budget ran out before a
+ * batch that counts was found. 1 if the floor moved, 0 if not,
+ * -(LMDB error).
  */
 static int
 prune_origin_batches(struct store_txn *tx, const uint8_t *origin,
-    struct origin_rec *rec, uint32_t *budget, uint64_t *pruned)
+    struct origin_rec *rec, uint32_t *budget, uint64_t *pruned, bool *more)
 {
 	int moved = 0;
-	while (rec->floor + 1 < rec->highest_seq && *budget > 0) {
+	*more = false;
+	while (rec->floor + 1 < rec->highest_seq) {
+		if (*budget == 0) {	/* more to look at, next step */
+			*more = true;
+			break;
+		}
 		uint8_t bk[ORIGIN_LEN + 8];
 		MDB_val k = val(bk, batch_key(bk, origin, rec->floor + 1)), v;
 		Reputed__Batch *b = NULL;
@@ -1757,8 +1764,9 @@ prune_batches(struct store_txn *tx, struct store_prune *p, uint32_t budget)
 		if (k.mv_size != ORIGIN_LEN || origin_decode(&v, &rec) != 0)
 			continue;
 		memcpy(origin, k.mv_data, ORIGIN_LEN);
+		bool more;
 		int moved = prune_origin_batches(tx, origin, &rec, &budget,
-		    &p->batches_pruned);
+		    &p->batches_pruned, &more);
 		if (moved < 0) {
 			mdb_cursor_close(c);
 			return moved;
@@ -1767,7 +1775,7 @@ prune_batches(struct store_txn *tx, struct store_prune *p, uint32_t budget)
 		if (moved && (rc = mdb_cursor_put(c, &k, &nv, MDB_CURRENT)) !=
 		    0)
 			break;
-		if (rec.floor + 1 < rec.highest_seq && budget == 0) {
+		if (more) {
 			resume_at(p, &k);	/* this origin again */
 			mdb_cursor_close(c);
 			return 0;

@@ -684,6 +684,34 @@ test_prune_then_rescore_is_exact(void **state)
 	store_close(g.st);
 }
 
+/* A sweep ends even when every batch is larger than a step's budget
+ * and still counts (it once went round the same origin for ever). */
+static void
+test_prune_sweep_ends(void **state)
+{
+	struct fixture *f = *state;
+	struct rep r[16];
+	struct store_prune p = { 0 };
+	char err[160], name[16][16];
+	for (int i = 0; i < 16; i++) {
+		memset(&r[i], 0, sizeof(r[i]));
+		snprintf(name[i], sizeof(name[i]), "192.0.2.%d", i + 1);
+		r[i].subject = name[i];
+		r[i].category = REPUTED__CATEGORY__CATEGORY_SPAM;
+	}
+	for (uint64_t seq = 1; seq <= 3; seq++) {
+		size_t len;
+		uint8_t *sb = seal(f->key[0], seq, r, 16, NULL, 0, &len);
+		assert_int_equal(apply(f, sb, len), APPLY_OK);
+		free(sb);
+	}
+	int rc = 0, steps = 0;
+	while (rc == 0 && steps++ < 1000)
+		rc = store_prune_step(f->st, &p, 4, err, sizeof(err));
+	assert_int_equal(rc, 1);
+	assert_int_equal(p.batches_pruned, 0);
+}
+
 /* Longest-prefix match against a brute-force answer: nested IPv4 and IPv6
  * prefixes of many lengths, some listed (two origins) and some not (one
  * origin), looked up at random addresses near them. */
@@ -1027,6 +1055,8 @@ main(int argc, char **argv)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_prune_then_rescore_is_exact, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune_sweep_ends, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_lpm_against_brute_force,
 		    setup, teardown),
 	};
