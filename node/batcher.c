@@ -5,10 +5,11 @@
  * report is checked, packed (so the caller's memory is free again) and put
  * into the open batch; a batch closes when full, when its window is over,
  * or at once when nothing is in flight (idle_seal: no commit running, no
- * send the shell reported busy). batcher_flush seals every closed batch with the next seq of this node's
- * origin, applies them all in one write transaction, commits, and only then
- * tells the submitters and the on_committed hook. A failed commit consumes
- * no seq and acknowledges nothing.
+ * send the shell reported busy). batcher_flush seals every closed batch
+ * with the next seq of this node's origin, applies them all in one write
+ * transaction, commits, and only then tells the submitters and the
+ * on_committed hook. A failed commit consumes no seq and acknowledges
+ * nothing.
  *
  * The core reads no clock and does no I/O besides the store: whenever its
  * deadline may have moved it calls the wake hook, and the shell (a libevent
