@@ -31,4 +31,4 @@ CTL_SRCS += node/ctl/ctl_ingest.c
 TEST_SCRIPTS += tests/integration/feeds_api.sh tests/integration/feeds_ingest.sh
 BENCH_SRCS += tests/bench/feeds_bench.c
 BENCH_SCRIPTS += tests/bench/feeds_bench.sh
-TEST_SCRIPTS += tests/integration/feeds_smime.sh
+TEST_SCRIPTS += tests/integration/feeds_smime.sh tests/integration/feeds_senderid.sh
