@@ -1234,10 +1234,14 @@ quota_take(struct origin_rec *rec, const Reputed__Batch *b,
 	return true;
 }
 
+/* The quota counters as batch floor left them (all 0 before pruning):
+ * where a replay of the kept batches starts. */
 static void
-quota_reset(struct origin_rec *rec)
+quota_from_floor(struct origin_rec *rec)
 {
-	rec->quota_hour = rec->quota_used = rec->quota_dropped = 0;
+	rec->quota_hour = rec->floor_quota_hour;
+	rec->quota_used = rec->floor_quota_used;
+	rec->quota_dropped = rec->floor_quota_dropped;
 }
 
 /* Applies the contents of a batch that is next in its origin's order;
@@ -1401,10 +1405,13 @@ origin_batches_pass(struct store_txn *tx, const uint8_t *origin,
 	struct origin_rec rec;
 	int rc;
 
-	/* A refold counts the quota again from the first batch. */
-	if (fold && origin_read(tx->txn, tx->st, origin, &rec) < 0)
-		return MDB_CORRUPTED;
-	quota_reset(&rec);
+	/* A refold counts the quota again from the first kept batch, with
+	 * the counters the pruned ones (1..floor) left, as rescore does. */
+	if (fold) {
+		if (origin_read(tx->txn, tx->st, origin, &rec) < 0)
+			return MDB_CORRUPTED;
+		quota_from_floor(&rec);
+	}
 	if ((rc = mdb_cursor_open(tx->txn, tx->st->batches, &c)) != 0)
 		return rc;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
@@ -1905,9 +1912,7 @@ reset_origins(struct store_txn *tx)
 			continue;
 		/* from the floor: pruned batches stay applied, with the
 		 * clock and quota counters they left */
-		rec.quota_hour = rec.floor_quota_hour;
-		rec.quota_used = rec.floor_quota_used;
-		rec.quota_dropped = rec.floor_quota_dropped;
+		quota_from_floor(&rec);
 		rec.highest_seq = rec.floor;
 		rec.batches = rec.floor;
 		rec.clock = rec.floor_clock;

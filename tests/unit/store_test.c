@@ -712,6 +712,81 @@ test_prune_sweep_ends(void **state)
 	assert_int_equal(p.batches_pruned, 0);
 }
 
+/* Applies n reports of one origin made at created_at (short TTLs when
+ * ttl is set) as batch seq. */
+static void
+apply_reps(struct fixture *f, int k, uint64_t seq, uint64_t created_at,
+    const struct rep *r, size_t n, const uint32_t *ret, size_t nret)
+{
+	size_t len;
+	seal_created = created_at;
+	uint8_t *sb = seal(f->key[k], seq, r, n, ret, nret, &len);
+	seal_created = 0;
+	assert_int_equal(apply(f, sb, len), APPLY_OK);
+	free(sb);
+}
+
+/* Rescore reproduces the store's listings and counts bit for bit. */
+static void
+assert_rescore_exact(struct fixture *f)
+{
+	struct snapshot before, after;
+	struct store_stats sb, sa;
+	char err[160];
+	state_of(f, &before, &sb);
+	assert_int_equal(store_rescore(f->st, err, sizeof(err)), 0);
+	state_of(f, &after, &sa);
+	assert_int_equal(before.n, after.n);
+	assert_memory_equal(&before, &after, sizeof(before));
+	assert_memory_equal(&sb, &sa, sizeof(sb));
+}
+
+/*
+ * An origin unblocked after its floor moved folds its kept batches in
+ * again with the quota counters its floor left (as rescore does), not
+ * from zero: the reports of the pruned batch 1 used 2 of the hour's 3.
+ */
+static void
+test_unblock_after_prune_keeps_quota(void **state)
+{
+	struct fixture *f = *state;
+	struct rep early[2] = {
+		{ .subject = "192.0.2.101", .category = 1, .ttl = 60 },
+		{ .subject = "192.0.2.102", .category = 1, .ttl = 60 },
+	};
+	struct rep late[3] = {
+		{ .subject = "192.0.2.111", .category = 1 },
+		{ .subject = "192.0.2.112", .category = 1 },
+		{ .subject = "192.0.2.121", .category = 1 },
+	};
+	struct store_prune p;
+	struct listing l;
+	struct policy pol;
+	uint8_t pub[32];
+	char err[160];
+
+	policy_default(&pol);
+	pol.quota_per_hour = 3;
+	store_set_policy(f->st, &pol);
+	signer_public_key(f->key[0], pub);
+	apply_reps(f, 0, 1, T0 + 1, early, 2, NULL, 0);
+	apply_reps(f, 0, 2, T0 + 120000, late, 2, NULL, 0); /* 1 over */
+	apply_reps(f, 0, 3, T0 + 130000, late + 2, 1, NULL, 0); /* over */
+	assert_int_equal(lookup(f, "192.0.2.112", &l), 1);
+	assert_int_equal(store_prune_all(f->st, &p, err, sizeof(err)), 0);
+	assert_int_equal(p.batches_pruned, 1);	/* batch 1: expired */
+	assert_rescore_exact(f);
+	assert_int_equal(store_set_origin(f->st, pub, 1.0, true, err,
+	    sizeof(err)), 0);
+	assert_int_equal(lookup(f, "192.0.2.111", &l), 1);
+	assert_int_equal(store_set_origin(f->st, pub, 1.0, false, err,
+	    sizeof(err)), 0);
+	assert_int_equal(lookup(f, "192.0.2.111", &l), 0);
+	assert_int_equal(lookup(f, "192.0.2.112", &l), 1);	/* still over */
+	assert_int_equal(lookup(f, "192.0.2.121", &l), 1);
+	assert_rescore_exact(f);
+}
+
 /* Longest-prefix match against a brute-force answer: nested IPv4 and IPv6
  * prefixes of many lengths, some listed (two origins) and some not (one
  * origin), looked up at random addresses near them. */
@@ -1057,6 +1132,8 @@ main(int argc, char **argv)
 		    test_prune_then_rescore_is_exact, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_prune_sweep_ends, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_unblock_after_prune_keeps_quota, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lpm_against_brute_force,
 		    setup, teardown),
 	};
