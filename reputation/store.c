@@ -1768,7 +1768,11 @@ prune_batches(struct store_txn *tx, struct store_prune *p, uint32_t budget)
 			mdb_cursor_close(c);
 			return 0;
 		}
-		if (k.mv_size != ORIGIN_LEN || origin_decode(&v, &rec) != 0)
+		/* A blocked origin's index entries were purged, not
+		 * expired: its batches stay for the refold if it is
+		 * unblocked (no new ones come while it is blocked). */
+		if (k.mv_size != ORIGIN_LEN || origin_decode(&v, &rec) != 0 ||
+		    rec.blocked)
 			continue;
 		memcpy(origin, k.mv_data, ORIGIN_LEN);
 		bool more;

@@ -787,6 +787,58 @@ test_unblock_after_prune_keeps_quota(void **state)
 	assert_rescore_exact(f);
 }
 
+/*
+ * A blocked origin's batches stay while it is blocked: its index entries
+ * were purged, not expired, so the pruner must not take that for "counts
+ * no more". Unblocked, store F (blocked for a while, pruned meanwhile)
+ * holds what store G (never blocked, pruned too) holds.
+ */
+static void
+test_prune_keeps_blocked_batches(void **state)
+{
+	struct fixture *f = *state, g;
+	struct rep r[3] = {
+		{ .subject = "192.0.2.61", .category = 1 },
+		{ .subject = "192.0.2.62", .category = 1 },
+		{ .subject = "192.0.2.63", .category = 1 },
+	};
+	struct store_prune p;
+	struct snapshot sf, sg;
+	struct store_stats tf, tg;
+	char err[160], db[TL_PATH_MAX];
+	uint8_t pub[32];
+
+	memset(&g, 0, sizeof(g));
+	tl_path(db, sizeof(db), f->dir, "db2");
+	assert_non_null(g.st = tl_store_open(db, 0, 1 << 26));
+	g.ver = f->ver;
+	memcpy(g.key, f->key, sizeof(g.key));
+	for (uint64_t seq = 1; seq <= 3; seq++)
+		for (int k = 0; k < 2; k++) {
+			apply_reps(f, k, seq, T0 + seq, &r[seq - 1], 1, NULL,
+			    0);
+			apply_reps(&g, k, seq, T0 + seq, &r[seq - 1], 1, NULL,
+			    0);
+		}
+	signer_public_key(f->key[0], pub);
+	assert_int_equal(store_set_origin(f->st, pub, 1.0, true, err,
+	    sizeof(err)), 0);
+	assert_int_equal(store_prune_all(f->st, &p, err, sizeof(err)), 0);
+	assert_int_equal(p.batches_pruned, 0);
+	assert_int_equal(store_set_origin(f->st, pub, 1.0, false, err,
+	    sizeof(err)), 0);
+	assert_int_equal(store_prune_all(f->st, &p, err, sizeof(err)), 0);
+	assert_int_equal(store_prune_all(g.st, &p, err, sizeof(err)), 0);
+	state_of(f, &sf, &tf);
+	state_of(&g, &sg, &tg);
+	assert_int_equal(sf.n, 3);
+	assert_int_equal(sf.n, sg.n);
+	assert_memory_equal(&sf, &sg, sizeof(sf));
+	assert_memory_equal(&tf, &tg, sizeof(tf));
+	assert_rescore_exact(f);
+	store_close(g.st);
+}
+
 /* Longest-prefix match against a brute-force answer: nested IPv4 and IPv6
  * prefixes of many lengths, some listed (two origins) and some not (one
  * origin), looked up at random addresses near them. */
@@ -1134,6 +1186,8 @@ main(int argc, char **argv)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_unblock_after_prune_keeps_quota, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_prune_keeps_blocked_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lpm_against_brute_force,
 		    setup, teardown),
 	};
