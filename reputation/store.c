@@ -1166,6 +1166,34 @@ rebuild_evidence(struct store_txn *tx, const uint8_t *skey, size_t sklen,
 	return rescore_subject(tx, skey, sklen);
 }
 
+/* Removes report index of an applied batch from the report index, if it
+ * is there, and refolds the evidence of its subjects. */
+static int
+unfold_report(struct store_txn *tx, const Reputed__Batch *b, uint32_t index)
+{
+	struct subject s[2];
+	struct contribution c[2];
+	char err[160];
+	int rc = 0, n = report_targets(b->reports[index], b, &tx->st->policy,
+	    s, c, err, sizeof(err));
+
+	for (int i = 0; i < n && rc == 0; i++) {
+		uint8_t skey[SUBJECT_KEY_MAX];
+		uint8_t key[SUBJECT_KEY_MAX + ORIGIN_LEN + 12];
+		size_t sklen = subject_key(&s[i], skey);
+		MDB_val rk = val(key, report_key(key, skey, sklen,
+		    b->origin.data, b->seq, index));
+		rc = mdb_del(tx->txn, tx->st->reports, &rk, NULL);
+		if (rc == MDB_NOTFOUND) {
+			rc = 0;
+			continue;
+		}
+		if (rc == 0)
+			rc = rebuild_evidence(tx, skey, sklen, b->origin.data);
+	}
+	return rc;
+}
+
 /* Removes report `index` of batch `seq` of this origin, if it exists. */
 static int
 retract_one(struct store_txn *tx, const Reputed__Batch *b,
@@ -1183,27 +1211,8 @@ retract_one(struct store_txn *tx, const Reputed__Batch *b,
 	if (envelope_decode(v.mv_data, v.mv_size, &old, err, sizeof(err)) !=
 	    ENVELOPE_OK)
 		return 0;
-	if (rt->index < old->n_reports) {
-		struct subject s[2];
-		struct contribution c[2];
-		int n = report_targets(old->reports[rt->index], old,
-		    &tx->st->policy, s, c, err, sizeof(err));
-		for (int i = 0; i < n && rc == 0; i++) {
-			uint8_t skey[SUBJECT_KEY_MAX];
-			uint8_t key[SUBJECT_KEY_MAX + ORIGIN_LEN + 12];
-			size_t sklen = subject_key(&s[i], skey);
-			MDB_val rk = val(key, report_key(key, skey, sklen,
-			    b->origin.data, rt->seq, rt->index));
-			rc = mdb_del(tx->txn, tx->st->reports, &rk, NULL);
-			if (rc == MDB_NOTFOUND) {
-				rc = 0;
-				continue;
-			}
-			if (rc == 0)
-				rc = rebuild_evidence(tx, skey, sklen,
-				    b->origin.data);
-		}
-	}
+	rc = rt->index < old->n_reports ? unfold_report(tx, old, rt->index) :
+	    0;
 	reputed__batch__free_unpacked(old, NULL);
 	return rc;
 }
@@ -1834,6 +1843,36 @@ store_floor(struct store_reader *r, const uint8_t origin[32])
 	return origin_read(r->txn, r->st, origin, &rec) == 0 ? rec.floor : 0;
 }
 
+/* Takes back what the origin's applied batches rec->floor + 1 .. last
+ * contributed (an index entry and evidence each report still has): they
+ * are pruned elsewhere, so none of their reports counts there. */
+static int
+unfold_batches_to(struct store_txn *tx, const uint8_t *origin,
+    const struct origin_rec *rec, uint64_t last)
+{
+	tx->clock = rec->clock;
+	for (uint64_t seq = rec->floor + 1; seq <= last; seq++) {
+		uint8_t bk[ORIGIN_LEN + 8];
+		MDB_val k = val(bk, batch_key(bk, origin, seq)), v;
+		Reputed__Batch *b;
+		char err[160];
+		int rc = mdb_get(tx->txn, tx->st->batches, &k, &v);
+		if (rc == MDB_NOTFOUND)
+			continue;
+		if (rc != 0)
+			return rc;
+		if (envelope_decode(v.mv_data, v.mv_size, &b, err,
+		    sizeof(err)) != ENVELOPE_OK)
+			return MDB_CORRUPTED;
+		for (size_t i = 0; i < b->n_reports && rc == 0; i++)
+			rc = unfold_report(tx, b, (uint32_t)i);
+		reputed__batch__free_unpacked(b, NULL);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 /* Deletes the origin's stored batches with seq <= last. */
 static int
 drop_batches_to(struct store_txn *tx, const uint8_t *origin, uint64_t last)
@@ -1878,7 +1917,22 @@ store_skip_pruned(struct store_txn *tx, const uint8_t origin[32],
 	}
 	if (floor <= rec.highest_seq)
 		return APPLY_DUPLICATE;
+	/*
+	 * What our applied batches up to floor contributed goes (the peer
+	 * pruned them: none of their reports counts there), and the floor
+	 * keeps the clock and quota counters they left, so that rescore,
+	 * which replays from the floor, finds what arrival built. Those of
+	 * the batches we never held are unknown here (docs/MODEL.md).
+	 */
+	if ((rc = unfold_batches_to(tx, origin, &rec, rec.highest_seq)) != 0) {
+		lmdb_fail(err, errlen, "skip pruned batches", rc);
+		return APPLY_ERROR;
+	}
 	rec.highest_seq = rec.floor = rec.batches = floor;
+	rec.floor_clock = rec.clock;
+	rec.floor_quota_hour = rec.quota_hour;
+	rec.floor_quota_used = rec.quota_used;
+	rec.floor_quota_dropped = rec.quota_dropped;
 	if ((rc = drop_batches_to(tx, origin, floor)) != 0 ||
 	    (rc = apply_following(tx, origin, &rec)) != 0 ||
 	    (rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0) {

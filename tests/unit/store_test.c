@@ -839,6 +839,79 @@ test_prune_keeps_blocked_batches(void **state)
 	store_close(g.st);
 }
 
+/* Takes batches 1..floor of origin k as pruned elsewhere (a Pruned
+ * frame). */
+static enum apply_status
+skip_pruned(struct fixture *f, int k, uint64_t floor)
+{
+	uint8_t pub[32];
+	char err[160];
+	struct store_txn *tx = store_begin(f->st, err, sizeof(err));
+	assert_non_null(tx);
+	signer_public_key(f->key[k], pub);
+	enum apply_status s = store_skip_pruned(tx, pub, floor, err,
+	    sizeof(err));
+	assert_int_equal(store_commit(tx, err, sizeof(err)), 0);
+	return s;
+}
+
+/*
+ * A node that applied batch 1 and then hears that batches 1..2 were
+ * pruned (batch 2 retracted batch 1's report, so none of them counts at
+ * the pruner) drops what batch 1 contributed, and keeps the quota
+ * counters batch 1 left (a quota of 1 an hour: batch 3 is over it): it
+ * ends where the pruner is, and where its own rescore (which replays from
+ * the floor) puts it.
+ */
+static void
+test_skip_pruned_drops_their_reports(void **state)
+{
+	struct fixture *f = *state, g;
+	struct rep r[2] = {
+		{ .subject = "192.0.2.71", .category = 1 },
+		{ .subject = "192.0.2.72", .category = 1 },
+	};
+	uint32_t ret[2] = { 1, 0 };
+	struct store_prune p;
+	struct snapshot sf, sg;
+	struct store_stats tf, tg;
+	struct listing l;
+	struct policy pol;
+	char err[160], db[TL_PATH_MAX];
+
+	memset(&g, 0, sizeof(g));
+	tl_path(db, sizeof(db), f->dir, "db2");
+	assert_non_null(g.st = tl_store_open(db, 0, 1 << 26));
+	g.ver = f->ver;
+	memcpy(g.key, f->key, sizeof(g.key));
+	policy_default(&pol);
+	pol.quota_per_hour = 1;
+	store_set_policy(f->st, &pol);
+	store_set_policy(g.st, &pol);
+	apply_reps(f, 1, 1, T0 + 1, &r[1], 1, NULL, 0);
+	apply_reps(&g, 1, 1, T0 + 1, &r[1], 1, NULL, 0);
+	apply_reps(f, 0, 1, T0 + 1, &r[0], 1, NULL, 0);
+	apply_reps(&g, 0, 1, T0 + 1, &r[0], 1, NULL, 0);
+	apply_reps(f, 0, 2, T0 + 2, NULL, 0, ret, 1);
+	apply_reps(f, 0, 3, T0 + 3, &r[1], 1, NULL, 0);
+	assert_int_equal(store_prune_all(f->st, &p, err, sizeof(err)), 0);
+	assert_int_equal(p.batches_pruned, 2);
+	assert_int_equal(skip_pruned(&g, 0, 2), APPLY_OK);
+	assert_int_equal(lookup(&g, "192.0.2.71", &l), 1);
+	apply_reps(&g, 0, 3, T0 + 3, &r[1], 1, NULL, 0);
+	assert_int_equal(lookup(&g, "192.0.2.72", &l), 0);
+	assert_int_equal(l.n_reports, 1);	/* batch 3's: over the quota */
+	assert_int_equal(store_prune_all(g.st, &p, err, sizeof(err)), 0);
+	state_of(f, &sf, &tf);
+	state_of(&g, &sg, &tg);
+	assert_int_equal(sf.n, 1);
+	assert_int_equal(sf.n, sg.n);
+	assert_memory_equal(&sf, &sg, sizeof(sf));
+	assert_memory_equal(&tf, &tg, sizeof(tf));
+	assert_rescore_exact(&g);
+	store_close(g.st);
+}
+
 /* Longest-prefix match against a brute-force answer: nested IPv4 and IPv6
  * prefixes of many lengths, some listed (two origins) and some not (one
  * origin), looked up at random addresses near them. */
@@ -1188,6 +1261,8 @@ main(int argc, char **argv)
 		    test_unblock_after_prune_keeps_quota, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_prune_keeps_blocked_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_skip_pruned_drops_their_reports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lpm_against_brute_force,
 		    setup, teardown),
 	};
