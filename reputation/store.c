@@ -1286,6 +1286,18 @@ apply_contents(struct store_txn *tx, const Reputed__Batch *b,
 	return 0;
 }
 
+/* What applying a batch does to its origin's record alone (clock and
+ * quota counters), for a blocked origin in rescore. */
+static void
+count_contents(const Reputed__Batch *b, struct origin_rec *rec,
+    const struct policy *p)
+{
+	if (b->created_at > rec->clock)
+		rec->clock = b->created_at;
+	for (size_t i = 0; i < b->n_reports; i++)
+		quota_take(rec, b, p);
+}
+
 static int
 validate_batch(const Reputed__Batch *b, const struct policy *p, char *err,
     size_t errlen)
@@ -2010,20 +2022,19 @@ replay_batches(struct store_txn *tx)
 		if (get_be64((uint8_t *)k.mv_data + ORIGIN_LEN) !=
 		    rec.highest_seq + 1)
 			continue;
-		/* A blocked origin's batches count for nothing (its
-		 * contributions were purged when it was blocked), but its
-		 * version vector stays what it was. */
-		if (rec.blocked) {
-			rec.highest_seq++;
-			rec.batches++;
-			continue;
-		}
 		Reputed__Batch *b;
 		char err[160];
 		if (envelope_decode(v.mv_data, v.mv_size, &b, err,
 		    sizeof(err)) != ENVELOPE_OK)
 			continue;
-		rc = apply_contents(tx, b, &rec);
+		/* A blocked origin's batches count for nothing (its
+		 * contributions were purged when it was blocked), but its
+		 * version vector, clock and quota counters stay what its
+		 * applied batches made them. */
+		if (rec.blocked)
+			count_contents(b, &rec, &tx->st->policy);
+		else
+			rc = apply_contents(tx, b, &rec);
 		reputed__batch__free_unpacked(b, NULL);
 		if (rc != 0)
 			break;

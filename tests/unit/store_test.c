@@ -912,6 +912,34 @@ test_skip_pruned_drops_their_reports(void **state)
 	store_close(g.st);
 }
 
+/* A blocked origin keeps the clock and quota counters its applied
+ * batches left, in rescore too (the quota_dropped sum is in the stats). */
+static void
+test_rescore_counts_blocked_origin(void **state)
+{
+	struct fixture *f = *state;
+	struct rep r[2] = {
+		{ .subject = "192.0.2.81", .category = 1 },
+		{ .subject = "192.0.2.82", .category = 1 },
+	};
+	struct policy pol;
+	uint8_t pub[32];
+	char err[160];
+
+	policy_default(&pol);
+	pol.quota_per_hour = 1;
+	store_set_policy(f->st, &pol);
+	apply_reps(f, 0, 1, T0 + 1, r, 2, NULL, 0);	/* one over */
+	apply_reps(f, 1, 1, T0 + 1, r, 1, NULL, 0);
+	signer_public_key(f->key[0], pub);
+	assert_int_equal(store_set_origin(f->st, pub, 1.0, true, err,
+	    sizeof(err)), 0);
+	assert_rescore_exact(f);
+	assert_int_equal(store_set_origin(f->st, pub, 1.0, false, err,
+	    sizeof(err)), 0);
+	assert_rescore_exact(f);
+}
+
 /* Longest-prefix match against a brute-force answer: nested IPv4 and IPv6
  * prefixes of many lengths, some listed (two origins) and some not (one
  * origin), looked up at random addresses near them. */
@@ -1263,6 +1291,8 @@ main(int argc, char **argv)
 		    test_prune_keeps_blocked_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_skip_pruned_drops_their_reports, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_rescore_counts_blocked_origin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lpm_against_brute_force,
 		    setup, teardown),
 	};
