@@ -751,6 +751,9 @@ store_commit(struct store_txn *tx, char *err, size_t errlen)
 	free(tx);
 	if (rc != 0) {
 		changes_flush(ch, id);
+		/* LMDB aborted it: as store_abort, forget the trust read
+		 * inside it. */
+		memset(st->trust, 0, sizeof(st->trust));
 		return store_commit_fail(st, err, errlen, rc);
 	}
 	st->full = false;

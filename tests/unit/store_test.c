@@ -6,8 +6,10 @@
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -940,6 +942,40 @@ test_rescore_counts_blocked_origin(void **state)
 	assert_rescore_exact(f);
 }
 
+/*
+ * A commit that fails (here: the file may not grow, as on a full disk)
+ * leaves no trust in the store's cache that the failed transaction read:
+ * the trust change it held is not in the store, and the next scores use
+ * the stored trust, as rescore does.
+ */
+static void
+test_failed_commit_forgets_trust(void **state)
+{
+	struct fixture *f = *state;
+	struct rep r = { .subject = "192.0.2.91", .category = 1 };
+	struct rlimit old, lim;
+	struct origin_info oi;
+	uint8_t pub[32];
+	char err[160];
+
+	apply_reps(f, 0, 1, T0 + 1, &r, 1, NULL, 0);
+	apply_reps(f, 1, 1, T0 + 1, &r, 1, NULL, 0);
+	signer_public_key(f->key[0], pub);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 8192;	/* the meta pages only */
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	int rc = store_set_origin(f->st, pub, 0.1, false, err, sizeof(err));
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	assert_int_equal(rc, -1);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_true(oi.trust == 1.0);
+	apply_reps(f, 2, 1, T0 + 2, &r, 1, NULL, 0);
+	assert_rescore_exact(f);
+}
+
 /* Longest-prefix match against a brute-force answer: nested IPv4 and IPv6
  * prefixes of many lengths, some listed (two origins) and some not (one
  * origin), looked up at random addresses near them. */
@@ -1293,6 +1329,8 @@ main(int argc, char **argv)
 		    test_skip_pruned_drops_their_reports, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_rescore_counts_blocked_origin, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_failed_commit_forgets_trust, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lpm_against_brute_force,
 		    setup, teardown),
 	};
