@@ -70,4 +70,10 @@ BENCH_SCRIPTS += tests/bench/policy_bench.sh
 all: $(BUILD)/reputed-milter
 tests: $(BUILD)/reputed-milter
 $(BUILD)/reputed-milter: $(BUILD)/node/mta/milter.o $(BUILD)/libreputed.a
-	$(CC) $(ALL_CFLAGS) -o $@ $(BUILD)/node/mta/milter.o $(BUILD)/libreputed.a $(LIBS) -lmilter
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(BUILD)/node/mta/milter.o $(BUILD)/libreputed.a $(LIBS) -lmilter
+install: install-milter
+.PHONY: install-milter
+install-milter: $(BUILD)/reputed-milter
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(BUILD)/reputed-milter $(DESTDIR)$(PREFIX)/sbin/reputed-milter
+	install -m 644 dist/man/reputed-milter.8 $(DESTDIR)$(MANDIR)/man8/
