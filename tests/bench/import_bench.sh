@@ -9,8 +9,8 @@
 : "${IMPORT_SUBJECTS:=1200000}"
 ctl="$BUILD/reputectl"
 [ -x "$ctl" ] || { echo "import_bench: $ctl not built"; exit 1; }
-dir=$(mktemp -d /tmp/import_bench.XXXXXX) || exit 1
-trap 'rm -rf "$dir"' EXIT
+. "$(dirname "$0")/../lib/common.sh"
+t_tmpdir import_bench; dir=$TMP
 "$ctl" keygen --out "$dir/a.key" >/dev/null &&
 "$ctl" keygen --out "$dir/b.key" >/dev/null || exit 1
 python3 - "$dir" "$IMPORT_SUBJECTS" <<'PY' || exit 1

@@ -14,10 +14,8 @@
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CTL=$ROOT/$BUILD/reputectl
-pass=0; fail=0
-tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); echo "FAIL: $*"; }
+. "$ROOT/tests/lib/common.sh"
+t_tmpdir store_ctl; tmp=$TMP
 check() { if eval "$2"; then ok; else ko "$1"; fi; }
 
 "$CTL" keygen --out "$tmp/a.key" >/dev/null || exit 1
