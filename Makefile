@@ -55,6 +55,7 @@ CTL_OBJS    = $(patsubst %.c,$(BUILD)/%.o,$(CTL_SRCS))
 DAEMON_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(DAEMON_SRCS))
 SIM_OBJS    = $(patsubst %.c,$(BUILD)/%.o,$(SIM_SRCS))
 TESTLIB_OBJS = $(patsubst %.c,$(BUILD)/%.o,$(TESTLIB_SRCS))
+.SECONDARY: $(TESTLIB_OBJS)	# kept: make would delete them as intermediate
 TEST_BINS   = $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_TESTS))
 BENCH_BINS  = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(BENCH_SRCS))
 REPLAY_BINS = $(patsubst tests/fuzz/%.c,$(BUILD)/replay/%,$(FUZZERS))
