@@ -6,6 +6,7 @@
  * SPDX-License-Identifier: ISC
  */
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -440,50 +441,80 @@ plot_listed(const char *json, const char *series, const char *outdir)
 	return gnuplot(script);
 }
 
-/* False listings against the number of colluding organisations (runs
- * that define K). */
+/* Innocent subjects listed at some honest node against the number of
+ * colluding organisations K: one line per value of TARGET (runs that
+ * define K; median and min..max over seeds). */
 static int
 plot_colluders(struct run *runs, int n, const char *outdir)
 {
-	char script[4096], dat[600];
-	FILE *f;
-	int rows = 0;
+	char script[8192], dat[600], targets[8][64];
+	size_t o;
+	int nt = 0, rows = 0;
 
-	if ((f = open_dat(outdir, "colluders.dat", dat, sizeof(dat))) == NULL)
-		return -1;
-	for (int k = 0; k <= 64; k++) {
-		double v[MAX_RUNS], w[MAX_RUNS];
-		int m = 0;
-		for (int i = 0; i < n; i++) {
-			json_t *d = json_object_get(
-			    json_object_get(runs[i].j, "defines"), "K");
-			if (d == NULL || atoi(json_string_value(d)) != k)
-				continue;
-			double subj = num(runs[i].j, "false_listings.subjects");
-			v[m] = num(runs[i].j, "false_listings.listed_anywhere");
-			w[m] = subj > 0 ? 100 * v[m] / subj : 0;
-			m++;
-		}
-		if (m == 0)
+	for (int i = 0; i < n; i++) {
+		json_t *d = json_object_get(runs[i].j, "defines");
+		const char *t = json_string_value(json_object_get(d, "TARGET"));
+		bool seen = false;
+		if (json_object_get(d, "K") == NULL)
 			continue;
-		qsort(w, (size_t)m, sizeof(double), dcmp);
-		fprintf(f, "%d %g %g %g\n", k, w[m / 2], w[0], w[m - 1]);
-		rows++;
+		t = t ? t : "none";
+		for (int k = 0; k < nt; k++)
+			seen |= strcmp(targets[k], t) == 0;
+		if (!seen && nt < 8)
+			snprintf(targets[nt++], sizeof(targets[0]), "%s", t);
 	}
-	fclose(f);
-	if (rows == 0)
+	if (nt == 0)
 		return 0;
-	snprintf(script, sizeof(script),
+	o = (size_t)snprintf(script, sizeof(script),
 	    "set terminal svg size 800,500 dynamic font 'sans,11'\n"
 	    "set output '%s/colluders.svg'\n"
 	    "set title 'Innocent subjects listed at some honest node vs "
 	    "colluding organisations'\n"
-	    "set xlabel 'colluding organisations (k)'\nset ylabel 'innocent "
-	    "subjects listed, %%'\nset yrange [-5:105]\nset grid\n"
-	    "set xtics 1\nplot '%s' using 1:2:3:4 with yerrorlines lw 2 "
-	    "pt 7 title 'median, min..max over seeds'\n",
-	    outdir, dat);
-	return gnuplot(script);
+	    "set xlabel 'colluding organisations (K), one node each'\n"
+	    "set ylabel 'innocent subjects listed (of the 10 targeted)'\n"
+	    "set yrange [-0.5:10.5]\nset grid\nset key bottom right\n"
+	    "set logscale x\nset xtics (1, 2, 3, 4, 5, 10, 20)\nplot ",
+	    outdir);
+	for (int t = 0; t < nt; t++) {
+		char name[64];
+		FILE *f;
+		snprintf(name, sizeof(name), "colluders-%d.dat", t);
+		if ((f = open_dat(outdir, name, dat, sizeof(dat))) == NULL)
+			return -1;
+		for (int k = 0; k <= 64; k++) {
+			double v[MAX_RUNS];
+			int m = 0;
+			for (int i = 0; i < n; i++) {
+				json_t *d = json_object_get(runs[i].j,
+				    "defines");
+				const char *kv = json_string_value(
+				    json_object_get(d, "K"));
+				const char *tv = json_string_value(
+				    json_object_get(d, "TARGET"));
+				if (kv == NULL || atoi(kv) != k ||
+				    strcmp(tv ? tv : "none", targets[t]) != 0)
+					continue;
+				v[m++] = num(runs[i].j,
+				    "false_listings.listed_anywhere");
+			}
+			if (m == 0)
+				continue;
+			qsort(v, (size_t)m, sizeof(double), dcmp);
+			fprintf(f, "%d %g %g %g\n", k, v[m / 2], v[0],
+			    v[m - 1]);
+			rows++;
+		}
+		fclose(f);
+		o += (size_t)snprintf(script + o, sizeof(script) - o,
+		    "%s'%s' using 1:2:3:4 with yerrorlines lw 2 pt 7 title "
+		    "'%s (median, min..max over seeds)'",
+		    t ? ", " : "", dat,
+		    strcmp(targets[t], "none") == 0 ?
+			"undefended innocents" :
+			"honest senders vouched for by 5 organisations");
+	}
+	snprintf(script + o, sizeof(script) - o, "\n");
+	return rows ? gnuplot(script) : 0;
 }
 
 int

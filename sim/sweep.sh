@@ -2,7 +2,7 @@
 # sweep.sh: one scenario over many seeds (and values of one definition),
 # each run a separate reputesim process writing its JSON summary and
 # JSON-lines series into OUT, spread by GNU parallel over the local cores
-# (JOBS, default 2) or over machines (PARALLEL_OPTS="--sshlogin h1,h2
+# (JOBS, default 2; TAG is added to the file names) or over machines (PARALLEL_OPTS="--sshlogin h1,h2
 # --workdir ." with reputesim built in the same path there); then the
 # medians and spreads: reputesim summary OUT.
 #   sim/sweep.sh OUT SCENARIO SEEDS [NAME V1,V2,...] [-D X=Y]...
@@ -17,7 +17,7 @@ if [ $# -ge 2 ] && [ "$1" != -D ]; then
 	name=$1 values=$(echo "$2" | tr ',' ' '); shift 2
 fi
 mkdir -p "$out"
-base=$(basename "$file" .conf)
+base=$(basename "$file" .conf)${TAG:-}
 # shellcheck disable=SC2086
 parallel -j "${JOBS:-2}" ${PARALLEL_OPTS:-} --halt never \
     "$SIM" -q -s {1} $( [ "$name" != _ ] && echo "-D $name={2}" ) "$@" \
