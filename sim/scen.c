@@ -631,6 +631,17 @@ k_cap(struct sparser *p, char **v, int n)
 }
 
 static int
+k_quota(struct sparser *p, char **v, int n)
+{
+	unsigned x;
+
+	if (p_uint(p, v[0], 4000000000u, &x) == -1)
+		return -1;
+	p->s->policy.quota_per_hour = x;
+	return 0;
+}
+
+static int
 k_default_trust(struct sparser *p, char **v, int n)
 {
 	return p_double(p, v[0], 0, 1, &p->s->policy.default_trust);
@@ -963,6 +974,7 @@ static const struct scen_keyword scen_keywords[] = {
 	{ "policy", "list-threshold", k_list_threshold, 1, 1 },
 	{ "policy", "cap-per-origin", k_cap, 1, 1 },
 	{ "policy", "default-trust", k_default_trust, 1, 1 },
+	{ "policy", "quota-per-hour", k_quota, 1, 1 },
 	WORKS("name", k_work_name, 1, 1),
 	WORKS("count", k_count, 1, 1),
 	WORKS("subject", k_subject, 1, 1),
