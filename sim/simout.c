@@ -311,11 +311,11 @@ plot_cdf(struct run *runs, int n, const char *outdir)
 	o = (size_t)snprintf(script, sizeof(script),
 	    "set terminal svg size 800,500 dynamic font 'sans,11'\n"
 	    "set output '%s/cdf.svg'\n"
-	    "set title 'Report made -> applied at each honest node "
-	    "(band: min..max over seeds)'\n"
+	    "set title 'Report made -> applied at each honest node, over "
+	    "seeds'\n"
 	    "set xlabel 'milliseconds'\nset ylabel 'share of (report, node) "
-	    "pairs'\nset key bottom right\nset grid\nset logscale x\n"
-	    "set style fill transparent solid 0.25 noborder\nplot ",
+	    "pairs'\nset key top left\nset grid\nset logscale x\n"
+	    "set yrange [0:1]\nplot ",
 	    outdir);
 	for (int i = 0; i < n && g < 8;) {
 		int j = i;
@@ -347,10 +347,12 @@ plot_cdf(struct run *runs, int n, const char *outdir)
 		}
 		fclose(f);
 		o += (size_t)snprintf(script + o, sizeof(script) - o,
-		    "%s'%s' using 3:1:4 with filledcurves x2 notitle lc %d, "
+		    "%s'%s' using 3:1 with lines lw 1 dt 2 lc %d notitle, "
+		    "'%s' using 4:1 with lines lw 1 dt 2 lc %d notitle, "
 		    "'%s' using 2:1 with lines lw 2 lc %d title '%s (%d "
-		    "runs)'",
-		    g ? ", " : "", dat, g + 1, dat, g + 1, runs[i].group, j - i);
+		    "runs: median, dashed min and max)'",
+		    g ? ", " : "", dat, g + 1, dat, g + 1, dat, g + 1,
+		    runs[i].group, j - i);
 		g++;
 		i = j;
 	}
