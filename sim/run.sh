@@ -37,6 +37,7 @@ run flood-off flood -D RATE=0
 run partition partition
 run crash crash
 run late-join late-join
+run mute mute
 run small small
 echo
 "$SIM" table "$OUT"

@@ -1064,21 +1064,39 @@ cpu_seconds(void)
 	    ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
 }
 
+/* A line of /proc/self/status in kB (VmHWM: the peak, VmRSS: now). */
 static long
-rss_kb(void)
+status_kb(const char *key)
 {
 	FILE *f = fopen("/proc/self/status", "r");
 	char line[256];
+	size_t n = strlen(key);
 	long kb = 0;
 
 	if (f == NULL)
 		return 0;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmHWM: %ld", &kb) == 1)
+		if (strncmp(line, key, n) == 0) {
+			kb = strtol(line + n, NULL, 10);
 			break;
+		}
 	fclose(f);
 	return kb;
 }
+
+static long
+rss_kb(void)
+{
+	return status_kb("VmHWM:");
+}
+
+static long
+rss_now_kb(void)
+{
+	return status_kb("VmRSS:");
+}
+
+static long rss_now_kb(void);
 
 static void
 progress(struct sim *w, double t0, double *last)
@@ -1090,11 +1108,11 @@ progress(struct sim *w, double t0, double *last)
 	*last = t;
 	fprintf(stderr,
 	    "\r%s: sim %.1f s / %.1f s, %llu events, %.0fk events/s, "
-	    "%llu applies   ",
+	    "%llu applies, %ld MB   ",
 	    w->s.name, (double)w->now / 1e6, (double)w->s.duration / 1e6,
 	    (unsigned long long)w->events,
 	    (double)w->events / (t - t0 + 1e-9) / 1e3,
-	    (unsigned long long)w->applies);
+	    (unsigned long long)w->applies, rss_now_kb() / 1024);
 }
 
 /* Listing latency: from the last report made before a subject was first
