@@ -12,6 +12,16 @@
 import json, os, random, socket, struct, subprocess, sys, time
 
 N_IP, N_CIDR, N_DOM, N_WILD = 1000000, 20000, 200000, 2000
+N_IP6 = 0
+# DNS_BENCH_SUBJECTS (issue 12): a larger set, in the same proportions,
+# with prefixes of mixed lengths /16../31 and IPv6 (a tenth of the /32s)
+SUBJECTS = int(os.environ.get("DNS_BENCH_SUBJECTS", "0"))
+if SUBJECTS:
+    N_IP = SUBJECTS * 80 // 100
+    N_CIDR = SUBJECTS * 2 // 100
+    N_IP6 = SUBJECTS * 8 // 100
+    N_WILD = SUBJECTS // 100
+    N_DOM = SUBJECTS - N_IP - N_CIDR - N_IP6 - N_WILD
 K = 2654435761                 # odd: i -> i*K mod 2^26 is a bijection
 IP_BASE = 20 << 24             # listed /32s live in 20.0.0.0/6
 CIDR_BASE = 40 << 24           # listed ranges in 40.0.0.0/8
@@ -24,6 +34,12 @@ def ip_listed(i):
 
 
 def cidr(j):
+    if SUBJECTS:
+        # lengths /16../31, one per 2^(32-len) block of their own region
+        plen = 16 + j % 16
+        a = ((40 << 24) + j * 256) & ~((1 << (32 - plen)) - 1) & 0xffffffff
+        return "%d.%d.%d.%d/%d" % (a >> 24, (a >> 16) & 255, (a >> 8) & 255,
+                                   a & 255, plen), a, 32 - plen
     # 19,000 /24s and 1,000 /20s (off the octet boundary)
     if j < 19000:
         a = CIDR_BASE + (j << 8)
@@ -50,6 +66,9 @@ def gen(d):
             f.write('{"domain":"%s","category":"phishing"}\n' % dom(i))
         for j in range(N_WILD):
             f.write('{"domain":"*.w%d.net","category":"spam"}\n' % j)
+        for i in range(N_IP6):
+            f.write('{"ip":"2001:db8:%x:%x::%x","category":"spam"}\n' %
+                    (i >> 16, i & 0xffff, i % 251 + 1))
     rnd = random.Random(5782)
 
     def q_ip():

@@ -19,6 +19,10 @@
 #   DNS_BENCH_DIR     data and stores (kept between runs; default
 #                     /tmp/reputed-dns-bench; delete it to regenerate)
 #   DNS_BENCH_SECONDS per dnsperf run (15)   DNS_BENCH_ROUNDS (3)
+#   DNS_BENCH_SUBJECTS  a larger data set (issue 12), e.g. 10000000: 80%
+#                     IPv4 /32, 2% prefixes /16../31, 8% IPv6, 9% domains,
+#                     1% wildcards, in its own directory; the import time
+#                     and rate of each key are printed
 #   DNS_BENCH_THREADS reputed DNS workers (2, the daemon's default; on 2
 #                     cores shared with dnsperf, 2 answered 4-10% more than
 #                     1 at half the latency)
@@ -28,7 +32,9 @@ REPUTED=$ROOT/$BUILD/reputed
 REPUTECTL=$ROOT/$BUILD/reputectl
 NULL_DNS=$ROOT/$BUILD/bench/null_dns
 PY="python3 $ROOT/tests/bench/dns_bench.py"
-DIR=${DNS_BENCH_DIR:-/tmp/reputed-dns-bench}
+SUBJECTS=${DNS_BENCH_SUBJECTS:-}
+DIR=${DNS_BENCH_DIR:-/tmp/reputed-dns-bench${SUBJECTS:+-$SUBJECTS}}
+export DNS_BENCH_SUBJECTS
 SECS=${DNS_BENCH_SECONDS:-15}
 ROUNDS=${DNS_BENCH_ROUNDS:-3}
 THREADS=${DNS_BENCH_THREADS:-2}
@@ -171,8 +177,10 @@ wait $TPID
 disk=$(du -B1 db/data.mdb | cut -f1)
 psize=$(mdb_stat -e db | awk '/Page size/ {print $3}')
 scores_pages=$(mdb_stat -s scores db | awk '/Branch pages|Leaf pages|Overflow pages/ {s += $3} END {print s}')
-subjects=$((1000000 + 20000 + 200000 + 2000))
+subjects=${SUBJECTS:-$((1000000 + 20000 + 200000 + 2000))}
 ip4_bytes=$(stat -c %s rbl/$BL.ip4set)
+ip4_entries=${SUBJECTS:+$((SUBJECTS * 82 / 100))}
+ip4_entries=${ip4_entries:-1020003}
 
 # ---- the table ----
 med() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
@@ -215,5 +223,5 @@ echo "bytes per listed subject ($subjects subjects, each from 2 origins):"
 echo "  reputed LMDB file, everything (batches, evidence, index): $((disk / subjects))"
 echo "  reputed scores database alone (what DNS reads):           $((scores_pages * psize / subjects))"
 echo "  reputed resident after the runs:                          $((rss_r * 1024 / subjects))"
-echo "  rbldnsd ip4set text file per IPv4 entry:                  $((ip4_bytes / 1020003))"
+echo "  rbldnsd ip4set text file per IPv4 entry:                  $((ip4_bytes / ip4_entries))"
 echo "  rbldnsd resident per subject:                             $((rss_b * 1024 / subjects))"
