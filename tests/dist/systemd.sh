@@ -7,7 +7,8 @@
 #    (docs/INSTALL.md has the figure);
 #  - the sandbox fits the daemon: reputed -d, traced by strace through a
 #    start, reports, a query, /metrics, DNS answers, a SIGHUP and a
-#    SIGTERM, makes no system call outside @system-service or inside the
+#    SIGTERM, with Sender-ID evaluation (libunbound) on, makes no system
+#    call outside @system-service or inside the
 #    unit's ~@privileged @resources, and opens sockets only of the
 #    families in RestrictAddressFamilies.
 # Prints "N passed, N failed" (", N skipped" for a missing tool).
@@ -55,10 +56,13 @@ if ! command -v strace >/dev/null || ! command -v systemd-analyze >/dev/null ||
 	skipped "sandbox trace: strace, systemd-analyze, dig or curl missing"
 	summary; exit
 fi
-set -- $(free_ports 2)
-API_PORT=$1; DNS_PORT=$2
+set -- $(free_ports 3)
+API_PORT=$1; DNS_PORT=$2; NOBODY_PORT=$3
+# The packaged config, on free ports, with Sender-ID evaluation through
+# libunbound on (against a port nobody answers: temperror after 300 ms).
 sed -e "s|/var/lib/reputed|$tmp/var|" -e "s|127.0.0.1@5353|127.0.0.1@$DNS_PORT|" \
     -e "s|127.0.0.1@8053|127.0.0.1@$API_PORT|" -e "/username:/d" \
+    -e "s|resolver: off.*|resolver: 127.0.0.1@$NOBODY_PORT\n\ttimeout: 300ms|" \
     "$TOP/dist/reputed.conf" >"$tmp/reputed.conf"
 strace -f -qq -o "$tmp/trace" "$REPUTED" -d -c "$tmp/reputed.conf" \
     >"$tmp/log" 2>&1 &
@@ -69,6 +73,9 @@ for _ in $(seq 100); do curl -sf "$API/metrics" >/dev/null && break; sleep 0.1; 
 curl -sf -d '{"ip":"192.0.2.7","category":"spam"}' "$API/v1/reports" \
     >/dev/null && ok "traced daemon takes a report" || ko "report"
 curl -sf "$API/v1/reputation/192.0.2.7" >/dev/null && ok "query" || ko "query"
+curl -sf -d '{"domain":"example.com","category":"spam","client_ip":"192.0.2.8","mail_from":"a@example.com"}' \
+    "$API/v1/reports" >/dev/null && ok "a report evaluated for Sender-ID" ||
+    ko "Sender-ID report"
 dig +short +tries=1 +time=2 @127.0.0.1 -p "$DNS_PORT" \
     7.2.0.192.bl.reputed.example A >/dev/null && ok "DNS answer" || ko "DNS"
 dig +tcp +short +tries=1 +time=2 @127.0.0.1 -p "$DNS_PORT" \
