@@ -1,7 +1,8 @@
 #!/bin/sh
 # sim_small.sh: reputesim in `make test` (seconds).
 #   1. determinism: sim/scenarios/small.conf run twice with one seed gives
-#      the same trace hash (every event and the final store digests);
+#      the same trace hash (every event and the final store digests), a
+#      second seed another; equivocation.conf twice, the same;
 #   2. the scenario's asserted outcomes (its check: clause): a spam source
 #      reported by three organisations listed at every honest node, one
 #      reported by a single organisation listed nowhere, the network
@@ -25,6 +26,12 @@ else ko "traces differ: '$ha' '$hb'"; fi
 hc=$(awk '/^trace/ {print $2}' "$T/c.out")
 if [ -n "$hc" ] && [ "$hc" != "$ha" ]; then ok "another seed, another trace"
 else ko "seed 2 gave trace '$hc'"; fi
+
+# the same with an equivocator's two faces and a ring (other code paths)
+e1=$("$SIM" -q sim/scenarios/equivocation.conf 2>&1 | awk '/^trace/ {print $2}')
+e2=$("$SIM" -q sim/scenarios/equivocation.conf 2>&1 | awk '/^trace/ {print $2}')
+if [ -n "$e1" ] && [ "$e1" = "$e2" ]; then ok "equivocation.conf: same trace"
+else ko "equivocation.conf traces differ: '$e1' '$e2'"; fi
 
 cat "$T/a.out"
 if [ "$ra" = 0 ] && [ "$(grep -c ': ok (' "$T/a.out")" = 4 ]; then
