@@ -280,6 +280,7 @@ sim_summary(struct sim *w)
 	    "nodes", w->n_nodes, "orgs", w->n_orgs, "honest_nodes",
 	    w->n_honest, "links", w->n_links, "sim_seconds",
 	    secs(w->s.duration));
+	json_object_set_new(o, "components", json_integer(w->components));
 	json_object_set_new(o, "defines", json_object());
 	for (int i = 0; i < w->s.n_defs; i++)
 		json_object_set_new(json_object_get(o, "defines"),
@@ -352,6 +353,9 @@ sim_table(struct sim *w, FILE *out)
 		     "%.0f s simulated)\n",
 	    "scenario", w->s.name, (unsigned long long)w->s.seed, w->n_nodes,
 	    w->n_orgs, w->n_links, secs(w->s.duration));
+	if (w->components > 1)
+		fprintf(out, "%-22s %d connected components: not one network\n",
+		    "topology", w->components);
 	fprintf(out, "%-22s %.0f made, %.0f batches, %.0f lost (node down)\n",
 	    "reports", num(o, "reports.made"), num(o, "reports.batches"),
 	    num(o, "reports.lost_node_down"));

@@ -371,6 +371,37 @@ intra_links(struct sim *w)
 	return 0;
 }
 
+static int
+uf_find(int *up, int x)
+{
+	while (up[x] != x)
+		x = up[x] = up[up[x]];
+	return x;
+}
+
+/* Connected components of the node graph (a random topology of low
+ * degree may fall apart: the run says so). */
+static int
+components(struct sim *w)
+{
+	int *up = malloc((size_t)w->n_nodes * sizeof(int)), n = w->n_nodes;
+
+	if (up == NULL)
+		return -1;
+	for (int i = 0; i < w->n_nodes; i++)
+		up[i] = i;
+	for (int li = 0; li < w->n_links; li++) {
+		int a = uf_find(up, w->links[li].a), b = uf_find(up,
+							  w->links[li].b);
+		if (a != b) {
+			up[a] = b;
+			n--;
+		}
+	}
+	free(up);
+	return n;
+}
+
 /* Every other link of an equivocator moves to its second face. */
 static void
 split_faces(struct sim *w)
@@ -453,6 +484,11 @@ make_topology(struct sim *w, char *err, size_t errlen)
 		return -1;
 	}
 	split_faces(w);
+	w->components = components(w);
+	if (w->components > 1)
+		fprintf(stderr, "reputesim: warning: the topology has %d "
+				"connected components\n",
+		    w->components);
 	return 0;
 }
 

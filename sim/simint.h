@@ -171,6 +171,7 @@ struct sim {
 	struct okey *okeys;
 	int n_origins;
 	int n_orgs;
+	int components; /* of the topology (1: connected) */
 	int *org_group, *org_first; /* per org: group, first node */
 	struct ssubj *subjects;
 	int n_subjects, cap_subjects;

@@ -62,7 +62,7 @@ scale() {
 	    -o "$T/$name.json" "$@" "$ROOT/sim/scenarios/baseline.conf" \
 	    >"$T/$name.out" 2>&1 || echo "$name: reputesim failed"
 	python3 -c 'import json,sys
-d=json.load(open(sys.argv[1])); t=open(sys.argv[2]).read().split()
+d=json.load(open(sys.argv[1])); t=open(sys.argv[2]).read().splitlines()[-1].split()
 wall, cpu, kb = float(t[0]), float(t[1]) + float(t[2]), int(t[3])
 r=d["run"]; a=d["propagation_applied"]
 print("%s: %d nodes, %d reports in %d batches: %.1f s wall, %.1f s CPU,"
