@@ -4,8 +4,18 @@
 # its outputs and the command line are SIM_SRCS.
 CORE_SRCS += sim/rng.c sim/evq.c sim/link.c sim/vnet.c sim/scen.c
 SIM_SRCS += sim/main.c sim/sim.c sim/sim_setup.c sim/sim_out.c sim/simout.c
+# The commit a run names (its JSON, its replay line): the two objects
+# that print it are rebuilt when HEAD moves (the stamp changes only then).
 SIM_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 $(BUILD)/sim/sim_out.o $(BUILD)/sim/simout.o: ALL_CFLAGS += -DSIM_COMMIT=\"$(SIM_COMMIT)\"
+$(BUILD)/sim/sim_out.o $(BUILD)/sim/simout.o: $(BUILD)/sim/commit.stamp
+$(BUILD)/sim/commit.stamp: sim-commit-check
+	@:
+.PHONY: sim-commit-check
+sim-commit-check:
+	@mkdir -p $(BUILD)/sim
+	@echo '$(SIM_COMMIT)' | cmp -s - $(BUILD)/sim/commit.stamp || \
+	    echo '$(SIM_COMMIT)' > $(BUILD)/sim/commit.stamp
 DEB_PKGS += gnuplot-nox parallel
 UNIT_TESTS += tests/unit/sim_test.c
 FUZZERS += tests/fuzz/scen_fuzz.c
