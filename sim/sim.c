@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1169,11 +1170,23 @@ finish(struct sim *w)
 		verify_memo_stats(w->memo, &w->memo_hits, &w->memo_misses);
 }
 
+/* SIGINT / SIGTERM: stop at the next event, so the stores are removed. */
+static volatile sig_atomic_t sim_stop;
+
+static void
+on_signal(int sig)
+{
+	sim_stop = sig;
+}
+
 int
 sim_run(struct sim *w, char *err, size_t errlen)
 {
 	struct event e;
 	double t0 = wall_now(), last = t0, c0 = cpu_seconds();
+
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
 
 	while (evq_pop(&w->q, &e)) {
 		if (e.at > w->s.duration || e.kind == EV_END)
@@ -1182,6 +1195,12 @@ sim_run(struct sim *w, char *err, size_t errlen)
 		w->events++;
 		sim_trace(w, e.at, (uint64_t)e.kind, (uint64_t)e.a << 32 | e.b);
 		dispatch(w, &e);
+		if (sim_stop) {
+			snprintf(err, errlen, "interrupted by signal %d at "
+					      "simulated %.3f s",
+			    (int)sim_stop, (double)w->now / 1e6);
+			return -1;
+		}
 		if (w->oom || w->fail[0]) {
 			snprintf(err, errlen, "%s",
 			    w->oom ? "out of memory" : w->fail);
