@@ -97,6 +97,14 @@ if [ -r /usr/share/bash-completion/bash_completion ]; then
 	    grep -q _reputectl && ok "bash completion loads" || ko "bash completion"
 fi
 
+# Installed again (an upgrade to the same version): the operator's edit
+# of the config stays, the user and the state directory too.
+echo "# edited by the operator" >>/etc/reputed/reputed.conf
+dpkg_retry -i "$DEB" && ok "dpkg -i again" || ko "dpkg -i again"
+tail -1 /etc/reputed/reputed.conf | grep -q "edited by the operator" &&
+    ok "the edited config kept" || ko "the edited config replaced"
+[ "$(id -u reputed 2>/dev/null)" = "$uid" ] && ok "same user" || ko "user changed"
+
 # The installed daemon as the unit runs it: the reputed user, -d, the
 # packaged config (on free ports), NOTIFY_SOCKET.
 set -- $(free_ports 2)
