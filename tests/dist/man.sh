@@ -6,7 +6,8 @@
 #    installed pages);
 #  - every clause and keyword that `reputed -nv` prints, for the embedded
 #    default, dist/reputed.conf and every tests/data/conf/*.in, has its
-#    `.It Ic KEYWORD` under `.Ss CLAUSE` in reputed.conf(5);
+#    `.It Ic KEYWORD` under `.Ss CLAUSE` in reputed.conf(5), and every
+#    keyword documented there is one reputed knows;
 #  - every command, subcommand and option in the table reputectl parses
 #    with (`reputectl complete`) is in reputectl(8);
 #  - every option in reputed's usage is in reputed(8).
@@ -47,6 +48,13 @@ while read -r clause kw; do
 	    ko "reputed.conf.5: no '.It Ic $kw' under '.Ss $clause'"
 done <"$TMP/printed"
 
+# ... and nothing documented that the parser does not know (a stale page).
+while read -r clause kw; do
+	printf '%s:\n\t%s: x\n' "$clause" "$kw" >"$TMP/kw.conf"
+	"$TOP/$BUILD/reputed" -n -c "$TMP/kw.conf" 2>&1 | grep -q "unknown keyword" &&
+	    ko "reputed.conf.5 documents '$kw' in $clause:, which reputed does not know" || ok
+done <"$TMP/documented"
+
 # reputectl(8): commands (.It Cm NAME), subcommands, options (Fl -OPT)
 "$TOP/$BUILD/reputectl" complete >"$TMP/table" || ko "reputectl complete"
 while read -r cmd rest; do
@@ -65,6 +73,11 @@ while read -r cmd rest; do
 		esac
 	done
 done <"$TMP/table"
+
+for c in $(sed -n 's/^\.It Cm \([a-z-]*\).*/\1/p' "$MAN/reputectl.8" | sort -u); do
+	grep -q "^$c " "$TMP/table" || grep -qx "$c" "$TMP/table" && ok ||
+	    ko "reputectl.8 documents '$c', which reputectl does not have"
+done
 
 # reputed(8): the flags of its usage
 "$TOP/$BUILD/reputed" -h 2>&1 | sed -n 's/^  -\([a-z]\) .*/\1/p' >"$TMP/flags"
