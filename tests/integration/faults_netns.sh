@@ -104,7 +104,10 @@ converged() { # all digests equal and holding at least $1 batches
 }
 
 for i in $(seq 0 $((N - 1))); do
-	in_ns $i "$REPUTED" -d -c "$TMP/n$i/reputed.conf" >>"$TMP/n$i/log" 2>&1 &
+	# not in_ns: a function run with & is a subshell, and $! would be
+	# its PID, not the daemon's (ip netns exec execs the command)
+	ip netns exec "$P-n$i" "$REPUTED" -d -c "$TMP/n$i/reputed.conf" \
+	    >>"$TMP/n$i/log" 2>&1 &
 	PIDS="$PIDS $!"
 done
 if t=$(wait_for 40 all_up); then ok "sessions up in ${t}s"; else
