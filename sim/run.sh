@@ -34,6 +34,9 @@ run equivocation-ring equivocation
 run equivocation-mesh equivocation -D TOPO=random
 run flood flood
 run flood-off flood -D RATE=0
+run flood-quota flood -D QUOTA=50
+run colluders10-k1 colluders-nodes -D K=1
+run colluders10-k2 colluders-nodes -D K=2
 run partition partition
 run crash crash
 run late-join late-join
