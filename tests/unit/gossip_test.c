@@ -561,6 +561,79 @@ test_equivocation(void **state)
 	net_free(&net);
 }
 
+/* Applies a signed batch at node i directly (as its batcher or a
+ * catch-up would have). */
+static enum apply_status
+apply_at(struct vnet *net, int i, const uint8_t *sb, size_t len)
+{
+	struct store_txn *tx;
+	Reputed__Batch *b;
+	char err[256];
+
+	assert_int_equal(envelope_decode(sb, len, &b, err, sizeof(err)),
+	    ENVELOPE_OK);
+	assert_non_null(tx = store_begin(net->n[i].st, err, sizeof(err)));
+	enum apply_status st = store_apply(tx, sb, len, b, err, sizeof(err));
+	assert_int_equal(store_commit(tx, err, sizeof(err)), 0);
+	reputed__batch__free_unpacked(b, NULL);
+	return st;
+}
+
+/*
+ * An equivocator's proof stays whole after a prune: node 0 holds batches
+ * 1..3 of origin x, node 1 another batch 1; both block x. Node 0 then
+ * prunes (x's index entries were purged by the block, which must not let
+ * its batches go). A late joiner (node 3) gets both halves of the proof
+ * from node 0, blocks x too, and the digests agree. When the pruner took
+ * x's batch 1, the joiner got only node 1's batch 1, applied it as an
+ * honest batch, never blocked x, and its digest differed.
+ */
+static void
+test_equivocation_proof_survives_prune(void **state)
+{
+	struct vnet net;
+	struct vnode *x;
+	struct store_prune p;
+	struct origin_info oi;
+	uint8_t d0[32], d[32];
+	char err[128];
+	size_t len[4];
+	uint8_t *b[4];
+
+	net_init(&net, 4, 12);
+	x = &net.n[2]; /* the equivocator, never linked */
+	for (int i = 0; i < 3; i++)
+		b[i] = make_batch(&net, x, (uint64_t)i + 1, 2, 0, &len[i]);
+	b[3] = make_batch(&net, x, 1, 2, 99, &len[3]);
+	net_link(&net, 0, 1);
+	net_run(&net);
+	originate(&net, 0);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(apply_at(&net, 0, b[i], len[i]), APPLY_OK);
+	assert_int_equal(apply_at(&net, 1, b[3], len[3]), APPLY_OK);
+	gossip_local_batch(net.n[1].g, b[3], len[3], net.now);
+	net_run(&net);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(store_get_origin(net.n[i].st, x->key, &oi), 0);
+		assert_true(oi.blocked);
+	}
+	assert_int_equal(store_prune_all(net.n[0].st, &p, err, sizeof(err)),
+	    0);
+	assert_int_equal(p.batches_pruned, 0);
+	net_link(&net, 0, 3);
+	net_run(&net);
+	assert_int_equal(store_get_origin(net.n[3].st, x->key, &oi), 0);
+	assert_true(oi.blocked);
+	node_digest(&net.n[0], d0);
+	node_digest(&net.n[1], d);
+	assert_memory_equal(d, d0, 32);
+	node_digest(&net.n[3], d);
+	assert_memory_equal(d, d0, 32);
+	for (int i = 0; i < 4; i++)
+		free(b[i]);
+	net_free(&net);
+}
+
 /* A relay re-wraps an honest batch (an unknown field in the SignedBatch,
  * a non-minimal length): still the same batch, a duplicate, never an
  * "equivocation" that would block an honest origin. */
@@ -893,6 +966,7 @@ main(void)
 		cmocka_unit_test(test_bad_signature_contained),
 		cmocka_unit_test(test_malformed_contained),
 		cmocka_unit_test(test_equivocation),
+		cmocka_unit_test(test_equivocation_proof_survives_prune),
 		cmocka_unit_test(test_rewrapped_batch_is_duplicate),
 		cmocka_unit_test(test_slow_peer_dropped),
 		cmocka_unit_test(test_keepalive_and_dead_peer),
