@@ -1120,7 +1120,6 @@ gossip_applied(struct gossip *g, struct gossip_work *w, enum apply_status st,
     const char *err)
 {
 	const Reputed__Batch *b = w->batch;
-	struct gossip_slot *sl;
 
 	switch (st) {
 	case APPLY_OK:
@@ -1135,8 +1134,6 @@ gossip_applied(struct gossip *g, struct gossip_work *w, enum apply_status st,
 		break;
 	case APPLY_EQUIVOCATION:
 		g->stats.equivocations++;
-		if ((sl = gossip_map_get(&g->blocked, b->origin.data)) != NULL)
-			sl->val = 1;
 		gossip_event(g, GOSSIP_EV_EQUIVOCATION, w->from, 0,
 		    "origin %02x%02x%02x%02x... seq %llu: %s",
 		    b->origin.data[0], b->origin.data[1], b->origin.data[2],
@@ -1194,9 +1191,15 @@ gossip_commit(struct gossip *g)
 		struct gossip_work *w = &g->work[i];
 		if (w->sb == NULL)
 			continue;
-		if (st[i] == APPLY_EQUIVOCATION)
+		if (st[i] == APPLY_EQUIVOCATION) {
+			/* blocked in the store now that it committed: the
+			 * core drops the origin's batches from here on */
+			struct gossip_slot *sl = gossip_map_get(&g->blocked,
+			    w->batch->origin.data);
+			if (sl != NULL)
+				sl->val = 1;
 			gossip_flood_proof(g, w->sb, w->len, w->batch);
-		else
+		} else
 			gossip_flood(g, w->sb, w->len, w->batch, w->from);
 		if (st[i] == APPLY_PENDING && w->from != NULL &&
 		    w->from->state == GOSSIP_UP)

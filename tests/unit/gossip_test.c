@@ -7,6 +7,7 @@
  * (gossip_digest), or with the misbehaving peer contained.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 
 #include <cmocka.h>
 #include <openssl/x509.h>
@@ -634,6 +636,54 @@ test_equivocation_proof_survives_prune(void **state)
 	net_free(&net);
 }
 
+/*
+ * Equivocation found in a group commit that the store then refuses (the
+ * file may not grow, as on a full disk): nothing was blocked, so the core
+ * must not drop the origin's batches either. Once the store takes writes
+ * again, the next exchange finds the two batches and both nodes block it.
+ */
+static void
+test_equivocation_after_failed_commit(void **state)
+{
+	struct vnet net;
+	struct vnode *x;
+	struct origin_info oi;
+	struct rlimit old, lim;
+	size_t l1, l2;
+	uint8_t *b1, *b2;
+
+	net_init(&net, 3, 13);
+	x = &net.n[2]; /* the equivocator, never linked */
+	b1 = make_batch(&net, x, 1, 2, 0, &l1);
+	b2 = make_batch(&net, x, 1, 2, 99, &l2);
+	assert_int_equal(apply_at(&net, 0, b1, l1), APPLY_OK);
+	assert_int_equal(apply_at(&net, 1, b2, l2), APPLY_OK);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 8192;	/* LMDB's meta pages only */
+	signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	struct vlink *l = net_link(&net, 0, 1);
+	net_run(&net);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, SIG_DFL);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(store_get_origin(net.n[i].st, x->key, &oi), 0);
+		assert_false(oi.blocked);
+	}
+	link_break(l);
+	net_run(&net);
+	net_link(&net, 0, 1);
+	net_run(&net);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(store_get_origin(net.n[i].st, x->key, &oi), 0);
+		assert_true(oi.blocked);
+	}
+	free(b1);
+	free(b2);
+	net_free(&net);
+}
+
 /* A relay re-wraps an honest batch (an unknown field in the SignedBatch,
  * a non-minimal length): still the same batch, a duplicate, never an
  * "equivocation" that would block an honest origin. */
@@ -967,6 +1017,7 @@ main(void)
 		cmocka_unit_test(test_malformed_contained),
 		cmocka_unit_test(test_equivocation),
 		cmocka_unit_test(test_equivocation_proof_survives_prune),
+		cmocka_unit_test(test_equivocation_after_failed_commit),
 		cmocka_unit_test(test_rewrapped_batch_is_duplicate),
 		cmocka_unit_test(test_slow_peer_dropped),
 		cmocka_unit_test(test_keepalive_and_dead_peer),
