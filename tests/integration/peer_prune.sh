@@ -49,7 +49,12 @@ if pl_wait 15 "$d0" pl_digest 2; then ok; else ko "n2 digest $(pl_digest 2) != n
 if pl_wait 5 127.0.0.2 pl_dig 2 10.6.0.1; then ok; else ko "10.6.0.1 not listed at n2"; fi
 if [ "$(pl_dig 2 10.4.0.1)" = "" ]; then ok; else ko "a pruned report listed at n2"; fi
 grep -q "batches 1..5 were pruned" "$T/n2/log" && ok || ko "n2 did not log the pruned history"
-# n1 back across the prune: it held batches 1..2, n0 pruned 1..5
+# n1 back across the prune: it held batches 1..2, n0 pruned 1..5. New
+# ports (n1 connects to n0, nobody to n1): on a shared machine its old
+# ones may have been taken meanwhile.
+p=$(free_ports 3)
+DNS_1=$(pl_nth 1 "$p"); API_1=$(pl_nth 2 "$p"); PEER_1=$(pl_nth 3 "$p")
+pl_conf 1 0
 pl_start 1 || { pl_done; exit 1; }
 if pl_wait 15 "$d0" pl_digest 1; then ok; else ko "n1 digest $(pl_digest 1) != n0 $d0"; fi
 if pl_wait 5 127.0.0.2 pl_dig 1 10.6.0.1; then ok; else ko "10.6.0.1 not listed at n1"; fi

@@ -52,6 +52,8 @@ if [ "$(pl_dig 1 "$(ip_of $((n1 - 1)))")" = 127.0.0.2 ] &&
 fi
 # n1 peers with n0: it catches up to the same digest
 pl_stop 1
+p=$(free_ports 3)	# new ports: the old ones may be taken meanwhile
+DNS_1=$(pl_nth 1 "$p"); API_1=$(pl_nth 2 "$p"); PEER_1=$(pl_nth 3 "$p")
 pl_conf 1 0
 pl_start 1 || { pl_done; exit 1; }
 d0=$(pl_digest 0)
