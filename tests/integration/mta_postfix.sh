@@ -180,10 +180,16 @@ send() { # $1 = source address, $2 = MAIL FROM, rest: swaks options
 	_src=$1; _from=$2; shift 2
 	swaks --server 127.0.0.1 --port "$SMTP_PORT" --local-interface "$_src" \
 	    --helo "client.example" --from "$_from" --to "user@isp.example" \
-	    --timeout 30 "$@" 2>&1
+	    --timeout 30 "$@" 2>&1 | tee "$TMP/last_send"
 }
-held() { # the newest held message, headers only
-	_id=$(postqueue -c "$PF/conf" -j 2>/dev/null | python3 -c '
+# held: the message the last send put in the queue, headers only: by the
+# queue id in its 250 reply ("queued as ID"), since two messages can arrive
+# in the same second; the newest by arrival time when there is none.
+held() {
+	_id=$(sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' \
+	    "$TMP/last_send" 2>/dev/null | tail -1)
+	[ -n "$_id" ] || _id=$(postqueue -c "$PF/conf" -j 2>/dev/null |
+	    python3 -c '
 import json, sys
 q = [json.loads(l) for l in sys.stdin if l.strip()]
 q.sort(key=lambda m: m["arrival_time"])
