@@ -288,6 +288,8 @@ gossip_event_forget(struct gossip *g, struct gossip_session *s)
 static int
 gossip_buf_add(struct gossip_buf *b, const uint8_t *data, size_t len)
 {
+	if (len == 0)	/* nothing to add: data + 0 on a NULL buffer is UB */
+		return 0;
 	if (b->off > 0 && b->off == b->len)
 		b->off = b->len = 0;
 	if (b->len + len > b->cap && b->off > 0) {
