@@ -9,6 +9,8 @@
 #   DEB_PKGS    Debian packages the module needs (make deps installs them)
 # Build products go to $(BUILD) (default build/), so parallel checkouts or
 # sanitizer builds never mix objects.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 
 .DEFAULT_GOAL := all
 

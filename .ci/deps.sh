@@ -1,5 +1,7 @@
 #!/bin/sh
 # Install the Debian packages named as arguments that are not installed yet.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 missing=""
 for p in "$@"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

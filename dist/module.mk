@@ -1,6 +1,7 @@
 # dist/: what a server installation needs beside the binaries: the example
 # config, the systemd unit, man pages, bash completion, Grafana dashboard
 # and Prometheus alert rules (debian/ packages them; docs/INSTALL.md).
+# Copyright (c) 2026 The reputed authors
 # SPDX-License-Identifier: ISC
 TEST_SCRIPTS += tests/dist/completion.sh
 DEB_PKGS += bash-completion
@@ -58,3 +59,5 @@ DEB_PKGS += prometheus
 DEB_PKGS_PKG = debhelper dpkg-dev fakeroot lintian adduser
 DEB_PKGS += $(DEB_PKGS_PKG) devscripts
 TEST_SCRIPTS += tests/dist/deb.sh
+# every tracked source file names the ISC licence (LICENSE)
+TEST_SCRIPTS += tests/dist/license.sh

@@ -5,6 +5,7 @@
  * or its header. Fields are copied into fixed buffers (too long: cut);
  * Original-Rcpt-To is counted only, never copied.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <ctype.h>

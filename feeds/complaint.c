@@ -11,6 +11,7 @@
  * FROM, PRA, SPF and Sender ID results). The body, the subject line, the
  * recipients and every other header stay in the caller's buffer.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <arpa/inet.h>

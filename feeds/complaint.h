@@ -14,6 +14,7 @@
  *                says exactly what is kept), as JSON objects that
  *                feeds/jsonl.c checks like any other report
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_COMPLAINT_H

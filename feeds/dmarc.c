@@ -7,6 +7,7 @@
  * Unpacking is bounded: a gzip stream or zip entry that would give more
  * than max_unpacked bytes is refused as a bomb without producing them.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <ctype.h>

@@ -4,6 +4,7 @@
  * of `reputectl ingest` fill it. Apart from complaint.h so that node.h can
  * hold one without the rest of feeds/.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_FEED_CONF_H

@@ -7,6 +7,9 @@
  *   Sender-ID   SPF (RFC 7208), Sender ID (RFC 4406) with the PRA
  *               (RFC 4407), the resolver interface they ask, and the
  *               openspf YAML suite runner.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_FEEDS_H
 #define REPUTED_FEEDS_H

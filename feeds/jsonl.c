@@ -4,6 +4,9 @@
  * it reads: the subject with reputation/'s subject_parse, names of
  * categories and Sender-ID results with policy.c's tables, ranges of the
  * numbers. Uses jansson; allocates nothing the caller must free.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <arpa/inet.h>
 #include <stdio.h>

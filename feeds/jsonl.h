@@ -13,6 +13,9 @@
  *   mail evidence: "client_ip", "helo", "mail_from", "pra" (strings) and
  *   "spf_helo", "spf_mail_from", "sender_id" (none, neutral, pass, fail,
  *   softfail, temperror, permerror)
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_JSONL_H
 #define REPUTED_JSONL_H

@@ -11,6 +11,7 @@
  * tree by MIME_MAX_PARTS and MIME_MAX_DEPTH, and a decoded body is never
  * longer than its encoded form.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <ctype.h>

@@ -16,6 +16,7 @@
  * parts, RFC5322_MAX_FIELDS fields per header. Over a limit the whole
  * message is refused with the reason.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_MIME_H

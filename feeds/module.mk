@@ -1,4 +1,6 @@
 # feeds/: the outside world <-> reports (Sender-ID, ARF, JSON lines, export).
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 CORE_SRCS += feeds/jsonl.c
 
 # Sender-ID: SPF (RFC 7208), Sender ID / PRA (RFC 4406, 4407), resolvers.

@@ -6,6 +6,7 @@
  * (RFC 8601 resinfo: method=result ptype.property=value). The header is
  * read with rfc5322.c, the PRA chosen by pra.c.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <ctype.h>

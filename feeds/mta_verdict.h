@@ -14,6 +14,7 @@
  * The Authentication-Results reader here could serve feeds/arf.c (which
  * keeps those fields as text) once both settle: docs/MTA.md.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_MTA_VERDICT_H

@@ -2,6 +2,9 @@
  * pra.c: the Purported Responsible Address of a message (RFC 4407
  * section 2), chosen from header fields read by rfc5322.c. Pure: fields
  * in, one address (or none, with the reason) out.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <ctype.h>
 #include <stdio.h>

@@ -3,6 +3,9 @@
  * implementation (resolver_mem.c, resolver_unbound.c) fills a table of
  * operations; callers see one opaque handle. Answers arrive through a
  * callback, possibly before resolver_query() returns.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdlib.h>
 

@@ -8,6 +8,9 @@
  * that was never added is NXDOMAIN, a name without records of the type
  * is "no data"; a CNAME is followed (8 hops at most, a loop is a
  * temporary failure, as a real resolver's SERVFAIL).
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <ctype.h>
 #include <stdlib.h>

@@ -9,6 +9,9 @@
  * with it (ub_ctx_delete never calls back). The answer packet is parsed
  * by resolver_wire.c into a per-query buffer that lives only for the
  * callback.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <event2/event.h>
 #include <stdio.h>

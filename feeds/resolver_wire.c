@@ -5,6 +5,9 @@
  * read is bounds-checked, names are read by proto/dnswire.c (compression
  * pointers only backwards, at most 255 bytes), and output never exceeds
  * the caller's buffers.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdio.h>
 #include <string.h>

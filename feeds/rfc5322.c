@@ -8,6 +8,9 @@
  * addresses are written into caller buffers with their size checked.
  * Encoded words (RFC 2047) are atoms here: display names are skipped,
  * never decoded.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <ctype.h>
 #include <stdio.h>

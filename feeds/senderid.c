@@ -2,6 +2,9 @@
  * senderid.c: Sender ID (RFC 4406): the PRA of a message (pra.c over
  * rfc5322.c) checked with check_host() in the pra scope (spf.c), where
  * spf2.0/pra records come first and v=spf1 records are the fallback.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdio.h>
 #include <string.h>

@@ -7,6 +7,7 @@
  * was signed. The signer's path to a trust anchor is the caller's to
  * check (node/peer/pki.c, as for peer links): this file holds no trust.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdio.h>

@@ -13,6 +13,9 @@
  * RFC 7208 4.6.4, so the stack never holds more than SPF_DEPTH frames.
  * The %{p} macro and the exp= explanation are small sub-machines that run
  * in front of the frame that needs them.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <arpa/inet.h>
 #include <ctype.h>

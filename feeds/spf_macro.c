@@ -7,6 +7,9 @@
  * evaluator (spf.c) looks the name up and expands again. This is the code
  * where libspf2 had its memory-safety bugs; the fuzz target
  * tests/fuzz/spf_macro_fuzz.c drives it.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <ctype.h>
 #include <stdio.h>

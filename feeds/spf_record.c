@@ -6,6 +6,9 @@
  * syntax error anywhere is a permerror even when an earlier mechanism
  * would have matched (4.6). Terms point into the copy. No DNS here, no
  * macro expansion: only the syntax of macro-strings is checked.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <arpa/inet.h>
 #include <ctype.h>

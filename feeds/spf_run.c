@@ -6,6 +6,9 @@
  * (resolver_unbound): the loop below handles both without recursion.
  * This shell (not the sans-I/O core) reads the clock, for the elapsed-time
  * limit of RFC 7208 4.6.4.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stddef.h>
 #include <stdio.h>

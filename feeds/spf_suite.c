@@ -11,6 +11,9 @@
  * Each scenario's zone becomes an in-memory resolver. As the suite's own
  * driver does, records of type SPF are also served as TXT for a name that
  * has no TXT entry at all ("TXT: NONE" counts as one).
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <arpa/inet.h>
 #include <stdio.h>

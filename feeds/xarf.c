@@ -6,6 +6,7 @@
  * source_identifier, timestamp, smtp_from) and the earlier v4 one
  * (Version "4", Report { ReportClass, ReportType, SourceIp, Date }).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <ctype.h>

@@ -15,6 +15,9 @@
  *
  * Owns: the evhttp server, one store_reader, the metrics timer. Borrows:
  * the store and the batcher.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <sys/socket.h>
 #include <sys/stat.h>

@@ -17,6 +17,9 @@
  *                               api_metrics_register
  *   GET  /v1/peers, /v1/digest  placeholders until the peer layer routes
  *                               its own handlers with api_route
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_API_H
 #define REPUTED_API_H

@@ -5,6 +5,7 @@
  * gets), then to api_submit. Owns its counters; borrows the API and the
  * config.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdio.h>

@@ -19,6 +19,7 @@
  * Counters go to GET /metrics (reputed_feed_messages_total by format and
  * outcome, reputed_feed_refused_total by reason).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_API_FEEDS_H

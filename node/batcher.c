@@ -16,6 +16,9 @@
  * timer in batcher_event.c, the virtual clock in sim/) runs batcher_flush
  * at that time. Owns: the queued reports, the submissions. Borrows: the
  * store and the signer.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdio.h>
 #include <stdlib.h>

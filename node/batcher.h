@@ -19,6 +19,9 @@
  * after that commit completed does a submitter hear back (its done
  * callback) and the on_committed hook see the SignedBatch bytes (the peer
  * layer floods them from there).
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_BATCHER_H
 #define REPUTED_BATCHER_H

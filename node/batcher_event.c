@@ -5,6 +5,9 @@
  * turn, and the reports they bring join its batch), and the wall clock the
  * daemon and reputectl pass to the core. The simulator has its own shell
  * (the virtual clock), so nothing here is linked into a simulated node.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdlib.h>
 #include <time.h>

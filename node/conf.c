@@ -12,6 +12,9 @@
  *
  * Owns nothing: the result is a flat struct the caller owns. Reads only the
  * file it is given; no logging (errors go to the caller's buffer).
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -2,6 +2,7 @@
  * feed_sign.c: the signer of an abuse-report message, checked as peer
  * links are (feed_sign.h). Library-like: no logging; reasons in buffers.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdio.h>

@@ -4,6 +4,7 @@
  * federation's paths (node/peer/pki.c: the anchors and CRLs of peer
  * links) at a given time. Shared by POST /v1/feeds and reputectl ingest.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_FEED_SIGN_H

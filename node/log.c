@@ -3,6 +3,9 @@
  * manner of OpenBGPD's log.c. stderr (with a level tag) in the foreground,
  * syslog otherwise. Before log_init everything goes to stderr, so errors
  * while parsing the command line and the config are seen.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <errno.h>
 #include <stdio.h>

@@ -8,6 +8,9 @@
  *   log_info   normal operation (start, stop, reload)
  *   log_debug  detail, shown at verbosity 2 and above
  *   fatal[x]   log as log_warn[x] and exit(1): start-up and impossible states
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_LOG_H
 #define REPUTED_LOG_H

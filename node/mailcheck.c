@@ -14,6 +14,9 @@
  * Owns: the resolver, every queued or running evaluation. Borrows: the
  * reports of each submission until its done callback. Reads the monotonic
  * clock for the elapsed-time limit (RFC 7208 4.6.4), as spf_run.c does.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <arpa/inet.h>
 #include <stdbool.h>

@@ -15,6 +15,9 @@
  * The core takes any resolver: libunbound on the daemon's event_base
  * (mailcheck_new), or the in-memory one in the unit tests
  * (mailcheck_new_resolver), where everything completes synchronously.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_MAILCHECK_H
 #define REPUTED_MAILCHECK_H

@@ -1,4 +1,6 @@
 # node/: the daemon (reputed) and the CLI (reputectl).
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 CTL_SRCS += node/ctl/reputectl.c
 DAEMON_SRCS += node/reputed.c
 # peers: PKI, the gossip core (sans-I/O) and its libevent/TLS shell.

@@ -9,6 +9,9 @@
  *   dns*.c     DNSBL responder (dns.h)      api.c   local HTTP API
  *   batcher.c  local reports -> signed batches -> store
  *   peer*.c / gossip.c   the peer network
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_NODE_H
 #define REPUTED_NODE_H

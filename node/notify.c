@@ -6,6 +6,7 @@
  * of newline-separated KEY=VALUE lines per state change: READY=1 once it
  * serves, RELOADING=1 then READY=1 around a SIGHUP reload, STOPPING=1 on
  * SIGTERM. The unit (dist/reputed.service) is Type=notify.
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <sys/socket.h>

@@ -1,6 +1,7 @@
 /*
  * notify.h: telling the service manager how the daemon is doing, by
  * systemd's readiness protocol (sd_notify(3)) without libsystemd.
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_NOTIFY_H

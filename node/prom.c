@@ -1,6 +1,7 @@
 /*
  * prom.c: Prometheus text lines into an evbuffer (see prom.h).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <event2/buffer.h>

@@ -4,6 +4,7 @@
  * lines before its samples, so `promtool check metrics` accepts the page
  * (tests/integration/daemon_metrics.sh checks it).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_PROM_H

@@ -14,6 +14,9 @@
  *
  * Owns every subsystem handle; the subsystems borrow the store, the
  * signer and the base from here.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <sys/file.h>
 #include <sys/stat.h>

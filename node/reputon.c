@@ -4,6 +4,7 @@
  * Unix seconds while listed; per origin `expires` (Unix ms, as the other
  * evidence times) and `weight`, the decayed weight per category now.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdbool.h>

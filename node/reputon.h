@@ -4,6 +4,7 @@
  * GET /v1/reputation and `reputectl --db DIR query --json` both print
  * what reputon_document builds, so they carry the same members.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_REPUTON_H

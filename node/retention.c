@@ -6,6 +6,7 @@
  * RETENTION_IDLE_MS. Each step's duration is measured: the longest is a
  * metric (the pruner's share of write-transaction stalls). The same timer
  * watches the map: a warning in the log and a metric past 80 % full.
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdlib.h>

@@ -1,6 +1,7 @@
 /*
  * retention.h: the daemon's pruner (issue 12): store_prune_step in small
  * write transactions on the main loop, and the map-usage watch.
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_RETENTION_H

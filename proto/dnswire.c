@@ -3,6 +3,7 @@
  * decoder of names from messages: the DNSBL responder reads questions and
  * the Sender-ID resolver reads answers with it.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdio.h>

@@ -6,6 +6,7 @@
  * (node/dns/) and the Sender-ID resolvers (feeds/resolver_*.c) both stand
  * on it. Library code: no I/O, no allocation, no logging.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_DNSWIRE_H

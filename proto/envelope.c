@@ -7,6 +7,9 @@
  *
  * The verifier caches one EVP_PKEY per origin key (an open-addressing table),
  * because building a key object costs about as much as a verification.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,6 +4,9 @@
  * checked against a hard limit before any byte of the payload is buffered,
  * so a peer cannot make us hold more than one frame's worth of memory.
  * Owns nothing; callers own the buffers they pass and the frames returned.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdio.h>
 #include <stdlib.h>

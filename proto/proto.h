@@ -2,6 +2,9 @@
  * proto.h: the wire layer. Framing of peer messages and the signed batch
  * envelope. Library code: no I/O, no logging, no globals; errors come back as
  * -1 (or a status) with a message in a caller buffer.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_PROTO_H
 #define REPUTED_PROTO_H

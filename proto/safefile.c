@@ -6,6 +6,7 @@
  * leaves either the old file or the whole new one, never a part. Also
  * tells a PEM file cut short from one that is not PEM at all.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <sys/stat.h>

@@ -15,6 +15,9 @@
  * Records of an aborted transaction stay, followed by a FLUSH for its id;
  * the next transaction reuses the id, so a reader sees the abort as a
  * flush, never as the new transaction's changes.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <pthread.h>
 #include <stdlib.h>

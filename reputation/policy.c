@@ -2,6 +2,9 @@
  * policy.c: the tunables of the reputation model and their defaults, and
  * the names of categories and Sender-ID results. The defaults are the ones
  * documented in README.md ("Listing policy"); docs/MODEL.md explains them.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <string.h>
 #include <strings.h>

@@ -5,6 +5,9 @@
  *
  * Times are Unix milliseconds passed in by the caller: the library never
  * reads a clock, so the simulator and the tests can drive it.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_REPUTATION_H
 #define REPUTED_REPUTATION_H

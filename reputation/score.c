@@ -16,6 +16,9 @@
  * A subject is listed while the score is at least list_threshold AND at
  * least min_orgs organisations have weight. The listing's end time is computed here,
  * once, when evidence changes; a DNS lookup only compares it with the clock.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <math.h>
 #include <string.h>

@@ -22,6 +22,9 @@
  * transaction until commit/abort; a reader owns one read transaction that
  * it renews for each snapshot. Data returned by store_get_batch lives only
  * until store_reader_end.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <errno.h>
 #include <stddef.h>

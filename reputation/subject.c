@@ -7,6 +7,9 @@
  * Keys sort usefully: addresses are big-endian bytes, so a prefix is a
  * contiguous range; domains keep their labels from the top down, each
  * closed by 0x00, so a domain and its subdomains share a key prefix.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -1,6 +1,7 @@
 /*
  * evq.c: a binary min-heap of events keyed by (at, seq).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdlib.h>

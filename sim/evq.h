@@ -5,6 +5,7 @@
  * scheduled: the order never depends on the heap's layout or on memory
  * addresses.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_SIM_EVQ_H

@@ -2,6 +2,7 @@
  * link.c: latency draws, serialisation at the bandwidth, retransmission
  * on loss, in-order arrival.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <math.h>

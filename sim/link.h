@@ -6,6 +6,7 @@
  * `loss` per chunk, a retransmission delay (TCP recovers a lost segment
  * after about one retransmission timeout; the stream never loses bytes).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_SIM_LINK_H

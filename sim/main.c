@@ -10,6 +10,7 @@
  * Exit status: 0 ok, 1 a check failed (the replay command is printed),
  * 2 usage or scenario error, 3 the run itself failed.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <getopt.h>

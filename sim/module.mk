@@ -2,6 +2,8 @@
 # The engine's parts that tests link (event queue, PRNG, link model, the
 # virtual network, the scenario parser) go into libreputed.a; the world,
 # its outputs and the command line are SIM_SRCS.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 CORE_SRCS += sim/rng.c sim/evq.c sim/link.c sim/vnet.c sim/scen.c
 SIM_SRCS += sim/main.c sim/sim.c sim/sim_setup.c sim/sim_out.c sim/simout.c
 # The commit a run names (its JSON, its replay line): the two objects

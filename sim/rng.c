@@ -2,6 +2,7 @@
  * rng.c: xoshiro256** (Blackman and Vigna, public domain reference) seeded
  * by splitmix64, and the distributions built on it.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <math.h>

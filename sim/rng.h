@@ -5,6 +5,7 @@
  * the real-valued ones use libm (log, exp, sqrt, cos), deterministic on
  * one machine and build.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_SIM_RNG_H

@@ -6,6 +6,8 @@
 # SIM_FULL=1 at its full 1,000 nodes x 10,000 reports (minutes: see
 # docs/SIM.md). With SIM_PLOT=DIR the figures go to DIR (gnuplot).
 # Exit status: 0 when every run ended and every check held.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 SIM=$BUILD/reputesim
 OUT=${SIM_OUT:-$BUILD/sim-runs}

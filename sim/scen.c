@@ -3,6 +3,7 @@
  * says which keywords each clause takes and how many values; a handler
  * per keyword checks its values. Reads only the text it is given.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <ctype.h>

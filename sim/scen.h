@@ -8,6 +8,7 @@
  * command line's -D NAME=VALUE). Errors name file:line and what was
  * expected. Times are durations: 250ms, 10s, 2m, 1h, 500us.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_SIM_SCEN_H

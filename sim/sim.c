@@ -9,6 +9,7 @@
  * store contents are the same bytes in every run. The trace hash covers
  * every event processed and the final store digests.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <errno.h>

@@ -7,6 +7,7 @@
  * shells are replaced: the links are sim/link.c's model carrying the
  * sessions' bytes; there are no sockets, no threads, no wall clock.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_SIM_SIM_H

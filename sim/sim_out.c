@@ -2,6 +2,7 @@
  * sim_out.c: what a run measured: the JSON summary, the JSON-lines time
  * series, the terminal table and the scenario's checks.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <math.h>

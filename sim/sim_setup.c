@@ -3,6 +3,7 @@
  * the PRNG, stores under a temporary directory, the topology, the
  * workload (every report made in advance, at its time), the faults.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <errno.h>

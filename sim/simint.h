@@ -3,6 +3,7 @@
  * measurements), sim_setup.c (building the world) and sim_out.c (JSON,
  * table, checks).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_SIM_SIMINT_H

@@ -3,6 +3,7 @@
  * the runs' JSON summaries and JSON-lines series; gnuplot (Debian
  * gnuplot-nox) draws the SVGs from data files written next to them.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <dirent.h>

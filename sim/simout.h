@@ -3,6 +3,7 @@
  * a directory of run summaries (medians and spreads) and the SVG figures
  * (drawn by gnuplot).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_SIM_SIMOUT_H

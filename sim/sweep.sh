@@ -7,6 +7,8 @@
 # medians and spreads: reputesim summary OUT.
 #   sim/sweep.sh OUT SCENARIO SEEDS [NAME V1,V2,...] [-D X=Y]...
 #   sim/sweep.sh build/sweep-k sim/scenarios/colluders.conf 5 K 1,2,3,4,5
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 SIM=${SIM:-$BUILD/reputesim}
 [ $# -ge 3 ] || { echo "usage: $0 OUT SCENARIO SEEDS [NAME V1,V2,...]" \

@@ -3,6 +3,7 @@
  * made of two gossip sessions, and the stepping network the gossip unit
  * test drives (moved here from tests/unit/gossip_test.c).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <ftw.h>

@@ -6,6 +6,7 @@
  * test (tests/unit/gossip_test.c, through the stepping network below:
  * random chunks in random order) are built on it.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_SIM_VNET_H

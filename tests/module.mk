@@ -1,4 +1,6 @@
 # tests/: unit tests, fuzz targets, scripts, benchmarks of the foundation.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 
 # Fuzz targets (tests/fuzz/make_seeds.c writes their seed corpora).
 FUZZERS += tests/fuzz/frame_fuzz.c tests/fuzz/envelope_fuzz.c tests/fuzz/dnswire_fuzz.c \

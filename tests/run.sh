@@ -6,6 +6,8 @@
 # "N passed, N failed" as their last such line, ", N skipped" after it
 # when a tool they need is missing (they say which). A program that
 # crashes or prints no count is one failure.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 passed=0; failed=0; skipped=0; failures=""
 log=$(mktemp); trap 'rm -f "$log"' EXIT
 section=unit

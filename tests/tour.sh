@@ -4,6 +4,8 @@
 # ./var, DNSBL zones bl/dbl/wl.reputed.example on 127.0.0.1@5353, local API
 # on 127.0.0.1@8053). reputed prints what to try next; Ctrl-C stops it
 # cleanly. (An offline tour of reputectl may run before this.)
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 if [ ! -x "$BUILD/reputed" ]; then
 	echo "tour: $BUILD/reputed is not built; run make first" >&2

@@ -8,6 +8,9 @@
  *
  * Zones come from --conf FILE (the daemon's config) or the embedded
  * default. Prints the rbldnsd command line that serves the files.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <getopt.h>
 #include <stdio.h>

@@ -2,6 +2,9 @@
  * ctl_export.h: `reputectl export`, the store's zones as files for rbldnsd
  * and for master-file servers (NSD, Knot, BIND). Takes argv from the
  * subcommand name on, prints errors to stderr, returns the exit status.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_CTL_EXPORT_H
 #define REPUTED_CTL_EXPORT_H

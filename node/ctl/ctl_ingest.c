@@ -16,6 +16,7 @@
  * (EX_TEMPFAIL, for an MTA's pipe) when one could not be handed on (a
  * maildir message then stays in new/).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <dirent.h>

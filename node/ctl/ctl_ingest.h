@@ -4,6 +4,7 @@
  * daemon's POST /v1/feeds/{format}, or offline into a store as `report
  * --db` does. reputectl.c lends it its batch builder and API client.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_CTL_INGEST_H

@@ -3,6 +3,7 @@
  * (ctl_message.h). Reads the file, asks feeds/mta_verdict.c what our own
  * trace and authentication fields say, and fills the report object.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdio.h>

@@ -3,6 +3,7 @@
  * message the ISP judged abusive -> the fields of a report, from what our
  * own MTA wrote into it (feeds/mta_verdict.c).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_CTL_MESSAGE_H

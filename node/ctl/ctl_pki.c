@@ -16,6 +16,9 @@
  * read by getopt_long (--name value or --name=value); an unknown option,
  * a missing value or a wrong subcommand prints the usage and exits 2.
  * Other errors go to stderr and exit 1.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <getopt.h>
 #include <stdio.h>

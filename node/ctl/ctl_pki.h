@@ -2,6 +2,9 @@
  * ctl_pki.h: the reputectl subcommands that make a deployment's PKI.
  * Each takes argv from its subcommand name on ("ca", "new", ...), prints
  * errors to stderr and returns the process exit status.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_CTL_PKI_H
 #define REPUTED_CTL_PKI_H

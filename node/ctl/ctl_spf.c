@@ -12,6 +12,9 @@
  * evaluation itself is feeds/spf.c; this file only reads arguments and
  * prints: the result word on the first line, the explanation (if any) on
  * the second, or one JSON object with --json.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <event2/event.h>
 #include <getopt.h>

@@ -3,6 +3,9 @@
  * Sender ID). Each takes argv from its subcommand name on ("spf",
  * "senderid"), prints errors to stderr and returns the exit status:
  * 0 done (whatever the result), 1 error or a failed suite, 2 usage.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_CTL_SPF_H
 #define REPUTED_CTL_SPF_H

@@ -21,6 +21,9 @@
  *
  * Report options become one JSON object, checked by feeds/jsonl.c exactly
  * as the API checks what it receives, so both paths accept the same input.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <arpa/inet.h>
 #include <ctype.h>

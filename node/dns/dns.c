@@ -16,6 +16,9 @@
  * A listed subject has A 127.0.0.code and TXT from the zone's template;
  * anything else is NXDOMAIN (or NODATA) with the SOA in the authority
  * section (RFC 2308). Names outside every zone are REFUSED.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdio.h>
 #include <string.h>

@@ -13,6 +13,9 @@
  *                 threads (SO_REUSEPORT, one event_base and one
  *                 store_reader each), AXFR, NOTIFY, counters.
  *   zone_export.c      rbldnsd data files and master zone files from a store.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_DNS_H
 #define REPUTED_DNS_H

@@ -22,6 +22,9 @@
  * points, IPv6 and allow-list zones are answered from the store each time.
  *
  * Owns: the entry and mark tables, allocated once. No locks: one worker.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <sys/mman.h>
 #include <stdlib.h>

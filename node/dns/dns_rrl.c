@@ -14,6 +14,9 @@
  * to. Two prefixes in one bucket keep resetting each other's count, which
  * only makes limiting laxer; two with the same tag as well (one pair in
  * 2^32) share a count.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <netinet/in.h>
 #include <string.h>

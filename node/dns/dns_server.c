@@ -22,6 +22,9 @@
  * on reload, the old one kept until the next reload or stop so a worker in
  * the middle of a batch never reads freed memory). Borrows: the store and
  * the main event_base.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <sys/types.h>
 #include <sys/socket.h>

@@ -9,6 +9,9 @@
  * prefix becomes a wildcard at its boundary ("192.0.2.0/24" ->
  * "*.2.0.192"), and a prefix off the boundary becomes the wildcards of
  * every boundary prefix it covers (a /23 -> two /24 wildcards).
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stddef.h>
 #include <stdio.h>

@@ -12,6 +12,9 @@
  * Both read one snapshot of the store, so a file is one consistent serial.
  * The TXT text is the zone's template, exactly what reputed answers.
  * Owns nothing past a call; borrows the reader and the zone.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <errno.h>
 #include <stdio.h>

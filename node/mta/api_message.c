@@ -7,6 +7,7 @@
  * (jsonl_report_from_json, api_submit: Sender-ID evaluation of what is
  * missing, batching, the answer after the commit).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdio.h>

@@ -3,6 +3,7 @@
  * ISP judged abusive, as received, -> one report (what `reputectl report
  * --message` does on the client side; docs/MTA.md).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_MTA_API_MESSAGE_H

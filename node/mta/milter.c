@@ -22,6 +22,7 @@
  * reputed=fail means listed, pass not listed, temperror no answer.
  * --reject-listed and --reject-spf-fail reject as the policy service does.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <sys/socket.h>

@@ -4,6 +4,7 @@
  * `reputed -nv` uses. No I/O but the printer; errors go to the caller's
  * buffer, and node/conf.c adds file:line.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <arpa/inet.h>

@@ -8,6 +8,7 @@
  * prints the clause with mta_conf_print; this header needs nothing else,
  * so node.h can include it.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_MTA_CONF_H

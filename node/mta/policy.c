@@ -5,6 +5,7 @@
  * texts, SPF explanations) goes through one sanitiser, so a client cannot
  * end the line or the header field early.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <ctype.h>

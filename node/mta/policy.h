@@ -9,6 +9,7 @@
  * clock, no logging: node/mta/policy_server.c is the libevent shell,
  * node/mta/policy_lookup.c asks the store.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_MTA_POLICY_H

@@ -9,6 +9,7 @@
  * Owns one store_reader (main thread only). Borrows the store and the
  * configuration.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdio.h>

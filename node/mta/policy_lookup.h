@@ -6,6 +6,7 @@
  * policy.h because node/dns/dns.h (which formats the TXT) and
  * feeds/feeds.h name the same DNS types.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_MTA_POLICY_LOOKUP_H

@@ -19,6 +19,7 @@
  * Owns: the listener, the resolver, the connections and the running
  * evaluations. Borrows: the store and the configuration.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <sys/socket.h>

@@ -3,6 +3,7 @@
  * (policy_server.c), started by reputed.c when `smtpd-policy: listen` is
  * set. Not including feeds/feeds.h: reputed.c also includes dns.h.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_MTA_POLICY_SERVER_H

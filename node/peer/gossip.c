@@ -13,6 +13,9 @@
  *   4. the signature is checked once: a bad one closes the session;
  *   5. the batch is applied; after the commit, a new batch is forwarded to
  *      every session but the sender whose version vector lacks it.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -21,6 +21,9 @@
  * (Directory). A batch is verified once, applied and committed to the store,
  * and only then forwarded. Anything a peer can cause closes that session
  * with a reason, never more.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_GOSSIP_H
 #define REPUTED_GOSSIP_H

@@ -9,6 +9,9 @@
  *
  * Links are freed only from the reap event, never inside their own
  * callbacks, so no callback sees a freed link.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <sys/socket.h>
 #include <sys/types.h>

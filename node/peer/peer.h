@@ -6,6 +6,9 @@
  * backoff and jitter; an inbound listener. Everything the links carry is
  * handed to the sans-I/O core (gossip.h); the shell only moves bytes,
  * keeps timers and logs what the core reports.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_PEER_H
 #define REPUTED_PEER_H

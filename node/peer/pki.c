@@ -4,6 +4,9 @@
  * certificates, CRLs, and an X509_STORE rebuilt from them when they change.
  * Calls only OpenSSL: no logging, no clock (times are passed in, except
  * that "now" defaults are taken by the making functions used by reputectl).
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <errno.h>
 #include <fcntl.h>

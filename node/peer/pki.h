@@ -19,6 +19,9 @@
  * has no clock). Library-like: no logging, no globals; errors in err.
  *
  * All X509 / EVP_PKEY objects returned are owned by the caller.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_PKI_H
 #define REPUTED_PKI_H

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 """api_bench.py: reports/s through reputed's local API (POST /v1/reports),
 each request answered only after its store commit. Usage:
   api_bench.py HOST PORT CLIENTS REPORTS_PER_REQUEST SECONDS

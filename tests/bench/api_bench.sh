@@ -8,6 +8,8 @@
 # API_BENCH_SYNC sets the sync level (1); API_BENCH_CONF adds a server:
 # line ("batch-idle: wait": the fixed window of before). Stops the daemon it
 # starts by PID.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 : "${BUILD:=build}"
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 . "$TOP/tests/lib/common.sh"

@@ -7,6 +7,8 @@
 # batches per report, reports per batch, and the API answer time.
 #   BATCH_BENCH_RATES ("1 100 1000 10000"), BATCH_BENCH_SECONDS (10),
 #   BATCH_BENCH_SYNC (1), BATCH_BENCH_CONF (a server: line to add)
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/../integration/peer_lib.sh"
 RATES=${BATCH_BENCH_RATES:-1 100 1000 10000}
 SECS=${BATCH_BENCH_SECONDS:-10}

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 """dns_bench.py: helpers of dns_bench.sh (deterministic data, load, timing).
 
   gen DIR          reports.jsonl (1,000,000 IPv4 /32, 20,000 CIDR ranges,

@@ -26,6 +26,8 @@
 #   DNS_BENCH_THREADS reputed DNS workers (2, the daemon's default; on 2
 #                     cores shared with dnsperf, 2 answered 4-10% more than
 #                     1 at half the latency)
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$ROOT/$BUILD/reputed

@@ -8,6 +8,7 @@
  *
  *   feeds_bench [-s SECONDS] [-o FILE] MESSAGE...
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdio.h>

@@ -12,6 +12,7 @@
 # caches 512 compiled patterns, and the email parser compiles one per
 # boundary, so a corpus under 512 messages replayed flatters the
 # reference (docs/FEEDS.md gives both figures).
+# Copyright (c) 2026 The reputed authors
 # SPDX-License-Identifier: ISC
 : "${BUILD:=build}"
 bench="$BUILD/bench/feeds_bench"

@@ -8,6 +8,7 @@ subject is the sender's domain (an auth-failure: the IP), as reputed
 decides it. Same corpus, same timing loop.
 
     feeds_ref.py SECONDS [-o FILE] MESSAGE...
+# Copyright (c) 2026 The reputed authors
 SPDX-License-Identifier: ISC"""
 import email, email.policy, ipaddress, re, sys, time
 from email.utils import parseaddr

@@ -5,6 +5,8 @@
 # CPU seconds and reports/s on each; the machine may be shared, so the CPU
 # rate is the steadier figure. The store and inputs live under /tmp and
 # are removed.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 : "${BUILD:=build}"
 : "${IMPORT_SUBJECTS:=1200000}"
 ctl="$BUILD/reputectl"

@@ -7,6 +7,9 @@
  * one spends is the kernel's and dnsperf's.
  *
  *   null_dns PORT      (127.0.0.1; runs until killed)
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <sys/socket.h>
 #include <arpa/inet.h>

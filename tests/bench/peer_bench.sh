@@ -12,6 +12,8 @@
 # PEER_BENCH_PARTS picks the measures ("1 2 3 4"); PEER_BENCH_CONF adds a
 # line to every node's server: clause (e.g. "batch-idle: wait", the fixed
 # batch window of before, to compare in one run).
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/../integration/peer_lib.sh"
 BENCH=$(cd "$(dirname "$0")" && pwd)
 REPORTS=${PEER_BENCH_REPORTS:-1000000}

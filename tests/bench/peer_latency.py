@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 """peer_latency.py API_URL DNS_PORT ZONE N: end-to-end propagation.
 
 For each of N reports: submit it at the first node's API (in a thread, as

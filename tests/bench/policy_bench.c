@@ -13,6 +13,7 @@
  *   policy_bench -c CONNS -s SECONDS -f REQUESTS [-p PID] tcp HOST:PORT
  *   policy_bench -c CONNS -s SECONDS -f REQUESTS cmd PROGRAM ARGS...
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <sys/socket.h>

@@ -9,6 +9,8 @@
 # does, for POLICY_BENCH_SECONDS (5). reputed also looks every client,
 # HELO and sender domain up in its store. Everything started here is
 # stopped by PID.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 : "${BUILD:=build}"
 bench=$BUILD/bench/policy_bench
 secs=${POLICY_BENCH_SECONDS:-5}

@@ -4,6 +4,8 @@
 # instead of /etc/resolv.conf's server. pyspf asks through pydns, which
 # keeps no cache: nsd answers every question from memory, over loopback.
 # usage: policyd_spf_run.py DNS_PORT CONFIG_FILE  (the protocol on stdin/out)
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 import sys
 
 import DNS

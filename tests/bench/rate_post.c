@@ -10,6 +10,7 @@
  * none is free the request waits (counted as late), so the rate achieved
  * is printed beside the rate offered.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <arpa/inet.h>

@@ -3,6 +3,8 @@
 # other, under a header; a script that fails is reported and the others
 # still run. Scripts find the bench programs under $BUILD/bench/.
 #   BUILD=build sh tests/bench/run.sh tests/bench/a.sh tests/bench/b.sh
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 : "${BUILD:=build}"
 export BUILD
 failed=""

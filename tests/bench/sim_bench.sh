@@ -8,6 +8,8 @@
 #      reports, and 100 nodes x 100,000 reports: wall and CPU seconds,
 #      events/s, peak memory per simulated node (SIM_BENCH_SCALE=0 skips
 #      them: they take minutes).
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/../integration/peer_lib.sh"
 BENCH=$(cd "$(dirname "$0")" && pwd)
 SIM=$ROOT/$BUILD/reputesim

@@ -19,6 +19,7 @@
  * Prints "soak: PASS" when the pages in use after the first 7 days stay
  * within +-10% of their mean and every check matched, else "soak: FAIL".
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdio.h>

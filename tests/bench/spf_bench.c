@@ -14,6 +14,9 @@
  *       CONCURRENT evaluations in flight on one libevent loop; -f starts
  *       every pass over the cases with an empty cache.
  * Prints one line per measure.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <arpa/inet.h>
 #include <event2/event.h>

@@ -11,6 +11,8 @@
 # SPF_BENCH_SECONDS (default 2) is the time per in-memory measure; three
 # rounds alternate the two implementations, pinned to the same core when
 # taskset exists.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 : "${BUILD:=build}"
 bench="$BUILD/bench/spf_bench"
 pyspf="tests/bench/spf_pyspf.py"

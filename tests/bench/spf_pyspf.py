@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 """spf_pyspf.py: pyspf (python3-spf, `import spf`) on the same cases as
 spf_bench, for the ratio in tests/bench/spf_bench.sh.
 

@@ -19,6 +19,9 @@
  * Everything runs on one thread; stores live under /tmp and are removed.
  * Options: -v VERIFY_PER_S  -r RESCORE_REPORTS  -q IPV4_SUBJECTS
  *          -d DOMAINS  -p PARTS (comma list; default all four)
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <math.h>
 #include <stdio.h>

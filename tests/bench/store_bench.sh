@@ -6,6 +6,8 @@
 # too, so the ratio on CPU time is the like-for-like one.
 # STORE_BENCH_ARGS passes options to store_bench, e.g. "-r 1000000" for a
 # shorter rescore or "-p ingest,single,query" to skip it.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 : "${BUILD:=build}"
 bin="$BUILD/bench/store_bench"
 [ -x "$bin" ] || { echo "store_bench: $bin not built"; exit 1; }

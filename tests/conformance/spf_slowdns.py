@@ -1,4 +1,6 @@
 #!/usr/bin/python3
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 """spf_slowdns.py LISTEN_PORT UPSTREAM_PORT DELAY_SECONDS
 
 A UDP DNS proxy on 127.0.0.1 that passes each query to a server on

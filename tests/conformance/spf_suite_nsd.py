@@ -13,6 +13,8 @@
 #
 # usage: spf_suite_nsd.py REPUTECTL SUITE.yml[.gz] TMPDIR PORT
 # Prints FAIL lines and "N passed, N failed".
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 import gzip
 import os
 import signal

@@ -5,6 +5,8 @@
 # named, libunbound answers none of its default local zones itself
 # (RFC 6303 reverse zones, the documentation prefixes): the ptr and %{p}
 # tests need those answered by the server. Prints "N passed, N failed".
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 . "$(dirname "$0")/../lib/common.sh"
 suite=/usr/share/doc/python3-spf/rfc7208-tests.yml.gz

@@ -7,6 +7,8 @@
 # give, in rfc4408-differences.txt; a listed test that fails with exactly the
 # listed result counts as an expected difference (shown as such), not as a
 # failure. Anything else that fails is a failure.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 ctl=$BUILD/reputectl
 here=$(dirname "$0")

@@ -6,6 +6,8 @@
 # proxy in front of nsd): a query past --timeout and an evaluation past
 # --deadline must both be temperror; a patient one still passes.
 # Prints "N passed, N failed".
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 ctl=$BUILD/reputectl
 . "$(dirname "$0")/../lib/common.sh"

@@ -5,6 +5,8 @@
 # table, subcommands of ca / cert complete, and every option in the table
 # is one the command's parser accepts (no "unrecognized option").
 # Prints "N passed, N failed" (", 1 skipped" without bash-completion).
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${BUILD:-build}
 CTL=$ROOT/$BUILD/reputectl

@@ -12,6 +12,8 @@
 # the config, `dpkg --purge` removes it and the state. Needs root (dpkg
 # -i); one package test at a time on the machine (flock).
 # Prints "N passed, N failed" (", 1 skipped" where it cannot run).
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 LINTIAN_INFO="package-supports-alternative-init-but-no-init.d-script"

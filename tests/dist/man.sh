@@ -12,6 +12,8 @@
 #    with (`reputectl complete`) is in reputectl(8);
 #  - every option in reputed's usage is in reputed(8).
 # Prints "N passed, N failed" (", 1 skipped" without mandoc).
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 MAN=$TOP/dist/man

@@ -11,6 +11,8 @@
 #    DNS answers; reputed_peer_connected goes 1 -> 0 when the peer stops,
 #    and reputed_origin_seq shows the peer's origin caught up.
 # Prints "N passed, N failed" (", 1 skipped" without promtool).
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 if ! command -v promtool >/dev/null; then
 	echo "SKIP: promtool is not installed (package prometheus; make deps installs it)"
 	echo "0 passed, 0 failed, 1 skipped"

@@ -6,6 +6,8 @@
 # MONOTONIC_USEC) then READY=1 around a SIGHUP, STOPPING=1 on SIGTERM, in
 # that order. A NOTIFY_SOCKET nobody listens on is logged and changes
 # nothing else. Every daemon is stopped by PID. Prints "N passed, N failed".
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$TOP/$BUILD/reputed

@@ -12,6 +12,8 @@
 #    unit's ~@privileged @resources, and opens sockets only of the
 #    families in RestrictAddressFamilies.
 # Prints "N passed, N failed" (", N skipped" for a missing tool).
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$TOP/$BUILD/reputed

@@ -11,6 +11,9 @@
  * signature fail, and then the batch is applied after envelope_decode only
  * (the store trusts its caller to have verified; the checks it makes itself
  * must still hold).
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>
 #include <stdlib.h>

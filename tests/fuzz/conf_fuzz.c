@@ -3,6 +3,9 @@
  * A config file is outside input to the daemon. Besides not crashing, a
  * config that parses must print (reputed -nv) to text that parses again
  * and prints the same: the normalised form is a fixed point.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>
 #include <stdio.h>

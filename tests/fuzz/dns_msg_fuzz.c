@@ -6,6 +6,9 @@
  * parsed back, so a malformed answer shows up too. Each answer is made a
  * second time through an answer cache (dns_cache.c) kept across inputs:
  * the source never changes, so the two must be the same bytes.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>
 #include <string.h>

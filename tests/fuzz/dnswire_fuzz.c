@@ -8,6 +8,7 @@
  * reads back from its text to the same wire form. Lowercasing twice
  * changes nothing more than once.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>

@@ -7,6 +7,9 @@
  * Checks: open never accepts what decode refuses; when the batch names the
  * fixed key as its origin, the same batch bytes re-signed with that key must
  * open (the signature covers the bytes as received, never a re-encoding).
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -5,6 +5,7 @@
  * (what the API and reputectl apply next), and a message that gives no
  * report must say why.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>

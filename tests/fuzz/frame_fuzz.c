@@ -12,6 +12,9 @@
  * then refuses. So a decoded frame carrying such a field does not survive
  * re-encoding. Batches are stored and relayed as received, never
  * re-encoded, so this is harmless to us; the check skips those frames.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>
 #include <stdlib.h>

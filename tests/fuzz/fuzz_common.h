@@ -17,6 +17,9 @@
  * Header-only (static inline) so each target stays one .c file for the
  * Makefile's $(BUILD)/fuzz/% and $(BUILD)/replay/% rules. A broken invariant
  * calls abort(), which libFuzzer reports as a crash with the input.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_FUZZ_COMMON_H
 #define REPUTED_FUZZ_COMMON_H

@@ -12,6 +12,9 @@
  * their unmutated copies verify and go all the way to the store. Seeds:
  * build this file with -DGOSSIP_FUZZ_SEEDS and run it with the corpus
  * folder (see the end of the file).
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>
 #include <stdlib.h>

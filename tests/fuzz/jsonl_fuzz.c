@@ -3,6 +3,9 @@
  * behind POST /v1/reports and `reputectl report --jsonl`. Besides not
  * crashing: a report it accepts must have a subject that reads back
  * (subject_from_proto) and must pack.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>
 #include <stdio.h>

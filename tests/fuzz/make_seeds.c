@@ -12,6 +12,9 @@
  * Batches are signed by the fixed key of fuzz_common.h, so the targets can
  * verify and re-sign them. Ed25519 signatures are deterministic, so the
  * seeds are the same on every run.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <errno.h>
 #include <stdint.h>

@@ -5,6 +5,7 @@
  * inside their message or a decoded copy, parents come first,
  * depths stay within MIME_MAX_DEPTH.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>

@@ -3,6 +3,7 @@
  * reads a message an ISP reports (any bytes): our Received,
  * Received-SPF and Authentication-Results fields, the PRA.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>

@@ -5,6 +5,7 @@
  * and listing state the first bytes pick, and the answer must stay one
  * line of printable ASCII starting with "action=".
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>

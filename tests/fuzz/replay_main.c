@@ -4,6 +4,9 @@
  * `make asan`). Arguments are files or folders; each file is one input.
  * Prints "N passed, 0 failed" where N is the number of inputs run: an input
  * "passes" by returning without a crash.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <dirent.h>
 #include <stdint.h>

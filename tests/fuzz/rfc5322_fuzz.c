@@ -2,6 +2,9 @@
  * rfc5322_fuzz.c: libFuzzer target of the RFC 5322 header reader
  * (feeds/rfc5322.c) and the PRA selection (feeds/pra.c): any bytes as a
  * header section; every field value is also read as an address list.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>
 #include <stdlib.h>

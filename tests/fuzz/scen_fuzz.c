@@ -5,6 +5,7 @@
  * same scenario, byte for byte), and a scenario that parses stays within
  * the parser's bounds (node count, references of checks).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>

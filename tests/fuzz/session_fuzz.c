@@ -20,6 +20,7 @@
  * once the CRL is held (reloaded, or learned from a Directory), no batch
  * of the revoked key is applied again (batches_in stands still).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>

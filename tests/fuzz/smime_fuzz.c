@@ -4,6 +4,7 @@
  * message. A message it calls signed must come with a signer and the
  * content that was signed.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>

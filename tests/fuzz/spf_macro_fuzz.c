@@ -5,6 +5,9 @@
  * truncation or not, %{p} known or not) and the output buffer size; the
  * rest is the macro-string. The output must stay NUL-terminated within
  * its buffer, and what the syntax check accepts must expand.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>
 #include <stdlib.h>

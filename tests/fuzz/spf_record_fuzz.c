@@ -5,6 +5,9 @@
  * policy and includes point back at it. Whatever the record, evaluation
  * must end, free everything and stay within the lookup limits of RFC 7208
  * 4.6.4: at most 10 DNS terms, each costing at most 1 + 10 queries.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>
 #include <stdlib.h>

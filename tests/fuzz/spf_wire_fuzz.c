@@ -2,6 +2,9 @@
  * spf_wire_fuzz.c: libFuzzer target of the DNS answer reader that
  * resolver_unbound.c uses (feeds/resolver_wire.c): any bytes as a
  * response packet, read for each record type SPF asks.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>
 #include <stdlib.h>

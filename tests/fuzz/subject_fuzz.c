@@ -13,6 +13,9 @@
  *     re-keys to the same bytes. subject_from_key only reads keys we wrote
  *     and does not check label characters, so a '.' inside a key label
  *     (which re-keys as two labels) is skipped, not treated as a bug.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdint.h>
 #include <stdlib.h>

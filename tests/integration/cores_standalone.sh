@@ -6,6 +6,8 @@
 # direct or through another header, fails the compile. A shell file
 # (node/batcher_event.c, dns_server.c, peer.c) must fail, which shows the poison works.
 # Prints "N passed, N failed".
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 CC=${CC:-cc}
 . "$(dirname "$0")/../lib/common.sh"

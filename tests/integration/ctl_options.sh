@@ -6,6 +6,8 @@
 # covered without editing this file. Also: an option may follow the
 # operands (query X --json), --name=value works, a missing value is the
 # same error. Prints "N passed, N failed".
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 CTL=$TOP/$BUILD/reputectl

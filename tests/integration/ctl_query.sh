@@ -6,6 +6,8 @@
 # an address, a domain with Sender-ID evidence, a /24 and an address it
 # covers, one never reported. Stops the daemon it starts by PID.
 # Prints "N passed, N failed".
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$TOP/$BUILD/reputed

@@ -5,6 +5,8 @@
 # with nothing stored, -n on good and bad configs, SIGHUP reload, SIGTERM
 # clean stop, and kill -9 with nothing acknowledged lost. Every daemon it
 # starts is stopped by PID. Prints "N passed, N failed".
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$TOP/$BUILD/reputed

@@ -5,6 +5,8 @@
 #   tests/data/conf/N.bad  -> `reputed -n -c N.bad` must fail with the one
 #                             line in N.err ("N.bad:LINE: what was expected")
 # Also: the embedded default passes -n. Prints "N passed, N failed".
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 REPUTED=$(cd "$(dirname "$0")/../.." && pwd)/$BUILD/reputed
 . "$(dirname "$0")/../lib/common.sh"

@@ -8,6 +8,8 @@
 # sync 0 it used to die of SIGBUS: MDB_WRITEMAP over a sparse file),
 # keep answering DNS from what it holds, and take reports again once the
 # pad is removed. Needs root (mount); skips otherwise.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$TOP/$BUILD/reputed

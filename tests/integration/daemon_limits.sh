@@ -4,6 +4,8 @@
 # id twice, or of a report retracted already is a 400 that spends no seq
 # (the count of committed batches does not move); an over-large request
 # body is a JSON 413, not evhttp's HTML page.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$TOP/$BUILD/reputed

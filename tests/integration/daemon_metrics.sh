@@ -9,6 +9,8 @@
 # family with both # HELP and # TYPE; the same page without its HELP lines
 # must be refused, which shows the check can fail. Stops what it starts
 # by PID. Prints "N passed, N failed".
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
 t_missing promtool curl dig python3
 pl_init

@@ -13,6 +13,8 @@
 #   WRAP="valgrind -q --leak-check=full --error-exitcode=99" (then a
 #   daemon's exit status 0 also means no memory error).
 # Prints "N passed, N failed".
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$TOP/$BUILD/reputed

@@ -4,6 +4,8 @@
 # invalid access or definite leak fails (--error-exitcode). The store is
 # kept small (store-size) since valgrind cannot map the 64 GiB default.
 # Stops what it starts by PID. Prints "N passed, N failed".
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$TOP/$BUILD/reputed

@@ -5,6 +5,8 @@
 # REFUSED / FORMERR / NOTIMP / BADVERS, EDNS0, truncation and the TCP
 # retry, ANY (RFC 8482), AXFR and its ACL, IXFR over UDP, and a report
 # becoming visible to the next query. Prints "N passed, N failed".
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/dns_lib.sh"
 
 PAD="padding padding padding padding padding padding padding padding"

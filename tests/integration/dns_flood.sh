@@ -5,6 +5,8 @@
 # never more bytes out than in. Then a flood of random and mutated packets
 # over UDP and TCP on loopback (bounded: 40,000 packets or 8 s), after
 # which the server must still be alive and answer correctly.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/dns_lib.sh"
 
 dns_setup "	rrl-limit: 100" ""

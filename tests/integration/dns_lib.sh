@@ -7,6 +7,8 @@
 #   q SERVER PORT NAME TYPE [dig options]   answer section, sorted, no TTL
 #   status SERVER PORT NAME TYPE    the rcode of a dig answer
 #   dns_done                        prints "N passed, N failed", exits
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/common.sh"

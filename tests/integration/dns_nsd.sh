@@ -4,6 +4,8 @@
 # as reputed for a sample of names; a new report changes the serial,
 # reputed sends NOTIFY (over IPv6, to ::1: the transfers are IPv4), and
 # NSD transfers again and answers the new name.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/dns_lib.sh"
 
 N=$(free_port)

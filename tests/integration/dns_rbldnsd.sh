@@ -3,6 +3,8 @@
 # that rbldnsd really loads (ip4set, ip6trie, dnset), and rbldnsd then
 # answers the same as reputed (A and TXT) for a sample of names. Also the
 # master-file export parses with nsd-checkzone.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/dns_lib.sh"
 
 dns_setup "	rrl-limit: 0" ""

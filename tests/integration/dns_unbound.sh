@@ -5,6 +5,8 @@
 # non-terminals matter), and negative answers must be cached: a name
 # listed after unbound saw its NXDOMAIN stays NXDOMAIN through unbound
 # for the negative TTL while reputed itself already lists it.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/dns_lib.sh"
 
 dns_setup "	rrl-limit: 0" ""

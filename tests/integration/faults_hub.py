@@ -15,6 +15,8 @@
 # ports whose link is cut (frames to and from them are dropped); it is
 # read again every 50 ms. Writes READYFILE when the ports exist; runs until
 # SIGTERM, then prints its counters.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 import fcntl
 import heapq
 import os

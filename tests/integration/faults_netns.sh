@@ -11,6 +11,8 @@
 # cut for 2 s every 4 s for 24 s while reports keep coming at n0 and n2,
 # and afterwards all five converge again, holding every report. Needs
 # root (namespaces, TAP devices); skips otherwise. Takes about a minute.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 REPUTED=$TOP/$BUILD/reputed

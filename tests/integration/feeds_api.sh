@@ -5,6 +5,7 @@
 # a DMARC aggregate report by curl to POST /v1/feeds/dmarc; an opt-out is
 # skipped (exit 0), a message that is no report is refused (422, exit 1,
 # nothing stored), and /metrics counts them.
+# Copyright (c) 2026 The reputed authors
 # SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
 pl_init

@@ -4,6 +4,7 @@
 # reports or a stated skip, 1 when one is refused), the totals line, the
 # reports stored and queryable, --dry-run storing nothing, --maildir with
 # a state file handling each message once, and the size limit.
+# Copyright (c) 2026 The reputed authors
 # SPDX-License-Identifier: ISC
 . "$(dirname "$0")/../lib/common.sh"
 t_tmpdir feeds_ingest; T=$TMP

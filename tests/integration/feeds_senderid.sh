@@ -11,6 +11,7 @@
 #  - a genuine sender (SPF pass): the domain carries full weight;
 #  - a trusted Authentication-Results ("spf=fail" by our authserv-id) for
 #    a domain whose record would pass: the trusted result is kept.
+# Copyright (c) 2026 The reputed authors
 # SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 TOP=$(cd "$(dirname "$0")/../.." && pwd)

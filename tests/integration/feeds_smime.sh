@@ -10,6 +10,7 @@
 # unsigned one; /metrics counts each reason. Then signed: optional takes
 # the unsigned one as its own observation. Offline, `reputectl ingest
 # --trust-anchor --crl --signed require` gives the same verdicts.
+# Copyright (c) 2026 The reputed authors
 # SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
 pl_init

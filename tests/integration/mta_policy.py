@@ -2,6 +2,8 @@
 # mta_policy.py: the client side of mta_policy.sh. Speaks Postfix's policy
 # protocol to reputed's smtpd-policy listener and checks each answer.
 # usage: mta_policy.py HOST:PORT|/unix/path   (prints "N passed, N failed")
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 import socket
 import sys
 import threading

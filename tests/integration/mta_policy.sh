@@ -5,6 +5,8 @@
 # (mta_policy.py sends them: actions, Received-SPF, limits, idle timeout,
 # 100 connections at once). Everything started here is stopped by PID.
 # Prints "N passed, N failed".
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/common.sh"

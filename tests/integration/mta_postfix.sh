@@ -11,6 +11,8 @@
 # reputed stopped Postfix takes its smtpd_policy_service_default_action.
 # Everything started here is stopped by PID. Skipped, with the reason,
 # when Postfix cannot run here.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 . "$ROOT/tests/lib/common.sh"

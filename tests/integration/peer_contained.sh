@@ -6,6 +6,8 @@
 # batches, or stops reading. Each time n0 closes that session only (with
 # the right Goodbye), counts it, and keeps serving: its session with n1
 # stays up, reports still flow, the API and DNS answer.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
 pl_init
 EVIL="python3 $(dirname "$0")/peer_evil.py"

@@ -12,6 +12,8 @@
 # link to n5: their Hellos carry a tip (a hash of the batch at each
 # origin's highest seq), the tips differ, each sends its copy, and both
 # block the origin.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
 pl_init
 EVIL="python3 $(dirname "$0")/peer_evil.py"

@@ -1,4 +1,6 @@
 #!/usr/bin/env python3
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 """peer_evil.py: a misbehaving peer for peer_contained.sh.
 
 Connects to a reputed node over TLS 1.3 with a valid node certificate,

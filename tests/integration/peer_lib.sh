@@ -12,6 +12,8 @@
 #   pl_dig I IP              the A record of IP in node I's zone
 #   pl_digest I              the batch-set digest of node I
 #   ok / ko MSG / pl_done
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 . "$ROOT/tests/lib/common.sh"

@@ -4,6 +4,8 @@
 # A report submitted at A must list the IP in E's DNS answers; every node
 # ends with the same batch-set digest. Also: a report at E reaches A (the
 # flood goes both ways), and /v1/peers shows the sessions.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
 pl_init
 pl_ports 15

@@ -5,6 +5,8 @@
 # organisations. Both of A's nodes report an address: every node holds
 # both reports (equal digests) and none lists it. B's node reports it too:
 # listed at every node. Then n2 blocks organisation A by name.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
 pl_init
 pl_ports 9

@@ -6,6 +6,8 @@
 # count, keeping the latest. n2, a late joiner, then connects to n0 and is
 # told that batches 1..5 were pruned (not missing): it gets batch 6 and
 # the same digest and answers. n1 comes back across the prune: the same.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
 pl_init
 pl_ports 9

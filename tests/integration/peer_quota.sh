@@ -5,6 +5,8 @@
 # at once; every node keeps the first 1,000 of them (in n0's seq order) and
 # counts 4,000 dropped, the digests agree, and a report made at n2 during
 # the flood is listed at n0.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
 pl_init
 pl_ports 9

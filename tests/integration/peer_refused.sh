@@ -5,6 +5,8 @@
 # node whose key is not the one pinned. It must accept organisation B's
 # node through the bridge's cross certificate, and a correctly pinned peer.
 # Refusals never take n0 down: it keeps its good sessions.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
 pl_init
 pl_ports 24

@@ -7,6 +7,8 @@
 # B's anchor removed closes n2's session. A config that does not parse,
 # or names an anchor file that does not exist, is refused and changes
 # nothing.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
 pl_init
 pl_ports 12

@@ -8,6 +8,8 @@
 # recheck. A batch n1 signs afterwards, relayed by n4, is dropped at n3
 # (counted as revoked) and never applied at n0, n2 or n3, whose digests
 # stay equal.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
 pl_init
 pl_ports 15

@@ -5,6 +5,8 @@
 # cutting the ring in two halves that both keep taking reports; when they
 # come back the halves heal. Every time: every node ends with the same
 # digest (the same batches) and the same DNS answers (the same scores).
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
 pl_init
 N=8

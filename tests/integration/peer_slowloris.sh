@@ -8,6 +8,8 @@
 # in: n2 (not configured at n0) restarts and links again while 320 such
 # connections come from five addresses; n1 (configured at n0) does the
 # same while the handshake budget is full.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
 pl_init
 TRICKLE="python3 $(dirname "$0")/peer_trickle.py"

@@ -7,6 +7,8 @@
 #   connected N refused_at_once N closed_later N longest S open_at_end N
 # refused_at_once: closed by the server within 1 s of connecting;
 # longest: the longest time (s) the server kept one of them open.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 import socket
 import ssl
 import sys

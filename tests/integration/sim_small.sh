@@ -9,6 +9,8 @@
 #      partitioned from 10 s to 20 s converged to equal digests;
 #   3. a failed check exits 1 and prints the replay command;
 #   4. -n checks a scenario; a bad one names file:line and exits 2.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 SIM=$BUILD/reputesim
 T=$(mktemp -d); trap 'rm -rf "$T"' EXIT

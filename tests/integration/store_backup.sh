@@ -8,6 +8,8 @@
 # catches up to n0's digest (no batch of its differs). Then, with ingest
 # stopped, a second backup restored (n2) has n0's digest and answers
 # straight away.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
 pl_init
 pl_ports 9

@@ -11,6 +11,8 @@
 #   backup: a compacted copy restores (as data.mdb of a new directory) to
 #   the same counts and answers.
 # Prints "N passed, N failed".
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CTL=$ROOT/$BUILD/reputectl

@@ -2,6 +2,8 @@
 # Runs the library unit tests and every fuzz corpus replay under valgrind's
 # memcheck: any leak or invalid access is a failure. Prints
 # "N passed, N failed".
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
 . "$(dirname "$0")/../lib/common.sh"
 t_missing valgrind

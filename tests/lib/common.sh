@@ -19,6 +19,8 @@
 #   t_reputed CONF LOG PORT  starts $REPUTED -d -c CONF (output to LOG),
 #                     adds it to PIDS and sets $pid; true once its API on
 #                     127.0.0.1:PORT answers (within 5 s)
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 pass=0; fail=0
 PIDS=""
 TMP=""

@@ -5,6 +5,8 @@
 # (rate limiting off, state files in DIR) as a background job and sets
 # nsd_pid, which the caller stops. Returns 0 once the zone's SOA answers,
 # 1 (with nsd's output on stderr) if it does not within 5 s.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
 nsd_serve() {
 	cat >"$1/nsd.conf" <<CONF
 server:

@@ -2,6 +2,7 @@
  * testlib.c: temporary directories, keys, stores and sealed batches for
  * the unit tests and benchmarks (see testlib.h).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <ftw.h>

@@ -6,6 +6,7 @@
  * failure is a NULL or -1 return with the reason on stderr, for the
  * caller to assert on.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #ifndef REPUTED_TESTLIB_H

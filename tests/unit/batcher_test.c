@@ -6,6 +6,9 @@
  * Adaptive batching: idle, a report is due at once; while a commit or a
  * send is in flight, what arrives joins the next batch; the window and the
  * size limit still close a batch.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdarg.h>
 #include <stddef.h>

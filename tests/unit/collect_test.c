@@ -8,6 +8,7 @@
  * cannot be had while the digest's small blocks come from the free lists
  * that a first digest left.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <setjmp.h>

@@ -2,6 +2,9 @@
  * conf_test.c: the config parser (node/conf.c) on text in memory: the
  * embedded default, every value form, defaults filled in after the file,
  * and errors that name the line and what was expected.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdarg.h>
 #include <stddef.h>

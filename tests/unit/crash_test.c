@@ -17,6 +17,9 @@
  * store_rescore reproduces it bit for bit.
  *
  * CRASH_SEED=N in the environment repeats a run; the seed is printed.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <errno.h>
 #include <setjmp.h>

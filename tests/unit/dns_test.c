@@ -1,6 +1,9 @@
 /*
  * dns_test.c: the DNS core (node/dns/dns.c, dns_xfr.c, dns_rrl.c) driven with
  * hand-built messages and a table-backed dns_source: no LMDB, no sockets.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <setjmp.h>
 #include <stdarg.h>

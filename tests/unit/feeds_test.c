@@ -6,6 +6,7 @@
  * FEEDS_TEST_PRINT=1 in the environment the test prints what came instead
  * of comparing (to write a .want after reading the message by hand).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <setjmp.h>

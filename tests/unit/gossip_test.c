@@ -5,6 +5,9 @@
  * directory, virtual links that deliver bytes in random chunks and random
  * orders, a virtual clock, links that break and come back. Every scenario ends with the same batch set on every node
  * (gossip_digest), or with the misbehaving peer contained.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <setjmp.h>
 #include <signal.h>

@@ -2,6 +2,9 @@
  * jsonl_test.c: feeds/jsonl.c, one JSON report -> Reputed__Report, the
  * parser behind POST /v1/reports and `reputectl report --jsonl`: every
  * field, the defaults, and the message for each kind of bad input.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -3,6 +3,9 @@
  * resolver (feeds/resolver_mem.c), and over a resolver that holds its
  * queries until the test answers them (to see the in-flight bound, the
  * queue and cancellation).
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -4,6 +4,7 @@
  * reputed-milter's Authentication-Results; forged fields below ours and
  * other servers' fields ignored; the PRA from the header.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <setjmp.h>

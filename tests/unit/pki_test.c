@@ -2,6 +2,9 @@
  * pki_test.c: node/peer/pki.c. Organisation CAs, node certificates, a bridge that
  * cross-certifies two organisations, CRLs (configured and learned), expiry,
  * keys and pins, and the files.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <setjmp.h>
 #include <stdarg.h>

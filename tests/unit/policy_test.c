@@ -4,6 +4,7 @@
  * under each configured action, one Received-SPF per message, and the
  * Received-SPF field's quoting (RFC 7208 9.1), with hostile values.
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <setjmp.h>

@@ -2,6 +2,9 @@
  * pra_test.c: unit tests of the RFC 5322 header reader (feeds/rfc5322.c),
  * the PRA selection of RFC 4407 (feeds/pra.c) and Sender ID over the
  * in-memory resolver (feeds/senderid.c).
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -3,6 +3,9 @@
  * limit: the length prefix, the frame size limit, empty and truncated
  * frames, garbage, and a signature over other bytes; files written for
  * keeps (safe_file) and a key cut short.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <stdarg.h>
 #include <stddef.h>

@@ -5,6 +5,7 @@
  * retransmission delay) and the scenario parser (values, definitions,
  * file:line errors).
  *
+ * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
 #include <setjmp.h>

@@ -4,6 +4,9 @@
  * the processing limits of 4.6.4, the asynchronous driver with a resolver
  * that answers later, the DNS wire reader, and the openspf RFC 7208 suite
  * through the library (when python3-spf is installed).
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -2,6 +2,9 @@
  * store_test.c: the LMDB store and the model through the real write path:
  * signed batches sealed, opened, applied and committed into a store in a
  * temporary directory.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
  */
 #include <arpa/inet.h>
 #include <stdarg.h>

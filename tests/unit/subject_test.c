@@ -1,4 +1,8 @@
-/* subject_test.c: parsing, normalisation and key order of subjects. */
+/* subject_test.c: parsing, normalisation and key order of subjects.
+ *
+ * Copyright (c) 2026 The reputed authors
+ * SPDX-License-Identifier: ISC
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

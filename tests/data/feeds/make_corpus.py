@@ -3,6 +3,7 @@
 tests/data/feeds (the .want files beside them say what each must give).
 Run once; the output is committed. Also used by tests/bench/feeds_bench.sh
 (--bench DIR N) to write N varied messages for the benchmark.
+# Copyright (c) 2026 The reputed authors
 SPDX-License-Identifier: ISC"""
 import base64, gzip, io, json, os, quopri, sys, zipfile
 
