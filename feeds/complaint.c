@@ -60,6 +60,15 @@ feed_reason_name(enum feed_reason r)
 	return (size_t)r < FR_COUNT ? reason_names[r] : "?";
 }
 
+enum feed_reason
+feed_reason_parse(const char *name, enum feed_reason otherwise)
+{
+	for (int k = 0; k < FR_COUNT; k++)
+		if (strcmp(reason_names[k], name) == 0)
+			return (enum feed_reason)k;
+	return otherwise;
+}
+
 /* ---- names and addresses ---- */
 
 static bool

@@ -184,6 +184,8 @@ void	 feed_result_clear(struct feed_result *res);
 const char *feed_format_name(enum feed_format f);
 int	 feed_format_parse(const char *name, enum feed_format *f);
 const char *feed_reason_name(enum feed_reason r);
+/* The reason named name (as feed_reason_name gives it), or otherwise. */
+enum feed_reason feed_reason_parse(const char *name, enum feed_reason otherwise);
 
 /* ---- smime.c ---- */
 

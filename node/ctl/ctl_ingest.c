@@ -216,22 +216,14 @@ ingest_api(struct ingest *in, const char *name, const char *msg, size_t len)
 		    (long long)n);
 		say(in, name, fmt, what, "stored by the daemon");
 	} else if (status == 200 && json_object_get(doc, "skipped") != NULL) {
-		enum feed_reason r = FR_NONE;
-		for (int k = 0; k < FR_COUNT; k++)
-			if (strcmp(feed_reason_name(k), jstr(doc, "skipped",
-			    "")) == 0)
-				r = k;
-		count(in, FEED_SKIPPED, r, 0);
+		count(in, FEED_SKIPPED, feed_reason_parse(jstr(doc, "skipped",
+		    ""), FR_NONE), 0);
 		snprintf(what, sizeof(what), "skipped %s", jstr(doc, "skipped",
 		    "?"));
 		say(in, name, fmt, what, jstr(doc, "why", ""));
 	} else if (status == 422) {
-		enum feed_reason r = FR_MALFORMED;
-		for (int k = 0; k < FR_COUNT; k++)
-			if (strcmp(feed_reason_name(k), jstr(doc, "refused",
-			    "")) == 0)
-				r = k;
-		count(in, FEED_REFUSED, r, 0);
+		count(in, FEED_REFUSED, feed_reason_parse(jstr(doc, "refused",
+		    ""), FR_MALFORMED), 0);
 		snprintf(what, sizeof(what), "refused %s", jstr(doc, "refused",
 		    "?"));
 		say(in, name, fmt, what, jstr(doc, "error", ""));
