@@ -50,7 +50,7 @@ reputon_explain_cb(void *arg, const uint8_t origin[32],
 	struct explain *x = arg;
 	json_t *weights = json_object(), *o;
 	char hex[65], org_hex[65];
-	uint8_t org[ORG_ID_LEN];
+	struct origin_info oi;
 
 	for (unsigned k = 1; k < CATEGORY_COUNT && weights != NULL; k++) {
 		double w = evidence_weight_at(ev, k, x->now, x->policy);
@@ -60,14 +60,14 @@ reputon_explain_cb(void *arg, const uint8_t origin[32],
 	}
 	reputon_hex(origin, 32, hex);
 	/* Its organisation: the id of its CA, or itself when none vouches. */
-	if (store_origin_org(x->reader, origin, org) == 0)
-		reputon_hex(org, ORG_ID_LEN, org_hex);
+	if (store_reader_origin(x->reader, origin, &oi) >= 0 && oi.has_org)
+		reputon_hex(oi.org, ORG_ID_LEN, org_hex);
 	else
 		memcpy(org_hex, hex, sizeof(org_hex));
 	o = json_pack("{s:s,s:s,s:f,s:I,s:I,s:I,s:I,s:f,s:o}", "origin", hex,
-	    "org", org_hex, "trust", trust, "reports", (json_int_t)ev->n_reports, "first_seen",
-	    (json_int_t)ev->first_seen, "last_seen", (json_int_t)ev->last_seen,
-	    "expires", (json_int_t)ev->expires_at, "spoofed",
+	    "org", org_hex, "trust", trust, "reports",
+	    (json_int_t)ev->n_reports, "first_seen", (json_int_t)ev->first_seen,
+	    "last_seen", (json_int_t)ev->last_seen, "expires", (json_int_t)ev->expires_at, "spoofed",
 	    (double)ev->spoofed, "weight", weights);
 	if (o == NULL || json_array_append_new(x->list, o) != 0)
 		x->failed = true;

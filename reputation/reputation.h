@@ -255,6 +255,9 @@ int store_set_origin_org(struct store_txn *tx,
 	    const uint8_t org[ORG_ID_LEN]);
 int store_get_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
 	    struct origin_info *out);
+/* The same, in a reader's snapshot: 0 found, 1 not (defaults), -1 error. */
+int store_reader_origin(struct store_reader *r,
+	    const uint8_t origin[ED25519_KEY_LEN], struct origin_info *out);
 
 /* Recomputes every evidence record, report index entry and score from the
  * stored batches (each origin from its floor). Gives exactly what
@@ -384,10 +387,6 @@ int store_each_listing(struct store_reader *r, store_each_fn fn, void *arg);
  * returns -1 (a partial vector would make a wrong Hello or digest). */
 typedef int (*store_vv_fn)(void *arg, const uint8_t origin[32], uint64_t seq);
 int store_version_vector(struct store_reader *r, store_vv_fn fn, void *arg);
-/* The organisation an origin is bound to: 0 (org filled), 1 none (an
- * organisation of its own), -1 error. */
-int store_origin_org(struct store_reader *r, const uint8_t origin[32],
-	    uint8_t org[ORG_ID_LEN]);
 /* Equivocation proofs: fn once per (origin, seq) with the second,
  * conflicting SignedBatch (the first is the stored batch); borrowed until
  * store_reader_end. fn returns non-zero to stop. */

@@ -620,16 +620,15 @@ store_set_origin_org(struct store_txn *tx, const uint8_t origin[ORIGIN_LEN],
 	return rescore_origin(tx, origin, rec.highest_seq, REDO_SCORES);
 }
 
-int
-store_get_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
+/* An origin's record as struct origin_info, read in txn: 0 found, 1 not
+ * (defaults), -1 error. */
+static int
+origin_info_read(MDB_txn *txn, struct store *st, const uint8_t *origin,
     struct origin_info *out)
 {
-	MDB_txn *txn;
 	struct origin_rec rec;
-	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
-		return -1;
 	int rc = origin_read(txn, st, origin, &rec);
-	mdb_txn_abort(txn);
+
 	if (rc < 0)
 		return -1;
 	out->trust = rec.trust;
@@ -640,6 +639,25 @@ store_get_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
 	out->quota_dropped = rec.quota_dropped;
 	memcpy(out->org, rec.org, ORG_ID_LEN);
 	return rc;
+}
+
+int
+store_get_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
+    struct origin_info *out)
+{
+	MDB_txn *txn;
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -1;
+	int rc = origin_info_read(txn, st, origin, out);
+	mdb_txn_abort(txn);
+	return rc;
+}
+
+int
+store_reader_origin(struct store_reader *r,
+    const uint8_t origin[ED25519_KEY_LEN], struct origin_info *out)
+{
+	return origin_info_read(r->txn, r->st, origin, out);
 }
 
 /* ---- the write path ---- */
@@ -2521,19 +2539,6 @@ store_version_vector(struct store_reader *r, store_vv_fn fn, void *arg)
 	}
 	mdb_cursor_close(c);
 	return rc == MDB_NOTFOUND ? 0 : -1;
-}
-
-int
-store_origin_org(struct store_reader *r, const uint8_t origin[32],
-    uint8_t org[ORG_ID_LEN])
-{
-	struct origin_rec rec;
-	int rc = origin_read(r->txn, r->st, origin, &rec);
-
-	if (rc != 0 || !rec.org_set)
-		return rc < 0 ? -1 : 1;
-	memcpy(org, rec.org, ORG_ID_LEN);
-	return 0;
 }
 
 int

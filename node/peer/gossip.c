@@ -2073,7 +2073,7 @@ gossip_digest(struct store *st, uint8_t out[32], uint64_t *n_batches, char *err,
 		struct origin_info oi;
 		/* A blocked origin counts for nothing, and which of its two
 		 * batches a node kept depends on arrival: not in the digest. */
-		if (store_get_origin(st, d.keys[i], &oi) >= 0 && oi.blocked)
+		if (store_reader_origin(r, d.keys[i], &oi) >= 0 && oi.blocked)
 			continue;
 		const uint8_t *data;
 		size_t len;
