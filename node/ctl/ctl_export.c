@@ -140,6 +140,8 @@ ctl_export(int argc, char **argv)
 	if (r == NULL || store_reader_begin(r) != 0) {
 		fprintf(stderr, "reputectl: %s: %s\n", o.db,
 		    st ? "cannot read the store" : err);
+		if (r != NULL)
+			store_reader_free(r);
 		store_close(st);
 		return 1;
 	}

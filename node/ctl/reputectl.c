@@ -104,6 +104,30 @@ open_store(const struct ctl *c)
 	return open_store_bulk(c, false);
 }
 
+/* The store of --db and one read snapshot of it in *r; NULL (and nothing
+ * left open) when either fails. snapshot_close undoes both. */
+static struct store *
+snapshot_open(const struct ctl *c, struct store_reader **r)
+{
+	struct store *st = open_store(c);
+
+	*r = st ? store_reader_new(st) : NULL;
+	if (*r != NULL && store_reader_begin(*r) == 0)
+		return st;
+	if (*r != NULL)
+		store_reader_free(*r);
+	store_close(st);
+	return NULL;
+}
+
+static void
+snapshot_close(struct store *st, struct store_reader *r)
+{
+	store_reader_end(r);
+	store_reader_free(r);
+	store_close(st);
+}
+
 /* ---- talking to the daemon ---- */
 
 /* One HTTP/1.0 request to the API; the body of the answer in *out (caller
@@ -819,12 +843,10 @@ query_offline(const struct ctl *c, const char *text)
 		fprintf(stderr, "reputectl: %s\n", err);
 		return 2;
 	}
-	struct store *st = open_store(c);
-	struct store_reader *r = st ? store_reader_new(st) : NULL;
-	if (r == NULL || store_reader_begin(r) != 0) {
-		store_close(st);
+	struct store_reader *r;
+	struct store *st = snapshot_open(c, &r);
+	if (st == NULL)
 		return 1;
-	}
 	uint64_t now = now_ms();
 	if (c->json)
 		rc = query_offline_json(r, store_policy(st), &s, now);
@@ -835,9 +857,7 @@ query_offline(const struct ctl *c, const char *text)
 		print_listing_text(canon, &l, found, now);
 		store_explain(r, &s, explain_one, &x);
 	}
-	store_reader_end(r);
-	store_reader_free(r);
-	store_close(st);
+	snapshot_close(st, r);
 	return rc;
 }
 
@@ -1169,16 +1189,12 @@ cmd_stats(const struct ctl *c, int argc, char **argv)
 	    "reputectl --db DIR stats [--json]") == -1 ||
 	    need_db(c, "stats") != 0)
 		return 2;
-	struct store *st = open_store(c);
-	struct store_reader *r = st ? store_reader_new(st) : NULL;
-	if (r == NULL || store_reader_begin(r) != 0) {
-		store_close(st);
+	struct store_reader *r;
+	struct store *st = snapshot_open(c, &r);
+	if (st == NULL)
 		return 1;
-	}
 	store_stats(r, now_ms(), &s);
-	store_reader_end(r);
-	store_reader_free(r);
-	store_close(st);
+	snapshot_close(st, r);
 	const char *fmt = json ? "{\"batches\":%llu,\"pending\":%llu,"
 	    "\"reports_indexed\":%llu,\"evidence\":%llu,\"subjects\":%llu,"
 	    "\"listed\":%llu,\"origins\":%llu,\"equivocations\":%llu,"
