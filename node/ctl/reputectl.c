@@ -49,6 +49,7 @@
 #include "node/ctl/ctl_pki.h"
 #include "node/ctl/ctl_spf.h"
 #include "node/mailcheck.h"
+#include "node/node.h"
 #include "node/reputon.h"
 #include "reputation/reputation.h"
 
@@ -88,10 +89,10 @@ format_time(uint64_t ms, char *buf, size_t len)
 }
 
 static struct store *
-open_store_bulk(const struct ctl *c, bool bulk)
+open_store_policy(const struct ctl *c, bool bulk, const struct policy *p)
 {
 	char err[256];
-	struct store_options o = { .sync = 2, .bulk = bulk };
+	struct store_options o = { .sync = 2, .bulk = bulk, .policy = p };
 	struct store *st = store_open(c->db, &o, err, sizeof(err));
 	if (st == NULL)
 		fprintf(stderr, "reputectl: %s\n", err);
@@ -101,7 +102,7 @@ open_store_bulk(const struct ctl *c, bool bulk)
 static struct store *
 open_store(const struct ctl *c)
 {
-	return open_store_bulk(c, false);
+	return open_store_policy(c, false, NULL);
 }
 
 /* The store of --db and one read snapshot of it in *r; NULL (and nothing
@@ -317,6 +318,7 @@ struct report_opts {
 	unsigned timeout_ms;	/* per DNS query */
 	const char *message;	/* --message FILE (node/ctl/ctl_message.c) */
 	const char *authserv_id;
+	const char *conf;	/* --conf FILE: its policy decides (--db) */
 };
 
 /* report's long options: one per report field (val 256 + its index), then
@@ -324,7 +326,7 @@ struct report_opts {
 static const struct option *
 report_options(void)
 {
-	static struct option opts[N_REPORT_FIELDS + 8];
+	static struct option opts[N_REPORT_FIELDS + 9];
 	size_t i;
 	if (opts[0].name != NULL)
 		return opts;
@@ -338,6 +340,7 @@ report_options(void)
 	opts[i++] = (struct option){ "timeout", required_argument, NULL, 'T' };
 	opts[i++] = (struct option){ "message", required_argument, NULL, 'M' };
 	opts[i++] = (struct option){ "authserv-id", required_argument, NULL, 'A' };
+	opts[i++] = (struct option){ "conf", required_argument, NULL, 'C' };
 	opts[i] = (struct option){ 0 };
 	return opts;
 }
@@ -365,6 +368,8 @@ report_args(int argc, char **argv, struct report_opts *ro)
 			ro->message = optarg;
 		else if (ch == 'A')
 			ro->authserv_id = optarg;
+		else if (ch == 'C')
+			ro->conf = optarg;
 		else if (ch >= 256) {
 			size_t f = (size_t)ch - 256;
 			char *end;
@@ -391,6 +396,8 @@ struct batch_builder {
 	uint64_t reports, batches;	/* committed */
 	uint64_t tx_reports, tx_batches;	/* in the open transaction */
 	uint64_t txn_reports;		/* commit after this many */
+	uint8_t origin[ED25519_KEY_LEN];	/* the key's public half */
+	uint64_t dropped0;		/* its quota_dropped before */
 	struct event_base *base;	/* --check-spf: the mailcheck's loop */
 	struct mailcheck *mc;		/* --check-spf, or NULL */
 };
@@ -505,11 +512,10 @@ builder_add_json(struct batch_builder *bb, const char *line, size_t len)
  * of a commit and an fsync per batch. */
 static int
 builder_init(struct batch_builder *bb, const struct ctl *c, const char *key,
-    bool bulk)
+    bool bulk, const struct policy *p)
 {
 	char err[256];
 	struct origin_info oi;
-	uint8_t pub[ED25519_KEY_LEN];
 	memset(bb, 0, sizeof(*bb));
 	bb->reps = calloc(JSONL_BATCH, sizeof(*bb->reps));
 	bb->ver = verifier_new();
@@ -519,14 +525,27 @@ builder_init(struct batch_builder *bb, const struct ctl *c, const char *key,
 		fprintf(stderr, "reputectl: %s\n", err);
 		return -1;
 	}
-	if ((bb->st = open_store_bulk(c, bulk)) == NULL)
+	if ((bb->st = open_store_policy(c, bulk, p)) == NULL)
 		return -1;
 	bb->txn_reports = bulk ? BULK_TXN_REPORTS : 1;
-	signer_public_key(bb->key, pub);
-	if (store_get_origin(bb->st, pub, &oi) < 0)
+	signer_public_key(bb->key, bb->origin);
+	if (store_get_origin(bb->st, bb->origin, &oi) < 0)
 		return -1;
 	bb->seq = oi.highest_seq + 1;
+	bb->dropped0 = oi.quota_dropped;
 	return 0;
+}
+
+/* Reports of this run that the origin's quota dropped (policy
+ * quota-per-hour of batch time): stored, signed, but they count nowhere,
+ * here or at any peer. */
+static uint64_t
+builder_dropped(struct batch_builder *bb)
+{
+	struct origin_info oi;
+	if (store_get_origin(bb->st, bb->origin, &oi) < 0)
+		return 0;
+	return oi.quota_dropped - bb->dropped0;
 }
 
 /* --check-spf: a mailcheck over libunbound on a loop of our own. */
@@ -643,9 +662,63 @@ report_jsonl_offline(struct batch_builder *bb)
 	return rc == 0 && bad == 0 ? 0 : rc == 0 ? 1 : rc;
 }
 
+/* The policy of --conf FILE (into *nc), or NULL for the default one;
+ * -1 when the file does not parse. */
+static int
+report_policy(const struct report_opts *ro, struct node_conf *nc,
+    const struct policy **p)
+{
+	char err[512];
+	*p = NULL;
+	if (ro->conf == NULL)
+		return 0;
+	if (conf_load(nc, ro->conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "reputectl: %s\n", err);
+		return -1;
+	}
+	*p = &nc->policy;
+	return 0;
+}
+
+/* The summary of an offline report; reports over the quota make the exit
+ * status 1, as skipped lines do. */
+static int
+report_summary(const struct ctl *c, struct batch_builder *bb, uint64_t t0,
+    int rc)
+{
+	double s = (double)(now_ms() - t0) / 1000;
+	double rate = s > 0 ? (double)bb->reports / s : 0;
+	uint64_t dropped = rc >= 0 ? builder_dropped(bb) : 0;
+	if (rc < 0)
+		return rc;
+	printf(c->json ? "{\"reports\":%llu,\"batches\":%llu,"
+	    "\"next_seq\":%llu,\"seconds\":%.3f,\"reports_per_s\":%.0f,"
+	    : "applied %llu reports in %llu batches (next seq %llu) in %.1f "
+	    "s, %.0f reports/s", (unsigned long long)bb->reports,
+	    (unsigned long long)bb->batches, (unsigned long long)bb->seq, s,
+	    rate);
+	if (c->json)
+		printf("\"quota_dropped\":%llu}\n", (unsigned long long)dropped);
+	else if (dropped > 0)
+		printf(", %llu of them over the quota (dropped)\n",
+		    (unsigned long long)dropped);
+	else
+		putchar('\n');
+	if (dropped == 0)
+		return rc;
+	fprintf(stderr, "reputectl: %llu reports were over the origin's "
+	    "quota (policy quota-per-hour %llu per hour of batch time): "
+	    "stored, but they count nowhere; sign with more origin keys, or "
+	    "over more hours\n", (unsigned long long)dropped,
+	    (unsigned long long)store_policy(bb->st)->quota_per_hour);
+	return 1;
+}
+
 static int
 report_offline(const struct ctl *c, struct report_opts *ro)
 {
+	static struct node_conf nc;	/* --conf: large */
+	const struct policy *p;
 	struct batch_builder bb;
 	int rc = -1;
 	if (ro->key == NULL) {
@@ -653,8 +726,10 @@ report_offline(const struct ctl *c, struct report_opts *ro)
 		    "origin key that signs the batch)\n");
 		return 2;
 	}
+	if (report_policy(ro, &nc, &p) != 0)
+		return 1;
 	uint64_t t0 = now_ms();
-	if (builder_init(&bb, c, ro->key, ro->jsonl) == 0 &&
+	if (builder_init(&bb, c, ro->key, ro->jsonl, p) == 0 &&
 	    (!ro->check_spf || builder_check_spf(&bb, ro) == 0)) {
 		if (ro->jsonl)
 			rc = report_jsonl_offline(&bb);
@@ -663,17 +738,7 @@ report_offline(const struct ctl *c, struct report_opts *ro)
 			rc = builder_add_json(&bb, text, strlen(text));
 			free(text);
 		}
-		double s = (double)(now_ms() - t0) / 1000;
-		double rate = s > 0 ? (double)bb.reports / s : 0;
-		if (rc >= 0)
-			printf(c->json ? "{\"reports\":%llu,\"batches\":%llu,"
-			    "\"next_seq\":%llu,\"seconds\":%.3f,"
-			    "\"reports_per_s\":%.0f}\n" : "applied %llu reports "
-			    "in %llu batches (next seq %llu) in %.1f s, %.0f "
-			    "reports/s\n",
-			    (unsigned long long)bb.reports,
-			    (unsigned long long)bb.batches,
-			    (unsigned long long)bb.seq, s, rate);
+		rc = report_summary(c, &bb, t0, rc);
 	}
 	builder_free(&bb);
 	return rc == 0 ? 0 : 1;
@@ -732,9 +797,9 @@ cmd_report(const struct ctl *c, int argc, char **argv)
 	if (report_args(argc, argv, &ro) != 0 || optind != argc) {
 		fprintf(stderr, "usage: reputectl [--db DIR] report --key FILE "
 		    "(--ip ADDR | --domain NAME) --category CAT [...] | "
-		    "--jsonl [--check-spf [--resolver system|HOST:PORT] "
-		    "[--timeout MS]] | --message FILE.eml --authserv-id ID "
-		    "--category CAT\n");
+		    "--jsonl [--conf FILE] [--check-spf [--resolver "
+		    "system|HOST:PORT] [--timeout MS]] | --message FILE.eml "
+		    "--authserv-id ID --category CAT\n");
 	} else if (ro.message != NULL && (ro.jsonl ||
 	    ctl_message_fill(ro.obj, ro.message, ro.authserv_id) == -1)) {
 		if (ro.jsonl)
@@ -743,6 +808,9 @@ cmd_report(const struct ctl *c, int argc, char **argv)
 	} else if (ro.check_spf && !c->db)
 		fprintf(stderr, "reputectl: --check-spf is for --db; through "
 		    "the API, the daemon evaluates (sender-id: in its config)\n");
+	else if (ro.conf && !c->db)
+		fprintf(stderr, "reputectl: --conf is for --db; through the "
+		    "API, the daemon's own config decides\n");
 	else
 		rc = c->db ? report_offline(c, &ro) : report_online(c, &ro);
 	json_decref(ro.obj);
@@ -1219,7 +1287,7 @@ ctl_builder_open(const struct ctl *c, const char *key)
 {
 	struct batch_builder *bb = malloc(sizeof(*bb));
 
-	if (bb != NULL && builder_init(bb, c, key, false) == 0)
+	if (bb != NULL && builder_init(bb, c, key, false, NULL) == 0)
 		return bb;
 	if (bb != NULL)
 		builder_free(bb);

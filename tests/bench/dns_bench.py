@@ -10,6 +10,8 @@
                    answers a SOA query on 127.0.0.1:PORT, writes its PID
   load PORT RATE SECONDS         posts RATE reports/s to the API on
                    127.0.0.1:PORT (JSON lines, 10 requests a second)
+  counts           the listings the export must hold: "IP4 IP6 DOMAINS"
+                   (every subject of reports.jsonl is distinct)
 """
 import json, os, random, socket, struct, subprocess, sys, time
 
@@ -35,13 +37,35 @@ def ip_listed(i):
     return "%d.%d.%d.%d" % (a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255)
 
 
+def cidr_plan(n):
+    """How many prefixes of each length /16../31 (SUBJECTS): an equal
+    share each, but at most 2^(len-7) of a length, so that the k-th one
+    of a length, at 40.0.0.0 + k * 2^(33-len), stays distinct inside
+    40.0.0.0/6 (prefixes of different lengths nest). Returns [(len,
+    first j, count)]."""
+    plan, left, first = [], n, 0
+    for idx, plen in enumerate(range(16, 32)):
+        cnt = min(left // (16 - idx), 1 << (plen - 7))
+        plan.append((plen, first, cnt))
+        first += cnt
+        left -= cnt
+    return plan
+
+
+CIDR_PLAN = cidr_plan(N_CIDR) if SUBJECTS else []
+
+
 def cidr(j):
     if SUBJECTS:
-        # lengths /16../31, one per 2^(32-len) block of their own region
-        plen = 16 + j % 16
-        a = ((40 << 24) + j * 256) & ~((1 << (32 - plen)) - 1) & 0xffffffff
-        return "%d.%d.%d.%d/%d" % (a >> 24, (a >> 16) & 255, (a >> 8) & 255,
-                                   a & 255, plen), a, 32 - plen
+        # (an earlier plen = 16 + j % 16 over 40.0.0.0 + j * 256 masked
+        # its bits away: 19% of the 10M set's prefixes were duplicates)
+        for plen, first, cnt in CIDR_PLAN:
+            if j < first + cnt:
+                a = (40 << 24) + ((j - first) << (33 - plen))
+                return "%d.%d.%d.%d/%d" % (a >> 24, (a >> 16) & 255,
+                                           (a >> 8) & 255, a & 255,
+                                           plen), a, 32 - plen
+        raise ValueError("prefix %d of %d" % (j, N_CIDR))
     # 19,000 /24s and 1,000 /20s (off the octet boundary)
     if j < 19000:
         a = CIDR_BASE + (j << 8)
@@ -168,9 +192,15 @@ def load(port, rate, seconds):
     print("%d %.0f" % (sent, sent / (time.time() - t0)))
 
 
+def counts():
+    print(N_IP + N_CIDR, N_IP6, N_DOM + N_WILD)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "gen":
         gen(sys.argv[2])
+    elif sys.argv[1] == "counts":
+        counts()
     elif sys.argv[1] == "startup":
         startup(int(sys.argv[2]), sys.argv[3], sys.argv[4:])
     elif sys.argv[1] == "load":

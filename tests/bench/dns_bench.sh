@@ -4,7 +4,13 @@
 # Data (tests/bench/dns_bench.py gen): 1,000,000 IPv4 /32 + 20,000 CIDR
 # ranges, 200,000 domains + 2,000 wildcards, reported by two origins so
 # the default policy lists them; rbldnsd gets `reputectl export --format
-# rbldnsd` of that store. Query files: 50% listed, 50% not.
+# rbldnsd` of that store. Query files: 50% listed, 50% not. An origin
+# counts at most quota-per-hour reports (3.6M by default) per hour of
+# batch time, so each slice of IMPORT_SLICE lines has its own pair of
+# keys (one pair below 3M subjects, four at 10M). Before measuring, the
+# store must list every subject and the export hold every IPv4, IPv6
+# and domain listing; else the bench stops (an earlier 10M run measured
+# a store of 3.6M IPv4 listings: the quota had dropped the rest).
 #
 # Each mix (IPv4 A, domain A, a mix with TXT) runs dnsperf for 15 s against
 # each server, alternating, three rounds; the table shows medians. Two
@@ -48,17 +54,37 @@ for t in dnsperf rbldnsd mdb_stat mdb_copy; do
 done
 mkdir -p "$DIR" && cd "$DIR" || exit 1
 # ---- data: generated once, then reused ----
+IMPORT_SLICE=3000000	# lines per pair of keys: under the 3.6M quota
+import_pair() { # FIRST LAST KEY_NUMBER: lines FIRST..LAST by keys N, N+1
+	for k in $3 $(($3 + 1)); do
+		"$REPUTECTL" keygen --out k$k.key >/dev/null || return 1
+		sed -n "$1,$2p;$2q" reports.jsonl | "$REPUTECTL" --db db \
+		    report --key k$k.key --jsonl >import.out 2>import.err
+		rc=$?
+		cat import.out
+		[ $rc -eq 0 ] || { cat import.err; return 1; }
+	done
+}
 if [ ! -f db.done ]; then
 	rm -rf db rbl
 	echo "generating the data set and ingesting it (once)..."
 	$PY gen . || exit 1
-	"$REPUTECTL" keygen --out k1.key >/dev/null &&
-	    "$REPUTECTL" keygen --out k2.key >/dev/null || exit 1
-	for k in k1 k2; do
-		"$REPUTECTL" --db db report --key $k.key --jsonl \
-		    <reports.jsonl | tail -1 || exit 1
+	lines=$(wc -l <reports.jsonl) first=1 k=1
+	while [ $first -le "$lines" ]; do
+		import_pair $first $((first + IMPORT_SLICE - 1)) $k ||
+		    { echo "dns_bench: the import failed"; exit 1; }
+		first=$((first + IMPORT_SLICE)) k=$((k + 2))
 	done
 	touch db.done
+fi
+set -- $($PY counts)
+WANT_IP4=$1 WANT_IP6=$2 WANT_DOM=$3
+WANT_SUBJECTS=$((WANT_IP4 + WANT_IP6 + WANT_DOM))
+listed=$("$REPUTECTL" --db db stats | awk '/^listed now/ {print $3}')
+if [ "$listed" != "$WANT_SUBJECTS" ]; then
+	echo "dns_bench: INVALID: the store lists $listed subjects, not" \
+	    "$WANT_SUBJECTS; delete $DIR and run again"
+	exit 1
 fi
 
 # the same store for the reputed without the answer cache (one daemon
@@ -98,6 +124,19 @@ if [ ! -f rbl.done ] || [ db.done -nt rbl.done ]; then
 	    --out rbl | grep -v '^serve' || exit 1
 	chmod 755 rbl; chmod 644 rbl/*
 	touch rbl.done
+fi
+# listings in the exported files: neither the header ($ lines, comments)
+# nor the RFC 5782 test points (127.0.0.2, ::ffff:7f00:2, "test")
+entries() { # FILE TEST-POINT
+	awk -v t="$2" '!/^[#$]/ && NF && $1 != t {n++} END {print n + 0}' "$1"
+}
+got="$(entries rbl/$BL.ip4set 127.0.0.2) $(entries rbl/$BL.ip6trie \
+    ::ffff:7f00:2) $(entries rbl/$DBL.dnset test)"
+echo "export: IPv4, IPv6, domain listings: $got"
+if [ "$got" != "$WANT_IP4 $WANT_IP6 $WANT_DOM" ]; then
+	echo "dns_bench: INVALID: the export holds $got listings, not" \
+	    "$WANT_IP4 $WANT_IP6 $WANT_DOM; delete $DIR/rbl.done and run again"
+	exit 1
 fi
 
 # start_X: start-up seconds appended to SU_X, the PID in XPID and PIDS
@@ -179,10 +218,9 @@ wait $TPID
 disk=$(du -B1 db/data.mdb | cut -f1)
 psize=$(mdb_stat -e db | awk '/Page size/ {print $3}')
 scores_pages=$(mdb_stat -s scores db | awk '/Branch pages|Leaf pages|Overflow pages/ {s += $3} END {print s}')
-subjects=${SUBJECTS:-$((1000000 + 20000 + 200000 + 2000))}
+subjects=$WANT_SUBJECTS
 ip4_bytes=$(stat -c %s rbl/$BL.ip4set)
-ip4_entries=${SUBJECTS:+$((SUBJECTS * 82 / 100))}
-ip4_entries=${ip4_entries:-1020003}
+ip4_entries=$WANT_IP4
 
 # ---- the table ----
 med() { sort -n | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
