@@ -199,6 +199,10 @@ struct smime_signed {
 	STACK_OF(X509) *certs;		/* the certificates it carried */
 	char	*content;		/* the signed entity (the report) */
 	size_t	 len;
+	uint8_t	*cms;			/* the signature as detached CMS
+					 * SignedData (DER): content and cms
+					 * verify again with smime_verify */
+	size_t	 cms_len;
 };
 
 /* SMIME_UNSIGNED: msg is not S/MIME signed. SMIME_SIGNED: the signature
@@ -208,6 +212,14 @@ struct smime_signed {
 enum smime_status smime_open(const char *msg, size_t len,
 	    struct smime_signed *s, char *err, size_t errlen);
 void	 smime_clear(struct smime_signed *s);
+/* A detached CMS SignedData (DER, at most SMIME_CMS_MAX bytes) over
+ * content: SMIME_SIGNED with s's signer and certs set (s->content stays
+ * NULL: the caller has it), or SMIME_BAD_SIGNATURE with err (unreadable,
+ * not detached SignedData, not one signer, does not verify). */
+#define SMIME_CMS_MAX	(64u << 10)
+enum smime_status smime_verify(const uint8_t *cms, size_t cms_len,
+	    const uint8_t *content, size_t len, struct smime_signed *s,
+	    char *err, size_t errlen);
 
 /* Authentication-Results (RFC 8601) of a trusted authserv-id: the SPF
  * and Sender ID results in it (auth_result_parse values), or -1 each for

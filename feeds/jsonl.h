@@ -42,6 +42,9 @@ struct jsonl_report {
 	char helo[JSONL_HELO_MAX + 1];
 	char mail_from[JSONL_PATH_MAX + 1];
 	char pra[JSONL_PATH_MAX + 1];
+	Reputed__Attestation attestation;	/* storage for a caller that
+					 * points report.attestation here (its
+					 * bytes are the caller's) */
 };
 
 /* Parses one JSON object of len bytes (need not be NUL-terminated). now is

@@ -28,9 +28,10 @@ DEB_PKGS += libxml2-dev libzip-dev
 UNIT_TESTS += tests/unit/feeds_test.c
 FUZZERS += tests/fuzz/mime_fuzz.c tests/fuzz/feed_fuzz.c tests/fuzz/smime_fuzz.c
 DAEMON_SRCS += node/api_feeds.c
-CORE_SRCS += node/feed_sign.c
+CORE_SRCS += node/feed_sign.c node/attest.c
 CTL_SRCS += node/ctl/ctl_ingest.c
 TEST_SCRIPTS += tests/integration/feeds_api.sh tests/integration/feeds_ingest.sh
 BENCH_SRCS += tests/bench/feeds_bench.c
 BENCH_SCRIPTS += tests/bench/feeds_bench.sh
-TEST_SCRIPTS += tests/integration/feeds_smime.sh tests/integration/feeds_senderid.sh
+TEST_SCRIPTS += tests/integration/feeds_smime.sh tests/integration/feeds_senderid.sh \
+	tests/integration/feeds_attest.sh

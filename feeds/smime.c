@@ -63,6 +63,32 @@ ssl_error(char *err, size_t errlen, const char *what)
 	ERR_clear_error();
 }
 
+/* The signature without the content it carries, if any (detaching
+ * leaves the signature whole: it is over the content's digest), as DER
+ * into s->cms: what travels beside the signed part (docs/FEEDS.md). */
+static int
+smime_detached_der(CMS_ContentInfo *cms, struct smime_signed *s, char *err,
+    size_t errlen)
+{
+	unsigned char *der = NULL;
+	int len;
+
+	if (CMS_set_detached(cms, 1) != 1 ||
+	    (len = i2d_CMS_ContentInfo(cms, &der)) <= 0) {
+		ssl_error(err, errlen, "S/MIME: cannot encode the signature");
+		return -1;
+	}
+	if ((s->cms = malloc((size_t)len)) == NULL) {
+		OPENSSL_free(der);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(s->cms, der, (size_t)len);
+	s->cms_len = (size_t)len;
+	OPENSSL_free(der);
+	return 0;
+}
+
 enum smime_status
 smime_open(const char *msg, size_t len, struct smime_signed *s, char *err,
     size_t errlen)
@@ -109,6 +135,8 @@ smime_open(const char *msg, size_t len, struct smime_signed *s, char *err,
 	memcpy(s->content, bm->data, bm->length);
 	s->content[bm->length] = '\0';
 	s->len = bm->length;
+	if (smime_detached_der(cms, s, err, errlen) != 0)
+		goto done;
 	st = SMIME_SIGNED;
 done:
 	sk_X509_free(signers);
@@ -128,5 +156,72 @@ smime_clear(struct smime_signed *s)
 	if (s->certs != NULL)
 		sk_X509_pop_free(s->certs, X509_free);
 	free(s->content);
+	free(s->cms);
 	memset(s, 0, sizeof(*s));
+}
+
+/* The one signer of a verified cms, and its certificates, into s. */
+static int
+smime_take_signer(CMS_ContentInfo *cms, struct smime_signed *s, char *err,
+    size_t errlen)
+{
+	STACK_OF(X509) *signers = CMS_get0_signers(cms);
+	int rc = -1;
+
+	if (signers == NULL || sk_X509_num(signers) != 1)
+		snprintf(err, errlen, "S/MIME: not exactly one signer");
+	else {
+		s->signer = sk_X509_value(signers, 0);
+		X509_up_ref(s->signer);
+		s->certs = CMS_get1_certs(cms);
+		rc = 0;
+	}
+	sk_X509_free(signers);
+	return rc;
+}
+
+enum smime_status
+smime_verify(const uint8_t *der, size_t der_len, const uint8_t *content,
+    size_t len, struct smime_signed *s, char *err, size_t errlen)
+{
+	const unsigned char *p = der;
+	CMS_ContentInfo *cms = NULL;
+	BIO *in = NULL;
+	enum smime_status st = SMIME_BAD_SIGNATURE;
+
+	memset(s, 0, sizeof(*s));
+	if (der_len == 0 || der_len > SMIME_CMS_MAX || len > INT32_MAX) {
+		snprintf(err, errlen, "S/MIME: a signature of %zu bytes",
+		    der_len);
+		return st;
+	}
+	if ((cms = d2i_CMS_ContentInfo(NULL, &p, (long)der_len)) == NULL ||
+	    p != der + der_len) {
+		ssl_error(err, errlen, "S/MIME: unreadable CMS");
+		goto done;
+	}
+	if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed ||
+	    CMS_is_detached(cms) != 1) {
+		snprintf(err, errlen, "S/MIME: not a detached SignedData");
+		goto done;
+	}
+	if ((in = BIO_new_mem_buf(content, (int)len)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	if (CMS_verify(cms, NULL, NULL, in, NULL, CMS_NO_SIGNER_CERT_VERIFY |
+	    CMS_BINARY) != 1) {
+		ssl_error(err, errlen, "the S/MIME signature does not verify "
+		    "over the signed part");
+		goto done;
+	}
+	if (smime_take_signer(cms, s, err, errlen) == 0)
+		st = SMIME_SIGNED;
+done:
+	if (st != SMIME_SIGNED)
+		smime_clear(s);
+	ERR_clear_error();
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	return st;
 }

@@ -20,6 +20,7 @@
 #include "feeds/jsonl.h"
 #include "node/api.h"
 #include "node/api_feeds.h"
+#include "node/attest.h"
 #include "node/batcher.h"
 #include "node/feed_sign.h"
 #include "node/log.h"
@@ -32,7 +33,9 @@ struct api_feeds {
 	const struct feed_conf *fc;
 	struct pki *pki;		/* the peering anchors and CRL: who may
 					 * sign complaints; NULL: none */
+	struct attest *attest;		/* borrowed: checks with pki too */
 	uint64_t signed_ok;		/* S/MIME from a member, verified */
+	uint64_t attested;		/* reports sent with an attestation */
 	uint64_t messages[4][3];	/* by feed_format, feed_outcome */
 	uint64_t refused[FR_COUNT];	/* refused or skipped, by reason */
 	uint64_t reports;		/* report objects handed on */
@@ -49,12 +52,18 @@ api_feeds_format(struct evhttp_request *req, enum feed_format *fmt)
 	return slash ? feed_format_parse(slash + 1, fmt) : -1;
 }
 
-/* Report objects -> reports in calloc'd storage; NULL with err. */
+/* Report objects -> reports in calloc'd storage; NULL with err. With
+ * sm, each carries the attestation of sm's signature (its bytes after
+ * the reports, in the same allocation: one free). */
 static struct jsonl_report *
-api_feeds_reports(const json_t *arr, uint64_t now, char *err, size_t errlen)
+api_feeds_reports(const json_t *arr, uint64_t now,
+    const struct smime_signed *sm, char *err, size_t errlen)
 {
 	size_t n = json_array_size(arr), i;
-	struct jsonl_report *reps = calloc(n, sizeof(*reps));
+	size_t tail = sm ? sm->cms_len + sm->len : 0;
+	struct jsonl_report *reps = calloc(1, n * sizeof(*reps) + tail);
+	uint8_t *cms = (uint8_t *)(reps + n), *part = cms + (sm ? sm->cms_len :
+	    0);
 	char why[200];
 	json_t *o;
 
@@ -62,14 +71,50 @@ api_feeds_reports(const json_t *arr, uint64_t now, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	json_array_foreach(arr, i, o)
+	if (sm != NULL) {
+		memcpy(cms, sm->cms, sm->cms_len);
+		memcpy(part, sm->content, sm->len);
+	}
+	json_array_foreach(arr, i, o) {
 		if (jsonl_report_from_json(o, now, &reps[i], why,
 		    sizeof(why)) == -1) {
 			snprintf(err, errlen, "report %zu: %s", i, why);
 			free(reps);
 			return NULL;
 		}
+		if (sm == NULL)
+			continue;
+		reputed__attestation__init(&reps[i].attestation);
+		reps[i].attestation.cms.data = cms;
+		reps[i].attestation.cms.len = sm->cms_len;
+		reps[i].attestation.signed_part.data = part;
+		reps[i].attestation.signed_part.len = sm->len;
+		reps[i].report.attestation = &reps[i].attestation;
+	}
 	return reps;
+}
+
+/* A verified signed part travels with its reports when it may (node/
+ * attest.c); the reply says which in X-Reputed-Attested. */
+static const struct smime_signed *
+api_feeds_attestation(struct evhttp_request *req, const struct smime_signed *sm)
+{
+	char why[200], hdr[240];
+
+	if (sm->content == NULL)
+		return NULL;
+	if (attest_may_travel(sm->content, sm->len, sm->cms_len, why,
+	    sizeof(why))) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "X-Reputed-Attested", "yes");
+		return sm;
+	}
+	log_info("api: feed: signed, but counted as this node's own: %s",
+	    why);
+	snprintf(hdr, sizeof(hdr), "no; %s", why);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "X-Reputed-Attested", hdr);
+	return NULL;
 }
 
 /* The signature of a message (node/feed_sign.c); a valid one is named
@@ -132,7 +177,6 @@ api_feeds_post(struct evhttp_request *req, void *arg)
 	else
 		feed_parse(f->fc, fmt, body ? body : "", len, batcher_now(),
 		    &res);
-	smime_clear(&sm);
 	f->messages[res.format][res.outcome]++;
 	f->refused[res.reason]++;
 	if (sig != FR_NONE && sig != FR_UNSIGNED)	/* counted, then read
@@ -148,14 +192,17 @@ api_feeds_post(struct evhttp_request *req, void *arg)
 		api_reply_json(req, 422, json_pack("{s:s,s:s,s:s}", "format",
 		    feed_format_name(res.format), "refused",
 		    feed_reason_name(res.reason), "error", res.why));
-	else if ((reps = api_feeds_reports(res.reports, batcher_now(), err,
-	    sizeof(err))) == NULL)
+	else if ((reps = api_feeds_reports(res.reports, batcher_now(),
+	    api_feeds_attestation(req, &sm), err, sizeof(err))) == NULL)
 		api_reply_json(req, 422, json_pack("{s:s,s:s}", "refused",
 		    "malformed", "error", err));
 	else {
 		f->reports += json_array_size(res.reports);
+		if (reps[0].report.attestation != NULL)
+			f->attested += json_array_size(res.reports);
 		api_submit(f->a, req, reps, json_array_size(res.reports));
 	}
+	smime_clear(&sm);
 	feed_result_clear(&res);
 }
 
@@ -182,6 +229,17 @@ api_feeds_metrics(void *arg, struct evbuffer *out)
 	    f->signed_ok);
 	prom_u64(out, "reputed_feed_reports_total", PROM_COUNTER,
 	    "Reports made from feed messages.", f->reports);
+	prom_u64(out, "reputed_feed_attested_total", PROM_COUNTER,
+	    "Reports made from signed feed messages that carry the "
+	    "member's signature to every node.", f->attested);
+	prom_family(out, "reputed_attested_reports_total", PROM_COUNTER,
+	    "Attested reports in applied batches (this node's and its "
+	    "peers'), by verdict: only verified ones count, for the "
+	    "signer's organisation.");
+	for (int r = 0; r < ATTEST_RESULTS; r++)
+		prom_sample(out, "reputed_attested_reports_total", "result",
+		    attest_result_name((enum attest_result)r),
+		    attest_count(f->attest, (enum attest_result)r));
 }
 
 /* The trust of peer links: anchors and CRL of the peering: clause. */
@@ -200,7 +258,8 @@ api_feeds_pki(const struct node_conf *conf)
 }
 
 struct api_feeds *
-api_feeds_attach(struct api *a, const struct node_conf *conf)
+api_feeds_attach(struct api *a, const struct node_conf *conf,
+    struct attest *attest)
 {
 	const struct feed_conf *fc = &conf->feeds;
 	static const char *paths[] = { "/v1/feeds/arf", "/v1/feeds/xarf",
@@ -212,6 +271,8 @@ api_feeds_attach(struct api *a, const struct node_conf *conf)
 	f->a = a;
 	f->fc = fc;
 	f->pki = api_feeds_pki(conf);
+	f->attest = attest;
+	attest_set_pki(attest, f->pki);
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
 		if (api_route(a, paths[i], api_feeds_post, f) == -1) {
 			free(f);	/* routes stay, but cannot be reached
@@ -223,6 +284,27 @@ api_feeds_attach(struct api *a, const struct node_conf *conf)
 		return NULL;
 	}
 	return f;
+}
+
+int
+api_feeds_reload(struct api_feeds *f, const struct node_conf *conf)
+{
+	char why[256];
+	struct pki *p = NULL;
+
+	if (conf->n_anchors > 0 && (p = feed_sign_pki(conf->anchors,
+	    conf->n_anchors, conf->crl_file, why, sizeof(why))) == NULL) {
+		log_warnx("reload: feeds: %s (keeping the old anchors and "
+		    "CRL)", why);
+		return -1;
+	}
+	attest_set_pki(f->attest, p);
+	pki_free(f->pki);
+	f->pki = p;
+	log_info("reload: feeds: %d trust anchor file%s%s", conf->n_anchors,
+	    conf->n_anchors == 1 ? "" : "s", conf->crl_file[0] ? " and the "
+	    "CRL" : "");
+	return 0;
 }
 
 void

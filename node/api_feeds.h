@@ -15,6 +15,10 @@
  * (the organisation id and the signer); `feeds: signed: require` refuses
  * any other (422, reason unsigned / bad-signature / untrusted-signer).
  * With signed: optional such a message counts as this node's own.
+ * The reports of a verified message carry its signature (an Attestation,
+ * node/attest.c) when the signed part may travel, so that they count for
+ * the signer's organisation at every node; X-Reputed-Attested says
+ * whether they do.
  *
  * Counters go to GET /metrics (reputed_feed_messages_total by format and
  * outcome, reputed_feed_refused_total by reason).
@@ -29,11 +33,19 @@ struct api;
 struct api_feeds;
 struct node_conf;
 
+struct attest;
+
 /* Routes the four paths on a and registers the counters. conf is
  * borrowed (the daemon's config: it stays put across a reload); its
- * feeds: clause, and its peering: trust-anchor and crl (read once, here)
- * for S/MIME signed complaints. NULL if the API has no room. */
-struct api_feeds *api_feeds_attach(struct api *a, const struct node_conf *conf);
+ * feeds: clause, and its peering: trust-anchor and crl for S/MIME signed
+ * complaints, which attest (borrowed) checks attested reports with too.
+ * NULL if the API has no room. */
+struct api_feeds *api_feeds_attach(struct api *a, const struct node_conf *conf,
+    struct attest *attest);
+/* SIGHUP: the trust anchors and CRL of conf, read again (for signed
+ * complaints and attested reports alike). -1, logged, when one does not
+ * load: the old ones stay. */
+int api_feeds_reload(struct api_feeds *f, const struct node_conf *conf);
 void api_feeds_free(struct api_feeds *f);
 
 #endif

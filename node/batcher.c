@@ -49,6 +49,7 @@ struct bbatch {
 	int n;			/* reports */
 	uint8_t *packed[BATCHER_MAX_REPORTS];	/* packed Reputed__Report */
 	size_t len[BATCHER_MAX_REPORTS];
+	size_t bytes;		/* packed bytes in all: BATCHER_MAX_BYTES */
 	int n_retr;		/* retractions */
 	struct batcher_id retr[BATCHER_MAX_REPORTS];
 	/* Distinct submitters, in order; a submitter's reports are
@@ -249,10 +250,16 @@ batcher_enqueue(struct batcher *b, const Reputed__Report *r, struct bsub *sub,
 	size_t len = reputed__report__get_packed_size(r);
 	uint8_t *buf;
 
+	/* attested reports are large: a batch must fit in one frame */
+	if (bb != NULL && bb->n > 0 && bb->bytes + len > BATCHER_MAX_BYTES) {
+		bb->closed = true;
+		bb = batcher_open(b, now);
+	}
 	if (bb == NULL || (buf = malloc(len ? len : 1)) == NULL)
 		return -1;
 	reputed__report__pack(r, buf);
 	bb->packed[bb->n] = buf;
+	bb->bytes += len;
 	bb->len[bb->n++] = len;
 	bbatch_note(b, bb, sub, now);
 	return 0;

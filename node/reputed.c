@@ -39,6 +39,7 @@
 
 #include "node/api.h"
 #include "node/api_feeds.h"
+#include "node/attest.h"
 #include "node/batcher.h"
 #include "node/log.h"
 #include "node/mailcheck.h"
@@ -65,6 +66,8 @@ struct daemon {
 	struct policy_server *policy;	/* NULL without smtpd-policy: listen */
 	struct api_message *message;	/* POST /v1/reports/message */
 	struct api_feeds *feeds;	/* POST /v1/feeds/... (api_feeds.c) */
+	struct attest *attest;		/* the store's verifier of attested
+					 * reports (attest.c) */
 	struct retention *retention;	/* the pruner */
 	bool dns_running;
 	int pid_fd;			/* the locked pidfile, or -1 */
@@ -205,6 +208,15 @@ daemon_apply_origins(struct daemon *d, const struct node_conf *c,
 	return changed;
 }
 
+/* An attested report that did not verify: dropped (attest.c). */
+static void
+daemon_attest_note(void *arg, enum attest_result r, const char *why)
+{
+	(void)arg;
+	log_info("attested report dropped (%s): %s", attest_result_name(r),
+	    why);
+}
+
 static void
 daemon_open_store(struct daemon *d)
 {
@@ -214,6 +226,10 @@ daemon_open_store(struct daemon *d)
 
 	if ((d->st = store_open(".", &opt, err, sizeof(err))) == NULL)
 		fatalx("store %s: %s", d->conf.directory, err);
+	if ((d->attest = attest_new()) == NULL)
+		fatalx("out of memory");
+	attest_set_note(d->attest, daemon_attest_note, NULL);
+	store_set_attest(d->st, attest_store_cb, d->attest);
 	daemon_apply_origins(d, &d->conf, NULL);
 }
 
@@ -516,6 +532,7 @@ daemon_reload(struct daemon *d)
 	}
 	daemon_keep_static(&d->conf, n);
 	daemon_reload_peering(d, n);
+	api_feeds_reload(d->feeds, n);
 	daemon_reload_zones(d, n);
 	daemon_reload_policy(d, n);
 	daemon_batch_policy(d, n);
@@ -632,7 +649,7 @@ daemon_start(struct daemon *d)
 		fatalx("prune: cannot start its timer");
 	daemon_mailcheck_start(d);
 	daemon_policy_start(d);
-	if ((d->feeds = api_feeds_attach(d->api, &d->conf)) == NULL)
+	if ((d->feeds = api_feeds_attach(d->api, &d->conf, d->attest)) == NULL)
 		fatalx("api: no room for the /v1/feeds routes");
 	if ((d->message = api_message_attach(d->api, &d->conf)) == NULL)
 		fatalx("api: no room for /v1/reports/message");
@@ -665,6 +682,7 @@ daemon_stop(struct daemon *d)
 	api_message_free(d->message);
 	daemon_dns_stop(d);
 	store_close(d->st);
+	attest_free(d->attest);
 	signer_free(d->signer);
 	event_free(d->sig_hup);
 	event_free(d->sig_term);

@@ -50,7 +50,7 @@ reputon_explain_cb(void *arg, const uint8_t origin[32],
 	struct explain *x = arg;
 	json_t *weights = json_object(), *o;
 	char hex[65], org_hex[65];
-	struct origin_info oi;
+	struct origin_info oi = { .has_org = false };
 
 	for (unsigned k = 1; k < CATEGORY_COUNT && weights != NULL; k++) {
 		double w = evidence_weight_at(ev, k, x->now, x->policy);
@@ -69,6 +69,12 @@ reputon_explain_cb(void *arg, const uint8_t origin[32],
 	    (json_int_t)ev->n_reports, "first_seen", (json_int_t)ev->first_seen,
 	    "last_seen", (json_int_t)ev->last_seen, "expires", (json_int_t)ev->expires_at, "spoofed",
 	    (double)ev->spoofed, "weight", weights);
+	/* a pseudo-origin of attested reports: the node that relayed them */
+	if (o != NULL && oi.has_via) {
+		reputon_hex(oi.via, 32, hex);
+		if (json_object_set_new(o, "via", json_string(hex)) != 0)
+			x->failed = true;
+	}
 	if (o == NULL || json_array_append_new(x->list, o) != 0)
 		x->failed = true;
 	return x->failed ? -1 : 0;

@@ -234,7 +234,44 @@ struct origin_info {
 	bool has_org;		/* org is known (else its own organisation) */
 	uint8_t org[ORG_ID_LEN];
 	uint64_t quota_dropped;	/* reports dropped over its quota */
+	bool has_via;		/* a pseudo-origin of attested reports ... */
+	uint8_t via[ED25519_KEY_LEN];	/* ... relayed by this origin */
 };
+
+/*
+ * Attested reports (docs/FEEDS.md, "Signed complaints"). A report with
+ * an Attestation counts, when it verifies, for a pseudo-origin of its
+ * signer bound to the signer's organisation, and when it does not, for
+ * nobody: never for the origin that relayed it. The verifier is the
+ * caller's (this library holds no trust): the store calls it once per
+ * attested report, when the batch that carries it is first applied, and
+ * keeps the verdict beside the batch, so a rescore, a refold or a
+ * retraction gives the same result without verifying again. Without a
+ * verifier, an attested report with no kept verdict counts for nobody
+ * (and no verdict is kept).
+ */
+struct attest_verdict {
+	bool ok;			/* it verifies: the rest is set */
+	uint8_t signer[32];		/* SHA-256 of the signer's key (DER
+					 * SubjectPublicKeyInfo) */
+	uint8_t org[ORG_ID_LEN];	/* the signer's organisation */
+};
+/* Fills *out for report index of b (b and out borrowed for the call). */
+typedef void (*store_attest_fn)(void *arg, const Reputed__Batch *b,
+	    size_t index, struct attest_verdict *out);
+/* fn NULL: none. arg is borrowed and must outlive its use. */
+void store_set_attest(struct store *st, store_attest_fn fn, void *arg);
+/* The pseudo-origin of a verified attested report relayed by relay:
+ * SHA-256("reputed-attest-v1" 0x00 || relay || signer || org). One per
+ * relaying origin, so its reports keep that origin's (seq, index) order
+ * and its clock, and a new organisation is a new pseudo-origin. */
+void attest_pseudo_origin(const uint8_t relay[ED25519_KEY_LEN],
+	    const struct attest_verdict *v, uint8_t out[ED25519_KEY_LEN]);
+/* The verdict kept for report index of (origin, seq), in a reader's
+ * snapshot: 0 found, 1 none, -1 error. */
+int store_reader_attest(struct store_reader *r,
+	    const uint8_t origin[ED25519_KEY_LEN], uint64_t seq,
+	    uint32_t index, struct attest_verdict *out);
 /* Sets an origin's trust and blocking; every subject it reported is
  * rescored at once when its effective weight changed. */
 int store_set_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],

@@ -11,6 +11,8 @@
  *   evidence   subject key, origin -> struct evidence
  *   scores     subject key -> struct listing (what DNS answers read)
  *   equivocations  origin seq -> the second, conflicting SignedBatch
+ *   attestations   origin seq index -> the verdict on an attested report
+ *              (struct attest_rec), kept while its batch is
  *
  * Batches of one origin are applied strictly in seq order; a batch that
  * arrives early is stored and applied when the gap closes. Reports fold into
@@ -38,6 +40,7 @@
 #include <unistd.h>
 
 #include <lmdb.h>
+#include <openssl/evp.h>
 
 #include "reputation/reputation.h"
 
@@ -70,6 +73,9 @@ struct origin_rec {
 	uint64_t floor_quota_hour;	/* quota counters after batch floor */
 	uint64_t floor_quota_used;
 	uint64_t floor_quota_dropped;
+	uint8_t via[ORG_ID_LEN];	/* a pseudo-origin: its relay */
+	uint8_t via_set;
+	uint8_t pad2[7];
 };
 /* Older records are shorter: the fields after them read as 0. */
 #define ORIGIN_REC_V1	offsetof(struct origin_rec, org)
@@ -85,7 +91,10 @@ struct trust_slot {
 struct store {
 	MDB_env *env;
 	MDB_dbi meta, batches, origins, reports, evidence, scores, equiv;
+	MDB_dbi attest;
 	struct policy policy;
+	store_attest_fn attest_fn;	/* the caller's verifier, or NULL */
+	void *attest_arg;
 	struct trust_slot trust[TRUST_CACHE];
 	struct changes *changes;	/* journal for readers' caches */
 	uint64_t no_space;		/* commits refused: disk full */
@@ -203,6 +212,7 @@ open_dbs(struct store *st, MDB_txn *txn, char *err, size_t errlen)
 		{ "origins", &st->origins }, { "reports", &st->reports },
 		{ "evidence", &st->evidence }, { "scores", &st->scores },
 		{ "equivocations", &st->equiv },
+		{ "attestations", &st->attest },
 	};
 	for (size_t i = 0; i < sizeof(dbs) / sizeof(dbs[0]); i++) {
 		int rc = mdb_dbi_open(txn, dbs[i].name, MDB_CREATE, dbs[i].dbi);
@@ -287,7 +297,7 @@ store_open(const char *dir, const struct store_options *opt, char *err,
 	}
 	size_t map = opt && opt->map_size ? opt->map_size : (size_t)64 << 30;
 	if ((rc = mdb_env_create(&st->env)) != 0 ||
-	    (rc = mdb_env_set_maxdbs(st->env, 8)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(st->env, 16)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->env, map)) != 0 ||
 	    (rc = mdb_env_set_maxreaders(st->env, 254)) != 0 ||
 	    (rc = mdb_env_open(st->env, dir, env_flags(opt ? opt->sync : 2,
@@ -638,6 +648,8 @@ origin_info_read(MDB_txn *txn, struct store *st, const uint8_t *origin,
 	out->has_org = rec.org_set;
 	out->quota_dropped = rec.quota_dropped;
 	memcpy(out->org, rec.org, ORG_ID_LEN);
+	out->has_via = rec.via_set;
+	memcpy(out->via, rec.via, ORIGIN_LEN);
 	return rc;
 }
 
@@ -1076,6 +1088,179 @@ report_dead(const struct contribution *c, uint64_t clock)
 	return c->observed_at + (uint64_t)c->ttl_s * 1000 <= clock;
 }
 
+/* ---- attested reports (reputation.h, docs/FEEDS.md) ---- */
+
+/* A verdict as kept: ok, then the signer and organisation ids. */
+struct attest_rec {
+	uint8_t ok;
+	uint8_t signer[32];
+	uint8_t org[ORG_ID_LEN];
+};
+
+void
+store_set_attest(struct store *st, store_attest_fn fn, void *arg)
+{
+	st->attest_fn = fn;
+	st->attest_arg = arg;
+}
+
+void
+attest_pseudo_origin(const uint8_t relay[ORIGIN_LEN],
+    const struct attest_verdict *v, uint8_t out[ORIGIN_LEN])
+{
+	static const char tag[] = "reputed-attest-v1";	/* and its NUL */
+	uint8_t in[sizeof(tag) + ORIGIN_LEN + 32 + ORG_ID_LEN];
+	unsigned len = ORIGIN_LEN;
+
+	memcpy(in, tag, sizeof(tag));
+	memcpy(in + sizeof(tag), relay, ORIGIN_LEN);
+	memcpy(in + sizeof(tag) + ORIGIN_LEN, v->signer, 32);
+	memcpy(in + sizeof(tag) + ORIGIN_LEN + 32, v->org, ORG_ID_LEN);
+	if (EVP_Digest(in, sizeof(in), out, &len, EVP_sha256(), NULL) != 1)
+		memset(out, 0, ORIGIN_LEN);	/* never: SHA-256 is built in */
+}
+
+static size_t
+attest_key(uint8_t *key, const uint8_t *origin, uint64_t seq, uint32_t index)
+{
+	batch_key(key, origin, seq);
+	put_be32(key + ORIGIN_LEN + 8, index);
+	return ORIGIN_LEN + 12;
+}
+
+/* 0 found, MDB_NOTFOUND, or an LMDB error. */
+static int
+attest_read(MDB_txn *txn, struct store *st, const uint8_t *origin,
+    uint64_t seq, uint32_t index, struct attest_verdict *out)
+{
+	uint8_t key[ORIGIN_LEN + 12];
+	MDB_val k = val(key, attest_key(key, origin, seq, index)), v;
+	struct attest_rec rec;
+	int rc = mdb_get(txn, st->attest, &k, &v);
+
+	if (rc != 0)
+		return rc;
+	if (v.mv_size != sizeof(rec))
+		return MDB_CORRUPTED;
+	memcpy(&rec, v.mv_data, sizeof(rec));
+	out->ok = rec.ok;
+	memcpy(out->signer, rec.signer, 32);
+	memcpy(out->org, rec.org, ORG_ID_LEN);
+	return 0;
+}
+
+/* The pseudo-origin's record: bound to the signer's organisation and to
+ * the relay whose clock its reports expire by. */
+static int
+attest_bind(struct store_txn *tx, const uint8_t *relay,
+    const struct attest_verdict *v)
+{
+	uint8_t pseudo[ORIGIN_LEN];
+	struct origin_rec rec;
+
+	attest_pseudo_origin(relay, v, pseudo);
+	if (origin_read(tx->txn, tx->st, pseudo, &rec) < 0)
+		return MDB_CORRUPTED;
+	if (rec.org_set && rec.via_set)
+		return 0;
+	rec.org_set = rec.via_set = 1;
+	memcpy(rec.org, v->org, ORG_ID_LEN);
+	memcpy(rec.via, relay, ORIGIN_LEN);
+	memset(tx->st->trust, 0, sizeof(tx->st->trust));
+	return origin_write(tx->txn, tx->st, pseudo, &rec);
+}
+
+/* The first application of report index of b: the verifier's verdict,
+ * kept, if none is kept yet (a refold or a rescore finds it). */
+static int
+attest_first(struct store_txn *tx, const Reputed__Batch *b, uint32_t index)
+{
+	struct store *st = tx->st;
+	struct attest_verdict v;
+	struct attest_rec rec;
+	uint8_t key[ORIGIN_LEN + 12];
+	int rc;
+
+	if (b->reports[index]->attestation == NULL || st->attest_fn == NULL)
+		return 0;
+	rc = attest_read(tx->txn, st, b->origin.data, b->seq, index, &v);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	memset(&v, 0, sizeof(v));
+	st->attest_fn(st->attest_arg, b, index, &v);
+	memset(&rec, 0, sizeof(rec));
+	rec.ok = v.ok;
+	if (v.ok) {
+		memcpy(rec.signer, v.signer, 32);
+		memcpy(rec.org, v.org, ORG_ID_LEN);
+	}
+	MDB_val k = val(key, attest_key(key, b->origin.data, b->seq, index));
+	MDB_val d = val(&rec, sizeof(rec));
+	if ((rc = mdb_put(tx->txn, st->attest, &k, &d, 0)) != 0)
+		return rc;
+	return v.ok ? attest_bind(tx, b->origin.data, &v) : 0;
+}
+
+/*
+ * Whose report index of b is: *out is its origin's key, or for an
+ * attested report the pseudo-origin of its verified signer (in buf), or
+ * NULL when it counts for nobody (it did not verify, or no verdict is
+ * kept). 0, or an LMDB error.
+ */
+static int
+attest_origin(MDB_txn *txn, struct store *st, const Reputed__Batch *b,
+    uint32_t index, uint8_t buf[ORIGIN_LEN], const uint8_t **out)
+{
+	struct attest_verdict v;
+	int rc;
+
+	*out = b->origin.data;
+	if (b->reports[index]->attestation == NULL)
+		return 0;
+	*out = NULL;
+	rc = attest_read(txn, st, b->origin.data, b->seq, index, &v);
+	if (rc != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	if (v.ok) {
+		attest_pseudo_origin(b->origin.data, &v, buf);
+		*out = buf;
+	}
+	return 0;
+}
+
+/* Deletes the verdicts kept for batch seq of origin (it is pruned). */
+static int
+attest_drop(struct store_txn *tx, const uint8_t *origin, uint64_t seq)
+{
+	uint8_t key[ORIGIN_LEN + 12];
+	MDB_cursor *c;
+	MDB_val k = val(key, attest_key(key, origin, seq, 0)), v;
+	int rc = mdb_cursor_open(tx->txn, tx->st->attest, &c);
+
+	if (rc != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != ORIGIN_LEN + 12 ||
+		    memcmp(k.mv_data, key, ORIGIN_LEN + 8) != 0)
+			break;
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
+
+int
+store_reader_attest(struct store_reader *r,
+    const uint8_t origin[ORIGIN_LEN], uint64_t seq, uint32_t index,
+    struct attest_verdict *out)
+{
+	int rc = attest_read(r->txn, r->st, origin, seq, index, out);
+
+	return rc == 0 ? 0 : rc == MDB_NOTFOUND ? 1 : -1;
+}
+
 /*
  * Rebuilds the evidence of (subject, origin) from its report index
  * entries still live at the origin's clock tx->clock, folded in (seq,
@@ -1198,22 +1383,25 @@ unfold_report(struct store_txn *tx, const Reputed__Batch *b, uint32_t index)
 	struct subject s[2];
 	struct contribution c[2];
 	char err[160];
-	int rc = 0, n = report_targets(b->reports[index], b, &tx->st->policy,
-	    s, c, err, sizeof(err));
+	uint8_t pseudo[ORIGIN_LEN];
+	const uint8_t *origin;
+	int rc = attest_origin(tx->txn, tx->st, b, index, pseudo, &origin);
+	int n = report_targets(b->reports[index], b, &tx->st->policy, s, c,
+	    err, sizeof(err));
 
-	for (int i = 0; i < n && rc == 0; i++) {
+	for (int i = 0; i < n && rc == 0 && origin != NULL; i++) {
 		uint8_t skey[SUBJECT_KEY_MAX];
 		uint8_t key[SUBJECT_KEY_MAX + ORIGIN_LEN + 12];
 		size_t sklen = subject_key(&s[i], skey);
-		MDB_val rk = val(key, report_key(key, skey, sklen,
-		    b->origin.data, b->seq, index));
+		MDB_val rk = val(key, report_key(key, skey, sklen, origin,
+		    b->seq, index));
 		rc = mdb_del(tx->txn, tx->st->reports, &rk, NULL);
 		if (rc == MDB_NOTFOUND) {
 			rc = 0;
 			continue;
 		}
 		if (rc == 0)
-			rc = rebuild_evidence(tx, skey, sklen, b->origin.data);
+			rc = rebuild_evidence(tx, skey, sklen, origin);
 	}
 	return rc;
 }
@@ -1291,13 +1479,20 @@ apply_contents(struct store_txn *tx, const Reputed__Batch *b,
 	for (size_t i = 0; i < b->n_reports; i++) {
 		struct subject s[2];
 		struct contribution c[2];
+		uint8_t pseudo[ORIGIN_LEN];
+		const uint8_t *origin;
 		if (!quota_take(rec, b, &tx->st->policy))
 			continue;
-		int n = report_targets(b->reports[i], b, &tx->st->policy, s, c,
-		    err, sizeof(err));
+		/* an attested report: its signer's pseudo-origin, or nobody */
+		int rc = attest_first(tx, b, (uint32_t)i);
+		if (rc != 0 || (rc = attest_origin(tx->txn, tx->st, b,
+		    (uint32_t)i, pseudo, &origin)) != 0)
+			return rc;
+		int n = origin == NULL ? 0 : report_targets(b->reports[i], b,
+		    &tx->st->policy, s, c, err, sizeof(err));
 		for (int j = 0; j < n; j++) {
-			int rc = fold_one(tx, &s[j], b->origin.data, b->seq,
-			    (uint32_t)i, &c[j]);
+			rc = fold_one(tx, &s[j], origin, b->seq, (uint32_t)i,
+			    &c[j]);
 			if (rc != 0)
 				return rc;
 		}
@@ -1420,15 +1615,20 @@ redo_batch_subjects(struct store_txn *tx, const Reputed__Batch *b,
 	for (size_t i = 0; i < b->n_reports; i++) {
 		struct subject s[2];
 		struct contribution c[2];
-		int n = report_targets(b->reports[i], b, &tx->st->policy, s, c,
-		    err, sizeof(err));
+		uint8_t pseudo[ORIGIN_LEN];
+		const uint8_t *origin;
+		int rc = attest_origin(tx->txn, tx->st, b, (uint32_t)i, pseudo,
+		    &origin);
+		if (rc != 0)
+			return rc;
+		int n = origin == NULL ? 0 : report_targets(b->reports[i], b,
+		    &tx->st->policy, s, c, err, sizeof(err));
 		for (int j = 0; j < n; j++) {
 			uint8_t skey[SUBJECT_KEY_MAX];
 			size_t sklen = subject_key(&s[j], skey);
-			int rc = 0;
 			if (how != REDO_SCORES)
 				rc = purge_subject_origin(tx, skey, sklen,
-				    b->origin.data);
+				    origin);
 			if (rc == 0)
 				rc = rescore_subject(tx, skey, sklen);
 			if (rc != 0)
@@ -1629,6 +1829,8 @@ cached_clock(struct store_txn *tx, struct clock_cache *cc,
 		return cc->clock;
 	origin_read(tx->txn, tx->st, origin, &rec);
 	memcpy(cc->origin, origin, ORIGIN_LEN);
+	if (rec.via_set)	/* a pseudo-origin: its relay's clock */
+		origin_read(tx->txn, tx->st, rec.via, &rec);
 	cc->clock = rec.clock;
 	cc->used = true;
 	return cc->clock;
@@ -1709,15 +1911,21 @@ batch_counts(struct store_txn *tx, const Reputed__Batch *b)
 	for (size_t i = 0; i < b->n_reports; i++) {
 		struct subject s[2];
 		struct contribution c[2];
-		int n = report_targets(b->reports[i], b, &tx->st->policy, s, c,
-		    err, sizeof(err));
+		uint8_t pseudo[ORIGIN_LEN];
+		const uint8_t *origin;
+		int rc = attest_origin(tx->txn, tx->st, b, (uint32_t)i, pseudo,
+		    &origin);
+		if (rc != 0)
+			return -rc;
+		int n = origin == NULL ? 0 : report_targets(b->reports[i], b,
+		    &tx->st->policy, s, c, err, sizeof(err));
 		for (int j = 0; j < n; j++) {
 			uint8_t skey[SUBJECT_KEY_MAX];
 			uint8_t key[SUBJECT_KEY_MAX + ORIGIN_LEN + 12];
 			size_t sklen = subject_key(&s[j], skey);
 			MDB_val k = val(key, report_key(key, skey, sklen,
-			    b->origin.data, b->seq, (uint32_t)i)), v;
-			int rc = mdb_get(tx->txn, tx->st->reports, &k, &v);
+			    origin, b->seq, (uint32_t)i)), v;
+			rc = mdb_get(tx->txn, tx->st->reports, &k, &v);
 			if (rc != MDB_NOTFOUND)
 				return rc == 0 ? 1 : -rc;
 		}
@@ -1782,8 +1990,9 @@ prune_origin_batches(struct store_txn *tx, const uint8_t *origin,
 			return counts;
 		if (counts > 0)
 			break;
-		if (rc == 0 && (rc = mdb_del(tx->txn, tx->st->batches, &k,
-		    NULL)) != 0)
+		if (rc == 0 && ((rc = mdb_del(tx->txn, tx->st->batches, &k,
+		    NULL)) != 0 || (rc = attest_drop(tx, origin,
+		    rec->floor + 1)) != 0))
 			return -rc;
 		if (created > rec->floor_clock)
 			rec->floor_clock = created;
@@ -1925,7 +2134,9 @@ drop_batches_to(struct store_txn *tx, const uint8_t *origin, uint64_t last)
 		    ORIGIN_LEN) != 0 || get_be64((uint8_t *)k.mv_data +
 		    ORIGIN_LEN) > last)
 			break;
-		if ((rc = mdb_cursor_del(c, 0)) != 0)
+		uint64_t seq = get_be64((uint8_t *)k.mv_data + ORIGIN_LEN);
+		if ((rc = mdb_cursor_del(c, 0)) != 0 ||
+		    (rc = attest_drop(tx, origin, seq)) != 0)
 			break;
 		k = val(bk, ORIGIN_LEN + 8);
 	}
@@ -2598,12 +2809,15 @@ store_report_live(struct store_reader *r, const uint8_t origin[32],
 	if (envelope_decode(v.mv_data, v.mv_size, &b, err, sizeof(err)) !=
 	    ENVELOPE_OK)
 		return 0;
+	uint8_t pseudo[ORIGIN_LEN];
+	const uint8_t *whose = NULL;
 	rc = 0;
-	if (index < b->n_reports &&
+	if (index < b->n_reports && attest_origin(r->txn, r->st, b, index,
+	    pseudo, &whose) == 0 && whose != NULL &&
 	    report_targets(b->reports[index], b, &r->st->policy, s, c, err,
 	    sizeof(err)) > 0) {
 		size_t sklen = subject_key(&s[0], skey);
-		MDB_val rk = val(key, report_key(key, skey, sklen, origin, seq,
+		MDB_val rk = val(key, report_key(key, skey, sklen, whose, seq,
 		    index));
 		rc = mdb_get(r->txn, r->st->reports, &rk, &v);
 		rc = rc == 0 ? 1 : rc == MDB_NOTFOUND ? 0 : -1;

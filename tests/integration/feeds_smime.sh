@@ -20,40 +20,7 @@ pl_org orgX		# a CA the node does not anchor
 D=$T/desk
 mkdir -p "$D"
 
-# cert NAME ORG [openssl ca date options]: a P-256 signer from ORG's CA
-cert() {
-	name=$1; org=$2; shift 2
-	mkdir -p "$D/$org.db"
-	[ -f "$D/$org.db/serial" ] || { : >"$D/$org.db/index.txt"; echo 01 >"$D/$org.db/serial"; }
-	cat >"$D/$org.cnf" <<CNF
-[ca]
-default_ca = d
-[d]
-database = $D/$org.db/index.txt
-serial = $D/$org.db/serial
-new_certs_dir = $D/$org.db
-default_md = default
-policy = p
-x509_extensions = ext
-unique_subject = no
-[p]
-commonName = supplied
-organizationName = optional
-[ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = emailProtection
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-CNF
-	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-	    -out "$D/$name.key" 2>/dev/null &&
-	openssl req -new -key "$D/$name.key" -subj "/O=$org/CN=$name" \
-	    -out "$D/$name.csr" &&
-	openssl ca -batch -config "$D/$org.cnf" -cert "$T/$org.pem" \
-	    -keyfile "$T/$org.key" -in "$D/$name.csr" -out "$D/$name.pem" \
-	    -notext "$@" >/dev/null 2>&1 || ko "cert $name"
-}
+cert() { pl_signer "$@"; }
 cert valid orgB -days 30
 cert expired orgB -startdate 20200101000000Z -enddate 20200201000000Z
 cert revoked orgB -days 30

@@ -8,6 +8,8 @@
 #   pl_node I ORG [opts]     node I: key and cert from ORG's CA, ports
 #   pl_conf I PEERS...       writes node I's config; PEERS are "J" or "J:pin"
 #   pl_start I / pl_stop I / pl_kill I
+#   pl_signer NAME ORG [..]  a P-256 S/MIME signer certified by ORG's CA:
+#                            $T/desk/NAME.key, $T/desk/NAME.pem
 #   pl_report I IP           POST a spam report at node I
 #   pl_dig I IP              the A record of IP in node I's zone
 #   pl_digest I              the batch-set digest of node I
@@ -51,6 +53,44 @@ pl_node() {
 }
 
 pl_pin() { "$CTL" cert pin "$T/n$1/node.pem"; }
+
+# pl_signer NAME ORG [openssl ca date options]: an abuse desk's S/MIME
+# signer, a P-256 key (OpenSSL 3.0's CMS cannot sign with the Ed25519 keys
+# `reputectl cert issue` takes) certified by ORG's CA with `openssl ca`.
+pl_signer() {
+	name=$1; org=$2; shift 2
+	D=$T/desk
+	mkdir -p "$D/$org.db"
+	[ -f "$D/$org.db/serial" ] || { : >"$D/$org.db/index.txt"; echo 01 >"$D/$org.db/serial"; }
+	cat >"$D/$org.cnf" <<CNF
+[ca]
+default_ca = d
+[d]
+database = $D/$org.db/index.txt
+serial = $D/$org.db/serial
+new_certs_dir = $D/$org.db
+default_md = default
+policy = p
+x509_extensions = ext
+unique_subject = no
+[p]
+commonName = supplied
+organizationName = optional
+[ext]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = emailProtection
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CNF
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+	    -out "$D/$name.key" 2>/dev/null &&
+	openssl req -new -key "$D/$name.key" -subj "/O=$org/CN=$name" \
+	    -out "$D/$name.csr" &&
+	openssl ca -batch -config "$D/$org.cnf" -cert "$T/$org.pem" \
+	    -keyfile "$T/$org.key" -in "$D/$name.csr" -out "$D/$name.pem" \
+	    -notext "$@" >/dev/null 2>&1 || ko "signer $name"
+}
 
 # pl_conf I PEER... : PEER is J (connect to node J) or J:HEX (with a pin).
 pl_conf() {

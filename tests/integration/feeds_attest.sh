@@ -1,0 +1,151 @@
+#!/bin/sh
+# feeds_attest.sh: a signed complaint from a member without a node counts
+# for that member's organisation at every node (docs/FEEDS.md, "Signed
+# complaints"). A federation of organisations A, B and C under one bridge
+# CA; C runs no node. n0 (org A) and n1 (org B) peer over TLS, each
+# anchored on the bridge only, with a quorum of two organisations.
+#   - 192.0.2.71: n0 reports it itself (org A), and receives an S/MIME
+#     complaint about it signed by C's abuse desk (the cross certificate
+#     travels in the signature): listed at n1, and n1's explanation names
+#     organisation C, for a pseudo-origin that is not n0's.
+#   - 192.0.2.72: two unsigned complaints through n0: one organisation,
+#     not listed at n1.
+#   - 192.0.2.73: n0 reports it, and C signs a complaint that holds the
+#     returned message: it may not travel (personal data), so it is n0's
+#     own observation: not listed.
+# Then n1's store, rescored offline (no trust anchors there), gives the
+# same listing and the same organisation.
+# Copyright (c) 2026 The reputed authors
+# SPDX-License-Identifier: ISC
+. "$(dirname "$0")/peer_lib.sh"
+pl_init
+pl_ports 6
+pl_org orgA
+pl_org orgB
+pl_org orgC
+"$CTL" ca bridge --key "$T/bridge.key" --cert "$T/bridge.pem" \
+    --org Bridge >/dev/null || ko "ca bridge"
+for o in orgA orgB orgC; do
+	"$CTL" ca cross --key "$T/bridge.key" --cert "$T/bridge.pem" \
+	    --ca "$T/$o.pem" --out "$T/$o-cross.pem" >/dev/null || ko "cross $o"
+done
+pl_node 0 orgA --chain "$T/orgA-cross.pem"
+pl_node 1 orgB --chain "$T/orgB-cross.pem"
+ANCHORS_0=$T/bridge.pem
+ANCHORS_1=$T/bridge.pem
+MIN_ORGS=2
+pl_conf 0
+pl_conf 1 0
+printf 'feeds:\n\tsigned: optional\n' >>"$T/n0/reputed.conf"
+pl_signer deskC orgC -days 30
+D=$T/desk
+
+NOW=$(date -R)
+report() { # report SOURCE-IP [returned]: an ARF report
+	cat <<MSG
+From: fbl@ispc.example
+To: abuse@isp-a.example
+Subject: complaint
+Date: $NOW
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=feedback-report; boundary="b"
+
+--b
+Content-Type: text/plain
+
+A complaint.
+--b
+Content-Type: message/feedback-report
+
+Feedback-Type: abuse
+User-Agent: FBL/1
+Version: 1
+Arrival-Date: $NOW
+Source-IP: $1
+
+MSG
+	if [ -n "$2" ]; then
+		printf -- '--b\nContent-Type: text/rfc822-headers\n\n'
+		printf 'From: someone@victim.example\nTo: user@isp-c.example\n\n'
+	fi
+	printf -- '--b--\n'
+}
+sign() { # sign SOURCE-IP [returned]: signed by C's desk, chain included
+	report "$@" >"$D/in.eml"
+	printf 'From: desk@ispc.example\nTo: abuse@isp-a.example\nSubject: signed complaint\n'
+	openssl cms -sign -in "$D/in.eml" -signer "$D/deskC.pem" \
+	    -inkey "$D/deskC.key" -certfile "$T/orgC-cross.pem"
+}
+sign 192.0.2.71 >"$T/c71.eml"
+report 192.0.2.72 >"$T/u72.eml"
+sign 192.0.2.73 returned >"$T/c73.eml"
+
+pl_start 0 && pl_start 1 || { pl_done; exit 1; }
+pl_wait 10 1 pl_peers_up 1 || ko "n1 is not peered with n0"
+post() { # post FILE -> CODE, headers in $T/h
+	curl -s -D "$T/h" -o "$T/b" -w '%{http_code}' --max-time 5 \
+	    --data-binary @"$1" "$(pl_api 0)/v1/feeds/arf"
+}
+orgid() {
+	openssl x509 -in "$T/$1.pem" -noout -pubkey |
+	    openssl pkey -pubin -outform DER | sha256sum | cut -d' ' -f1
+}
+ORG_A=$(orgid orgA)
+ORG_C=$(orgid orgC)
+
+pl_report 0 192.0.2.71 || ko "report 71 at n0"
+c=$(post "$T/c71.eml")
+[ "$c" = 200 ] && grep -qi '^X-Reputed-Attested: yes' "$T/h" && ok ||
+    ko "signed complaint 71: $c $(cat "$T/b") $(cat "$T/h")"
+for f in u72 u72; do
+	c=$(post "$T/$f.eml")
+	[ "$c" = 200 ] && ok || ko "unsigned complaint 72: $c $(cat "$T/b")"
+done
+pl_report 0 192.0.2.73 || ko "report 73 at n0"
+c=$(post "$T/c73.eml")
+[ "$c" = 200 ] && grep -qi '^X-Reputed-Attested: no; .*returned message' "$T/h" &&
+    ok || ko "complaint 73 with the returned message: $c $(cat "$T/h")"
+
+pl_wait 10 127.0.0.2 pl_dig 1 192.0.2.71 && ok ||
+    ko "n1 does not list 192.0.2.71 (org A's and org C's word)"
+pl_wait 10 127.0.0.2 pl_dig 0 192.0.2.71 && ok ||
+    ko "n0 does not list 192.0.2.71"
+for i in 0 1; do
+	for ip in 192.0.2.72 192.0.2.73; do
+		[ -z "$(pl_dig $i $ip)" ] && ok ||
+		    ko "n$i lists $ip on one organisation's word"
+	done
+done
+# the explanation at n1: one origin of org A (n0), one of org C that is
+# not n0's key but names n0 as the node that relayed it (via)
+n0key=$("$CTL" cert pin "$T/n0/node.pem")
+explain() { # explain IP -> "ORGS ORG:ORIGIN-IS-N0 ..." (sorted)
+	curl -sf --max-time 5 "$(pl_api 1)/v1/reputation/$1" | python3 -c '
+import json, sys
+x = json.load(sys.stdin)["reputons"][0]["reputed"]
+print(x["orgs"], " ".join(sorted("%s:%s:%s" % (e["org"], e["origin"] == sys.argv[1],
+      e.get("via") == sys.argv[1]) for e in x["explanation"])))' "$n0key"
+}
+want=$(printf '%s\n' "$ORG_A:True:False" "$ORG_C:False:True" | sort | tr '\n' ' ')
+r=$(explain 192.0.2.71)
+[ "$r " = "2 $want" ] && ok || ko "n1's explanation of 71: $r (want 2 $want)"
+r=$(explain 192.0.2.72)
+[ "$r" = "1 $ORG_A:True:False" ] && ok || ko "n1's explanation of 72: $r"
+r=$(explain 192.0.2.73)
+[ "$r" = "1 $ORG_A:True:False" ] && ok || ko "n1's explanation of 73: $r"
+for i in 0 1; do
+	v=$(pl_metric $i 'reputed_attested_reports_total{result="verified"}')
+	[ "$v" = 1 ] && ok || ko "n$i: verified attested reports: $v"
+done
+
+# Rescore offline at n1: no verifier there, the kept verdict decides.
+pl_stop 1
+"$CTL" --db "$T/n1" rescore >/dev/null || ko "rescore n1"
+q=$("$CTL" --db "$T/n1" query 192.0.2.71 --json 2>&1)
+r=$(echo "$q" | python3 -c '
+import json, sys
+x = json.load(sys.stdin)["reputons"][0]["reputed"]
+print(x["orgs"], " ".join(sorted(set(e["org"] for e in x["explanation"]))))' 2>&1)
+want=$(printf '%s\n' "$ORG_A" "$ORG_C" | sort | tr '\n' ' ')
+[ "$r " = "2 $want" ] && ok || ko "after rescore: $r (want 2 $want): $q"
+pl_done
