@@ -25,8 +25,9 @@ PKGS += libxml-2.0 libzip
 CORE_SRCS += feeds/mime.c feeds/arf.c feeds/xarf.c feeds/dmarc.c \
 	feeds/complaint.c feeds/smime.c
 DEB_PKGS += libxml2-dev libzip-dev
-UNIT_TESTS += tests/unit/feeds_test.c
-FUZZERS += tests/fuzz/mime_fuzz.c tests/fuzz/feed_fuzz.c tests/fuzz/smime_fuzz.c
+UNIT_TESTS += tests/unit/feeds_test.c tests/unit/attest_test.c
+FUZZERS += tests/fuzz/mime_fuzz.c tests/fuzz/feed_fuzz.c tests/fuzz/smime_fuzz.c \
+	tests/fuzz/attest_fuzz.c
 DAEMON_SRCS += node/api_feeds.c
 CORE_SRCS += node/feed_sign.c node/attest.c
 CTL_SRCS += node/ctl/ctl_ingest.c
