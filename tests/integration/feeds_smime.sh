@@ -9,7 +9,8 @@
 # one of a CA it does not anchor, a message altered after signing, and an
 # unsigned one; /metrics counts each reason. Then signed: optional takes
 # the unsigned one as its own observation. Offline, `reputectl ingest
-# --trust-anchor --crl --signed require` gives the same verdicts.
+# --trust-anchor --crl --signed require` gives the same verdicts. Last,
+# SIGHUP reloads the anchors and the CRL the feeds check signers with.
 # Copyright (c) 2026 The reputed authors
 # SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
@@ -120,4 +121,32 @@ done
 if [ $rc = 1 ] && echo "$out" | grep -q '"ip":"192.0.2.61"' &&
     echo "$out" | grep -q '^ingest: 6 message(s): 1 gave 1 report(s), 0 skipped, 5 refused'; then
 	ok; else ko "offline totals ($rc): $out"; fi
+
+# SIGHUP reloads the feeds' trust anchors and CRL, as it does peering's:
+# orgX's signer is refused, then taken once orgX is an anchor; the valid
+# signer is taken, then refused once the CRL file revokes it.
+sed -i 's/signed: optional/signed: require/' "$T/n0/reputed.conf"
+pl_start 0 || { pl_done; exit 1; }
+hup() { # hup N: SIGHUP, then wait for the Nth feeds reload in the log
+	kill -HUP "$PID_0"
+	pl_wait 5 "$1" sh -c "grep -c 'reload: feeds:' '$T/n0/log'" || ko "no reload $1"
+}
+sign other 192.0.2.68 >"$T/other2.eml"
+sign valid 192.0.2.69 >"$T/valid2.eml"
+out=$(post "$T/other2.eml")
+case $out in 422*'"refused":"untrusted-signer"'*) ok ;; *) ko "other before reload: $out" ;; esac
+sed -i "s|^peering:\$|peering:\n\ttrust-anchor: \"$T/orgX.pem\"|" "$T/n0/reputed.conf"
+grep -q "trust-anchor: \"$T/orgX.pem\"" "$T/n0/reputed.conf" || ko "orgX anchor not in the config"
+hup 1
+out=$(post "$T/other2.eml")
+case $out in 200*'"accepted":1'*) ok ;; *) ko "other after reload: $out" ;; esac
+out=$(post "$T/valid2.eml")
+case $out in 200*'"accepted":1'*) ok ;; *) ko "valid before revocation: $out" ;; esac
+"$CTL" ca revoke --key "$T/orgB.key" --cert "$T/orgB.pem" \
+    --crl "$T/orgB.crl" "$D/valid.pem" >/dev/null || ko "ca revoke valid"
+hup 2
+out=$(post "$T/valid2.eml")
+case $out in 422*'"refused":"untrusted-signer"'*) ok ;; *) ko "valid after revocation: $out" ;; esac
+grep -q 'CN=valid/O=orgB is not on .*: revoked' "$T/n0/log" && ok || ko "revocation not logged"
+pl_stop 0
 pl_done
