@@ -1,18 +1,19 @@
 /*
- * store.c: the LMDB store. One environment per node, seven named databases:
+ * store.c: the LMDB store. One environment per node, eight named databases:
  *
  *   meta       "schema" -> u32, "serial" -> u32, "plens" -> prefix lengths
  *              in use (bit n of 33 IPv4 + 129 IPv6 bits), "txn" -> u64
  *              (the last commit's id: it makes every commit a real one)
  *   batches    origin[32] seq[8 BE] -> SignedBatch bytes, as received
  *   origins    origin[32] -> struct origin_rec (trust, blocked, highest seq,
- *              the organisation)
+ *              the organisation; for the pseudo-origin of attested
+ *              reports, the relay too)
  *   reports    subject key, origin, seq[8 BE], index[4 BE] -> contribution
  *   evidence   subject key, origin -> struct evidence
  *   scores     subject key -> struct listing (what DNS answers read)
  *   equivocations  origin seq -> the second, conflicting SignedBatch
  *   attestations   origin seq index -> the verdict on an attested report
- *              (struct attest_rec), kept while its batch is
+ *              (struct attest_rec), kept while its batch is stored
  *
  * Batches of one origin are applied strictly in seq order; a batch that
  * arrives early is stored and applied when the gap closes. Reports fold into
