@@ -21,7 +21,9 @@
  * whether they do.
  *
  * Counters go to GET /metrics (reputed_feed_messages_total by format and
- * outcome, reputed_feed_refused_total by reason).
+ * outcome, reputed_feed_refused_total by reason, reputed_feed_attested_
+ * total, and reputed_attested_reports_total by the verdict of attest.c
+ * on the attested reports of every applied batch).
  *
  * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC

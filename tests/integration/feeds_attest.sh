@@ -13,13 +13,16 @@
 #   - 192.0.2.73: n0 reports it, and C signs a complaint that holds the
 #     returned message: it may not travel (personal data), so it is n0's
 #     own observation: not listed.
-# Then n1's store, rescored offline (no trust anchors there), gives the
-# same listing and the same organisation.
+# n2 (org B) anchors organisations A and B only, not the bridge: there
+# the signature of C's desk has no path, so the attested report is
+# dropped and counted (untrusted-signer) and 192.0.2.71 is org A's word
+# alone. Then n1's store, rescored offline (no trust anchors there), gives
+# the same listing and the same organisation.
 # Copyright (c) 2026 The reputed authors
 # SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
 pl_init
-pl_ports 6
+pl_ports 9
 pl_org orgA
 pl_org orgB
 pl_org orgC
@@ -31,11 +34,14 @@ for o in orgA orgB orgC; do
 done
 pl_node 0 orgA --chain "$T/orgA-cross.pem"
 pl_node 1 orgB --chain "$T/orgB-cross.pem"
+pl_node 2 orgB --chain "$T/orgB-cross.pem"
 ANCHORS_0=$T/bridge.pem
 ANCHORS_1=$T/bridge.pem
+ANCHORS_2="$T/orgA.pem $T/orgB.pem"
 MIN_ORGS=2
 pl_conf 0
 pl_conf 1 0
+pl_conf 2 0
 printf 'feeds:\n\tsigned: optional\n' >>"$T/n0/reputed.conf"
 pl_signer deskC orgC -days 30
 D=$T/desk
@@ -80,8 +86,9 @@ sign 192.0.2.71 >"$T/c71.eml"
 report 192.0.2.72 >"$T/u72.eml"
 sign 192.0.2.73 returned >"$T/c73.eml"
 
-pl_start 0 && pl_start 1 || { pl_done; exit 1; }
+pl_start 0 && pl_start 1 && pl_start 2 || { pl_done; exit 1; }
 pl_wait 10 1 pl_peers_up 1 || ko "n1 is not peered with n0"
+pl_wait 10 1 pl_peers_up 2 || ko "n2 is not peered with n0"
 post() { # post FILE -> CODE, headers in $T/h
 	curl -s -D "$T/h" -o "$T/b" -w '%{http_code}' --max-time 5 \
 	    --data-binary @"$1" "$(pl_api 0)/v1/feeds/arf"
@@ -137,6 +144,22 @@ for i in 0 1; do
 	v=$(pl_metric $i 'reputed_attested_reports_total{result="verified"}')
 	[ "$v" = 1 ] && ok || ko "n$i: verified attested reports: $v"
 done
+
+# n2 holds every batch of n0 (the same digest), but not C's path
+d() { pl_digest "$1" | cut -d' ' -f1; }
+pl_wait 10 "$(d 0)" d 2 && ok || ko "n2 does not hold n0's batches"
+for c in untrusted-signer:1 verified:0; do
+	v=$(pl_metric 2 "reputed_attested_reports_total{result=\"${c%%:*}\"}")
+	[ "$v" = "${c#*:}" ] && ok || ko "n2: ${c%%:*} attested reports: $v"
+done
+[ -z "$(pl_dig 2 192.0.2.71)" ] && ok || ko "n2 lists 192.0.2.71 without C's path"
+r=$(curl -sf --max-time 5 "$(pl_api 2)/v1/reputation/192.0.2.71" | python3 -c '
+import json, sys
+x = json.load(sys.stdin)["reputons"][0]["reputed"]
+print(x["orgs"], " ".join(e["org"] for e in x["explanation"]))')
+[ "$r" = "1 $ORG_A" ] && ok || ko "n2's explanation of 71: $r"
+grep -q 'attested report dropped (untrusted-signer)' "$T/n2/log" && ok ||
+    ko "n2 did not log the drop"
 
 # Rescore offline at n1: no verifier there, the kept verdict decides.
 pl_stop 1
