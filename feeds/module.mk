@@ -34,5 +34,7 @@ CTL_SRCS += node/ctl/ctl_ingest.c
 TEST_SCRIPTS += tests/integration/feeds_api.sh tests/integration/feeds_ingest.sh
 BENCH_SRCS += tests/bench/feeds_bench.c
 BENCH_SCRIPTS += tests/bench/feeds_bench.sh
+BENCH_SRCS += tests/bench/attest_bench.c
+BENCH_SCRIPTS += tests/bench/attest_bench.sh
 TEST_SCRIPTS += tests/integration/feeds_smime.sh tests/integration/feeds_senderid.sh \
 	tests/integration/feeds_attest.sh

@@ -33,7 +33,7 @@ const char *
 attest_result_name(enum attest_result r)
 {
 	static const char *const names[ATTEST_RESULTS] = { "verified",
-		"bad-signature", "untrusted-signer", "mismatch" };
+		"bad-signature", "untrusted-signer", "mismatch", "over-limit" };
 	return (unsigned)r < ATTEST_RESULTS ? names[r] : "unknown";
 }
 
@@ -150,11 +150,14 @@ attest_check(struct attest *a, const Reputed__Report *r, uint64_t created_at,
 		return ATTEST_BAD_SIGNATURE;
 	if (a->pki == NULL)
 		snprintf(why, whylen, "no trust anchor");
-	else if (pki_verify(a->pki, sm.signer, sm.certs, at, &revoked, err,
-	    sizeof(err)) != 0 || pki_cert_org(a->pki, sm.signer, sm.certs, at,
-	    v->org) != 0)
+	else if (pki_cert_org(a->pki, sm.signer, sm.certs, at, v->org) != 0) {
+		/* the path again, for the reason only */
+		if (pki_verify(a->pki, sm.signer, sm.certs, at, &revoked, err,
+		    sizeof(err)) == 0)
+			snprintf(err, sizeof(err), "no organisation");
 		snprintf(why, whylen, "signer off the federation's paths at "
 		    "the batch's time: %s", revoked ? "revoked" : err);
+	}
 	else if (attest_signer_id(sm.signer, v->signer) != 0)
 		snprintf(why, whylen, "signer key unreadable");
 	else if (!attest_says(a, att, r, created_at, why, whylen))
@@ -216,9 +219,19 @@ attest_store_cb(void *arg, const Reputed__Batch *b, size_t index,
 {
 	struct attest *a = arg;
 	char why[320];
-	enum attest_result r = attest_check(a, b->reports[index],
-	    b->created_at, out, why, sizeof(why));
+	size_t before = 0;
+	enum attest_result r;
 
+	for (size_t i = 0; i < index; i++)
+		before += b->reports[i]->attestation != NULL;
+	if (before >= ATTEST_MAX_PER_BATCH) {
+		memset(out, 0, sizeof(*out));
+		snprintf(why, sizeof(why), "more than %d attested reports in "
+		    "one batch", ATTEST_MAX_PER_BATCH);
+		r = ATTEST_OVER_LIMIT;
+	} else
+		r = attest_check(a, b->reports[index], b->created_at, out, why,
+		    sizeof(why));
 	a->counts[r]++;
 	if (r != ATTEST_OK && a->note != NULL)
 		a->note(a->note_arg, r, why);

@@ -36,6 +36,9 @@ enum attest_result {
 				 * other anchor, expired, revoked, no pki */
 	ATTEST_MISMATCH,	/* the signed part does not say what the
 				 * report says */
+	ATTEST_OVER_LIMIT,	/* past ATTEST_MAX_PER_BATCH in its batch:
+				 * not verified (a verification costs about
+				 * 0.3 ms, inside the write transaction) */
 	ATTEST_RESULTS
 };
 const char *attest_result_name(enum attest_result r);
@@ -67,6 +70,12 @@ enum attest_result attest_check(struct attest *a, const Reputed__Report *r,
 #define ATTEST_CMS_MAX	(16u << 10)
 bool attest_may_travel(const char *part, size_t len, size_t cms_len,
     char *why, size_t whylen);
+
+/* Attested reports verified in one batch, in index order; the rest are
+ * dropped. An honest node's batch holds fewer: its batcher closes a
+ * batch at BATCHER_MAX_BYTES (512 KiB) and an attested report takes
+ * more than 1 KiB. */
+#define ATTEST_MAX_PER_BATCH	512
 
 /* store_attest_fn: attest_check, counted and noted. arg: the attest. */
 void attest_store_cb(void *arg, const Reputed__Batch *b, size_t index,

@@ -312,6 +312,45 @@ test_mismatch(void **state)
 	free(a.cms);
 }
 
+/* Past ATTEST_MAX_PER_BATCH attested reports in one batch, the rest are
+ * dropped unverified, in index order (plain reports do not count). */
+static void
+test_over_limit(void **state)
+{
+	struct fx *f = *state;
+	enum { N = ATTEST_MAX_PER_BATCH + 2 };
+	Reputed__Report *rps[N], rs[N];
+	Reputed__Subject sp;
+	struct subject s;
+	Reputed__Batch b = REPUTED__BATCH__INIT;
+	struct attest_verdict v;
+	struct att a;
+
+	att_make(&a, f->desk, f->desk_key, "192.0.2.9");
+	for (int i = 0; i < N; i++) {
+		report_make(&rs[i], &sp, &s, "192.0.2.9", &a);
+		rps[i] = &rs[i];
+	}
+	rs[0].attestation = NULL;		/* a plain one: not counted */
+	b.reports = rps;
+	b.n_reports = N;
+	b.created_at = BATCH_AT;
+	attest_store_cb(f->at, &b, 1, &v);
+	assert_true(v.ok);
+	a.cms[a.cms_len - 8] ^= 0x01;		/* cheap to refuse */
+	for (int i = 2; i < N - 1; i++)
+		attest_store_cb(f->at, &b, (size_t)i, &v);
+	assert_int_equal(attest_count(f->at, ATTEST_BAD_SIGNATURE),
+	    ATTEST_MAX_PER_BATCH - 1);
+	assert_int_equal(attest_count(f->at, ATTEST_OVER_LIMIT), 0);
+	a.cms[a.cms_len - 8] ^= 0x01;		/* valid again, but too late */
+	attest_store_cb(f->at, &b, N - 1, &v);
+	assert_false(v.ok);
+	assert_int_equal(attest_count(f->at, ATTEST_OVER_LIMIT), 1);
+	assert_int_equal(attest_count(f->at, ATTEST_OK), 1);
+	free(a.cms);
+}
+
 /* What may travel: no returned message, no recipient, small. */
 static void
 test_may_travel(void **state)
@@ -519,6 +558,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_untrusted, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_mismatch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_over_limit, setup,
+		    teardown),
 		cmocka_unit_test(test_may_travel),
 		cmocka_unit_test_setup_teardown(test_store, setup, teardown),
 	};
