@@ -1090,6 +1090,13 @@ print_session(json_t *x)
 	    json_integer_value(json_object_get(x, "queued")),
 	    json_is_true(json_object_get(x, "throttled")) ? " (throttled)" :
 	    "");
+	if (json_object_get(x, "quota_dropped") != NULL)
+		printf("    its own batches applied %lld, reports over its "
+		    "quota %lld%s\n",
+		    json_integer_value(json_object_get(x, "origin_batches")),
+		    json_integer_value(json_object_get(x, "quota_dropped")),
+		    json_is_true(json_object_get(x, "blocked")) ?
+		    ", blocked" : "");
 }
 
 /* reputectl peers: the daemon's peer sessions and configured peers. */

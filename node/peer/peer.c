@@ -1349,8 +1349,24 @@ peers_state_name(enum gossip_state s)
 	return s == GOSSIP_UP ? "up" : s == GOSSIP_HELLO ? "hello" : "closed";
 }
 
+/* What the store knows of a peer as an origin: its reports applied and
+ * dropped over its quota (policy quota-per-hour), blocked or not. */
+static void
+peers_origin_json(const struct peers *p, const uint8_t *key, json_t *o)
+{
+	struct origin_info oi;
+
+	if (p->st == NULL || store_get_origin(p->st, key, &oi) != 0)
+		return;
+	json_object_set_new(o, "origin_batches", json_integer((json_int_t)
+	    oi.batches));
+	json_object_set_new(o, "quota_dropped", json_integer((json_int_t)
+	    oi.quota_dropped));
+	json_object_set_new(o, "blocked", json_boolean(oi.blocked));
+}
+
 static json_t *
-peers_link_json(const struct peer_link *l)
+peers_link_json(const struct peers *p, const struct peer_link *l)
 {
 	struct gossip_session_info si;
 	char hex[65];
@@ -1369,6 +1385,7 @@ peers_link_json(const struct peer_link *l)
 	    (json_int_t)si.queued, "throttled", si.throttled, "catchup_ranges",
 	    (json_int_t)si.catchup_ranges);
 	json_object_set_new(o, "addr", json_string(l->addr));
+	peers_origin_json(p, si.key, o);
 	return o;
 }
 
@@ -1380,7 +1397,7 @@ peers_http_peers(struct evhttp_request *req, void *arg)
 
 	for (struct peer_link *l = p->links; l; l = l->next)
 		if (l->s != NULL && !l->dead)
-			json_array_append_new(arr, peers_link_json(l));
+			json_array_append_new(arr, peers_link_json(p, l));
 	for (int i = 0; i < p->n_outs; i++) {
 		const struct peer_out *o = &p->outs[i];
 		json_array_append_new(cfg,

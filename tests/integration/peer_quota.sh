@@ -3,8 +3,9 @@
 # every node, while the others' reports still propagate. Three nodes in a
 # line n0 - n1 - n2 with quota-per-hour 1000. n0 floods 5,000 valid reports
 # at once; every node keeps the first 1,000 of them (in n0's seq order) and
-# counts 4,000 dropped, the digests agree, and a report made at n2 during
-# the flood is listed at n0.
+# counts 4,000 dropped, the digests agree, a report made at n2 during
+# the flood is listed at n0, and `reputectl peers` at n1 shows n0's 4,000
+# reports over its quota on n0's session.
 # Copyright (c) 2026 The reputed authors
 # SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
@@ -48,6 +49,16 @@ for i in 0 1 2; do
 	[ "$a" = 127.0.0.2 ] && [ -z "$b" ] && ok ||
 	    ko "n$i: kept report answers '$a', dropped report answers '$b'"
 done
+# reputectl peers at n1: n0's session carries n0's own counts
+"$CTL" --api "127.0.0.1:$API_1" peers >"$T/peers1.txt" 2>&1
+grep -q 'reports over its quota 4000$' "$T/peers1.txt" && ok ||
+    { ko "reputectl peers at n1 does not show n0's 4000 over quota"; cat "$T/peers1.txt"; }
+"$CTL" --api "127.0.0.1:$API_1" peers --json >"$T/peers1.json" 2>&1
+python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+q = sorted(s.get("quota_dropped", -1) for s in d["sessions"])
+sys.exit(0 if q == [0, 4000] else 1)' "$T/peers1.json" && ok ||
+    ko "peers --json at n1: quota_dropped of its two sessions not [0, 4000]"
 d0=$(pl_digest 0)
 for i in 1 2; do
 	pl_wait 10 "$d0" pl_digest $i && ok || ko "n$i digest differs from n0's"
