@@ -137,7 +137,7 @@ attest_check(struct attest *a, const Reputed__Report *r, uint64_t created_at,
 	int64_t at = (int64_t)(created_at / 1000);
 	struct smime_signed sm;
 	bool revoked = false;
-	char err[256];
+	char err[256] = "no organisation";
 	enum attest_result res = ATTEST_UNTRUSTED;
 
 	memset(v, 0, sizeof(*v));
@@ -150,14 +150,10 @@ attest_check(struct attest *a, const Reputed__Report *r, uint64_t created_at,
 		return ATTEST_BAD_SIGNATURE;
 	if (a->pki == NULL)
 		snprintf(why, whylen, "no trust anchor");
-	else if (pki_cert_org(a->pki, sm.signer, sm.certs, at, v->org) != 0) {
-		/* the path again, for the reason only */
-		if (pki_verify(a->pki, sm.signer, sm.certs, at, &revoked, err,
-		    sizeof(err)) == 0)
-			snprintf(err, sizeof(err), "no organisation");
+	else if (pki_cert_org_at(a->pki, sm.signer, sm.certs, at, &revoked,
+	    err, sizeof(err), v->org) != 0)
 		snprintf(why, whylen, "signer off the federation's paths at "
 		    "the batch's time: %s", revoked ? "revoked" : err);
-	}
 	else if (attest_signer_id(sm.signer, v->signer) != 0)
 		snprintf(why, whylen, "signer key unreadable");
 	else if (!attest_says(a, att, r, created_at, why, whylen))

@@ -782,11 +782,61 @@ pki_chain_org(STACK_OF(X509) * verified, uint8_t org[PKI_ORG_ID_LEN])
 	return rc;
 }
 
+/* What a validation at a past time needs in its callback. */
+struct pki_past {
+	struct pki *p;
+	int64_t when;
+};
+
+/* Whether a CRL held says cert was revoked at or before when (OpenSSL
+ * reports a revocation whatever its date, and does not say which CRL). */
+static bool
+pki_revoked_by(struct pki *p, X509 *cert, int64_t when)
+{
+	time_t t = (time_t)when;
+
+	for (int i = 0; i < sk_X509_CRL_num(p->crls); i++) {
+		X509_CRL *crl = sk_X509_CRL_value(p->crls, i);
+		X509_REVOKED *rev = NULL;
+		if (X509_NAME_cmp(X509_CRL_get_issuer(crl),
+		    X509_get_issuer_name(cert)) != 0 ||
+		    X509_CRL_get0_by_cert(crl, &rev, cert) != 1 || rev == NULL)
+			continue;
+		if (X509_cmp_time(X509_REVOKED_get0_revocationDate(rev),
+		    &t) <= 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Validation at a past time (pki_cert_org_at): a CRL issued after it
+ * still speaks for that time, for what it says was revoked by then. So
+ * "not yet valid" is no error for a CRL, and a revocation dated after
+ * the time is passed over.
+ */
+static int
+pki_verify_past_cb(int ok, X509_STORE_CTX *ctx)
+{
+	int e = X509_STORE_CTX_get_error(ctx);
+	const struct pki_past *past = X509_STORE_CTX_get_app_data(ctx);
+
+	if (ok)
+		return ok;
+	if (e == X509_V_ERR_UNABLE_TO_GET_CRL ||
+	    e == X509_V_ERR_CRL_NOT_YET_VALID)
+		return 1;
+	if (e != X509_V_ERR_CERT_REVOKED || past == NULL)
+		return 0;
+	return !pki_revoked_by(past->p, X509_STORE_CTX_get_current_cert(ctx),
+	    past->when);
+}
+
 /* pki_verify, and the organisation of the verified chain into org (if
- * not NULL). */
+ * not NULL); past: at a past time (pki_verify_past_cb). */
 static int
 pki_verify_org(struct pki *p, X509 *leaf, STACK_OF(X509) * chain, int64_t now,
-    bool *revoked, char *err, size_t errlen, uint8_t *org)
+    bool *revoked, char *err, size_t errlen, uint8_t *org, bool past)
 {
 	X509_STORE *store = pki_store(p);
 	X509_STORE_CTX *ctx = X509_STORE_CTX_new();
@@ -802,7 +852,10 @@ pki_verify_org(struct pki *p, X509 *leaf, STACK_OF(X509) * chain, int64_t now,
 	if (!X509_STORE_CTX_init(ctx, store, leaf, untrusted))
 		goto out;
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)now);
-	X509_STORE_CTX_set_verify_cb(ctx, pki_verify_cb);
+	struct pki_past at = { p, now };
+	X509_STORE_CTX_set_verify_cb(ctx, past ? pki_verify_past_cb :
+	    pki_verify_cb);
+	X509_STORE_CTX_set_app_data(ctx, &at);
 	if (X509_verify_cert(ctx) == 1) {
 		rc = org == NULL ? 0 :
 		    pki_chain_org(X509_STORE_CTX_get0_chain(ctx), org);
@@ -826,14 +879,24 @@ int
 pki_verify(struct pki *p, X509 *leaf, STACK_OF(X509) * chain, int64_t now,
     bool *revoked, char *err, size_t errlen)
 {
-	return pki_verify_org(p, leaf, chain, now, revoked, err, errlen, NULL);
+	return pki_verify_org(p, leaf, chain, now, revoked, err, errlen, NULL,
+	    false);
 }
 
 int
 pki_cert_org(struct pki *p, X509 *leaf, STACK_OF(X509) * chain, int64_t now,
     uint8_t org[PKI_ORG_ID_LEN])
 {
-	return pki_verify_org(p, leaf, chain, now, NULL, NULL, 0, org);
+	return pki_verify_org(p, leaf, chain, now, NULL, NULL, 0, org, false);
+}
+
+int
+pki_cert_org_at(struct pki *p, X509 *leaf, STACK_OF(X509) * chain,
+    int64_t when, bool *revoked, char *err, size_t errlen,
+    uint8_t org[PKI_ORG_ID_LEN])
+{
+	return pki_verify_org(p, leaf, chain, when, revoked, err, errlen, org,
+	    true);
 }
 
 /* Finds a certificate that signed crl: an anchor, or a learned CA that

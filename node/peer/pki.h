@@ -132,6 +132,14 @@ int pki_verify(struct pki *p, X509 *leaf, STACK_OF(X509) * chain, int64_t now,
 #define PKI_ORG_ID_LEN 32
 int pki_cert_org(struct pki *p, X509 *leaf, STACK_OF(X509) * chain,
     int64_t now, uint8_t org[PKI_ORG_ID_LEN]);
+/* pki_cert_org at a past time when (Unix seconds), as for a signature
+ * made then (node/attest.c): the CRLs held now speak for that time too,
+ * whenever they were issued, for the certificates they say were revoked
+ * at or before it (a later revocation date is passed over). 0, or -1
+ * with the reason in err (*revoked, if not NULL, tells a revocation). */
+int pki_cert_org_at(struct pki *p, X509 *leaf, STACK_OF(X509) * chain,
+    int64_t when, bool *revoked, char *err, size_t errlen,
+    uint8_t org[PKI_ORG_ID_LEN]);
 /* A counter bumped whenever anchors, CAs or CRLs change: callers that cache
  * verdicts revalidate when it moved. */
 uint64_t pki_generation(const struct pki *p);

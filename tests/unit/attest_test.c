@@ -251,6 +251,70 @@ test_bad_signature(void **state)
 	free(a.cms);
 }
 
+/* A CRL by ca made at issued, revoking cert at revoked (Unix s). */
+static X509_CRL *
+crl_at(X509 *ca, EVP_PKEY *key, X509 *cert, int64_t issued, int64_t revoked)
+{
+	X509_CRL *crl = X509_CRL_new();
+	X509_REVOKED *rev = X509_REVOKED_new();
+	ASN1_TIME *last = ASN1_TIME_set(NULL, (time_t)issued);
+	ASN1_TIME *next = ASN1_TIME_set(NULL, (time_t)issued + 30 * 86400);
+	ASN1_TIME *when = ASN1_TIME_set(NULL, (time_t)revoked);
+
+	assert_non_null(crl);
+	assert_non_null(rev);
+	assert_int_equal(X509_CRL_set_version(crl, 1), 1);
+	assert_int_equal(X509_CRL_set_issuer_name(crl,
+	    X509_get_subject_name(ca)), 1);
+	assert_int_equal(X509_CRL_set1_lastUpdate(crl, last), 1);
+	assert_int_equal(X509_CRL_set1_nextUpdate(crl, next), 1);
+	assert_int_equal(X509_REVOKED_set_serialNumber(rev,
+	    X509_get_serialNumber(cert)), 1);
+	assert_int_equal(X509_REVOKED_set_revocationDate(rev, when), 1);
+	assert_int_equal(X509_CRL_add0_revoked(crl, rev), 1);
+	assert_int_equal(X509_CRL_sort(crl), 1);
+	assert_true(X509_CRL_sign(crl, key, NULL) > 0);
+	ASN1_TIME_free(last);
+	ASN1_TIME_free(next);
+	ASN1_TIME_free(when);
+	return crl;
+}
+
+/* The CRLs held speak for the batch's time, whenever they were issued:
+ * one issued after it that revokes another certificate, or the signer's
+ * from a date after the batch, changes nothing; one that says the signer
+ * was revoked before the batch was made drops it. */
+static void
+test_crl_later(void **state)
+{
+	struct fx *f = *state;
+	struct att a;
+	Reputed__Report r;
+	Reputed__Subject sp;
+	struct subject s;
+	struct attest_verdict v;
+	int64_t batch_s = (int64_t)(BATCH_AT / 1000);
+	X509_CRL *crl;
+
+	att_make(&a, f->desk, f->desk_key, "192.0.2.9");
+	report_make(&r, &sp, &s, "192.0.2.9", &a);
+	crl = crl_at(f->ca, f->ca_key, f->expired, batch_s + 3600,
+	    batch_s - 60);
+	assert_int_equal(pki_learn_crl(f->pki, crl, batch_s + 3600), 1);
+	X509_CRL_free(crl);
+	assert_int_equal(check(f, &r, &v), ATTEST_OK);
+	crl = crl_at(f->ca, f->ca_key, f->desk, batch_s + 7200, batch_s + 60);
+	assert_int_equal(pki_learn_crl(f->pki, crl, batch_s + 7200), 1);
+	X509_CRL_free(crl);
+	assert_int_equal(check(f, &r, &v), ATTEST_OK);
+	crl = crl_at(f->ca, f->ca_key, f->desk, batch_s + 10800, batch_s - 60);
+	assert_int_equal(pki_learn_crl(f->pki, crl, batch_s + 10800), 1);
+	X509_CRL_free(crl);
+	assert_int_equal(check(f, &r, &v), ATTEST_UNTRUSTED);
+	assert_false(v.ok);
+	free(a.cms);
+}
+
 /* Off the paths at the batch's time: another anchor, expired, revoked,
  * or no trust store at all. */
 static void
@@ -262,7 +326,6 @@ test_untrusted(void **state)
 	Reputed__Subject sp;
 	struct subject s;
 	struct attest_verdict v;
-	char err[256];
 
 	att_make(&a, f->stranger, f->desk_key, "192.0.2.9");
 	report_make(&r, &sp, &s, "192.0.2.9", &a);
@@ -278,11 +341,13 @@ test_untrusted(void **state)
 	assert_int_equal(check(f, &r, &v), ATTEST_UNTRUSTED);
 	attest_set_pki(f->at, f->pki);
 	assert_int_equal(check(f, &r, &v), ATTEST_OK);
-	X509_CRL *crl = pki_crl_new(f->ca, f->ca_key, NULL, &f->desk, 1, 30,
-	    err, sizeof(err));
-	assert_non_null(crl);
+	/* revoked before the batch was made (a CRL of that time) */
+	X509_CRL *crl = crl_at(f->ca, f->ca_key, f->desk, NOW_S, NOW_S - 60);
 	assert_int_equal(pki_learn_crl(f->pki, crl, NOW_S), 1);
-	assert_int_equal(check(f, &r, &v), ATTEST_UNTRUSTED);
+	char why[320];
+	assert_int_equal(attest_check(f->at, &r, BATCH_AT, &v, why,
+	    sizeof(why)), ATTEST_UNTRUSTED);
+	assert_non_null(strstr(why, "revoked"));
 	assert_false(v.ok);
 	X509_CRL_free(crl);
 	free(a.cms);
@@ -556,6 +621,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bad_signature, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_untrusted, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_crl_later, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_mismatch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_over_limit, setup,
