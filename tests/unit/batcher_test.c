@@ -237,6 +237,60 @@ test_full_batch_and_group_commit(void **state)
 	assert_int_equal(bs.queued, 0);
 }
 
+/* Reports with large attestations: a batch closes before its packed
+ * reports pass BATCHER_MAX_BYTES, so every batch fits in a frame. */
+static void
+test_byte_limit(void **state)
+{
+	struct fixture *f = *state;
+	enum { N = 100, BLOB = 8192 };
+	Reputed__Report r[N];
+	Reputed__Subject pb[N];
+	struct subject s[N];
+	Reputed__Attestation att = REPUTED__ATTESTATION__INIT;
+	const Reputed__Report *ptr[N];
+	uint8_t *blob = calloc(1, 2 * BLOB);
+	struct store_reader *rd;
+	struct batcher_stats bs;
+	char text[32], err[256];
+
+	assert_non_null(blob);
+	att.cms.data = blob;
+	att.cms.len = BLOB;
+	att.signed_part.data = blob + BLOB;
+	att.signed_part.len = BLOB;
+	for (size_t i = 0; i < N; i++) {
+		snprintf(text, sizeof(text), "10.1.0.%zu", i);
+		make_report(&r[i], &pb[i], &s[i], text, 1);
+		r[i].attestation = &att;
+		ptr[i] = &r[i];
+	}
+	set_policy(f, BATCHER_WINDOW_MS, BATCHER_MAX_REPORTS, true);
+	assert_int_equal(batcher_submit(f->b, ptr, N, T0, on_done, f, err,
+	    sizeof(err)), 0);
+	free(blob);
+	while (batcher_deadline(f->b) != 0)
+		assert_true(batcher_flush(f->b, T0 + 100, true) >= 0);
+	assert_int_equal(f->done_calls, 1);
+	assert_int_equal(f->done_status, 0);
+	batcher_stats(f->b, &bs);
+	assert_int_equal(bs.reports, N);
+	/* 16 KiB each: 31 to a batch at most */
+	assert_true(bs.batches >= (N * 2 * BLOB) / BATCHER_MAX_BYTES + 1);
+	assert_non_null(rd = store_reader_new(f->st));
+	assert_int_equal(store_reader_begin(rd), 0);
+	uint8_t pub[ED25519_KEY_LEN];
+	signer_public_key(f->key, pub);
+	for (uint64_t seq = 1; seq <= bs.batches; seq++) {
+		const uint8_t *sb;
+		size_t len;
+		assert_int_equal(store_get_batch(rd, pub, seq, &sb, &len), 0);
+		assert_true(len <= BATCHER_MAX_BYTES + 4096);
+	}
+	store_reader_end(rd);
+	store_reader_free(rd);
+}
+
 static void
 test_seq_survives_restart(void **state)
 {
@@ -673,6 +727,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ack_after_commit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full_batch_and_group_commit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_byte_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_seq_survives_restart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_reports_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_tells_waiting, setup, teardown),
