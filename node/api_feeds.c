@@ -33,6 +33,7 @@ struct api_feeds {
 	const struct feed_conf *fc;
 	struct pki *pki;		/* the peering anchors and CRL: who may
 					 * sign complaints; NULL: none */
+	bool shared;			/* pki is the peer links' (borrowed) */
 	struct attest *attest;		/* borrowed: checks with pki too */
 	uint64_t signed_ok;		/* S/MIME from a member, verified */
 	uint64_t attested;		/* reports sent with an attestation */
@@ -286,12 +287,26 @@ api_feeds_attach(struct api *a, const struct node_conf *conf,
 	return f;
 }
 
+void
+api_feeds_share_pki(struct api_feeds *f, struct pki *p)
+{
+	if (!f->shared)
+		pki_free(f->pki);
+	f->pki = p;
+	f->shared = p != NULL;
+	attest_set_pki(f->attest, p);
+}
+
 int
 api_feeds_reload(struct api_feeds *f, const struct node_conf *conf)
 {
 	char why[256];
 	struct pki *p = NULL;
 
+	if (f->shared) {	/* peers_reload read them again, in place */
+		log_info("reload: feeds: the peer links' anchors and CRL");
+		return 0;
+	}
 	if (conf->n_anchors > 0 && (p = feed_sign_pki(conf->anchors,
 	    conf->n_anchors, conf->crl_file, why, sizeof(why))) == NULL) {
 		log_warnx("reload: feeds: %s (keeping the old anchors and "
@@ -310,7 +325,7 @@ api_feeds_reload(struct api_feeds *f, const struct node_conf *conf)
 void
 api_feeds_free(struct api_feeds *f)
 {
-	if (f != NULL)
+	if (f != NULL && !f->shared)
 		pki_free(f->pki);
 	free(f);
 }

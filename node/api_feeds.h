@@ -10,7 +10,8 @@
  *   422 {"refused":REASON,"error":TEXT} bad input; nothing stored
  *
  * An S/MIME signed message (feeds/smime.c) whose signer validates on the
- * federation's paths (the anchors and CRL of peer links, node/peer/pki.c)
+ * federation's paths (the anchors and CRL of peer links, node/peer/pki.c,
+ * and the CAs and CRLs learned by the peer layer: api_feeds_share_pki)
  * is read from its signed part, and the reply carries X-Reputed-Signed-By
  * (the organisation id and the signer); `feeds: signed: require` refuses
  * any other (422, reason unsigned / bad-signature / untrusted-signer).
@@ -33,6 +34,7 @@
 
 struct api;
 struct api_feeds;
+struct pki;
 struct node_conf;
 
 struct attest;
@@ -44,9 +46,15 @@ struct attest;
  * NULL if the API has no room. */
 struct api_feeds *api_feeds_attach(struct api *a, const struct node_conf *conf,
     struct attest *attest);
+/* From then on, signed complaints and attested reports are checked with
+ * the peer links' trust store (borrowed, node/peer/peer.c peers_pki: the
+ * same anchors and CRL file, and the CAs and CRLs learned from the
+ * member directory), reloaded by the peer layer; NULL: none (before
+ * peers_stop). */
+void api_feeds_share_pki(struct api_feeds *f, struct pki *p);
 /* SIGHUP: the trust anchors and CRL of conf, read again (for signed
- * complaints and attested reports alike). -1, logged, when one does not
- * load: the old ones stay. */
+ * complaints and attested reports alike), unless the peer links' are
+ * shared. -1, logged, when one does not load: the old ones stay. */
 int api_feeds_reload(struct api_feeds *f, const struct node_conf *conf);
 void api_feeds_free(struct api_feeds *f);
 

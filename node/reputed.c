@@ -347,6 +347,10 @@ daemon_peers_start(struct daemon *d)
 		fatalx("peering: %s", err);
 	if (peers_api_attach(d->peers, d->api) == -1)
 		fatalx("peering: cannot add the API routes");
+	/* signed complaints and attested reports: the peer links' trust,
+	 * CRLs learned from the directory included */
+	if (peers_pki(d->peers) != NULL)
+		api_feeds_share_pki(d->feeds, peers_pki(d->peers));
 	peers_set_busy_hook(d->peers, daemon_peers_busy, d);
 }
 
@@ -675,6 +679,8 @@ daemon_stop(struct daemon *d)
 	peers_set_busy_hook(d->peers, NULL, NULL);
 	batcher_detach(d->batcher_timer);
 	batcher_free(d->batcher);
+	if (d->peers != NULL)
+		api_feeds_share_pki(d->feeds, NULL);
 	peers_stop(d->peers);
 	retention_stop(d->retention);
 	api_stop(d->api);

@@ -1194,6 +1194,12 @@ fail:
 	return NULL;
 }
 
+struct pki *
+peers_pki(struct peers *p)
+{
+	return p != NULL && p->have_anchors ? p->pki : NULL;
+}
+
 void
 peers_stop(struct peers *p)
 {

@@ -51,6 +51,11 @@ int peers_reload(struct peers *p, const struct node_conf *conf, char *err,
     size_t errlen);
 /* Says Goodbye to every peer and frees everything. */
 void peers_stop(struct peers *p);
+/* The trust store of the peer links: the configured anchors and CRL file
+ * (peers_reload changes them in place) and the CAs and CRLs learned from
+ * the member directory; NULL when the config names no anchor (pins
+ * only). Borrowed until peers_stop. */
+struct pki *peers_pki(struct peers *p);
 /* The batcher's on_committed hook (a batcher_committed_fn): arg is the
  * struct peers. Floods a local batch that is committed. */
 void peers_batch_committed(void *arg, const uint8_t *sb, size_t len);

@@ -16,8 +16,11 @@
 # n2 (org B) anchors organisations A and B only, not the bridge: there
 # the signature of C's desk has no path, so the attested report is
 # dropped and counted (untrusted-signer) and 192.0.2.71 is org A's word
-# alone. Then n1's store, rescored offline (no trust anchors there), gives
-# the same listing and the same organisation.
+# alone. A CRL learned from a peer counts for signed complaints: n1's
+# crl: file revokes org B's desk deskB2; n0, with no CRL file, learns it
+# from n1's directory and will not take deskB2's signature. Then n1's
+# store, rescored offline (no trust anchors there), gives the same
+# listing and the same organisation.
 # Copyright (c) 2026 The reputed authors
 # SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
@@ -39,12 +42,15 @@ ANCHORS_0=$T/bridge.pem
 ANCHORS_1=$T/bridge.pem
 ANCHORS_2="$T/orgA.pem $T/orgB.pem"
 MIN_ORGS=2
+pl_signer deskC orgC -days 30
+pl_signer deskB2 orgB -days 30
+D=$T/desk
+"$CTL" ca revoke --key "$T/orgB.key" --cert "$T/orgB.pem" \
+    --crl "$T/orgB.crl" "$D/deskB2.pem" >/dev/null || ko "ca revoke deskB2"
 pl_conf 0
-pl_conf 1 0
+CRL=$T/orgB.crl pl_conf 1 0
 pl_conf 2 0
 printf 'feeds:\n\tsigned: optional\n' >>"$T/n0/reputed.conf"
-pl_signer deskC orgC -days 30
-D=$T/desk
 
 NOW=$(date -R)
 report() { # report SOURCE-IP [returned]: an ARF report
@@ -76,15 +82,18 @@ MSG
 	fi
 	printf -- '--b--\n'
 }
-sign() { # sign SOURCE-IP [returned]: signed by C's desk, chain included
+sign_by() { # sign_by DESK ORG SOURCE-IP [returned]: chain included
+	desk=$1; org=$2; shift 2
 	report "$@" >"$D/in.eml"
-	printf 'From: desk@ispc.example\nTo: abuse@isp-a.example\nSubject: signed complaint\n'
-	openssl cms -sign -in "$D/in.eml" -signer "$D/deskC.pem" \
-	    -inkey "$D/deskC.key" -certfile "$T/orgC-cross.pem"
+	printf 'From: desk@%s.example\nTo: abuse@isp-a.example\nSubject: signed complaint\n' "$org"
+	openssl cms -sign -in "$D/in.eml" -signer "$D/$desk.pem" \
+	    -inkey "$D/$desk.key" -certfile "$T/$org-cross.pem"
 }
+sign() { sign_by deskC orgC "$@"; }
 sign 192.0.2.71 >"$T/c71.eml"
 report 192.0.2.72 >"$T/u72.eml"
 sign 192.0.2.73 returned >"$T/c73.eml"
+sign_by deskB2 orgB 192.0.2.74 >"$T/b74.eml"
 
 pl_start 0 && pl_start 1 && pl_start 2 || { pl_done; exit 1; }
 pl_wait 10 1 pl_peers_up 1 || ko "n1 is not peered with n0"
@@ -160,6 +169,16 @@ print(x["orgs"], " ".join(e["org"] for e in x["explanation"]))')
 [ "$r" = "1 $ORG_A" ] && ok || ko "n2's explanation of 71: $r"
 grep -q 'attested report dropped (untrusted-signer)' "$T/n2/log" && ok ||
     ko "n2 did not log the drop"
+
+# n0 learned n1's CRL (peering), and checks complaints with it
+pl_wait 10 1 pl_metric 0 reputed_peer_crl_updates_total ||
+    ko "n0 did not learn n1's CRL"
+c=$(post "$T/b74.eml")
+if [ "$c" = 200 ] && ! grep -qi '^X-Reputed-Signed-By' "$T/h" &&
+    ! grep -qi '^X-Reputed-Attested' "$T/h"; then ok
+else ko "deskB2's complaint at n0: $c $(cat "$T/h")"; fi
+grep -q 'CN=deskB2/O=orgB is not on .*: revoked' "$T/n0/log" && ok ||
+    ko "n0 did not refuse deskB2's signature as revoked"
 
 # Rescore offline at n1: no verifier there, the kept verdict decides.
 pl_stop 1
