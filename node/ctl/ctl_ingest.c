@@ -31,6 +31,7 @@
 #include <jansson.h>
 
 #include "feeds/complaint.h"
+#include "node/attest.h"
 #include "node/ctl/ctl_ingest.h"
 #include "node/feed_sign.h"
 #include "node/peer/pki.h"
@@ -49,6 +50,7 @@ struct ingest {
 	int n_anchors;
 	const char *crl;		/* --crl */
 	struct pki *pki;
+	struct attest *attest;		/* the store's verifier (offline) */
 	/* totals */
 	unsigned long messages, with_reports, skipped, refused, failed;
 	unsigned long reports;
@@ -150,12 +152,23 @@ ingest_local(struct ingest *in, const char *name, const char *msg,
 		say(in, name, "s/mime", "signed", why);
 	feed_parse(&in->fc, in->fmt, sm.content ? sm.content : msg,
 	    sm.content ? sm.len : len, now_ms(), &res);
-	smime_clear(&sm);
+	/* its signature travels with its reports when it may (attest.c) */
+	bool attested = sm.content != NULL && res.outcome == FEED_REPORTS &&
+	    attest_may_travel(sm.content, sm.len, sm.cms_len, why, sizeof(why));
+	if (sm.content != NULL && res.outcome == FEED_REPORTS)
+		say(in, name, "s/mime", attested ? "attested" : "not attested",
+		    attested ? "its reports count for the signer's "
+		    "organisation" : why);
 	json_array_foreach(res.reports, i, r) {
 		char *text = json_dumps(r, JSON_COMPACT | JSON_SORT_KEYS);
 		int rc = 0;
 		if (in->dry_run)
 			printf("%s\n", text);
+		else if (attested)
+			rc = ctl_builder_add_attested(in->bb, text,
+			    strlen(text), sm.cms, sm.cms_len,
+			    (const uint8_t *)sm.content, sm.len, err,
+			    sizeof(err));
 		else
 			rc = ctl_builder_add(in->bb, text, strlen(text), err,
 			    sizeof(err));
@@ -169,6 +182,7 @@ ingest_local(struct ingest *in, const char *name, const char *msg,
 			break;
 		}
 	}
+	smime_clear(&sm);
 	count(in, res.outcome, res.reason, json_array_size(res.reports));
 	if (res.outcome == FEED_REPORTS)
 		snprintf(what, sizeof(what), "%zu report(s)",
@@ -558,6 +572,10 @@ ctl_ingest(const struct ctl *c, int argc, char **argv)
 		fprintf(stderr, "reputectl: --trust-anchor: %s\n", why);
 		return 2;
 	}
+	if (in.bb != NULL && (in.attest = attest_new()) != NULL) {
+		attest_set_pki(in.attest, in.pki);
+		ctl_builder_set_attest(in.bb, attest_store_cb, in.attest);
+	}
 	if (maildir != NULL)
 		rc = ingest_maildir(&in, maildir, state);
 	for (int i = first; i < argc && rc == 0; i++) {
@@ -569,6 +587,7 @@ ctl_ingest(const struct ctl *c, int argc, char **argv)
 	if (in.bb != NULL && ctl_builder_close(in.bb, &reports, &batches,
 	    &next) != 0)
 		in.failed++;
+	attest_free(in.attest);
 	pki_free(in.pki);
 	totals(&in);
 	if (in.bb != NULL && !in.json)

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "reputation/reputation.h"
+
 struct ctl;
 struct batch_builder;
 
@@ -28,6 +30,16 @@ extern const struct option ctl_ingest_options[];
 struct batch_builder *ctl_builder_open(const struct ctl *c, const char *key);
 int ctl_builder_add(struct batch_builder *bb, const char *json, size_t len,
     char *err, size_t errlen);
+/* The same for a report of a verified signed complaint: it carries the
+ * signature (the detached CMS and the signed part, copied) so that it
+ * counts for the signer's organisation (docs/FEEDS.md). */
+int ctl_builder_add_attested(struct batch_builder *bb, const char *json,
+    size_t len, const uint8_t *cms, size_t cms_len, const uint8_t *part,
+    size_t part_len, char *err, size_t errlen);
+/* The verifier of attested reports for the builder's store (a
+ * store_attest_fn and its argument, borrowed until close). */
+void ctl_builder_set_attest(struct batch_builder *bb, store_attest_fn fn,
+    void *arg);
 int ctl_builder_close(struct batch_builder *bb, uint64_t *reports,
     uint64_t *batches, uint64_t *next_seq);
 /* POSTs len bytes to the daemon's API: the HTTP status (answer body in

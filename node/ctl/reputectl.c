@@ -400,7 +400,21 @@ struct batch_builder {
 	uint64_t dropped0;		/* its quota_dropped before */
 	struct event_base *base;	/* --check-spf: the mailcheck's loop */
 	struct mailcheck *mc;		/* --check-spf, or NULL */
+	uint8_t *att[JSONL_BATCH];	/* attestation bytes of the pending
+					 * reports (ingest), owned */
+	size_t att_bytes;
 };
+
+/* The pending reports' attestation bytes go (the batch holds them). */
+static void
+builder_att_clear(struct batch_builder *bb)
+{
+	for (size_t i = 0; i < JSONL_BATCH; i++) {
+		free(bb->att[i]);
+		bb->att[i] = NULL;
+	}
+	bb->att_bytes = 0;
+}
 
 /* Commits the open transaction, if any: its batches count from here. */
 static int
@@ -485,6 +499,7 @@ builder_flush(struct batch_builder *bb)
 	bb->tx_batches++;
 	bb->seq++;
 	bb->n = 0;
+	builder_att_clear(bb);
 	rc = bb->tx_reports >= bb->txn_reports ? builder_commit(bb) : 0;
 out:
 	if (rc != 0 && err[0])
@@ -568,6 +583,7 @@ static void
 builder_free(struct batch_builder *bb)
 {
 	builder_abort(bb);
+	builder_att_clear(bb);
 	mailcheck_free(bb->mc);
 	if (bb->base != NULL)
 		event_base_free(bb->base);
@@ -1315,6 +1331,53 @@ ctl_builder_add(struct batch_builder *bb, const char *json, size_t len,
 		return -2;
 	}
 	return 0;
+}
+
+/* The same for a report of a verified signed complaint, carrying its
+ * signature (cms, then the signed part: copied) to every node. A batch
+ * is sealed before its attestations pass half a frame. */
+int
+ctl_builder_add_attested(struct batch_builder *bb, const char *json,
+    size_t len, const uint8_t *cms, size_t cms_len, const uint8_t *part,
+    size_t part_len, char *err, size_t errlen)
+{
+	struct jsonl_report *r = &bb->reps[bb->n];
+	uint8_t *buf;
+
+	if (bb->n > 0 && bb->att_bytes + cms_len + part_len >
+	    FRAME_MAX_DEFAULT / 2 && builder_flush(bb) != 0) {
+		snprintf(err, errlen, "the batch could not be stored");
+		return -2;
+	}
+	if (jsonl_parse_report(json, len, now_ms(), r, err, errlen) != 0)
+		return -1;
+	if ((buf = malloc(cms_len + part_len + 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	memcpy(buf, cms, cms_len);
+	memcpy(buf + cms_len, part, part_len);
+	free(bb->att[bb->n]);
+	bb->att[bb->n] = buf;
+	bb->att_bytes += cms_len + part_len;
+	reputed__attestation__init(&r->attestation);
+	r->attestation.cms.data = buf;
+	r->attestation.cms.len = cms_len;
+	r->attestation.signed_part.data = buf + cms_len;
+	r->attestation.signed_part.len = part_len;
+	r->report.attestation = &r->attestation;
+	if (++bb->n == JSONL_BATCH && builder_flush(bb) != 0) {
+		snprintf(err, errlen, "the batch could not be stored");
+		return -2;
+	}
+	return 0;
+}
+
+void
+ctl_builder_set_attest(struct batch_builder *bb, store_attest_fn fn,
+    void *arg)
+{
+	store_set_attest(bb->st, fn, arg);
 }
 
 /* Seals what is pending; the counts; frees bb. 0, or -1. */

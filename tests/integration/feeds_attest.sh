@@ -190,4 +190,20 @@ x = json.load(sys.stdin)["reputons"][0]["reputed"]
 print(x["orgs"], " ".join(sorted(set(e["org"] for e in x["explanation"]))))' 2>&1)
 want=$(printf '%s\n' "$ORG_A" "$ORG_C" | sort | tr '\n' ' ')
 [ "$r " = "2 $want" ] && ok || ko "after rescore: $r (want 2 $want): $q"
+
+# Offline, reputectl --db ingest attests the same way: its batch carries
+# the signature, and its store's verifier (--trust-anchor) binds the
+# report to org C, via the ingesting key.
+"$CTL" keygen --out "$T/off.key" >/dev/null || ko "keygen off"
+offkey=$(openssl pkey -in "$T/off.key" -pubout -outform DER | tail -c 32 |
+    od -An -tx1 | tr -d ' \n')
+out=$("$CTL" --db "$T/off" ingest --key "$T/off.key" --verbose \
+    --trust-anchor "$T/bridge.pem" --signed require "$T/c71.eml" 2>&1)
+echo "$out" | grep -q '^c71.eml: s/mime attested' && ok || ko "offline: not attested: $out"
+q=$("$CTL" --db "$T/off" query 192.0.2.71 --json 2>&1)
+r=$(echo "$q" | python3 -c '
+import json, sys
+x = json.load(sys.stdin)["reputons"][0]["reputed"]
+print(" ".join("%s:%s" % (e["org"], e.get("via")) for e in x["explanation"]))' 2>&1)
+[ "$r" = "$ORG_C:$offkey" ] && ok || ko "offline ingest: $r (want $ORG_C:$offkey)"
 pl_done
