@@ -476,6 +476,98 @@ batch_check(const Reputed__Batch *b, char *err, size_t errlen)
 	return 0;
 }
 
+/* ---- the wire, read without decoding (envelope_peek) ---- */
+
+static bool
+wire_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	*v = 0;
+	for (unsigned shift = 0; shift < 64 && *p < end; shift += 7) {
+		uint8_t c = *(*p)++;
+		*v |= (uint64_t)(c & 0x7f) << shift;
+		if ((c & 0x80) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Fields 1 and 2 of a message: a length-delimited field's bytes or a
+ * varint's value, the last occurrence winning as in protobuf. */
+struct wire_field {
+	const uint8_t *data;
+	uint64_t value;		/* the length, for bytes */
+	unsigned type;		/* wire type seen; 8 = absent */
+};
+
+static int
+wire_skip(const uint8_t **p, const uint8_t *end, unsigned type,
+    struct wire_field *keep)
+{
+	uint64_t v;
+	size_t left = (size_t)(end - *p);
+
+	switch (type) {
+	case 0:
+		if (!wire_varint(p, end, &v))
+			return -1;
+		break;
+	case 1:
+	case 5:
+		if (left < (type == 1 ? 8u : 4u))
+			return -1;
+		*p += type == 1 ? 8 : 4;
+		return keep == NULL ? 0 : -1;
+	case 2:
+		if (!wire_varint(p, end, &v) || v > (uint64_t)(end - *p))
+			return -1;
+		if (keep != NULL)
+			keep->data = *p;
+		*p += v;
+		break;
+	default:
+		return -1;
+	}
+	if (keep != NULL) {
+		keep->value = v;
+		keep->type = type;
+	}
+	return 0;
+}
+
+static int
+wire_fields12(const uint8_t *p, size_t len, struct wire_field f[2])
+{
+	const uint8_t *end = p + len;
+
+	f[0].type = f[1].type = 8;
+	while (p < end) {
+		uint64_t key;
+		if (!wire_varint(&p, end, &key) || key >> 3 == 0)
+			return -1;
+		uint64_t num = key >> 3;
+		if (wire_skip(&p, end, (unsigned)(key & 7),
+		    num <= 2 ? &f[num - 1] : NULL) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+envelope_peek(const uint8_t *sb, size_t len, uint8_t origin[ED25519_KEY_LEN],
+    uint64_t *seq)
+{
+	struct wire_field sf[2], bf[2];
+
+	if (wire_fields12(sb, len, sf) != 0 || sf[0].type != 2 ||
+	    wire_fields12(sf[0].data, (size_t)sf[0].value, bf) != 0 ||
+	    bf[0].type != 2 || bf[0].value != ED25519_KEY_LEN ||
+	    bf[1].type != 0 || bf[1].value == 0)
+		return -1;
+	memcpy(origin, bf[0].data, ED25519_KEY_LEN);
+	*seq = bf[1].value;
+	return 0;
+}
+
 static enum envelope_status
 envelope_unpack(const uint8_t *sb, size_t len, Reputed__SignedBatch **sbp,
     Reputed__Batch **out, char *err, size_t errlen)

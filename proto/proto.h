@@ -99,6 +99,14 @@ enum envelope_status envelope_open(struct verifier *v, const uint8_t *sb,
 enum envelope_status envelope_decode(const uint8_t *sb, size_t len,
 	    Reputed__Batch **out, char *err, size_t errlen);
 
+/* The origin and seq of a SignedBatch read off the wire, without decoding
+ * its reports: 0, or -1 when the bytes are not that plainly well formed (a
+ * full decode then says why). Enough to see a copy already held, the common
+ * case on a flooding network; a batch is still decoded and checked in full
+ * before it is used. */
+int envelope_peek(const uint8_t *sb, size_t len,
+	    uint8_t origin[ED25519_KEY_LEN], uint64_t *seq);
+
 /* safefile.c: files written for keeps, whole or not at all. */
 #define SAFE_FILE_PATH_MAX 4096
 struct safe_file {

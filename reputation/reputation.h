@@ -174,8 +174,12 @@ struct store_reader;
 struct store_options {
 	size_t map_size;	/* bytes; 0 = 64 GiB (sparse) */
 	int sync;		/* 2 = full fsync per commit, 1 = data only, 0 = none */
-	bool bulk;		/* no fsync per commit (without sync 0's
-				 * WRITEMAP): store_sync makes it durable */
+	bool bulk;		/* no fsync per commit: store_sync makes it
+				 * durable */
+	bool writemap;		/* write through the map (MDB_WRITEMAP): no
+				 * page copies, but a page the file system
+				 * cannot back is SIGBUS, not ENOSPC: for
+				 * stores on tmpfs the size of their map */
 	const struct policy *policy;	/* copied; NULL = policy_default() */
 };
 

@@ -138,30 +138,81 @@ org_groups(const struct origin_evidence *oe, size_t n, size_t *group)
 }
 
 /*
+ * One non-zero weight of one trusted origin: what the state at a moment
+ * sums. score_compute builds the list once, so each of the twenty-odd
+ * moments state_end looks at walks these alone, not every (origin,
+ * category) pair, most of which are zero. Zero terms add nothing to a sum,
+ * so leaving them out changes no bit of the result.
+ */
+struct term {
+	size_t group;
+	unsigned k;
+	double trust, weight;
+	double hl_ms;			/* the category's half-life, in ms */
+	uint64_t as_of, expires_at;
+};
+
+struct terms {
+	const struct term *t;
+	size_t n, n_groups;
+};
+
+static size_t
+make_terms(const struct origin_evidence *oe, size_t n, const size_t *group,
+    const struct policy *p, struct term *out)
+{
+	size_t nt = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (oe[i].trust <= 0)
+			continue;
+		for (unsigned k = 1; k < CATEGORY_COUNT; k++) {
+			if (oe[i].ev->weight[k] == 0)
+				continue;
+			out[nt++] = (struct term){ .group = group[i], .k = k,
+			    .trust = oe[i].trust, .weight = oe[i].ev->weight[k],
+			    .hl_ms = 1000.0 * p->half_life_s[k],
+			    .as_of = oe[i].ev->as_of,
+			    .expires_at = oe[i].ev->expires_at };
+		}
+	}
+	return nt;
+}
+
+/* evidence_weight_at for one term, the same arithmetic. */
+static double
+term_weight_at(const struct term *x, uint64_t t)
+{
+	if (t >= x->expires_at)
+		return 0;
+	if (t <= x->as_of)
+		return x->weight;
+	return x->weight * exp2(-(double)(t - x->as_of) / x->hl_ms);
+}
+
+/*
  * The state at t. Per organisation and category: the trust-weighted sum
  * over its origins, capped at cap_per_org; raw, the same without trust,
  * decides whether the organisation counts towards the quorum.
  */
 static void
-evaluate(const struct origin_evidence *oe, size_t n, const size_t *group,
-    size_t n_groups, const struct policy *p, uint64_t t, struct moment *m)
+evaluate(const struct terms *ts, const struct policy *p, uint64_t t,
+    struct moment *m)
 {
-	double w[n_groups > 0 ? n_groups : 1][CATEGORY_COUNT];
-	double raw[n_groups > 0 ? n_groups : 1][CATEGORY_COUNT];
+	size_t ng = ts->n_groups > 0 ? ts->n_groups : 1;
+	double w[ng][CATEGORY_COUNT];
+	double raw[ng][CATEGORY_COUNT];
 
 	memset(m, 0, sizeof(*m));
 	memset(w, 0, sizeof(w));
 	memset(raw, 0, sizeof(raw));
-	for (size_t i = 0; i < n; i++) {
-		if (oe[i].trust <= 0)
-			continue;
-		for (unsigned k = 1; k < CATEGORY_COUNT; k++) {
-			double x = evidence_weight_at(oe[i].ev, k, t, p);
-			w[group[i]][k] += oe[i].trust * x;
-			raw[group[i]][k] += x;
-		}
+	for (size_t i = 0; i < ts->n; i++) {
+		const struct term *x = &ts->t[i];
+		double v = term_weight_at(x, t);
+		w[x->group][x->k] += x->trust * v;
+		raw[x->group][x->k] += v;
 	}
-	for (size_t g = 0; g < n_groups; g++) {
+	for (size_t g = 0; g < ts->n_groups; g++) {
 		double bad = 0, bad_raw = 0;
 		for (unsigned k = 1; k < CATEGORY_COUNT; k++) {
 			double wk = w[g][k] < p->cap_per_org ? w[g][k] :
@@ -194,9 +245,8 @@ evaluate(const struct origin_evidence *oe, size_t n, const size_t *group,
  * come back without new evidence; new evidence recomputes it anyway.
  */
 static uint64_t
-state_end(const struct origin_evidence *oe, size_t n, const size_t *group,
-    size_t n_groups, const struct policy *p, uint64_t t0, uint64_t horizon,
-    bool want_listed)
+state_end(const struct terms *ts, const struct policy *p, uint64_t t0,
+    uint64_t horizon, bool want_listed)
 {
 	struct moment m;
 	double hmin = p->half_life_s[1];
@@ -208,7 +258,7 @@ state_end(const struct origin_evidence *oe, size_t n, const size_t *group,
 		hi = lo + step;
 		if (hi >= horizon)
 			return horizon;
-		evaluate(oe, n, group, n_groups, p, hi, &m);
+		evaluate(ts, p, hi, &m);
 		if (!(want_listed ? m.listed : m.allowed))
 			break;
 		lo = hi;
@@ -216,7 +266,7 @@ state_end(const struct origin_evidence *oe, size_t n, const size_t *group,
 	}
 	while (hi - lo > 1000) {	/* lo holds, hi does not */
 		uint64_t mid = lo + (hi - lo) / 2;
-		evaluate(oe, n, group, n_groups, p, mid, &m);
+		evaluate(ts, p, mid, &m);
 		if (want_listed ? m.listed : m.allowed)
 			lo = mid;
 		else
@@ -251,8 +301,12 @@ score_compute(const struct origin_evidence *oe, size_t n,
 		return;
 	}
 	struct moment m;
-	size_t group[n > 0 ? n : 1], n_groups = org_groups(oe, n, group);
-	evaluate(oe, n, group, n_groups, p, t0, &m);
+	size_t group[n > 0 ? n : 1];
+	struct term term[n > 0 ? n * (CATEGORY_COUNT - 1) : 1];
+	struct terms ts = { .t = term };
+	ts.n_groups = org_groups(oe, n, group);
+	ts.n = make_terms(oe, n, group, p, term);
+	evaluate(&ts, p, t0, &m);
 	out->as_of = t0;
 	out->score = (float)m.score;
 	out->n_orgs = (uint16_t)(m.bad_orgs > UINT16_MAX ? UINT16_MAX :
@@ -264,11 +318,9 @@ score_compute(const struct origin_evidence *oe, size_t n,
 	out->category = (uint8_t)best;
 	out->code = p->code[best];
 	if (m.listed && out->code != 0)
-		out->listed_until = state_end(oe, n, group, n_groups, p, t0,
-		    horizon, true);
+		out->listed_until = state_end(&ts, p, t0, horizon, true);
 	if (m.allowed)
-		out->allowed_until = state_end(oe, n, group, n_groups, p, t0,
-		    horizon, false);
+		out->allowed_until = state_end(&ts, p, t0, horizon, false);
 }
 
 bool

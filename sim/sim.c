@@ -590,7 +590,7 @@ int
 sim_node_start(struct sim *w, int ni, char *err, size_t errlen)
 {
 	struct snode *n = &w->nodes[ni];
-	struct store_options so = { .sync = 0,
+	struct store_options so = { .sync = 0, .writemap = true,
 		.map_size = w->s.store_map,
 		.policy = &w->s.policy };
 	struct gossip_conf gc;

@@ -1226,7 +1226,7 @@ fail:
  * 2 = stored with other bytes (verify, then the store decides). */
 static int
 gossip_stored(struct gossip *g, const uint8_t *sb, size_t len,
-    const Reputed__Batch *b)
+    const uint8_t *origin, uint64_t seq)
 {
 	const uint8_t *data;
 	size_t dlen;
@@ -1234,16 +1234,15 @@ gossip_stored(struct gossip *g, const uint8_t *sb, size_t len,
 
 	for (size_t i = 0; i < g->n_work; i++) {
 		struct gossip_work *w = &g->work[i];
-		if (w->sb != NULL && w->batch->seq == b->seq &&
-		    memcmp(w->batch->origin.data, b->origin.data, 32) == 0)
+		if (w->sb != NULL && w->batch->seq == seq &&
+		    memcmp(w->batch->origin.data, origin, 32) == 0)
 			return w->len == len && memcmp(w->sb, sb, len) == 0 ?
 			    1 :
 			    2;
 	}
 	if (store_reader_begin(g->reader) == -1)
 		return 0;
-	if (store_get_batch(g->reader, b->origin.data, b->seq, &data, &dlen) ==
-	    0)
+	if (store_get_batch(g->reader, origin, seq, &data, &dlen) == 0)
 		rc = dlen == len && memcmp(data, sb, len) == 0 ? 1 : 2;
 	store_reader_end(g->reader);
 	return rc;
@@ -1251,13 +1250,13 @@ gossip_stored(struct gossip *g, const uint8_t *sb, size_t len,
 
 static void
 gossip_hold(struct gossip *g, const uint8_t *sb, size_t len,
-    const Reputed__Batch *b)
+    const uint8_t *origin, uint64_t seq)
 {
 	struct gossip_held *h;
 
 	for (size_t i = 0; i < g->n_held; i++)
-		if (g->held[i].seq == b->seq &&
-		    memcmp(g->held[i].origin, b->origin.data, 32) == 0)
+		if (g->held[i].seq == seq &&
+		    memcmp(g->held[i].origin, origin, 32) == 0)
 			return;
 	if (g->n_held >= g->conf.held_max ||
 	    g->held_bytes + len > GOSSIP_HELD_BYTES) {
@@ -1269,8 +1268,8 @@ gossip_hold(struct gossip *g, const uint8_t *sb, size_t len,
 		return;
 	memcpy(h->sb, sb, len);
 	h->len = len;
-	memcpy(h->origin, b->origin.data, ED25519_KEY_LEN);
-	h->seq = b->seq;
+	memcpy(h->origin, origin, ED25519_KEY_LEN);
+	h->seq = seq;
 	h->expires = g->now + g->conf.held_ttl_ms;
 	g->n_held++;
 	g->held_bytes += len;
@@ -1313,6 +1312,54 @@ gossip_release_held(struct gossip *g)
 	gossip_commit(g);
 }
 
+/* A batch that does not decode closes the session it came on. */
+static int
+gossip_malformed(struct gossip *g, struct gossip_session *from,
+    const char *why)
+{
+	g->stats.malformed++;
+	if (from != NULL)
+		gossip_fault(from, REPUTED__GOODBYE_REASON__BYE_PROTOCOL_ERROR,
+		    "malformed batch", why);
+	return -1;
+}
+
+/* Is the batch well formed? (For the paths that drop or hold it without
+ * opening it: a malformed one closes its session there too.) */
+static int
+gossip_check_decodes(struct gossip *g, struct gossip_session *from,
+    const uint8_t *sb, size_t len)
+{
+	char err[160];
+	Reputed__Batch *b;
+
+	if (envelope_decode(sb, len, &b, err, sizeof(err)) != ENVELOPE_OK)
+		return gossip_malformed(g, from, err);
+	reputed__batch__free_unpacked(b, NULL);
+	return 0;
+}
+
+/* The batch's origin and seq, and whether it is a copy of one held: a
+ * look at the wire first (most batches on a flooding network are copies),
+ * a full decode only to say why when that look fails. */
+static int
+gossip_batch_id(struct gossip *g, struct gossip_session *from,
+    const uint8_t *sb, size_t len, uint8_t *origin, uint64_t *seq)
+{
+	char err[160];
+	Reputed__Batch *b;
+
+	if (envelope_peek(sb, len, origin, seq) == 0)
+		return 0;
+	if (envelope_decode(sb, len, &b, err, sizeof(err)) != ENVELOPE_OK)
+		return gossip_malformed(g, from, err);
+	/* decodes, yet the look failed: take what the decoder read */
+	memcpy(origin, b->origin.data, ED25519_KEY_LEN);
+	*seq = b->seq;
+	reputed__batch__free_unpacked(b, NULL);
+	return 0;
+}
+
 /* One SignedBatch from a session (or a released held one, from NULL).
  * Returns -1 when the session was closed for it. */
 static int
@@ -1321,39 +1368,47 @@ gossip_batch(struct gossip *g, struct gossip_session *from, const uint8_t *sb,
 {
 	char err[160];
 	Reputed__Batch *b;
-	int stored;
+	uint8_t origin[ED25519_KEY_LEN];
+	uint64_t seq;
+	enum envelope_status es;
 
-	if (envelope_decode(sb, len, &b, err, sizeof(err)) != ENVELOPE_OK) {
-		g->stats.malformed++;
-		if (from != NULL)
-			gossip_fault(from,
-			    REPUTED__GOODBYE_REASON__BYE_PROTOCOL_ERROR,
-			    "malformed batch", err);
+	if (gossip_batch_id(g, from, sb, len, origin, &seq) != 0)
 		return -1;
-	}
-	if ((stored = gossip_stored(g, sb, len, b)) == 1) {
+	if (gossip_stored(g, sb, len, origin, seq) == 1) {
 		g->stats.duplicates++;
 		if (from != NULL)
-			gossip_peer_has(from, b->origin.data, b->seq);
-		goto drop;
+			gossip_peer_has(from, origin, seq);
+		return 0;
 	}
-	if (gossip_map_find(&g->blocked, b->origin.data) != NULL) {
+	if (gossip_map_find(&g->blocked, origin) != NULL) {
+		if (gossip_check_decodes(g, from, sb, len) != 0)
+			return -1;
 		g->stats.blocked++;
-		goto drop;
+		return 0;
 	}
-	switch (gossip_origin_verdict(g, b->origin.data)) {
+	switch (gossip_origin_verdict(g, origin)) {
 	case VERDICT_VALID:
 		break;
 	case VERDICT_REVOKED:
+		if (gossip_check_decodes(g, from, sb, len) != 0)
+			return -1;
 		g->stats.revoked++;
-		goto drop;
+		return 0;
 	default:
-		gossip_hold(g, sb, len, b);
-		goto drop;
+		if (gossip_check_decodes(g, from, sb, len) != 0)
+			return -1;
+		gossip_hold(g, sb, len, origin, seq);
+		return 0;
 	}
-	reputed__batch__free_unpacked(b, NULL);
-	if (envelope_open(g->conf.verifier, sb, len, &b, err, sizeof(err)) !=
-	    ENVELOPE_OK) {
+	es = envelope_open(g->conf.verifier, sb, len, &b, err, sizeof(err));
+	if (es == ENVELOPE_OK && (b->seq != seq ||
+	    memcmp(b->origin.data, origin, ED25519_KEY_LEN) != 0)) {
+		reputed__batch__free_unpacked(b, NULL);	/* cannot happen */
+		return gossip_malformed(g, from, "batch id read two ways");
+	}
+	if (es == ENVELOPE_MALFORMED)
+		return gossip_malformed(g, from, err);
+	if (es != ENVELOPE_OK) {
 		g->stats.bad_signature++;
 		if (from != NULL)
 			gossip_fault(from,
@@ -1362,20 +1417,19 @@ gossip_batch(struct gossip *g, struct gossip_session *from, const uint8_t *sb,
 		return -1;
 	}
 	if (from != NULL)
-		gossip_peer_has(from, b->origin.data, b->seq);
+		gossip_peer_has(from, origin, seq);
 	if (g->n_work == GOSSIP_WORK_MAX)
 		gossip_commit(g);
 	struct gossip_work *w = &g->work[g->n_work];
-	if ((w->sb = malloc(len)) == NULL)
-		goto drop;
+	if ((w->sb = malloc(len)) == NULL) {
+		reputed__batch__free_unpacked(b, NULL);
+		return 0;
+	}
 	memcpy(w->sb, sb, len);
 	w->len = len;
 	w->batch = b;
 	w->from = from;
 	g->n_work++;
-	return 0;
-drop:
-	reputed__batch__free_unpacked(b, NULL);
 	return 0;
 }
 

@@ -4,6 +4,10 @@
  * the fixed fuzz key, so seeds signed by it verify); a batch that decodes is
  * applied to a real store (tests/fuzz/fuzz_common.h).
  *
+ * envelope_peek (the look at the wire the gossip core uses to see copies)
+ * must read the same origin and seq as the decoder from every batch that
+ * decodes.
+ *
  * Checks: open never accepts what decode refuses; when the batch names the
  * fixed key as its origin, the same batch bytes re-signed with that key must
  * open (the signature covers the bytes as received, never a re-encoding).
@@ -64,6 +68,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (ds != ENVELOPE_OK)
 		return 0;
+	uint8_t origin[ED25519_KEY_LEN];
+	uint64_t seq;
+	if (envelope_peek(data, size, origin, &seq) == 0 &&
+	    (seq != b->seq || memcmp(origin, b->origin.data, sizeof(origin))))
+		fuzz_fail("envelope_peek reads another origin or seq", NULL);
 	signer_public_key(fuzz_signer(), pub);
 	if (memcmp(b->origin.data, pub, ED25519_KEY_LEN) == 0)
 		check_resigned(data, size);

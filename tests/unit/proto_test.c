@@ -139,6 +139,62 @@ test_envelope_signature(void **state)
 	assert_int_equal(tl_rmtree(dir), 0);
 }
 
+/* envelope_peek: the origin and seq off the wire, as the decoder reads
+ * them; -1 for what is not plainly well formed. */
+static void
+test_envelope_peek(void **state)
+{
+	uint8_t origin[ED25519_KEY_LEN], key[ED25519_KEY_LEN], got[32];
+	uint8_t bb[128], sb[256];
+	uint64_t seq;
+	Reputed__Batch b = REPUTED__BATCH__INIT;
+	Reputed__SignedBatch s = REPUTED__SIGNED_BATCH__INIT;
+
+	memset(key, 7, sizeof(key));
+	b.origin.data = key;
+	b.origin.len = sizeof(key);
+	b.seq = 300;
+	size_t blen = reputed__batch__pack(&b, bb);
+	s.batch.data = bb;
+	s.batch.len = blen;
+	size_t len = reputed__signed_batch__pack(&s, sb);
+	assert_int_equal(envelope_peek(sb, len, origin, &seq), 0);
+	assert_int_equal(seq, 300);
+	assert_memory_equal(origin, key, sizeof(key));
+	for (size_t cut = 0; cut < len; cut++)	/* truncated */
+		assert_int_equal(envelope_peek(sb, cut, got, &seq), -1);
+	/* A second seq field after the first: the last one wins, as in
+	 * protobuf; an unknown fixed64 field is skipped. */
+	bb[blen++] = 0x10;	/* field 2, varint */
+	bb[blen++] = 0x05;
+	bb[blen++] = 0x31;	/* field 6, fixed64 */
+	memset(bb + blen, 0, 8);
+	blen += 8;
+	s.batch.len = blen;
+	len = reputed__signed_batch__pack(&s, sb);
+	assert_int_equal(envelope_peek(sb, len, origin, &seq), 0);
+	assert_int_equal(seq, 5);
+	Reputed__Batch *d = reputed__batch__unpack(NULL, blen, bb);
+	assert_non_null(d);
+	assert_int_equal(d->seq, 5);
+	reputed__batch__free_unpacked(d, NULL);
+	/* seq as a fixed64, seq 0, an origin of 31 bytes: not peeked */
+	blen -= 11;
+	bb[blen++] = 0x11;	/* field 2, fixed64 */
+	memset(bb + blen, 1, 8);
+	s.batch.len = blen + 8;
+	len = reputed__signed_batch__pack(&s, sb);
+	assert_int_equal(envelope_peek(sb, len, origin, &seq), -1);
+	b.seq = 0;
+	s.batch.len = reputed__batch__pack(&b, bb);
+	len = reputed__signed_batch__pack(&s, sb);
+	assert_int_equal(envelope_peek(sb, len, origin, &seq), -1);
+	b.seq = 1;
+	b.origin.len = 31;
+	s.batch.len = reputed__batch__pack(&b, bb);
+	len = reputed__signed_batch__pack(&s, sb);
+	assert_int_equal(envelope_peek(sb, len, origin, &seq), -1);
+}
 
 /* BATCH_MAX_RETRACTIONS is allowed, one more is not; a batch too large for
  * one frame is never sealed. */
@@ -371,6 +427,7 @@ main(void)
 		cmocka_unit_test(test_frame_roundtrip_and_garbage),
 		cmocka_unit_test(test_envelope_signature),
 		cmocka_unit_test(test_envelope_limits),
+		cmocka_unit_test(test_envelope_peek),
 		cmocka_unit_test(test_verify_memo),
 		cmocka_unit_test(test_safe_file),
 		cmocka_unit_test(test_key_truncated),
