@@ -20,6 +20,20 @@ link_model_default(struct link_model *m)
 	m->rto_us = 200000;
 }
 
+static double
+lognormal_floor(const struct link_model *m)
+{
+	return m->a_us * exp(-4 * m->b_us);
+}
+
+uint64_t
+link_floor(const struct link_model *m)
+{
+	double x = m->kind == LAT_LOGNORMAL ? lognormal_floor(m) : m->a_us;
+
+	return x > 0 ? (uint64_t)llround(x) : 0;
+}
+
 uint64_t
 link_latency(const struct link_model *m, struct rng *r)
 {
@@ -31,6 +45,8 @@ link_latency(const struct link_model *m, struct rng *r)
 		break;
 	case LAT_LOGNORMAL:
 		x = m->a_us * exp(m->b_us * rng_normal(r));
+		if (x < lognormal_floor(m))
+			x = lognormal_floor(m);
 		break;
 	default:
 		x = m->a_us;

@@ -30,8 +30,13 @@ struct link_model {
 };
 
 void link_model_default(struct link_model *m);
-/* One latency draw, microseconds (>= 0). */
+/* One latency draw, microseconds (>= link_floor). A lognormal draw is
+ * never below the median * exp(-4 sigma) (3 draws in 100,000 would be):
+ * a real path has a least delay, and the simulator's parallel
+ * deliveries need one (sim/par.c). */
 uint64_t link_latency(const struct link_model *m, struct rng *r);
+/* The least latency the model ever draws, microseconds. */
+uint64_t link_floor(const struct link_model *m);
 /* One direction of a link: when it is free to send again and when its
  * last chunk arrives (arrivals never overtake each other). */
 struct link_dir {

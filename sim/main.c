@@ -29,7 +29,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: reputesim [-nq] [-s SEED] [-D NAME=VALUE]... "
+	    "usage: reputesim [-nq] [-j THREADS] [-s SEED] [-D NAME=VALUE]... "
 	    "[-o SUMMARY.json]\n"
 	    "                 [-t SERIES.jsonl] [--store DIR] [--plot DIR] "
 	    "SCENARIO\n"
@@ -63,7 +63,8 @@ run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct scenario *s = malloc(sizeof(*s));
-	struct sim_opts o = { .progress = isatty(2) };
+	struct sim_opts o = { .progress = isatty(2),
+		.threads = (int)sysconf(_SC_NPROCESSORS_ONLN) };
 	const char *json_path = NULL, *series_path = NULL, *plot = NULL;
 	char err[512], replay[1024];
 	bool check_only = false, seed_set = false;
@@ -73,7 +74,7 @@ run(int argc, char **argv)
 	if (s == NULL)
 		return 3;
 	scen_default(s);
-	while ((c = getopt_long(argc, argv, "nqs:D:o:t:", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "nqj:s:D:o:t:", longopts, NULL)) !=
 	    -1) {
 		switch (c) {
 		case 'n':
@@ -81,6 +82,13 @@ run(int argc, char **argv)
 			break;
 		case 'q':
 			o.progress = false;
+			break;
+		case 'j':
+			o.threads = atoi(optarg);
+			if (o.threads < 1 || o.threads > 16) {
+				fprintf(stderr, "reputesim: -j: 1 to 16\n");
+				return 2;
+			}
 			break;
 		case 's':
 			seed = strtoull(optarg, NULL, 10);

@@ -5,7 +5,8 @@
 # Copyright (c) 2026 The reputed authors
 # SPDX-License-Identifier: ISC
 CORE_SRCS += sim/rng.c sim/evq.c sim/link.c sim/vnet.c sim/scen.c
-SIM_SRCS += sim/main.c sim/sim.c sim/sim_setup.c sim/sim_out.c sim/simout.c
+SIM_SRCS += sim/main.c sim/sim.c sim/sim_setup.c sim/sim_out.c sim/simout.c \
+    sim/par.c
 # The commit a run names (its JSON, its replay line): the two objects
 # that print it are rebuilt when HEAD moves (the stamp changes only then).
 SIM_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)

@@ -404,26 +404,28 @@ pb_field(const uint8_t *p, size_t len, unsigned want, const uint8_t **out,
 }
 
 /* The origins of the batches in a chunk of whole frames: marks them in
- * the node's touched list; counts batch copies. */
-static void
-scan_frames(struct sim *w, struct snode *n, const uint8_t *p, size_t len)
+ * the node's touched list; returns the number of batch copies. */
+static uint64_t
+scan_frames(const struct sim *w, struct snode *n, const uint8_t *p,
+    size_t len)
 {
+	uint64_t copies = 0;
+
 	while (len >= 4) {
 		size_t fl = (size_t)p[0] << 24 | (size_t)p[1] << 16 |
 		    (size_t)p[2] << 8 | p[3];
 		const uint8_t *sb, *b, *key;
 		size_t sbl, bl, kl;
 		if (fl > len - 4)
-			return;
+			break;
 		if (pb_field(p + 4, fl, 2, &sb, &sbl, NULL) &&
 		    pb_field(sb, sbl, 1, &b, &bl, NULL) &&
 		    pb_field(b, bl, 1, &key, &kl, NULL) &&
 		    kl == ED25519_KEY_LEN) {
 			int o = sim_origin_of(w, key);
-			if (n->honest)
-				w->copies_honest++;
-			if (o >= 0 && n->touch_stamp[o] != w->touch_gen) {
-				n->touch_stamp[o] = w->touch_gen;
+			copies++;
+			if (o >= 0 && n->touch_stamp[o] != n->touch_gen) {
+				n->touch_stamp[o] = n->touch_gen;
 				if (n->n_touched < TOUCH_MAX)
 					n->touched[n->n_touched++] = o;
 				else
@@ -433,6 +435,7 @@ scan_frames(struct sim *w, struct snode *n, const uint8_t *p, size_t len)
 		p += 4 + fl;
 		len -= 4 + fl;
 	}
+	return copies;
 }
 
 /* ---- links ---- */
@@ -572,8 +575,11 @@ on_gossip_event(void *arg, struct vnode *vn, const struct gossip_event *ev)
 			w->dropped_slow++;
 		if (!l->closing && l->vl.up) {
 			l->closing = true;
-			sim_push(w, w->now + 1, EV_BREAK, (uint32_t)(u - 1), l->gen,
-			    NULL);
+			/* the other end hears of it a link's latency
+			 * later at the earliest (sim/par.c counts on it) */
+			uint64_t d = link_floor(l->m);
+			sim_push(w, w->now + (d > 0 ? d : 1), EV_BREAK,
+			    (uint32_t)(u - 1), l->gen, NULL);
 		}
 	}
 }
@@ -613,8 +619,8 @@ sim_node_start(struct sim *w, int ni, char *err, size_t errlen)
 	}
 	if (vnode_open(&n->vn, dir, &so, &gc, err, errlen) == -1)
 		return -1;
-	if (w->memo != NULL)
-		verifier_set_memo(n->vn.v, w->memo);
+	if (w->memo[ni % w->threads] != NULL)
+		verifier_set_memo(n->vn.v, w->memo[ni % w->threads]);
 	for (int g = 0; g < w->s.n_groups; g++) {
 		double trust = w->s.groups[g].trust;
 		if (trust < 0)
@@ -798,46 +804,100 @@ ev_flush(struct sim *w, const struct event *e)
 	pump_node(w, (int)e->a);
 }
 
-static void
-ev_deliver(struct sim *w, const struct event *e)
+/* The node a delivery is for. */
+int
+sim_deliver_node(const struct sim *w, const struct event *e)
+{
+	const struct chunk *c = e->p;
+	const struct slink *l = &w->links[c->link];
+
+	return c->side == 0 ? l->b : l->a;
+}
+
+static bool
+deliver_live(const struct sim *w, const struct event *e)
+{
+	const struct chunk *c = e->p;
+	const struct slink *l = &w->links[c->link];
+
+	return c->gen == l->gen && l->vl.up &&
+	    w->nodes[sim_deliver_node(w, e)].up;
+}
+
+/* A delivery on a live connection to a node whose CPU is free: one that
+ * ev_deliver neither drops nor postpones. */
+bool
+sim_deliver_ready(const struct sim *w, const struct event *e)
+{
+	return deliver_live(w, e) &&
+	    w->nodes[sim_deliver_node(w, e)].busy_until <= e->at;
+}
+
+/* The node's part of a delivery: its gossip core reads the bytes and its
+ * store applies what is new. It touches that node alone, so sim/par.c runs
+ * the parts of several nodes at once. */
+void
+sim_deliver_input(struct sim *w, const struct event *e, struct dwork *d)
 {
 	struct chunk *c = e->p;
 	struct slink *l = &w->links[c->link];
-	int ni = c->side == 0 ? l->b : l->a;
-	struct snode *n = &w->nodes[ni];
-	uint64_t b0, r0;
-	double cost;
+	struct snode *n = &w->nodes[sim_deliver_node(w, e)];
 
-	if (c->gen != l->gen || !l->vl.up || !n->up) {
-		free(c);
-		return;
-	}
-	if (n->busy_until > w->now) { /* its CPU is busy: wait */
-		sim_push(w, n->busy_until, EV_DELIVER, e->a, 0, c);
-		return;
-	}
-	w->touch_gen++;
+	d->ni = sim_deliver_node(w, e);
+	n->touch_gen++;
 	n->n_touched = 0;
 	n->touch_overflow = false;
-	scan_frames(w, n, c->data, c->len);
-	b0 = gossip_stats(n->vn.g)->batches_in;
-	r0 = n->applied_reports;
+	d->copies = scan_frames(w, n, c->data, c->len);
+	d->b0 = gossip_stats(n->vn.g)->batches_in;
+	d->r0 = n->applied_reports;
 	gossip_session_input(end_session(l, 1 - c->side), c->data, c->len,
-	    sim_now_ms(w));
+	    SIM_EPOCH_MS + e->at / 1000);
 	free(c);
+}
+
+/* The world's part, at w->now: what the node applied, the CPU time that
+ * took, the listings it changed, its events and its sends. */
+void
+sim_deliver_finish(struct sim *w, const struct dwork *d)
+{
+	int ni = d->ni;
+	struct snode *n = &w->nodes[ni];
+	double cost;
+
+	if (n->honest)
+		w->copies_honest += d->copies;
 	if (n->touch_overflow)
 		for (int o = 0; o < w->n_origins; o++)
 			sim_node_catch(w, ni, o);
 	else
 		for (size_t i = 0; i < n->n_touched; i++)
 			sim_node_catch(w, ni, n->touched[i]);
-	cost = (double)(gossip_stats(n->vn.g)->batches_in - b0) *
+	cost = (double)(gossip_stats(n->vn.g)->batches_in - d->b0) *
 		w->s.cost_verify +
-	    (double)(n->applied_reports - r0) * w->s.cost_apply;
+	    (double)(n->applied_reports - d->r0) * w->s.cost_apply;
 	n->busy_until = w->now + (uint64_t)cost;
 	node_observe_pending(w, ni);
 	node_events(w, ni);
 	pump_node(w, ni);
+}
+
+static void
+ev_deliver(struct sim *w, const struct event *e)
+{
+	struct dwork d;
+
+	if (!deliver_live(w, e)) {
+		free(e->p);
+		return;
+	}
+	if (w->nodes[sim_deliver_node(w, e)].busy_until > w->now) {
+		/* its CPU is busy: wait */
+		sim_push(w, w->nodes[sim_deliver_node(w, e)].busy_until,
+		    EV_DELIVER, e->a, 0, e->p);
+		return;
+	}
+	sim_deliver_input(w, e, &d);
+	sim_deliver_finish(w, &d);
 }
 
 static void
@@ -1167,8 +1227,15 @@ finish(struct sim *w)
 		memcpy(&x, d, sizeof(x));
 		sim_trace(w, 0x44, n, x);
 	}
-	if (w->memo != NULL)
-		verify_memo_stats(w->memo, &w->memo_hits, &w->memo_misses);
+	w->memo_hits = w->memo_misses = 0;
+	for (int t = 0; t < w->threads; t++) {
+		uint64_t hits, misses;
+		if (w->memo[t] == NULL)
+			continue;
+		verify_memo_stats(w->memo[t], &hits, &misses);
+		w->memo_hits += hits;
+		w->memo_misses += misses;
+	}
 }
 
 /* SIGINT / SIGTERM: stop at the next event, so the stores are removed. */
@@ -1178,6 +1245,15 @@ static void
 on_signal(int sig)
 {
 	sim_stop = sig;
+}
+
+void
+sim_event(struct sim *w, const struct event *e)
+{
+	w->now = e->at;
+	w->events++;
+	sim_trace(w, e->at, (uint64_t)e->kind, (uint64_t)e->a << 32 | e->b);
+	dispatch(w, e);
 }
 
 int
@@ -1192,10 +1268,11 @@ sim_run(struct sim *w, char *err, size_t errlen)
 	while (evq_pop(&w->q, &e)) {
 		if (e.at > w->s.duration || e.kind == EV_END)
 			break;
-		w->now = e.at;
-		w->events++;
-		sim_trace(w, e.at, (uint64_t)e.kind, (uint64_t)e.a << 32 | e.b);
-		dispatch(w, &e);
+		if (w->par != NULL && e.kind == EV_DELIVER &&
+		    sim_deliver_ready(w, &e))
+			par_deliveries(w->par, &e);
+		else
+			sim_event(w, &e);
 		if (sim_stop) {
 			snprintf(err, errlen, "interrupted by signal %d at "
 					      "simulated %.3f s",
@@ -1239,6 +1316,8 @@ sim_new(const struct scenario *s, const struct sim_opts *o, char *err,
 	w->s = *s;
 	w->o = *o;
 	w->trace = 0xcbf29ce484222325ULL;
+	w->threads = o->threads < 1 ? 1 : o->threads > SIM_THREADS_MAX ?
+	    SIM_THREADS_MAX : o->threads;
 	evq_init(&w->q);
 	if (sim_setup(w, err, errlen) == -1) {
 		sim_free(w);
@@ -1254,6 +1333,7 @@ sim_free(struct sim *w)
 
 	if (w == NULL)
 		return;
+	par_free(w->par);
 	while (evq_pop(&w->q, &e))
 		if (e.kind == EV_DELIVER)
 			free(e.p);
@@ -1289,7 +1369,8 @@ sim_free(struct sim *w)
 	free(w->reports);
 	free(w->tracked);
 	free(w->tstate);
-	verify_memo_free(w->memo);
+	for (int t = 0; t < SIM_THREADS_MAX; t++)
+		verify_memo_free(w->memo[t]);
 	pki_free(w->pki);
 	free(w);
 }

@@ -5,7 +5,9 @@
  * (node/batcher.c) woken on the virtual clock, and the DNS core
  * (node/dns/dns.c) answering the lookups that measure "listed". Only the
  * shells are replaced: the links are sim/link.c's model carrying the
- * sessions' bytes; there are no sockets, no threads, no wall clock.
+ * sessions' bytes; there are no sockets and no wall clock. Deliveries
+ * that cannot affect each other run on several threads (sim/par.c), with
+ * the results of one.
  *
  * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
@@ -26,6 +28,8 @@ struct sim_opts {
 	bool progress;		/* a progress line on stderr */
 	FILE *series;		/* JSON lines, one per sample; may be NULL */
 	const char *replay;	/* the command that replays this run */
+	int threads;		/* for deliveries (sim/par.c); the results
+				 * are the same for any number */
 };
 
 struct sim *sim_new(const struct scenario *s, const struct sim_opts *o,

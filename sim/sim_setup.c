@@ -892,14 +892,26 @@ sim_setup(struct sim *w, char *err, size_t errlen)
 	if (conf_load(&conf, NULL, err, errlen) == -1 ||
 	    dns_engine_init(&w->dns, &conf, err, errlen) == -1)
 		return -1;
-	if (w->s.memo && (w->memo = verify_memo_new()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
+	for (int t = 0; t < w->threads && w->s.memo; t++)
+		if ((w->memo[t] = verify_memo_new()) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
 	if (make_nodes(w, err, errlen) == -1 ||
 	    (w->s.pki && make_pki(w, err, errlen) == -1) ||
 	    make_topology(w, err, errlen) == -1)
 		return -1;
+	w->lookahead = w->n_links > 0 ? UINT64_MAX : 0;
+	for (int li = 0; li < w->n_links; li++)
+		if (link_floor(w->links[li].m) < w->lookahead)
+			w->lookahead = link_floor(w->links[li].m);
+	/* pki: yes shares one trust store, which a Directory frame may
+	 * change during a node's part: one thread then */
+	if (w->threads > 1 && w->lookahead > 0 && !w->s.pki &&
+	    (w->par = par_new(w, w->threads)) == NULL) {
+		snprintf(err, errlen, "cannot start %d threads", w->threads);
+		return -1;
+	}
 	make_faults(w);
 	if (make_workload(w, err, errlen) == -1 ||
 	    make_root(w, err, errlen) == -1)

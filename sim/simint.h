@@ -21,6 +21,7 @@
 #define HIST_BUCKETS 1600 /* 10 us steps to 1 ms, then 1 % steps */
 #define TOUCH_MAX 64
 #define STAMP_SLOTS 64
+#define SIM_THREADS_MAX 16
 #define PENDING_MAX 512
 
 struct hist {
@@ -139,6 +140,8 @@ struct snode {
 	int touched[TOUCH_MAX];
 	size_t n_touched;
 	bool touch_overflow;
+	uint32_t touch_gen;
+	uint64_t par_batch;	/* sim/par.c: the batch it has a delivery in */
 	int stamp[STAMP_SLOTS];
 	int pending[PENDING_MAX];
 	size_t n_pending;
@@ -181,7 +184,10 @@ struct sim {
 	struct tsubj *tracked;
 	int n_tracked, cap_tracked;
 	struct tstate *tstate; /* tracked x nodes */
-	struct verify_memo *memo;
+	struct verify_memo *memo[SIM_THREADS_MAX]; /* one per thread */
+	struct par *par;	/* parallel deliveries (threads > 1) */
+	int threads;
+	uint64_t lookahead;	/* us: the least latency of any link */
 	struct pki *pki; /* one trust store: every organisation's CA */
 	struct dns_engine dns;
 	int n_honest, n_honest_up;
@@ -189,7 +195,6 @@ struct sim {
 	uint64_t bytes, copies_honest, applies, batches_made;
 	uint64_t reports_made, reports_failed, reports_lost, flood_reports;
 	uint64_t dns_queries, link_breaks, link_ups, dropped_slow;
-	uint32_t touch_gen;
 	uint64_t flood_seq;
 	uint64_t last_fault_end, converged_at; /* us + 1 */
 	bool has_faults, converged_end;
@@ -204,6 +209,26 @@ struct sim {
 	uint64_t memo_hits, memo_misses;
 	int failed_checks;
 };
+
+/* A delivery's two parts (sim.c): the node's, which touches that node
+ * alone (its gossip core and store), and the world's, in event order. */
+struct dwork {
+	int ni;
+	uint64_t copies, b0, r0;
+};
+bool sim_deliver_ready(const struct sim *w, const struct event *e);
+int sim_deliver_node(const struct sim *w, const struct event *e);
+void sim_deliver_input(struct sim *w, const struct event *e,
+    struct dwork *d);
+void sim_deliver_finish(struct sim *w, const struct dwork *d);
+/* One event the single-threaded way: the clock, the trace, dispatch. */
+void sim_event(struct sim *w, const struct event *e);
+/* par.c */
+struct par *par_new(struct sim *w, int threads);
+void par_free(struct par *p);
+/* Runs e (a ready delivery) and the deliveries after it that may run
+ * beside it, the results as if one by one. */
+void par_deliveries(struct par *p, const struct event *e);
 
 uint64_t sim_now_ms(const struct sim *w);
 void sim_trace(struct sim *w, uint64_t a, uint64_t b, uint64_t c);

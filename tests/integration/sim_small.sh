@@ -3,6 +3,8 @@
 #   1. determinism: sim/scenarios/small.conf run twice with one seed gives
 #      the same trace hash (every event and the final store digests), a
 #      second seed another; equivocation.conf twice, the same;
+#      the trace is the same with 1, 2 and 3 threads (-j: sim/par.c runs
+#      deliveries to different nodes at once, results as one by one);
 #   2. the scenario's asserted outcomes (its check: clause): a spam source
 #      reported by three organisations listed at every honest node, one
 #      reported by a single organisation listed nowhere, the network
@@ -34,6 +36,16 @@ e1=$("$SIM" -q sim/scenarios/equivocation.conf 2>&1 | awk '/^trace/ {print $2}')
 e2=$("$SIM" -q sim/scenarios/equivocation.conf 2>&1 | awk '/^trace/ {print $2}')
 if [ -n "$e1" ] && [ "$e1" = "$e2" ]; then ok "equivocation.conf: same trace"
 else ko "equivocation.conf traces differ: '$e1' '$e2'"; fi
+
+# threads change the speed, never the run
+for f in small equivocation partition crash; do
+	h1=$("$SIM" -q -j 1 sim/scenarios/$f.conf 2>&1 | awk '/^trace/ {print $2}')
+	h2=$("$SIM" -q -j 2 sim/scenarios/$f.conf 2>&1 | awk '/^trace/ {print $2}')
+	h3=$("$SIM" -q -j 3 sim/scenarios/$f.conf 2>&1 | awk '/^trace/ {print $2}')
+	if [ -n "$h1" ] && [ "$h1" = "$h2" ] && [ "$h1" = "$h3" ]; then
+		ok "$f.conf: the same trace with 1, 2 and 3 threads"
+	else ko "$f.conf: -j1 $h1, -j2 $h2, -j3 $h3"; fi
+done
 
 cat "$T/a.out"
 if [ "$ra" = 0 ] && [ "$(grep -c ': ok (' "$T/a.out")" = 4 ]; then

@@ -1,8 +1,8 @@
 /*
  * sim_test.c: the simulator's engine parts: the event queue (time order,
  * ties in push order), the PRNG (same seed, same stream; ranges), the link
- * model (latency kinds, bandwidth, in-order arrival, loss as a
- * retransmission delay) and the scenario parser (values, definitions,
+ * model (latency kinds and their floor, bandwidth, in-order arrival, loss
+ * as a retransmission delay) and the scenario parser (values, definitions,
  * file:line errors).
  *
  * Copyright (c) 2026 The reputed authors
@@ -118,6 +118,22 @@ test_link_latency(void **state)
 	for (int i = 0; i < n; i++)
 		below += v[i] < 20000;
 	assert_true(below > n * 45 / 100 && below < n * 55 / 100);
+	/* the floor, 4 sigma under the median: never below it, and a
+	 * sigma wide enough to reach it does */
+	assert_int_equal(link_floor(&m), 2707);	/* 20 ms * exp(-2) */
+	m.b_us = 3;
+	assert_int_equal(link_floor(&m), 0);	/* 20 ms * exp(-12) */
+	m.a_us = 1e9;
+	int at_floor = 0;
+	for (int i = 0; i < 1000000; i++) {	/* 32 expected */
+		uint64_t x = link_latency(&m, &r);
+		assert_true(x >= link_floor(&m));
+		at_floor += x == link_floor(&m);
+	}
+	assert_true(at_floor > 5 && at_floor < 80);
+	m.kind = LAT_UNIFORM;
+	m.a_us = 1000;
+	assert_int_equal(link_floor(&m), 1000);
 }
 
 static void
