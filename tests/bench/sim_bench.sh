@@ -6,8 +6,9 @@
 #      policy and reports in the simulator): both p50s and their ratio;
 #   2. scale: 1,000 nodes (200 organisations x 5, degree 8) x 10,000
 #      reports, and 100 nodes x 100,000 reports: wall and CPU seconds,
-#      events/s, peak memory per simulated node (SIM_BENCH_SCALE=0 skips
-#      them: they take minutes).
+#      events/s, peak memory per simulated node, on every CPU (reputesim's
+#      default -j) and on one (-j 1), with the trace hashes, which must be
+#      equal (SIM_BENCH_SCALE=0 skips them: they take minutes).
 # Copyright (c) 2026 The reputed authors
 # SPDX-License-Identifier: ISC
 . "$(dirname "$0")/../integration/peer_lib.sh"
@@ -69,15 +70,19 @@ wall, cpu, kb = float(t[0]), float(t[1]) + float(t[2]), int(t[3])
 r=d["run"]; a=d["propagation_applied"]
 print("%s: %d nodes, %d reports in %d batches: %.1f s wall, %.1f s CPU,"
       " %.0f events/s (wall), peak %.0f MB (%.0f KB/node), store %.0f KB/node;"
-      " applied p50 %.0f ms p99 %.0f ms; memo %d verifies for %d checks" % (
+      " applied p50 %.0f ms p99 %.0f ms; memo %d verifies for %d checks;"
+      " trace %s" % (
       sys.argv[3], d["nodes"], d["reports"]["made"], d["reports"]["batches"],
       wall, cpu, r["events"] / wall, kb / 1024, kb / d["nodes"],
       d["store"]["mean_bytes"] / 1024, a["p50_ms"], a["p99_ms"],
-      r["verify_memo_misses"], r["verify_memo_misses"] + r["verify_memo_hits"]))' \
+      r["verify_memo_misses"], r["verify_memo_misses"] + r["verify_memo_hits"],
+      d["trace"]))' \
 	    "$T/$name.json" "$T/$name.time" "$name"
 }
 if [ "${SIM_BENCH_SCALE:-1}" != 0 ]; then
 	scale scale-1000x10k -D BURSTS=1
+	scale scale-1000x10k-j1 -j 1 -D BURSTS=1
 	scale scale-100x100k -D ORGS=20 -D SOURCES=33334 -D BURSTS=4
+	scale scale-100x100k-j1 -j 1 -D ORGS=20 -D SOURCES=33334 -D BURSTS=4
 fi
 t_summary >/dev/null
