@@ -74,7 +74,7 @@ struct origin_rec {
 	uint64_t floor_quota_hour;	/* quota counters after batch floor */
 	uint64_t floor_quota_used;
 	uint64_t floor_quota_dropped;
-	uint8_t via[ORG_ID_LEN];	/* a pseudo-origin: its relay */
+	uint8_t via[ORIGIN_LEN];	/* a pseudo-origin: its relay */
 	uint8_t via_set;
 	uint8_t pad2[7];
 };
