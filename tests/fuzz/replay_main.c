@@ -3,7 +3,8 @@
  * replay a seed corpus with the normal compiler (and under ASan in
  * `make asan`). Arguments are files or folders; each file is one input.
  * Prints "N passed, 0 failed" where N is the number of inputs run: an input
- * "passes" by returning without a crash.
+ * "passes" by returning without a crash. A folder's files run in name
+ * order (the store targets keep state from one input to the next).
  *
  * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
@@ -56,24 +57,23 @@ run_path(const char *path)
 	}
 	if (!S_ISDIR(st.st_mode))
 		return run_file(path) == 0 ? 1 : -1;
-	DIR *d = opendir(path);
-	if (d == NULL)
+	/* In name order: the store targets keep one store across inputs,
+	 * so a corpus replays as the same sequence on every file system. */
+	struct dirent **e;
+	int n = scandir(path, &e, NULL, alphasort);
+	if (n < 0)
 		return -1;
 	long count = 0;
-	struct dirent *e;
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
+	for (int i = 0; i < n; i++) {
 		char sub[4096];
-		snprintf(sub, sizeof(sub), "%s/%s", path, e->d_name);
-		long n = run_path(sub);
-		if (n < 0) {
-			closedir(d);
-			return -1;
+		if (count >= 0 && e[i]->d_name[0] != '.') {
+			snprintf(sub, sizeof(sub), "%s/%s", path, e[i]->d_name);
+			long got = run_path(sub);
+			count = got < 0 ? -1 : count + got;
 		}
-		count += n;
+		free(e[i]);
 	}
-	closedir(d);
+	free(e);
 	return count;
 }
 

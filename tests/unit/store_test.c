@@ -746,6 +746,104 @@ assert_rescore_exact(struct fixture *f)
 	assert_memory_equal(&sb, &sa, sizeof(sb));
 }
 
+/* Seals batch seq of origin k made at created_at and applies it to two
+ * stores; both must answer `want`. */
+static void
+apply_both(struct fixture *f, struct fixture *g, int k, uint64_t seq,
+    uint64_t created_at, const struct rep *r, size_t n, const uint32_t *ret,
+    size_t nret, enum apply_status want)
+{
+	size_t len;
+	seal_created = created_at;
+	uint8_t *sb = seal(f->key[k], seq, r, n, ret, nret, &len);
+	seal_created = 0;
+	assert_int_equal(apply(f, sb, len), want);
+	assert_int_equal(apply(g, sb, len), want);
+	free(sb);
+}
+
+/*
+ * The sequence envelope_fuzz found ("rescore changed the number of
+ * listings", issue 13), and batch_fuzz's variant with a second origin
+ * ("rescore changed a listing"). Origin 0: batch 1 (three addresses),
+ * batch 3 (pending), batch 2 (applied, then 3 after it), then batch 4,
+ * made a year later, retracting report 0 of batch 1. Batch 4 moves the
+ * origin's clock past the expiry of every report it made before. Arrival
+ * refolds only the records a batch touches (here the one the retraction
+ * names); the others keep their expired reports until the pruner finds
+ * them, whereas rescore refolds them all at once. So rescore equals
+ * arrival followed by a full prune sweep (reputation.h), and the fuzz
+ * harness, which compared it with arrival alone, now prunes first.
+ */
+static void
+test_clock_jump_prune_then_rescore(void **state)
+{
+	struct fixture *f = *state, g;
+	const uint64_t t1 = T0 + 60000, year = 365 * 86400000ull;
+	struct rep b1[3] = {
+		{ .subject = "192.0.2.1", .category = 1 },
+		{ .subject = "198.51.100.7", .category = 5 },
+		{ .subject = "203.0.113.0/24", .category = 4 },
+	}, b1_other = { .subject = "198.51.100.7", .category = 1,
+	    .ttl = 90 * 86400 };
+	struct rep b2[2] = {
+		{ "example.com", 1, "bob@example.com",
+		    REPUTED__AUTH_RESULT__AUTH_PASS, "192.0.2.1", 0, 3 * 86400 },
+		{ .subject = "phish.example.net", .category = 2,
+		    .ttl = 3 * 86400 },
+	};
+	struct rep b3[3] = {
+		{ .subject = "2001:db8::/32", .category = 7 },
+		{ .subject = "2001:db8::", .category = 3 },
+		{ .subject = "::ffff:192.0.2.99", .category = 9,
+		    .ttl = 86400 },
+	};
+	uint32_t ret[2] = { 1, 0 };
+	struct snapshot arrived, pruned, rescored;
+	struct store_prune p;
+	struct listing l;
+	char err[160], db[TL_PATH_MAX];
+
+	memset(&g, 0, sizeof(g));
+	tl_path(db, sizeof(db), f->dir, "db2");
+	assert_non_null(g.st = tl_store_open(db, 0, 1 << 26));
+	g.ver = f->ver;
+	apply_both(f, &g, 0, 1, t1, b1, 3, NULL, 0, APPLY_OK);
+	apply_both(f, &g, 1, 1, t1, &b1_other, 1, NULL, 0, APPLY_OK);
+	apply_both(f, &g, 0, 3, t1 + 120000, b3, 3, NULL, 0, APPLY_PENDING);
+	apply_both(f, &g, 0, 2, t1 + 60000, b2, 2, NULL, 0, APPLY_OK);
+	apply_both(f, &g, 0, 4, t1 + year, NULL, 0, ret, 1, APPLY_OK);
+
+	/* What arrival left: the retracted report's record refolded at the
+	 * new clock (192.0.2.1's other report, from batch 2, expired with
+	 * it), the records batch 4 did not touch still holding expired
+	 * reports. */
+	snapshot(f, &arrived);
+	assert_int_equal(lookup(f, "192.0.2.1", &l), 1);
+	assert_int_equal(lookup(f, "203.0.113.0/24", &l), 0);
+	assert_int_equal(lookup(f, "198.51.100.7", &l), 0);
+	assert_int_equal(l.n_reports, 2);
+
+	/* A full sweep refolds them: only origin 1's report is left. */
+	assert_int_equal(store_prune_all(f->st, &p, err, sizeof(err)), 0);
+	assert_true(p.refolded > 0);
+	snapshot(f, &pruned);
+	assert_int_equal(pruned.n, 1);
+	assert_int_equal(lookup(f, "198.51.100.7", &l), 0);
+	assert_int_equal(l.n_reports, 1);
+	assert_true(arrived.n > pruned.n);
+
+	/* Rescore of the store that never pruned gives the pruned listings
+	 * bit for bit; so does rescore of the pruned one (from its floor),
+	 * with the same counts. */
+	assert_int_equal(store_rescore(g.st, err, sizeof(err)), 0);
+	snapshot(&g, &rescored);
+	assert_int_equal(rescored.n, pruned.n);
+	assert_memory_equal(&rescored, &pruned, sizeof(pruned));
+	assert_rescore_exact(f);
+	store_close(g.st);
+}
+
 /*
  * An origin unblocked after its floor moved folds its kept batches in
  * again with the quota counters its floor left (as rescore does), not
@@ -1332,6 +1430,8 @@ main(int argc, char **argv)
 		    test_skip_pruned_drops_their_reports, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_rescore_counts_blocked_origin, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_clock_jump_prune_then_rescore, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_failed_commit_forgets_trust, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lpm_against_brute_force,
