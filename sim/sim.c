@@ -833,9 +833,9 @@ sim_deliver_ready(const struct sim *w, const struct event *e)
 	    w->nodes[sim_deliver_node(w, e)].busy_until <= e->at;
 }
 
-/* The node's part of a delivery: its gossip core reads the bytes and its
- * store applies what is new. It touches that node alone, so sim/par.c runs
- * the parts of several nodes at once. */
+/* The node's part of a delivery to node d->ni: its gossip core reads the
+ * bytes and its store applies what is new. It touches that node alone (and
+ * d), so sim/par.c runs the parts of several nodes at once. */
 void
 sim_deliver_input(struct sim *w, const struct event *e, struct dwork *d)
 {
@@ -843,7 +843,6 @@ sim_deliver_input(struct sim *w, const struct event *e, struct dwork *d)
 	struct slink *l = &w->links[c->link];
 	struct snode *n = &w->nodes[sim_deliver_node(w, e)];
 
-	d->ni = sim_deliver_node(w, e);
 	n->touch_gen++;
 	n->n_touched = 0;
 	n->touch_overflow = false;
@@ -896,6 +895,7 @@ ev_deliver(struct sim *w, const struct event *e)
 		    EV_DELIVER, e->a, 0, e->p);
 		return;
 	}
+	d.ni = sim_deliver_node(w, e);
 	sim_deliver_input(w, e, &d);
 	sim_deliver_finish(w, &d);
 }
