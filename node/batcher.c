@@ -49,7 +49,7 @@ struct bbatch {
 	int n;			/* reports */
 	uint8_t *packed[BATCHER_MAX_REPORTS];	/* packed Reputed__Report */
 	size_t len[BATCHER_MAX_REPORTS];
-	size_t bytes;		/* packed bytes in all: BATCHER_MAX_BYTES */
+	size_t bytes;		/* packed, in all (BATCHER_MAX_BYTES) */
 	int n_retr;		/* retractions */
 	struct batcher_id retr[BATCHER_MAX_REPORTS];
 	/* Distinct submitters, in order; a submitter's reports are

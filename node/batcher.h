@@ -37,8 +37,8 @@
 #define BATCHER_WINDOW_MAX_MS	60000	/* the longest window allowed */
 #define BATCHER_MAX_QUEUED	65536	/* reports waiting; more is refused */
 #define BATCHER_MAX_SUBMIT	4096	/* reports in one submission */
-#define BATCHER_MAX_BYTES	(FRAME_MAX_DEFAULT / 2)	/* packed reports in
-					 * one batch (attestations are large) */
+/* packed reports in one batch (attestations are large) */
+#define BATCHER_MAX_BYTES	(FRAME_MAX_DEFAULT / 2)
 
 struct batcher;
 struct batcher_timer;

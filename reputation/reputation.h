@@ -238,7 +238,7 @@ struct origin_info {
 	bool has_org;		/* org is known (else its own organisation) */
 	uint8_t org[ORG_ID_LEN];
 	uint64_t quota_dropped;	/* reports dropped over its quota */
-	bool has_via;		/* a pseudo-origin of attested reports ... */
+	bool has_via;		/* a pseudo-origin of attested reports */
 	uint8_t via[ED25519_KEY_LEN];	/* ... relayed by this origin */
 };
 

@@ -1121,8 +1121,9 @@ attest_pseudo_origin(const uint8_t relay[ORIGIN_LEN],
 	memcpy(in + sizeof(tag), relay, ORIGIN_LEN);
 	memcpy(in + sizeof(tag) + ORIGIN_LEN, v->signer, 32);
 	memcpy(in + sizeof(tag) + ORIGIN_LEN + 32, v->org, ORG_ID_LEN);
+	/* never fails: SHA-256 is built in */
 	if (EVP_Digest(in, sizeof(in), out, &len, EVP_sha256(), NULL) != 1)
-		memset(out, 0, ORIGIN_LEN);	/* never: SHA-256 is built in */
+		memset(out, 0, ORIGIN_LEN);
 }
 
 static size_t

@@ -189,7 +189,8 @@ main(int argc, char **argv)
 			    sizeof(err)) != ENVELOPE_OK)
 				die("seal");
 			double t = cpu_now();
-			struct store_txn *tx = store_begin(st, err, sizeof(err));
+			struct store_txn *tx = store_begin(st, err,
+			    sizeof(err));
 			if (tx == NULL || store_apply(tx, sb, len, b, err,
 			    sizeof(err)) != APPLY_OK ||
 			    store_commit(tx, err, sizeof(err)) != 0)
