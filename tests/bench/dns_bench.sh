@@ -56,10 +56,10 @@ mkdir -p "$DIR" && cd "$DIR" || exit 1
 # ---- data: generated once, then reused ----
 IMPORT_SLICE=3000000	# lines per pair of keys: under the 3.6M quota
 import_pair() { # FIRST LAST KEY_NUMBER: lines FIRST..LAST by keys N, N+1
-	for k in $3 $(($3 + 1)); do
-		"$REPUTECTL" keygen --out k$k.key >/dev/null || return 1
+	for key in k$3 k$(($3 + 1)); do	# (sh: no local; not k)
+		"$REPUTECTL" keygen --out $key.key >/dev/null || return 1
 		sed -n "$1,$2p;$2q" reports.jsonl | "$REPUTECTL" --db db \
-		    report --key k$k.key --jsonl >import.out 2>import.err
+		    report --key $key.key --jsonl >import.out 2>import.err
 		rc=$?
 		cat import.out
 		[ $rc -eq 0 ] || { cat import.err; return 1; }
