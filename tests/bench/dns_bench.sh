@@ -32,6 +32,9 @@
 #   DNS_BENCH_THREADS reputed DNS workers (2, the daemon's default; on 2
 #                     cores shared with dnsperf, 2 answered 4-10% more than
 #                     1 at half the latency)
+#   DNS_BENCH_CLIENTS dnsperf sockets (4): SO_REUSEPORT hashes each to a
+#                     worker of reputed, anew at every run, so with 4 a run
+#                     may give one worker all of them
 # Copyright (c) 2026 The reputed authors
 # SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
@@ -46,6 +49,7 @@ export DNS_BENCH_SUBJECTS
 SECS=${DNS_BENCH_SECONDS:-15}
 ROUNDS=${DNS_BENCH_ROUNDS:-3}
 THREADS=${DNS_BENCH_THREADS:-2}
+CLIENTS=${DNS_BENCH_CLIENTS:-4}
 . "$ROOT/tests/lib/common.sh"
 BL=bl.reputed.example
 DBL=dbl.reputed.example
@@ -164,8 +168,8 @@ anon_kb() { awk '/^RssAnon/ {print $2}' /proc/$1/status; }
 # with 200, rbldnsd (which keeps the kernel's default receive buffer)
 # drops part of the opening burst and dnsperf then waits 2 s on each.
 perf() { # PORT FILE
-	dnsperf -s 127.0.0.1 -p "$1" -d "$2" -l "$SECS" -c 4 -q 100 -t 2 \
-	    2>/dev/null | awk '
+	dnsperf -s 127.0.0.1 -p "$1" -d "$2" -l "$SECS" -c "$CLIENTS" -q 100 \
+	    -t 2 2>/dev/null | awk '
 	/Queries lost:/ {lost = $3}
 	/Queries per second:/ {qps = $4}
 	/Average Latency/ {avg = $4 * 1000; max = $8; sub(/\)/, "", max);
@@ -238,7 +242,7 @@ col() { # MIX SRV FIELD(4=qps 5=avg 6=max 7=lost 8=CPU us/query)
 	    results | med
 }
 echo
-echo "reputed vs rbldnsd, $ROUNDS rounds x ${SECS}s of dnsperf -c 4 -q 100," \
+echo "reputed vs rbldnsd, $ROUNDS rounds x ${SECS}s of dnsperf -c $CLIENTS -q 100," \
     "medians ($(nproc) cores, shared with dnsperf; reputed $THREADS DNS thread(s))"
 echo "(no cache: reputed with cache-size: 0, every answer from LMDB;" \
     "no lookup: null_dns, the ceiling)"
