@@ -288,6 +288,15 @@ api_feeds_attach(struct api *a, const struct node_conf *conf,
 }
 
 void
+api_feeds_trust_fingerprint(struct api_feeds *f, unsigned char out[32])
+{
+	if (f->pki != NULL)
+		pki_fingerprint(f->pki, out);
+	else
+		memset(out, 0, 32);
+}
+
+void
 api_feeds_share_pki(struct api_feeds *f, struct pki *p)
 {
 	if (!f->shared)

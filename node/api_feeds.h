@@ -56,6 +56,8 @@ void api_feeds_share_pki(struct api_feeds *f, struct pki *p);
  * complaints and attested reports alike), unless the peer links' are
  * shared. -1, logged, when one does not load: the old ones stay. */
 int api_feeds_reload(struct api_feeds *f, const struct node_conf *conf);
+/* What the trust store in use says (pki_fingerprint; zeros: none). */
+void api_feeds_trust_fingerprint(struct api_feeds *f, unsigned char out[32]);
 void api_feeds_free(struct api_feeds *f);
 
 #endif

@@ -68,6 +68,7 @@ struct daemon {
 	struct api_feeds *feeds;	/* POST /v1/feeds/... (api_feeds.c) */
 	struct attest *attest;		/* the store's verifier of attested
 					 * reports (attest.c) */
+	unsigned char trust_fp[32];	/* its trust store's fingerprint */
 	struct retention *retention;	/* the pruner */
 	bool dns_running;
 	int pid_fd;			/* the locked pidfile, or -1 */
@@ -477,6 +478,28 @@ daemon_reload_zones(struct daemon *d, struct node_conf *n)
 	}
 }
 
+/* Anchors or CRLs that say something else now: the attested reports
+ * are verified again (a signer newly anchored counts, one revoked from
+ * before its batch no longer does). */
+static void
+daemon_reload_attest(struct daemon *d)
+{
+	unsigned char fp[32];
+	uint64_t relays;
+	char err[256];
+
+	api_feeds_trust_fingerprint(d->feeds, fp);
+	if (memcmp(fp, d->trust_fp, sizeof(fp)) == 0)
+		return;
+	memcpy(d->trust_fp, fp, sizeof(fp));
+	if (store_attest_recheck(d->st, &relays, err, sizeof(err)) == -1)
+		log_warnx("reload: attested reports: %s", err);
+	else
+		log_info("reload: trust anchors or CRLs changed: the attested "
+		    "reports of %llu origin%s verified again",
+		    (unsigned long long)relays, relays == 1 ? "" : "s");
+}
+
 /* A changed policy: clause means every score is recomputed under it. */
 static void
 daemon_reload_policy(struct daemon *d, const struct node_conf *n)
@@ -537,6 +560,7 @@ daemon_reload(struct daemon *d)
 	daemon_keep_static(&d->conf, n);
 	daemon_reload_peering(d, n);
 	api_feeds_reload(d->feeds, n);
+	daemon_reload_attest(d);
 	daemon_reload_zones(d, n);
 	daemon_reload_policy(d, n);
 	daemon_batch_policy(d, n);
@@ -659,6 +683,7 @@ daemon_start(struct daemon *d)
 		fatalx("api: no room for /v1/reports/message");
 	daemon_dns_start(d);
 	daemon_peers_start(d);
+	api_feeds_trust_fingerprint(d->feeds, d->trust_fp);
 	daemon_signals(d);
 	daemon_drop_privileges(d);
 }

@@ -271,6 +271,15 @@ void store_set_attest(struct store *st, store_attest_fn fn, void *arg);
  * and its clock, and a new organisation is a new pseudo-origin. */
 void attest_pseudo_origin(const uint8_t relay[ED25519_KEY_LEN],
 	    const struct attest_verdict *v, uint8_t out[ED25519_KEY_LEN]);
+/* Forgets every kept verdict and verifies the attested reports again
+ * with the verifier set now (after the trust anchors or CRLs changed: a
+ * signer now anchored, or revoked from before its batch). Each origin
+ * that relayed one has its applied batches taken out and folded in
+ * again, in (seq, index) order, as when it is unblocked (a blocked
+ * origin's verdicts are only forgotten: its unblock verifies). One
+ * write transaction; *relays: the origins refolded. 0, or -1 and err. */
+int store_attest_recheck(struct store *st, uint64_t *relays, char *err,
+	    size_t errlen);
 /* The verdict kept for report index of (origin, seq), in a reader's
  * snapshot: 0 found, 1 none, -1 error. */
 int store_reader_attest(struct store_reader *r,

@@ -1718,6 +1718,103 @@ rescore_origin(struct store_txn *tx, const uint8_t *origin, uint64_t upto,
 	return rc;
 }
 
+/* The next origin after prev (NULL: the first) with a kept verdict, into
+ * out: 0, MDB_NOTFOUND when none is left, or an LMDB error. */
+static int
+attest_next_relay(struct store_txn *tx, const uint8_t *prev,
+    uint8_t out[ORIGIN_LEN])
+{
+	uint8_t key[ORIGIN_LEN + 12];
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(tx->txn, tx->st->attest, &c);
+
+	if (rc != 0)
+		return rc;
+	if (prev == NULL)
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	else {		/* past every key of prev: seq and index all 0xff */
+		memcpy(key, prev, ORIGIN_LEN);
+		memset(key + ORIGIN_LEN, 0xff, 12);
+		k = val(key, sizeof(key));
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc == 0 && k.mv_size == sizeof(key) &&
+		    memcmp(k.mv_data, key, sizeof(key)) == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	if (rc == 0 && k.mv_size >= ORIGIN_LEN)
+		memcpy(out, k.mv_data, ORIGIN_LEN);
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/* Deletes every verdict kept for the batches of origin. */
+static int
+attest_drop_origin(struct store_txn *tx, const uint8_t *origin)
+{
+	MDB_cursor *c;
+	MDB_val k = val(origin, ORIGIN_LEN), v;
+	int rc = mdb_cursor_open(tx->txn, tx->st->attest, &c);
+
+	if (rc != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < ORIGIN_LEN ||
+		    memcmp(k.mv_data, origin, ORIGIN_LEN) != 0)
+			break;
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
+
+/* One relay: its contributions (and its pseudo-origins') out, its
+ * verdicts forgotten, its batches folded in again (verified anew). */
+static int
+attest_recheck_relay(struct store_txn *tx, const uint8_t *relay)
+{
+	struct origin_rec rec;
+	int rc;
+
+	if (origin_read(tx->txn, tx->st, relay, &rec) < 0)
+		return MDB_CORRUPTED;
+	if (!rec.blocked && (rc = origin_batches_pass(tx, relay,
+	    rec.highest_seq, REDO_PURGE, false)) != 0)
+		return rc;
+	if ((rc = attest_drop_origin(tx, relay)) != 0)
+		return rc;
+	if (rec.blocked)
+		return 0;
+	return origin_batches_pass(tx, relay, rec.highest_seq, REDO_REFOLD,
+	    true);
+}
+
+int
+store_attest_recheck(struct store *st, uint64_t *relays, char *err,
+    size_t errlen)
+{
+	struct store_txn *tx = store_begin(st, err, errlen);
+	uint8_t relay[ORIGIN_LEN];
+	int rc;
+
+	*relays = 0;
+	if (tx == NULL)
+		return -1;
+	for (rc = attest_next_relay(tx, NULL, relay); rc == 0;
+	    rc = attest_next_relay(tx, relay, relay)) {
+		if ((rc = attest_recheck_relay(tx, relay)) != 0)
+			break;
+		(*relays)++;
+	}
+	if (rc != MDB_NOTFOUND) {
+		store_abort(tx);
+		return lmdb_fail(err, errlen, "recheck attested reports", rc);
+	}
+	return store_commit(tx, err, errlen);
+}
+
 static enum apply_status
 record_equivocation(struct store_txn *tx, const uint8_t *bk,
     const uint8_t *sb, size_t sblen, struct origin_rec *rec,

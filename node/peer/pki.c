@@ -890,6 +890,41 @@ pki_cert_org(struct pki *p, X509 *leaf, STACK_OF(X509) * chain, int64_t now,
 	return pki_verify_org(p, leaf, chain, now, NULL, NULL, 0, org, false);
 }
 
+/* One certificate or CRL into the fingerprint. */
+static void
+pki_fp_add(EVP_MD_CTX *md, unsigned char *der, int len)
+{
+	if (len > 0)
+		EVP_DigestUpdate(md, der, (size_t)len);
+	OPENSSL_free(der);
+}
+
+void
+pki_fingerprint(struct pki *p, uint8_t out[32])
+{
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	unsigned len = 32;
+
+	memset(out, 0, 32);
+	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(md);
+		return;
+	}
+	for (int i = 0; i < sk_X509_num(p->anchors); i++) {
+		unsigned char *der = NULL;
+		int n = i2d_X509(sk_X509_value(p->anchors, i), &der);
+		pki_fp_add(md, der, n);
+	}
+	EVP_DigestUpdate(md, "|", 1);
+	for (int i = 0; i < sk_X509_CRL_num(p->crls); i++) {
+		unsigned char *der = NULL;
+		int n = i2d_X509_CRL(sk_X509_CRL_value(p->crls, i), &der);
+		pki_fp_add(md, der, n);
+	}
+	EVP_DigestFinal_ex(md, out, &len);
+	EVP_MD_CTX_free(md);
+}
+
 int
 pki_cert_org_at(struct pki *p, X509 *leaf, STACK_OF(X509) * chain,
     int64_t when, bool *revoked, char *err, size_t errlen,

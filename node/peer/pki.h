@@ -140,6 +140,9 @@ int pki_cert_org(struct pki *p, X509 *leaf, STACK_OF(X509) * chain,
 int pki_cert_org_at(struct pki *p, X509 *leaf, STACK_OF(X509) * chain,
     int64_t when, bool *revoked, char *err, size_t errlen,
     uint8_t org[PKI_ORG_ID_LEN]);
+/* SHA-256 over the anchors and the CRLs held (DER, in order): equal
+ * while what they say is the same, whatever was reloaded or learned. */
+void pki_fingerprint(struct pki *p, uint8_t out[32]);
 /* A counter bumped whenever anchors, CAs or CRLs change: callers that cache
  * verdicts revalidate when it moved. */
 uint64_t pki_generation(const struct pki *p);

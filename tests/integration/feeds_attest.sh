@@ -16,7 +16,8 @@
 # n2 (org B) anchors organisations A and B only, not the bridge: there
 # the signature of C's desk has no path, so the attested report is
 # dropped and counted (untrusted-signer) and 192.0.2.71 is org A's word
-# alone. A CRL learned from a peer counts for signed complaints: n1's
+# alone; once n2 anchors the bridge too (SIGHUP), it verifies its kept
+# verdicts again and lists it. A CRL learned from a peer counts for signed complaints: n1's
 # crl: file revokes org B's desk deskB2; n0, with no CRL file, learns it
 # from n1's directory and will not take deskB2's signature. Then n1's
 # store, rescored offline (no trust anchors there), gives the same
@@ -169,6 +170,16 @@ print(x["orgs"], " ".join(e["org"] for e in x["explanation"]))')
 [ "$r" = "1 $ORG_A" ] && ok || ko "n2's explanation of 71: $r"
 grep -q 'attested report dropped (untrusted-signer)' "$T/n2/log" && ok ||
     ko "n2 did not log the drop"
+# n2 anchors the bridge too, and SIGHUP: its kept verdicts are checked
+# again with the new trust, and C's word counts there now
+sed -i "s|^peering:\$|peering:\n\ttrust-anchor: \"$T/bridge.pem\"|" "$T/n2/reputed.conf"
+kill -HUP "$PID_2"
+pl_wait 10 127.0.0.2 pl_dig 2 192.0.2.71 && ok ||
+    ko "n2 does not list 192.0.2.71 once it anchors the bridge"
+grep -q 'attested reports of 1 origin verified again' "$T/n2/log" && ok ||
+    ko "n2 did not verify again"
+v=$(pl_metric 2 'reputed_attested_reports_total{result="verified"}')
+[ "$v" = 1 ] && ok || ko "n2: verified after the reload: $v"
 
 # n0 learned n1's CRL (peering), and checks complaints with it
 pl_wait 10 1 pl_metric 0 reputed_peer_crl_updates_total ||

@@ -613,6 +613,75 @@ test_store(void **state)
 	signer_free(relay);
 }
 
+/* After the trust changes, store_attest_recheck verifies again: a
+ * signer anchored only now counts; one whose CRL now dates its
+ * revocation before the batch drops out; the relay's own report stays;
+ * a rescore gives what the recheck gave. */
+static void
+test_recheck(void **state)
+{
+	struct fx *f = *state;
+	char db[TL_PATH_MAX], err[256];
+	struct signer *relay = tl_signer_new(f->dir, "relay.pem");
+	struct store *st;
+	struct att good;
+	struct tl_batch *tb = tl_batch_new(1, BATCH_AT, 2);
+	struct pki *empty = pki_new();
+	struct listing before, after;
+	uint64_t relays;
+	Reputed__Report *rp;
+
+	tl_path(db, sizeof(db), f->dir, "db");
+	assert_non_null(relay);
+	assert_non_null(empty);
+	assert_non_null(st = tl_store_open(db, 0, 1 << 26));
+	store_set_attest(st, attest_store_cb, f->at);
+	attest_set_pki(f->at, empty);		/* C is not anchored yet */
+	att_make(&good, f->desk, f->desk_key, "192.0.2.9");
+	assert_non_null(tl_batch_report(tb, "192.0.2.8", 1, 100,
+	    (uint64_t)NOW_S * 1000));
+	assert_non_null(rp = tl_batch_report(tb, "192.0.2.9", 1, 100,
+	    (uint64_t)NOW_S * 1000));
+	rp->attestation = &good.pb;
+	apply(st, tb, relay);
+	tl_batch_free(tb);
+	assert_int_equal(explain(st, "192.0.2.9").n, 0);
+	assert_int_equal(attest_count(f->at, ATTEST_UNTRUSTED), 1);
+
+	attest_set_pki(f->at, f->pki);		/* now it is */
+	assert_int_equal(store_attest_recheck(st, &relays, err, sizeof(err)),
+	    0);
+	assert_int_equal(relays, 1);
+	assert_int_equal(explain(st, "192.0.2.9").n, 1);
+	assert_int_equal(explain(st, "192.0.2.8").n, 1);
+	assert_int_equal(attest_count(f->at, ATTEST_OK), 1);
+	lookup(st, "192.0.2.9", &before, 0);
+	assert_int_equal(store_rescore(st, err, sizeof(err)), 0);
+	lookup(st, "192.0.2.9", &after, 0);
+	assert_memory_equal(&before, &after, sizeof(before));
+
+	/* a CRL that says the desk was revoked before the batch */
+	X509_CRL *crl = crl_at(f->ca, f->ca_key, f->desk, NOW_S + 86400,
+	    NOW_S - 60);
+	assert_int_equal(pki_learn_crl(f->pki, crl, NOW_S + 86400), 1);
+	X509_CRL_free(crl);
+	assert_int_equal(store_attest_recheck(st, &relays, err, sizeof(err)),
+	    0);
+	assert_int_equal(explain(st, "192.0.2.9").n, 0);
+	lookup(st, "192.0.2.9", &after, 1);
+	assert_int_equal(explain(st, "192.0.2.8").n, 1);
+	assert_int_equal(attest_count(f->at, ATTEST_UNTRUSTED), 2);
+	lookup(st, "192.0.2.8", &before, 0);
+	assert_int_equal(store_rescore(st, err, sizeof(err)), 0);
+	lookup(st, "192.0.2.8", &after, 0);
+	assert_memory_equal(&before, &after, sizeof(before));
+	assert_int_equal(explain(st, "192.0.2.9").n, 0);
+	free(good.cms);
+	store_close(st);
+	signer_free(relay);
+	pki_free(empty);
+}
+
 int
 main(void)
 {
@@ -629,6 +698,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test(test_may_travel),
 		cmocka_unit_test_setup_teardown(test_store, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recheck, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
