@@ -155,6 +155,7 @@ struct term {
 struct terms {
 	const struct term *t;
 	size_t n, n_groups;
+	const uint16_t *cats;		/* per group: categories with terms */
 };
 
 static size_t
@@ -203,9 +204,12 @@ evaluate(const struct terms *ts, const struct policy *p, uint64_t t,
 	double w[ng][CATEGORY_COUNT];
 	double raw[ng][CATEGORY_COUNT];
 
+	/* Only the (group, category) cells that have terms are read below:
+	 * the others would add exact zeros. */
 	memset(m, 0, sizeof(*m));
-	memset(w, 0, sizeof(w));
-	memset(raw, 0, sizeof(raw));
+	for (size_t i = 0; i < ts->n; i++)
+		w[ts->t[i].group][ts->t[i].k] = raw[ts->t[i].group][ts->t[i].k] =
+		    0;
 	for (size_t i = 0; i < ts->n; i++) {
 		const struct term *x = &ts->t[i];
 		double v = term_weight_at(x, t);
@@ -215,6 +219,8 @@ evaluate(const struct terms *ts, const struct policy *p, uint64_t t,
 	for (size_t g = 0; g < ts->n_groups; g++) {
 		double bad = 0, bad_raw = 0;
 		for (unsigned k = 1; k < CATEGORY_COUNT; k++) {
+			if (!(ts->cats[g] & 1u << k))
+				continue;
 			double wk = w[g][k] < p->cap_per_org ? w[g][k] :
 			    p->cap_per_org;
 			if (k == REPUTED__CATEGORY__CATEGORY_NOT_SPAM) {
@@ -303,9 +309,13 @@ score_compute(const struct origin_evidence *oe, size_t n,
 	struct moment m;
 	size_t group[n > 0 ? n : 1];
 	struct term term[n > 0 ? n * (CATEGORY_COUNT - 1) : 1];
-	struct terms ts = { .t = term };
+	uint16_t cats[n > 0 ? n : 1];
+	struct terms ts = { .t = term, .cats = cats };
 	ts.n_groups = org_groups(oe, n, group);
 	ts.n = make_terms(oe, n, group, p, term);
+	memset(cats, 0, sizeof(cats));
+	for (size_t i = 0; i < ts.n; i++)
+		cats[term[i].group] |= (uint16_t)(1u << term[i].k);
 	evaluate(&ts, p, t0, &m);
 	out->as_of = t0;
 	out->score = (float)m.score;

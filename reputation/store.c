@@ -823,16 +823,47 @@ txn_cursors(struct store_txn *tx)
 	return rc;
 }
 
-/* Recomputes the score of one subject from all its evidence records. */
+static bool
+evidence_of(const MDB_val *k, const uint8_t *skey, size_t sklen)
+{
+	return k->mv_size == sklen + ORIGIN_LEN &&
+	    memcmp(k->mv_data, skey, sklen) == 0;
+}
+
+/*
+ * The evidence cursor on the subject's first record. From a cursor that
+ * stands on one of them (fold_one just wrote it), a step back per record
+ * before it instead of a search from the root: a subject's records are
+ * contiguous, since no subject key is a prefix of another (subject_key).
+ */
 static int
-rescore_subject(struct store_txn *tx, const uint8_t *skey, size_t sklen)
+evidence_first(MDB_cursor *c, const uint8_t *skey, size_t sklen,
+    bool positioned, MDB_val *k, MDB_val *v)
+{
+	int rc;
+
+	if (!positioned) {
+		*k = val(skey, sklen);
+		return mdb_cursor_get(c, k, v, MDB_SET_RANGE);
+	}
+	while ((rc = mdb_cursor_get(c, k, v, MDB_PREV)) == 0)
+		if (!evidence_of(k, skey, sklen))
+			return mdb_cursor_get(c, k, v, MDB_NEXT);
+	return rc == MDB_NOTFOUND ? mdb_cursor_get(c, k, v, MDB_FIRST) : rc;
+}
+
+/* Recomputes the score of one subject from all its evidence records;
+ * positioned: the evidence cursor stands on one of them. */
+static int
+rescore_subject_at(struct store_txn *tx, const uint8_t *skey, size_t sklen,
+    bool positioned)
 {
 	struct store *st = tx->st;
 	struct evidence evs[64];
 	struct origin_evidence oe[64];
 	uint8_t orgs[64][ORG_ID_LEN];
 	size_t n = 0;
-	MDB_val k = val(skey, sklen), v;
+	MDB_val k, v;
 	int rc = txn_cursors(tx);
 	if (rc != 0)
 		return rc;
@@ -840,10 +871,9 @@ rescore_subject(struct store_txn *tx, const uint8_t *skey, size_t sklen)
 	/* Evidence keys are the subject key + 32 bytes of origin. A subject
 	 * reported by more than 64 origins is scored on the 64 it trusts
 	 * most: beyond that, more origins cannot change a listing. */
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	for (rc = evidence_first(c, skey, sklen, positioned, &k, &v); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != sklen + ORIGIN_LEN ||
-		    memcmp(k.mv_data, skey, sklen) != 0)
+		if (!evidence_of(&k, skey, sklen))
 			break;
 		if (v.mv_size != sizeof(struct evidence))
 			continue;
@@ -908,6 +938,12 @@ rescore_subject(struct store_txn *tx, const uint8_t *skey, size_t sklen)
 	if (had)
 		return mdb_cursor_put(tx->scur, &k, &v, MDB_CURRENT);
 	return mdb_put(tx->txn, st->scores, &k, &v, 0);
+}
+
+static int
+rescore_subject(struct store_txn *tx, const uint8_t *skey, size_t sklen)
+{
+	return rescore_subject_at(tx, skey, sklen, false);
 }
 
 /* Does `identity` (a domain) equal d or lie below it? */
@@ -1360,12 +1396,12 @@ fold_one(struct store_txn *tx, const struct subject *s, const uint8_t *origin,
 	evidence_fold(&ev, c, &tx->st->policy);
 	k.mv_size = sklen + ORIGIN_LEN;
 	v = val(&ev, sizeof(ev));
-	/* In place when the record was there: no second search. */
-	rc = in_place ? mdb_cursor_put(tx->ecur, &k, &v, MDB_CURRENT) :
-	    mdb_put(tx->txn, tx->st->evidence, &k, &v, 0);
+	/* In place when the record was there: no second search. Either way
+	 * the cursor is left on the record, where rescoring starts. */
+	rc = mdb_cursor_put(tx->ecur, &k, &v, in_place ? MDB_CURRENT : 0);
 	if (rc != 0 || tx->defer_score)
 		return rc;
-	return rescore_subject(tx, skey, sklen);
+	return rescore_subject_at(tx, skey, sklen, true);
 }
 
 /* After a retraction removed an entry: the evidence of (subject, origin)

@@ -63,8 +63,7 @@ run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct scenario *s = malloc(sizeof(*s));
-	struct sim_opts o = { .progress = isatty(2),
-		.threads = (int)sysconf(_SC_NPROCESSORS_ONLN) };
+	struct sim_opts o = { .progress = isatty(2), .threads = 1 };
 	const char *json_path = NULL, *series_path = NULL, *plot = NULL;
 	char err[512], replay[1024];
 	bool check_only = false, seed_set = false;

@@ -4,10 +4,11 @@
  * Most of a run's time is a delivery's node part (sim_deliver_input: the
  * node's gossip core reads the bytes, verifies and applies what is new to
  * its store), and that part touches its node alone. Deliveries at the head
- * of the event queue, each to another node and all earlier than the first
- * one's time plus the lookahead (the least latency any link draws), cannot
- * affect each other: whatever one causes at another node arrives a link's
- * latency later at the earliest. So their node parts run at once, a node
+ * of the event queue, each to another node, and each earlier than every
+ * earlier one's time plus the least delay from that one's node to its own
+ * (the shortest path over the links' least latencies: whatever a node
+ * does reaches another no sooner), cannot affect each other. So their
+ * node parts run at once, a node
  * always on the same thread (node % threads: each thread's verify memo then
  * sees the same batches in every run), and their world parts (measures,
  * the node's sends, the trace) run one by one in queue order on the main
@@ -22,12 +23,14 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "sim/simint.h"
 
 #define PAR_GROUP 256		/* deliveries run at once, at most */
-#define PAR_SPINS 4000		/* polls before a thread sleeps */
+#define PAR_SPINS 2000		/* polls before a thread sleeps or yields */
+#define PAR_DIST_NODES 4096	/* larger: the global least latency */
 
 struct par {
 	struct sim *w;
@@ -38,11 +41,21 @@ struct par {
 	atomic_uint_fast64_t gen;	/* group number: workers start on it */
 	atomic_int busy;		/* workers still in this group */
 	atomic_bool quit;
+	uint32_t *dist;			/* n x n least delays, us, or NULL */
 	uint64_t group;			/* for snode.par_batch */
+	uint64_t groups, grouped;	/* groups of 2 or more, their size */
 	size_t n;
 	struct event ev[PAR_GROUP];
 	struct dwork dw[PAR_GROUP];
 };
+
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
 
 /* Thread t's share of the group: the deliveries to its nodes, in order. */
 static void
@@ -58,11 +71,9 @@ static bool
 wait_group(struct par *p, uint64_t seen)
 {
 	for (int spin = 0; spin < PAR_SPINS; spin++) {
-		if (atomic_load(&p->quit))
-			return false;
-		if (atomic_load(&p->gen) != seen)
+		if (atomic_load_explicit(&p->gen, memory_order_acquire) != seen)
 			return true;
-		sched_yield();
+		cpu_relax();
 	}
 	pthread_mutex_lock(&p->mu);
 	while (atomic_load(&p->gen) == seen && !atomic_load(&p->quit))
@@ -91,6 +102,68 @@ worker(void *arg)
 	return NULL;
 }
 
+/* Least delays from node src to every node (Dijkstra over the links'
+ * floors; a plain O(n^2) scan, n is at most PAR_DIST_NODES). */
+static void
+dist_from(const struct sim *w, int src, uint32_t *d, bool *done)
+{
+	int n = w->n_nodes;
+
+	for (int i = 0; i < n; i++) {
+		d[i] = UINT32_MAX;
+		done[i] = false;
+	}
+	d[src] = 0;
+	for (;;) {
+		int u = -1;
+		for (int i = 0; i < n; i++)
+			if (!done[i] && d[i] != UINT32_MAX &&
+			    (u < 0 || d[i] < d[u]))
+				u = i;
+		if (u < 0)
+			return;
+		done[u] = true;
+		const struct snode *nu = &w->nodes[u];
+		for (size_t k = 0; k < nu->n_links; k++) {
+			const struct slink *l = &w->links[nu->links[k]];
+			int v = l->a == u ? l->b : l->a;
+			uint64_t f = link_floor(l->m), x = (uint64_t)d[u] + f;
+			if (x < d[v])
+				d[v] = x > UINT32_MAX - 1 ? UINT32_MAX - 1 :
+				    (uint32_t)x;
+		}
+	}
+}
+
+static uint32_t *
+all_dists(const struct sim *w)
+{
+	size_t n = (size_t)w->n_nodes;
+	uint32_t *d;
+	bool *done;
+
+	if (n == 0 || n > PAR_DIST_NODES ||
+	    (d = malloc(n * n * sizeof(*d))) == NULL)
+		return NULL;
+	if ((done = malloc(n)) == NULL) {
+		free(d);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		dist_from(w, (int)i, d + i * n, done);
+	free(done);
+	return d;
+}
+
+/* The least delay from node a's doings to node b. */
+static uint64_t
+par_dist(const struct par *p, int a, int b)
+{
+	if (p->dist == NULL)
+		return p->w->lookahead;
+	return p->dist[(size_t)a * (size_t)p->w->n_nodes + (size_t)b];
+}
+
 struct par *
 par_new(struct sim *w, int threads)
 {
@@ -100,6 +173,7 @@ par_new(struct sim *w, int threads)
 		return NULL;
 	p->w = w;
 	p->threads = threads;
+	p->dist = all_dists(w);
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->go, NULL);
 	for (int t = 1; t < threads; t++) {
@@ -126,6 +200,10 @@ par_free(struct par *p)
 {
 	if (p == NULL)
 		return;
+	if (getenv("REPUTESIM_PAR_STATS"))
+		fprintf(stderr, "par: %llu groups, %llu deliveries in them\n",
+		    (unsigned long long)p->groups,
+		    (unsigned long long)p->grouped);
 	pthread_mutex_lock(&p->mu);
 	atomic_store(&p->quit, true);
 	pthread_cond_broadcast(&p->go);
@@ -135,7 +213,27 @@ par_free(struct par *p)
 			pthread_join(p->tid[t], NULL);
 	pthread_mutex_destroy(&p->mu);
 	pthread_cond_destroy(&p->go);
+	free(p->dist);
 	free(p);
+}
+
+/* May e join the group? A delivery to another node that none of the
+ * members' doings can reach by its time. */
+static bool
+joins(const struct par *p, const struct event *e)
+{
+	const struct sim *w = p->w;
+
+	if (e->kind != EV_DELIVER || e->at >= w->s.duration ||
+	    !sim_deliver_ready(w, e))
+		return false;
+	int j = sim_deliver_node(w, e);
+	if (w->nodes[j].par_batch == p->group)
+		return false;
+	for (size_t i = 0; i < p->n; i++)
+		if (e->at >= p->ev[i].at + par_dist(p, p->dw[i].ni, j))
+			return false;
+	return true;
 }
 
 /* The deliveries after first that may run beside it, off the queue. */
@@ -143,23 +241,20 @@ static void
 gather(struct par *p, const struct event *first)
 {
 	struct sim *w = p->w;
-	uint64_t end = first->at + w->lookahead;
 	struct event e;
 
-	if (end > w->s.duration)
-		end = w->s.duration;
 	p->group++;
 	p->n = 0;
-	p->ev[p->n++] = *first;
-	w->nodes[sim_deliver_node(w, first)].par_batch = p->group;
-	while (p->n < PAR_GROUP && evq_peek(&w->q, &e) &&
-	    e.kind == EV_DELIVER && e.at < end && sim_deliver_ready(w, &e)) {
-		struct snode *n = &w->nodes[sim_deliver_node(w, &e)];
-		if (n->par_batch == p->group)
-			break;	/* its second: after the first's world part */
-		n->par_batch = p->group;
+	p->ev[0] = *first;
+	p->dw[0].ni = sim_deliver_node(w, first);
+	w->nodes[p->dw[0].ni].par_batch = p->group;
+	p->n = 1;
+	while (p->n < PAR_GROUP && evq_peek(&w->q, &e) && joins(p, &e)) {
 		evq_pop(&w->q, &e);
-		p->ev[p->n++] = e;
+		p->ev[p->n] = e;
+		p->dw[p->n].ni = sim_deliver_node(w, &e);
+		w->nodes[p->dw[p->n].ni].par_batch = p->group;
+		p->n++;
 	}
 }
 
@@ -167,16 +262,17 @@ gather(struct par *p, const struct event *first)
 static void
 run_nodes(struct par *p)
 {
-	for (size_t i = 0; i < p->n; i++)
-		p->dw[i].ni = sim_deliver_node(p->w, &p->ev[i]);
 	atomic_store(&p->busy, p->threads - 1);
 	pthread_mutex_lock(&p->mu);
 	atomic_fetch_add(&p->gen, 1);
 	pthread_cond_broadcast(&p->go);
 	pthread_mutex_unlock(&p->mu);
 	run_share(p, 0);
-	while (atomic_load(&p->busy) > 0)
-		sched_yield();
+	for (unsigned spin = 0; atomic_load(&p->busy) > 0; spin++)
+		if (spin < PAR_SPINS)
+			cpu_relax();
+		else
+			sched_yield();
 }
 
 void
@@ -190,6 +286,8 @@ par_deliveries(struct par *p, const struct event *first)
 		sim_event(w, first);
 		return;
 	}
+	p->groups++;
+	p->grouped += p->n;
 	run_nodes(p);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct event *d = &p->ev[i];
