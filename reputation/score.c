@@ -113,6 +113,9 @@ struct moment {
 	unsigned bad_orgs;		/* organisations with weight >= min */
 	double score;
 	bool listed, allowed;
+	/* How far inside the state it is (>= 0 inside, < 0 out, as listed
+	 * and allowed say): what state_end interpolates on. */
+	double list_margin, allow_margin;
 };
 
 /* The organisation of each origin as a small index (the order of first
@@ -191,6 +194,38 @@ term_weight_at(const struct term *x, uint64_t t)
 	return x->weight * exp2(-(double)(t - x->as_of) / x->hl_ms);
 }
 
+/* The min_orgs-th largest of v[0..n) (0 when there are fewer), v
+ * reordered. */
+static double
+kth_largest(double *v, size_t n, unsigned k)
+{
+	if (k == 0 || k > n)
+		return 0;
+	for (size_t i = 0; i < k; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (v[j] > v[i]) {
+				double x = v[i];
+				v[i] = v[j];
+				v[j] = x;
+			}
+	return v[k - 1];
+}
+
+static void
+set_margins(struct moment *m, const struct policy *p, double *counted,
+    size_t n_counted)
+{
+	double orgs = p->min_orgs == 0 ? 1.0 :
+	    kth_largest(counted, n_counted, p->min_orgs) -
+	    p->min_origin_weight;
+	double score = m->score - p->list_threshold;
+	double allow = p->allow_threshold - m->score;
+	double good = m->good - p->allow_min_weight;
+
+	m->list_margin = score < orgs ? score : orgs;
+	m->allow_margin = allow < good ? allow : good;
+}
+
 /*
  * The state at t. Per organisation and category: the trust-weighted sum
  * over its origins, capped at cap_per_org; raw, the same without trust,
@@ -216,6 +251,8 @@ evaluate(const struct terms *ts, const struct policy *p, uint64_t t,
 		w[x->group][x->k] += x->trust * v;
 		raw[x->group][x->k] += v;
 	}
+	double counted[ng];		/* bad_raw of the groups with bad > 0 */
+	size_t n_counted = 0;
 	for (size_t g = 0; g < ts->n_groups; g++) {
 		double bad = 0, bad_raw = 0;
 		for (unsigned k = 1; k < CATEGORY_COUNT; k++) {
@@ -235,6 +272,8 @@ evaluate(const struct terms *ts, const struct policy *p, uint64_t t,
 		m->bad += bad;
 		if (bad > 0 && bad_raw >= p->min_origin_weight)
 			m->bad_orgs++;
+		if (bad > 0)
+			counted[n_counted++] = bad_raw;
 	}
 	m->score = (p->prior_bad + m->bad) /
 	    (p->prior_bad + p->prior_good + m->bad + m->good);
@@ -242,41 +281,84 @@ evaluate(const struct terms *ts, const struct policy *p, uint64_t t,
 	    m->bad_orgs >= p->min_orgs;
 	m->allowed = m->score <= p->allow_threshold &&
 	    m->good >= p->allow_min_weight;
+	set_margins(m, p, counted, n_counted);
+}
+
+static bool
+holds(const struct moment *m, bool want_listed)
+{
+	return want_listed ? m->listed : m->allowed;
+}
+
+static double
+margin(const struct moment *m, bool want_listed)
+{
+	return want_listed ? m->list_margin : m->allow_margin;
 }
 
 /*
  * The first moment after t0 at which the state stops holding (listed or
- * allowed), found by doubling steps from an eighth of the shortest half-life
- * and then bisection to one second. Assumes the state, once lost, does not
- * come back without new evidence; new evidence recomputes it anyway.
+ * allowed), to one second: doubling steps from an eighth of the shortest
+ * half-life bracket it, then the bracket closes by regula falsi on the
+ * margin (the Illinois variant: an end kept twice has its margin halved),
+ * with a bisection step every fourth try so that a margin that jumps (a
+ * report expiring) cannot slow it down for long. Whether the state holds
+ * at a moment is decided by the state itself, never by the margin. Assumes
+ * the state, once lost, does not come back without new evidence; new
+ * evidence recomputes it anyway. m0 is the state at t0.
  */
 static uint64_t
 state_end(const struct terms *ts, const struct policy *p, uint64_t t0,
-    uint64_t horizon, bool want_listed)
+    uint64_t horizon, bool want_listed, const struct moment *m0)
 {
 	struct moment m;
-	double hmin = p->half_life_s[1];
+	double hmin = p->half_life_s[1], flo = margin(m0, want_listed), fhi;
 	for (int k = 2; k < CATEGORY_COUNT; k++)
 		if (p->half_life_s[k] < hmin)
 			hmin = p->half_life_s[k];
 	uint64_t lo = t0, step = (uint64_t)(hmin * 1000 / 8) + 1, hi;
+	if (horizon <= t0)
+		return horizon;
 	for (;;) {
-		hi = lo + step;
-		if (hi >= horizon)
-			return horizon;
+		/* At the horizon every report has expired: if the state
+		 * holds even then, it lasts; else it ends before. (Returning
+		 * the horizon when a step went past it, as this did before,
+		 * kept a state that ended within that step.) */
+		hi = lo + step < horizon ? lo + step : horizon;
 		evaluate(ts, p, hi, &m);
-		if (!(want_listed ? m.listed : m.allowed))
+		if (!holds(&m, want_listed))
 			break;
+		if (hi == horizon)
+			return horizon;
 		lo = hi;
+		flo = margin(&m, want_listed);
 		step *= 2;
 	}
-	while (hi - lo > 1000) {	/* lo holds, hi does not */
+	fhi = margin(&m, want_listed);
+	for (int n = 1, kept = 0; hi - lo > 1000; n++) {	/* lo holds */
 		uint64_t mid = lo + (hi - lo) / 2;
+		if (n % 4 != 0 && flo > 0 && fhi < 0) {
+			mid = lo + (uint64_t)((double)(hi - lo) * flo /
+			    (flo - fhi));
+			if (mid < lo + 400)	/* a step that can close it */
+				mid = lo + 400;
+			if (mid > hi - 400)
+				mid = hi - 400;
+		}
 		evaluate(ts, p, mid, &m);
-		if (want_listed ? m.listed : m.allowed)
+		if (holds(&m, want_listed)) {
 			lo = mid;
-		else
+			flo = margin(&m, want_listed);
+			if (kept == 1)		/* hi kept twice */
+				fhi /= 2;
+			kept = 1;
+		} else {
 			hi = mid;
+			fhi = margin(&m, want_listed);
+			if (kept == -1)		/* lo kept twice */
+				flo /= 2;
+			kept = -1;
+		}
 	}
 	return hi;
 }
@@ -328,9 +410,10 @@ score_compute(const struct origin_evidence *oe, size_t n,
 	out->category = (uint8_t)best;
 	out->code = p->code[best];
 	if (m.listed && out->code != 0)
-		out->listed_until = state_end(&ts, p, t0, horizon, true);
+		out->listed_until = state_end(&ts, p, t0, horizon, true, &m);
 	if (m.allowed)
-		out->allowed_until = state_end(&ts, p, t0, horizon, false);
+		out->allowed_until = state_end(&ts, p, t0, horizon, false,
+		    &m);
 }
 
 bool

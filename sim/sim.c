@@ -293,6 +293,34 @@ sim_node_catch(struct sim *w, int ni, int o)
 		node_applied(w, ni, o, ++n->hi[o]);
 }
 
+/* After a delivery: what the store applied of the origins its frames
+ * named, read in one snapshot, and only when the store committed since
+ * the node's last look (most deliveries are copies of held batches). */
+static void
+catch_touched(struct sim *w, int ni)
+{
+	struct snode *n = &w->nodes[ni];
+	struct origin_info oi;
+	uint64_t txn;
+
+	if (store_reader_begin(n->rd) == -1)
+		return;
+	if ((txn = store_reader_txn(n->rd)) != n->caught_txn) {
+		size_t count = n->touch_overflow ? (size_t)w->n_origins :
+		    n->n_touched;
+		n->caught_txn = txn;
+		for (size_t i = 0; i < count; i++) {
+			int o = n->touch_overflow ? (int)i : n->touched[i];
+			if (store_reader_origin(n->rd, w->origins[o].key,
+			    &oi) != 0)
+				continue;
+			while (n->hi[o] < oi.highest_seq)
+				node_applied(w, ni, o, ++n->hi[o]);
+		}
+	}
+	store_reader_end(n->rd);
+}
+
 /* Listing checks for the tracked subjects the last applies touched. */
 static void
 node_observe_pending(struct sim *w, int ni)
@@ -865,12 +893,7 @@ sim_deliver_finish(struct sim *w, const struct dwork *d)
 
 	if (n->honest)
 		w->copies_honest += d->copies;
-	if (n->touch_overflow)
-		for (int o = 0; o < w->n_origins; o++)
-			sim_node_catch(w, ni, o);
-	else
-		for (size_t i = 0; i < n->n_touched; i++)
-			sim_node_catch(w, ni, n->touched[i]);
+	catch_touched(w, ni);
 	cost = (double)(gossip_stats(n->vn.g)->batches_in - d->b0) *
 		w->s.cost_verify +
 	    (double)(n->applied_reports - d->r0) * w->s.cost_apply;

@@ -141,6 +141,7 @@ struct snode {
 	size_t n_touched;
 	bool touch_overflow;
 	uint32_t touch_gen;
+	uint64_t caught_txn;	/* the store's commit at catch_touched */
 	uint64_t par_batch;	/* sim/par.c: the batch it has a delivery in */
 	int stamp[STAMP_SLOTS];
 	int pending[PENDING_MAX];
