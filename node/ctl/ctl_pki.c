@@ -9,10 +9,15 @@
  *   reputectl cert issue --ca-key ca.key --ca-cert ca.pem --node-key node.key
  *                        --cn NAME --out node.pem [--org ORG] [--days N]
  *                        [--chain x.pem] [--not-before UNIX]
+ *   reputectl cert signer --ca-key ca.key --ca-cert ca.pem --key desk.key
+ *                         --out desk.pem --cn NAME [--org ORG] [--email A]
+ *                         [--days N] [--not-before UNIX] [--chain x.pem]
  *   reputectl cert show FILE      reputectl cert pin FILE
  *   reputectl cert verify --anchor A.pem [--crl C.pem] [--chain X.pem] FILE
  *
- * A missing key file (--key for ca new/bridge) is generated. Options are
+ * A missing key file (--key for ca new/bridge: Ed25519; for cert signer:
+ * P-256, an abuse desk's S/MIME key) is generated; an existing one is
+ * certified again. Options are
  * read by getopt_long (--name value or --name=value); an unknown option,
  * a missing value or a wrong subcommand prints the usage and exits 2.
  * Other errors go to stderr and exit 1.
@@ -66,6 +71,8 @@ const struct option ctl_cert_options[] = {
 	{ "not-before", required_argument, NULL, 9 },
 	{ "anchor", required_argument, NULL, 10 },
 	{ "crl", required_argument, NULL, 11 },
+	{ "key", required_argument, NULL, 12 },
+	{ "email", required_argument, NULL, 13 },
 	{ 0 } };
 
 /* getopt_long over opts; argv[0] (the command) is the first word. -1 for
@@ -351,6 +358,77 @@ out:
 	return rc;
 }
 
+/* The signer's key: --key loaded (P-256), or generated when the file
+ * does not exist (*fresh: to be saved once the certificate is made). */
+static EVP_PKEY *
+ctl_signer_key(const char *path, bool *fresh)
+{
+	char err[256];
+	EVP_PKEY *k;
+
+	*fresh = access(path, F_OK) != 0;
+	if (*fresh) {
+		if ((k = pki_signer_key_generate()) == NULL)
+			fprintf(stderr, "reputectl: cannot make a P-256 key\n");
+		return k;
+	}
+	if ((k = pki_load_signer_key(path, err, sizeof(err))) == NULL)
+		fprintf(stderr, "reputectl: %s\n", err);
+	return k;
+}
+
+/* The CA's own O= (the signer's organisation unless --org says). */
+static const char *
+ctl_ca_org(X509 *ca, char *buf, size_t len)
+{
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(ca),
+		NID_organizationName, buf, (int)len) <= 0)
+		return NULL;
+	return buf;
+}
+
+/* cert signer: an abuse desk's S/MIME signer, key and certificate. The
+ * key is written first (safe_file: temporary, fsync, rename), then the
+ * certificate: a failure between leaves a key a second run certifies. */
+static int
+ctl_cert_signer(const struct ctl_args *a)
+{
+	const char *ckp = ctl_need(a, "ca-key"), *ccp = ctl_need(a, "ca-cert");
+	const char *kp = ctl_need(a, "key"), *out = ctl_need(a, "out");
+	const char *nb = ctl_opt(a, "not-before");
+	struct pki_cert_opts o = { .org = ctl_opt(a, "org"),
+		.cn = ctl_need(a, "cn"),
+		.days = ctl_days(a, 825),
+		.not_before = nb ? strtoll(nb, NULL, 10) : 0,
+		.smime = true,
+		.email = ctl_opt(a, "email") };
+	EVP_PKEY *ck = NULL, *k = NULL;
+	X509 *ca = NULL, *x = NULL;
+	char err[256], org[256];
+	bool fresh = false;
+	int rc = 1;
+
+	if (!ckp || !ccp || !kp || !out || !o.cn)
+		return 1;
+	if ((ck = ctl_key(ckp, false)) == NULL ||
+	    (ca = ctl_cert_file(ccp)) == NULL ||
+	    (k = ctl_signer_key(kp, &fresh)) == NULL)
+		goto out;
+	if (o.org == NULL)
+		o.org = ctl_ca_org(ca, org, sizeof(org));
+	if ((x = pki_cert_issue(ca, ck, k, &o, err, sizeof(err))) == NULL ||
+	    (fresh && pki_save_key(kp, k, err, sizeof(err)) == -1))
+		fprintf(stderr, "reputectl: %s\n", err);
+	else
+		rc = ctl_save_chain(out, x, ctl_opt(a, "chain"));
+out:
+	X509_free(x);
+	X509_free(ca);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(ck);
+	return rc;
+}
+
 static void
 ctl_print_name(const char *what, const X509_NAME *n)
 {
@@ -440,6 +518,10 @@ ctl_cert_usage(void)
 	    "--cn NAME\n"
 	    "                 --out OUT [--org ORG] [--days N] [--chain X] "
 	    "[--not-before UNIX]\n"
+	    "       reputectl cert signer --ca-key K --ca-cert C --key DK "
+	    "--out OUT --cn NAME\n"
+	    "                 [--org ORG] [--email ADDR] [--days N] "
+	    "[--chain X] [--not-before UNIX]\n"
 	    "       reputectl cert show FILE | pin FILE\n"
 	    "       reputectl cert verify --anchor A [--crl CRL] [--chain X] "
 	    "FILE\n");
@@ -457,6 +539,8 @@ ctl_cert(int argc, char **argv)
 	}
 	if (strcmp(a.words[1], "issue") == 0 && a.nwords == 2)
 		return ctl_cert_issue(&a);
+	if (strcmp(a.words[1], "signer") == 0 && a.nwords == 2)
+		return ctl_cert_signer(&a);
 	if (strcmp(a.words[1], "show") == 0 && a.nwords == 3)
 		return ctl_cert_show(a.words[2], false);
 	if (strcmp(a.words[1], "pin") == 0 && a.nwords == 3)

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include <openssl/bn.h>
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -50,6 +51,12 @@ EVP_PKEY *
 pki_key_generate(void)
 {
 	return EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+}
+
+EVP_PKEY *
+pki_signer_key_generate(void)
+{
+	return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 }
 
 /* ---- making ---- */
@@ -97,7 +104,64 @@ pki_ext(X509 *x, X509 *issuer, int nid, const char *value)
 	return ok ? 0 : -1;
 }
 
-/* The extensions of a CA or of a node (end-entity) certificate. */
+/* An address fit for an rfc822Name: printable ASCII (an IA5String; no
+ * SmtpUTF8Mailbox here), no space, one '@' with something either side. */
+static bool
+pki_email_ok(const char *e)
+{
+	const char *at = strchr(e, '@');
+
+	if (at == NULL || at == e || at[1] == '\0' || strchr(at + 1, '@'))
+		return false;
+	for (; *e != '\0'; e++)
+		if (*e <= ' ' || *e > '~')
+			return false;
+	return true;
+}
+
+/* subjectAltName: the one rfc822Name email (built, not parsed from a
+ * config string, so no character of the address is syntax). */
+static int
+pki_san_email(X509 *x, const char *email)
+{
+	GENERAL_NAMES *gens = GENERAL_NAMES_new();
+	GENERAL_NAME *gen = GENERAL_NAME_new();
+	ASN1_IA5STRING *ia5 = ASN1_IA5STRING_new();
+	int ok = 0;
+
+	if (gens != NULL && gen != NULL && ia5 != NULL &&
+	    ASN1_STRING_set(ia5, email, -1)) {
+		GENERAL_NAME_set0_value(gen, GEN_EMAIL, ia5);
+		ia5 = NULL;
+		if (sk_GENERAL_NAME_push(gens, gen)) {
+			gen = NULL;
+			ok = X509_add1_ext_i2d(x, NID_subject_alt_name, gens, 0,
+			    X509V3_ADD_DEFAULT);
+		}
+	}
+	ASN1_IA5STRING_free(ia5);
+	GENERAL_NAME_free(gen);
+	GENERAL_NAMES_free(gens);
+	return ok == 1 ? 0 : -1;
+}
+
+/* An end entity: a node (TLS both ways) or an S/MIME signer. */
+static int
+pki_ee_exts(X509 *x, X509 *issuer, const struct pki_cert_opts *o)
+{
+	if (pki_ext(x, issuer, NID_basic_constraints, "critical,CA:FALSE") ==
+		-1 ||
+	    pki_ext(x, issuer, NID_key_usage, "critical,digitalSignature") ==
+		-1 ||
+	    pki_ext(x, issuer, NID_ext_key_usage,
+		o->smime ? "emailProtection" : "serverAuth,clientAuth") == -1)
+		return -1;
+	if (o->smime && o->email != NULL && pki_san_email(x, o->email) == -1)
+		return -1;
+	return 0;
+}
+
+/* The extensions of a CA or of an end-entity certificate. */
 static int
 pki_exts(X509 *x, X509 *issuer, const struct pki_cert_opts *o)
 {
@@ -113,12 +177,7 @@ pki_exts(X509 *x, X509 *issuer, const struct pki_cert_opts *o)
 		    pki_ext(x, issuer, NID_key_usage,
 			"critical,keyCertSign,cRLSign") == -1)
 			return -1;
-	} else if (pki_ext(x, issuer, NID_basic_constraints,
-		       "critical,CA:FALSE") == -1 ||
-	    pki_ext(x, issuer, NID_key_usage, "critical,digitalSignature") ==
-		-1 ||
-	    pki_ext(x, issuer, NID_ext_key_usage, "serverAuth,clientAuth") ==
-		-1)
+	} else if (pki_ee_exts(x, issuer, o) == -1)
 		return -1;
 	if (pki_ext(x, issuer, NID_subject_key_identifier, "hash") == -1)
 		return -1;
@@ -177,6 +236,12 @@ pki_cert_issue(X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY *subject_key,
 	if (X509_check_private_key(issuer, issuer_key) != 1) {
 		pki_err(err, errlen,
 		    "the CA key does not match the CA certificate");
+		return NULL;
+	}
+	if (o->smime && o->email != NULL && !pki_email_ok(o->email)) {
+		if (err != NULL)
+			snprintf(err, errlen, "%s: not an e-mail address "
+			    "(ASCII, one '@', no spaces)", o->email);
 		return NULL;
 	}
 	if ((x = pki_skeleton(subject_key, o)) == NULL ||
@@ -318,8 +383,9 @@ pki_open(const char *path, char *err, size_t errlen)
 	return f;
 }
 
-EVP_PKEY *
-pki_load_key(const char *path, char *err, size_t errlen)
+/* Any private key in a PEM file; NULL with err set. */
+static EVP_PKEY *
+pki_read_key(const char *path, char *err, size_t errlen)
 {
 	FILE *f = pki_open(path, err, errlen);
 	EVP_PKEY *k;
@@ -330,12 +396,43 @@ pki_load_key(const char *path, char *err, size_t errlen)
 	fclose(f);
 	if (k == NULL && !pem_file_cut_short(path, err, errlen))
 		pki_err(err, errlen, path);
-	else if (EVP_PKEY_get_id(k) != EVP_PKEY_ED25519) {
-		snprintf(err, errlen, "%s: not an Ed25519 key", path);
+	return k;
+}
+
+/* k unless it is not of the kind wanted (then freed, NULL, err set). */
+static EVP_PKEY *
+pki_key_kind(EVP_PKEY *k, bool ok, const char *path, const char *kind,
+    char *err, size_t errlen)
+{
+	if (k != NULL && !ok) {
+		snprintf(err, errlen, "%s: not %s key", path, kind);
 		EVP_PKEY_free(k);
 		k = NULL;
 	}
 	return k;
+}
+
+EVP_PKEY *
+pki_load_key(const char *path, char *err, size_t errlen)
+{
+	EVP_PKEY *k = pki_read_key(path, err, errlen);
+
+	return pki_key_kind(k, k && EVP_PKEY_get_id(k) == EVP_PKEY_ED25519,
+	    path, "an Ed25519", err, errlen);
+}
+
+EVP_PKEY *
+pki_load_signer_key(const char *path, char *err, size_t errlen)
+{
+	EVP_PKEY *k = pki_read_key(path, err, errlen);
+	char group[32] = "";
+
+	if (k != NULL && EVP_PKEY_get_id(k) == EVP_PKEY_EC)
+		EVP_PKEY_get_utf8_string_param(k, OSSL_PKEY_PARAM_GROUP_NAME,
+		    group, sizeof(group), NULL);
+	ERR_clear_error();
+	return pki_key_kind(k, strcmp(group, "prime256v1") == 0, path,
+	    "a P-256", err, errlen);
 }
 
 X509 *

@@ -5,6 +5,9 @@
  *   - an organisation CA: Ed25519, self-signed;
  *   - a node certificate for an existing node Ed25519 key, issued by an
  *     organisation CA (the same key signs the node's batches);
+ *   - an abuse desk's S/MIME signer certificate (node-less members sign
+ *     complaints with it, docs/FEEDS.md) for a P-256 key, issued by an
+ *     organisation CA (OpenSSL 3.0's CMS cannot sign with Ed25519);
  *   - a bridge CA: a self-signed CA that cross-certifies organisation CAs
  *     (a cross certificate has the organisation CA's name and key, and the
  *     bridge as issuer), so members of every organisation trust the bridge
@@ -47,14 +50,21 @@ struct pki_cert_opts {
 	uint32_t days;	    /* validity from not_before */
 	bool ca;	    /* basicConstraints CA:TRUE, keyCertSign, cRLSign */
 	int pathlen;	    /* for a CA: -1 = unlimited */
+	bool smime;	    /* end entity: emailProtection, not TLS */
+	const char *email;  /* smime: subjectAltName rfc822Name, may be NULL */
 };
 
 /* ---- making ---- */
 EVP_PKEY *pki_key_generate(void);
+/* A P-256 key, for an S/MIME signer (issue with .smime set). */
+EVP_PKEY *pki_signer_key_generate(void);
 /* Self-signed CA (organisation or bridge root). */
 X509 *pki_ca_new(EVP_PKEY *key, const struct pki_cert_opts *o, char *err,
     size_t errlen);
-/* A certificate for subject_key issued by issuer/issuer_key. */
+/* A certificate for subject_key issued by issuer/issuer_key. With
+ * o->smime: keyUsage digitalSignature, extendedKeyUsage emailProtection,
+ * o->email (ASCII, one '@') as subjectAltName; NULL and err for an
+ * address that is not one. */
 X509 *pki_cert_issue(X509 *issuer, EVP_PKEY *issuer_key, EVP_PKEY *subject_key,
     const struct pki_cert_opts *o, char *err, size_t errlen);
 /* Cross-certifies ca (its subject name and key) by the bridge. */
@@ -68,6 +78,8 @@ X509_CRL *pki_crl_new(X509 *ca, EVP_PKEY *ca_key, X509_CRL *old,
 /* PEM files. Loaders return NULL with err set. Savers write mode 0644
  * (keys 0600) through a temporary file and rename. */
 EVP_PKEY *pki_load_key(const char *path, char *err, size_t errlen);
+/* A signer's key: P-256 only. */
+EVP_PKEY *pki_load_signer_key(const char *path, char *err, size_t errlen);
 X509 *pki_load_cert(const char *path, char *err, size_t errlen);
 /* Every certificate in a PEM file (a chain). Caller frees with
  * sk_X509_pop_free(sk, X509_free). */

@@ -43,8 +43,8 @@ ANCHORS_0=$T/bridge.pem
 ANCHORS_1=$T/bridge.pem
 ANCHORS_2="$T/orgA.pem $T/orgB.pem"
 MIN_ORGS=2
-pl_signer deskC orgC -days 30
-pl_signer deskB2 orgB -days 30
+pl_signer deskC orgC --days 30
+pl_signer deskB2 orgB --days 30
 D=$T/desk
 "$CTL" ca revoke --key "$T/orgB.key" --cert "$T/orgB.pem" \
     --crl "$T/orgB.crl" "$D/deskB2.pem" >/dev/null || ko "ca revoke deskB2"
@@ -188,7 +188,7 @@ c=$(post "$T/b74.eml")
 if [ "$c" = 200 ] && ! grep -qi '^X-Reputed-Signed-By' "$T/h" &&
     ! grep -qi '^X-Reputed-Attested' "$T/h"; then ok
 else ko "deskB2's complaint at n0: $c $(cat "$T/h")"; fi
-grep -q 'CN=deskB2/O=orgB is not on .*: revoked' "$T/n0/log" && ok ||
+grep -q 'O=orgB/CN=deskB2 is not on .*: revoked' "$T/n0/log" && ok ||
     ko "n0 did not refuse deskB2's signature as revoked"
 
 # Rescore offline at n1: no verifier there, the kept verdict decides.

@@ -1,9 +1,10 @@
 #!/bin/sh
 # feeds_smime.sh: S/MIME signed complaints from a member without a node.
 # The organisation CA and the CRL come from `reputectl ca new` / `ca
-# revoke`; the abuse desk's signing certificates are issued by that CA
-# with `openssl ca` for a P-256 key (OpenSSL 3.0's CMS cannot sign with
-# the Ed25519 keys `reputectl cert issue` takes). One real daemon with
+# revoke`; the abuse desk's signing keys (P-256: OpenSSL 3.0's CMS cannot
+# sign with Ed25519) and certificates from `reputectl cert signer` with
+# that CA, which `reputectl cert verify` takes, and refuses once revoked.
+# One real daemon with
 # `feeds: signed: require` and the CA as its peering trust anchor takes a
 # valid signed ARF report, and refuses: an expired signer, a revoked one,
 # one of a CA it does not anchor, a message altered after signing, and an
@@ -22,12 +23,30 @@ D=$T/desk
 mkdir -p "$D"
 
 cert() { pl_signer "$@"; }
-cert valid orgB -days 30
-cert expired orgB -startdate 20200101000000Z -enddate 20200201000000Z
-cert revoked orgB -days 30
-cert other orgX -days 30
+cert valid orgB --days 30
+cert expired orgB --not-before 1577836800 --days 31	# 2020-01-01 to 02-01
+cert revoked orgB --days 30
+cert other orgX --days 30
+verify() { # verify NAME [--crl F]: `reputectl cert verify` against orgB
+	n=$1; shift
+	"$CTL" cert verify --anchor "$T/orgB.pem" "$@" "$D/$n.pem" 2>&1
+}
+out=$(verify revoked)
+[ "$out" = "$D/revoked.pem: ok" ] && ok || ko "signer before revocation: $out"
 "$CTL" ca revoke --key "$T/orgB.key" --cert "$T/orgB.pem" \
     --crl "$T/orgB.crl" "$D/revoked.pem" >/dev/null || ko "ca revoke"
+out=$(verify revoked --crl "$T/orgB.crl")
+[ "$out" = "$D/revoked.pem: certificate revoked" ] && ok || ko "revoked signer: $out"
+out=$(verify valid --crl "$T/orgB.crl")
+[ "$out" = "$D/valid.pem: ok" ] && ok || ko "valid signer: $out"
+case $(verify expired) in *": certificate has expired") ok ;; *) ko "expired signer" ;; esac
+case $(verify other) in *": unable to get local issuer certificate") ok ;;
+*) ko "other signer: $(verify other)" ;; esac
+openssl x509 -in "$D/valid.pem" -noout -ext keyUsage,extendedKeyUsage,subjectAltName \
+    >"$T/ext" 2>&1
+for w in 'critical' 'Digital Signature' 'E-mail Protection' 'email:valid@orgB.example'; do
+	grep -q "$w" "$T/ext" && ok || ko "signer extensions: no $w: $(cat "$T/ext")"
+done
 
 NOW=$(date -R)
 report() { # report SOURCE-IP: an ARF report (the part that is signed)
@@ -147,6 +166,6 @@ case $out in 200*'"accepted":1'*) ok ;; *) ko "valid before revocation: $out" ;;
 hup 2
 out=$(post "$T/valid2.eml")
 case $out in 422*'"refused":"untrusted-signer"'*) ok ;; *) ko "valid after revocation: $out" ;; esac
-grep -q 'CN=valid/O=orgB is not on .*: revoked' "$T/n0/log" && ok || ko "revocation not logged"
+grep -q 'O=orgB/CN=valid is not on .*: revoked' "$T/n0/log" && ok || ko "revocation not logged"
 pl_stop 0
 pl_done

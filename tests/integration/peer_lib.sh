@@ -54,42 +54,16 @@ pl_node() {
 
 pl_pin() { "$CTL" cert pin "$T/n$1/node.pem"; }
 
-# pl_signer NAME ORG [openssl ca date options]: an abuse desk's S/MIME
-# signer, a P-256 key (OpenSSL 3.0's CMS cannot sign with the Ed25519 keys
-# `reputectl cert issue` takes) certified by ORG's CA with `openssl ca`.
+# pl_signer NAME ORG [cert signer options]: an abuse desk's S/MIME
+# signer (subject O=ORG, CN=NAME), its P-256 key and certificate made by
+# `reputectl cert signer` with ORG's CA.
 pl_signer() {
 	name=$1; org=$2; shift 2
 	D=$T/desk
-	mkdir -p "$D/$org.db"
-	[ -f "$D/$org.db/serial" ] || { : >"$D/$org.db/index.txt"; echo 01 >"$D/$org.db/serial"; }
-	cat >"$D/$org.cnf" <<CNF
-[ca]
-default_ca = d
-[d]
-database = $D/$org.db/index.txt
-serial = $D/$org.db/serial
-new_certs_dir = $D/$org.db
-default_md = default
-policy = p
-x509_extensions = ext
-unique_subject = no
-[p]
-commonName = supplied
-organizationName = optional
-[ext]
-basicConstraints = critical,CA:FALSE
-keyUsage = critical,digitalSignature
-extendedKeyUsage = emailProtection
-subjectKeyIdentifier = hash
-authorityKeyIdentifier = keyid
-CNF
-	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
-	    -out "$D/$name.key" 2>/dev/null &&
-	openssl req -new -key "$D/$name.key" -subj "/O=$org/CN=$name" \
-	    -out "$D/$name.csr" &&
-	openssl ca -batch -config "$D/$org.cnf" -cert "$T/$org.pem" \
-	    -keyfile "$T/$org.key" -in "$D/$name.csr" -out "$D/$name.pem" \
-	    -notext "$@" >/dev/null 2>&1 || ko "signer $name"
+	mkdir -p "$D"
+	"$CTL" cert signer --ca-key "$T/$org.key" --ca-cert "$T/$org.pem" \
+	    --key "$D/$name.key" --out "$D/$name.pem" --cn "$name" \
+	    --email "$name@$org.example" "$@" >/dev/null || ko "signer $name"
 }
 
 # pl_conf I PEER... : PEER is J (connect to node J) or J:HEX (with a pin).

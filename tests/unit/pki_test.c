@@ -1,7 +1,7 @@
 /*
  * pki_test.c: node/peer/pki.c. Organisation CAs, node certificates, a bridge that
  * cross-certifies two organisations, CRLs (configured and learned), expiry,
- * keys and pins, and the files.
+ * keys and pins, the files, and an abuse desk's S/MIME signer (P-256).
  *
  * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
@@ -17,6 +17,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/cms.h>
+#include <openssl/x509v3.h>
 
 #include "node/peer/pki.h"
 
@@ -252,6 +254,100 @@ test_forged_crl_rejected(void **state)
 	pki_free(p);
 }
 
+/* A CMS signature by the signer over a few bytes, and its verification
+ * (the signature only: the path is pki's, as in feeds/smime.c). */
+static void
+signer_cms_round_trip(X509 *x, EVP_PKEY *k)
+{
+	BIO *in = BIO_new_mem_buf("Feedback-Type: abuse\r\n", -1);
+	BIO *again = BIO_new_mem_buf("Feedback-Type: abuse\r\n", -1);
+	CMS_ContentInfo *cms = CMS_sign(x, k, NULL, in,
+	    CMS_DETACHED | CMS_BINARY);
+
+	assert_non_null(cms);
+	assert_int_equal(CMS_verify(cms, NULL, NULL, again, NULL,
+			     CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY),
+	    1);
+	CMS_ContentInfo_free(cms);
+	BIO_free(in);
+	BIO_free(again);
+}
+
+/* `reputectl cert signer`: a P-256 key certified by an organisation CA
+ * for S/MIME validates like its nodes, names the same organisation, can
+ * sign CMS, and is refused once a CRL lists it; a bad address is
+ * refused, the key files load only as what they are. */
+static void
+test_smime_signer(void **state)
+{
+	struct org a;
+	struct pki_cert_opts so = { .org = "ISP A",
+		.cn = "abuse desk",
+		.days = 30,
+		.smime = true,
+		.email = "abuse@isp-a.example" };
+	struct pki *p = pki_new();
+	uint8_t org1[PKI_ORG_ID_LEN], org2[PKI_ORG_ID_LEN];
+	char err[256], kp[] = "/tmp/pki_test_signerXXXXXX";
+	EVP_PKEY *k = pki_signer_key_generate(), *k2;
+	X509 *x;
+	X509_CRL *crl;
+	bool revoked;
+
+	close(mkstemp(kp));
+	org_make(&a, "ISP A", 0, 30);
+	pki_add_anchor(p, a.ca);
+	assert_non_null(k);
+	x = pki_cert_issue(a.ca, a.ca_key, k, &so, err, sizeof(err));
+	assert_non_null(x);
+	assert_true(X509_get_key_usage(x) == KU_DIGITAL_SIGNATURE);
+	assert_true(X509_get_extended_key_usage(x) == XKU_SMIME);
+	assert_int_equal(X509_check_purpose(x, X509_PURPOSE_SMIME_SIGN, 0), 1);
+	assert_int_equal(X509_check_email(x, "abuse@isp-a.example", 0, 0), 1);
+	assert_non_null(X509_get0_authority_key_id(x));
+	assert_int_equal(pki_verify(p, x, NULL, now_s(), NULL, err,
+			     sizeof(err)),
+	    0);
+	assert_int_equal(pki_cert_org(p, x, NULL, now_s(), org1), 0);
+	assert_int_equal(pki_cert_org(p, a.node, NULL, now_s(), org2), 0);
+	assert_memory_equal(org1, org2, PKI_ORG_ID_LEN);
+	signer_cms_round_trip(x, k);
+	/* revoked by the CA's CRL, as `reputectl ca revoke` makes it */
+	crl = pki_crl_new(a.ca, a.ca_key, NULL, &x, 1, 30, err, sizeof(err));
+	assert_non_null(crl);
+	assert_int_equal(pki_learn_crl(p, crl, now_s()), 1);
+	assert_int_equal(pki_verify(p, x, NULL, now_s(), &revoked, err,
+			     sizeof(err)),
+	    -1);
+	assert_true(revoked);
+	assert_int_equal(pki_cert_org(p, x, NULL, now_s(), org1), -1);
+	assert_int_equal(pki_verify(p, a.node, NULL, now_s(), NULL, err,
+			     sizeof(err)),
+	    0);
+	/* an address that is not one */
+	so.email = "a,b@c d";
+	assert_null(pki_cert_issue(a.ca, a.ca_key, k, &so, err, sizeof(err)));
+	so.email = "nobody";
+	assert_null(pki_cert_issue(a.ca, a.ca_key, k, &so, err, sizeof(err)));
+	/* the key file: a signer key, not a node key, and the other way */
+	assert_int_equal(pki_save_key(kp, k, err, sizeof(err)), 0);
+	assert_null(pki_load_key(kp, err, sizeof(err)));
+	assert_non_null(strstr(err, "not an Ed25519 key"));
+	k2 = pki_load_signer_key(kp, err, sizeof(err));
+	assert_non_null(k2);
+	assert_int_equal(EVP_PKEY_eq(k, k2), 1);
+	EVP_PKEY_free(k2);
+	assert_int_equal(pki_save_key(kp, a.node_key, err, sizeof(err)), 0);
+	assert_null(pki_load_signer_key(kp, err, sizeof(err)));
+	assert_non_null(strstr(err, "not a P-256 key"));
+	unlink(kp);
+	X509_CRL_free(crl);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	org_free(&a);
+	pki_free(p);
+}
+
 static void
 test_keys_pins_files(void **state)
 {
@@ -364,6 +460,7 @@ main(void)
 		cmocka_unit_test(test_crl_revokes),
 		cmocka_unit_test(test_forged_crl_rejected),
 		cmocka_unit_test(test_keys_pins_files),
+		cmocka_unit_test(test_smime_signer),
 		cmocka_unit_test(test_learned_cas_bounded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
