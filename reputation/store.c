@@ -1623,6 +1623,28 @@ apply_following(struct store_txn *tx, const uint8_t *origin,
 	}
 }
 
+
+/* Deletes every record of dbi whose key starts with prefix[0..len). */
+static int
+del_prefix(struct store_txn *tx, MDB_dbi dbi, const uint8_t *prefix,
+    size_t len)
+{
+	MDB_cursor *c;
+	MDB_val k = val(prefix, len), v;
+	int rc = mdb_cursor_open(tx->txn, dbi, &c);
+
+	if (rc != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < len || memcmp(k.mv_data, prefix, len) != 0)
+			break;
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
 /* Removes one origin's contribution to one subject: its evidence record
  * and its entries in the report index (derived state, rebuilt by a
  * refold or a rescore from the stored batches). */
@@ -1631,8 +1653,7 @@ purge_subject_origin(struct store_txn *tx, const uint8_t *skey, size_t sklen,
     const uint8_t *origin)
 {
 	uint8_t prefix[SUBJECT_KEY_MAX + ORIGIN_LEN];
-	MDB_val k, v;
-	MDB_cursor *c;
+	MDB_val k;
 	int rc;
 
 	memcpy(prefix, skey, sklen);
@@ -1641,18 +1662,7 @@ purge_subject_origin(struct store_txn *tx, const uint8_t *skey, size_t sklen,
 	rc = mdb_del(tx->txn, tx->st->evidence, &k, NULL);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return rc;
-	if ((rc = mdb_cursor_open(tx->txn, tx->st->reports, &c)) != 0)
-		return rc;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size < sklen + ORIGIN_LEN ||
-		    memcmp(k.mv_data, prefix, sklen + ORIGIN_LEN) != 0)
-			break;
-		if ((rc = mdb_cursor_del(c, 0)) != 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+	return del_prefix(tx, tx->st->reports, prefix, sklen + ORIGIN_LEN);
 }
 
 /* The subjects of one applied batch's reports: rescored, after the
@@ -1788,22 +1798,7 @@ attest_next_relay(struct store_txn *tx, const uint8_t *prev,
 static int
 attest_drop_origin(struct store_txn *tx, const uint8_t *origin)
 {
-	MDB_cursor *c;
-	MDB_val k = val(origin, ORIGIN_LEN), v;
-	int rc = mdb_cursor_open(tx->txn, tx->st->attest, &c);
-
-	if (rc != 0)
-		return rc;
-	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size < ORIGIN_LEN ||
-		    memcmp(k.mv_data, origin, ORIGIN_LEN) != 0)
-			break;
-		if ((rc = mdb_cursor_del(c, 0)) != 0)
-			break;
-	}
-	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+	return del_prefix(tx, tx->st->attest, origin, ORIGIN_LEN);
 }
 
 /* One relay: its contributions (and its pseudo-origins') out, its
