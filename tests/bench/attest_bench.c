@@ -88,14 +88,14 @@ main(int argc, char **argv)
 	struct pki_cert_opts co = { .org = "ISP C", .cn = "ISP C", .ca = true,
 	    .pathlen = -1, .not_before = NOW_S - 86400, .days = 365 };
 	struct pki_cert_opts lo = { .org = "ISP C", .cn = "desk",
-	    .not_before = NOW_S - 3600, .days = 30 };
+	    .not_before = NOW_S - 3600, .days = 30, .smime = true };
 
 	while ((c = getopt(argc, argv, "n:")) != -1)
 		if (c == 'n')
 			nb = atoi(optarg);
 	if (tl_tmpdir(dir, sizeof(dir), "attest_bench") != 0)
 		die("tmpdir");
-	EVP_PKEY *cak = pki_key_generate(), *dk = EVP_EC_gen("P-256");
+	EVP_PKEY *cak = pki_key_generate(), *dk = pki_signer_key_generate();
 	X509 *ca = pki_ca_new(cak, &co, err, sizeof(err));
 	X509 *desk = ca ? pki_cert_issue(ca, cak, dk, &lo, err, sizeof(err)) :
 	    NULL;

@@ -46,7 +46,8 @@ issue(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *key, const char *cn,
     int64_t not_before, uint32_t days)
 {
 	struct pki_cert_opts o = { .org = "ISP C", .cn = cn,
-	    .not_before = not_before, .days = days };
+	    .not_before = not_before, .days = days, .smime = true,
+	    .email = "abuse@isp-c.example" };
 	char err[256];
 	X509 *x = pki_cert_issue(ca, ca_key, key, &o, err, sizeof(err));
 
@@ -74,7 +75,7 @@ setup(void **state)
 	assert_int_equal(tl_tmpdir(f->dir, sizeof(f->dir), "attest_test"), 0);
 	assert_non_null(f->ca_key = pki_key_generate());
 	assert_non_null(f->other_key = pki_key_generate());
-	assert_non_null(f->desk_key = EVP_EC_gen("P-256"));
+	assert_non_null(f->desk_key = pki_signer_key_generate());
 	assert_non_null(f->ca = new_ca(f->ca_key, "ISP C"));
 	assert_non_null(f->other_ca = new_ca(f->other_key, "Elsewhere"));
 	assert_non_null(f->desk = issue(f->ca, f->ca_key, f->desk_key, "desk",
