@@ -54,6 +54,15 @@ replay_command(char *buf, size_t len, const struct scenario *s,
 		    simout_commit());
 }
 
+/* -j's default: one thread per core, at most SIM_THREADS_MAX */
+static int
+cpus_online(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : n > SIM_THREADS_MAX ? SIM_THREADS_MAX : (int)n;
+}
+
 static int
 run(int argc, char **argv)
 {
@@ -63,7 +72,7 @@ run(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct scenario *s = malloc(sizeof(*s));
-	struct sim_opts o = { .progress = isatty(2), .threads = 1 };
+	struct sim_opts o = { .progress = isatty(2), .threads = cpus_online() };
 	const char *json_path = NULL, *series_path = NULL, *plot = NULL;
 	char err[512], replay[1024];
 	bool check_only = false, seed_set = false;
@@ -84,8 +93,9 @@ run(int argc, char **argv)
 			break;
 		case 'j':
 			o.threads = atoi(optarg);
-			if (o.threads < 1 || o.threads > 16) {
-				fprintf(stderr, "reputesim: -j: 1 to 16\n");
+			if (o.threads < 1 || o.threads > SIM_THREADS_MAX) {
+				fprintf(stderr, "reputesim: -j: 1 to %d\n",
+				    SIM_THREADS_MAX);
 				return 2;
 			}
 			break;

@@ -23,13 +23,16 @@
 
 struct sim;
 
+#define SIM_THREADS_MAX 16	/* -j's ceiling */
+
 struct sim_opts {
 	const char *store_root; /* where node stores go: default /dev/shm */
 	bool progress;		/* a progress line on stderr */
 	FILE *series;		/* JSON lines, one per sample; may be NULL */
 	const char *replay;	/* the command that replays this run */
 	int threads;		/* for deliveries (sim/par.c); the results
-				 * are the same for any number */
+				 * are the same for any number; reputesim's
+				 * default is one per core online */
 };
 
 struct sim *sim_new(const struct scenario *s, const struct sim_opts *o,

@@ -21,7 +21,6 @@
 #define HIST_BUCKETS 1600 /* 10 us steps to 1 ms, then 1 % steps */
 #define TOUCH_MAX 64
 #define STAMP_SLOTS 64
-#define SIM_THREADS_MAX 16
 #define PENDING_MAX 512
 
 struct hist {

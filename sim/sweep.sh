@@ -4,7 +4,9 @@
 # JSON-lines series into OUT, spread by GNU parallel over the local cores
 # (JOBS, default 2; TAG is added to the file names) or over machines (PARALLEL_OPTS="--sshlogin h1,h2
 # --workdir ." with reputesim built in the same path there); then the
-# medians and spreads: reputesim summary OUT.
+# medians and spreads: reputesim summary OUT. Each run has one thread
+# (-j 1; parallel already gives every core a run of its own); a -j in the
+# definitions overrides it.
 #   sim/sweep.sh OUT SCENARIO SEEDS [NAME V1,V2,...] [-D X=Y]...
 #   sim/sweep.sh build/sweep-k sim/scenarios/colluders.conf 5 K 1,2,3,4,5
 # Copyright (c) 2026 The reputed authors
@@ -22,7 +24,7 @@ mkdir -p "$out"
 base=$(basename "$file" .conf)${TAG:-}
 # shellcheck disable=SC2086
 parallel -j "${JOBS:-2}" ${PARALLEL_OPTS:-} --halt never \
-    "$SIM" -q -s {1} $( [ "$name" != _ ] && echo "-D $name={2}" ) "$@" \
+    "$SIM" -q -j 1 -s {1} $( [ "$name" != _ ] && echo "-D $name={2}" ) "$@" \
     -o "$out/$base-$name{2}-s{1}.json" -t "$out/$base-$name{2}-s{1}.jsonl" \
     "$file" ">" "$out/$base-$name{2}-s{1}.out" \
     ::: $(seq 1 "$seeds") ::: $values

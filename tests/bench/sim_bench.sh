@@ -6,10 +6,10 @@
 #      policy and reports in the simulator): both p50s and their ratio;
 #   2. scale: 1,000 nodes (200 organisations x 5, degree 8) x 10,000
 #      reports, and 100 nodes x 100,000 reports: wall and CPU seconds,
-#      events/s, peak memory per simulated node, on one thread (the
-#      default) and the 1,000-node run also on two (-j 2), with the trace
-#      hashes, which must be equal (SIM_BENCH_SCALE=0 skips them: they
-#      take minutes).
+#      events/s, peak memory per simulated node, with reputesim's default
+#      threads (one per core) and the 1,000-node run also on one (-j 1),
+#      with the trace hashes, which must be equal (SIM_BENCH_SCALE=0 skips
+#      them: they take minutes).
 # Copyright (c) 2026 The reputed authors
 # SPDX-License-Identifier: ISC
 . "$(dirname "$0")/../integration/peer_lib.sh"
@@ -82,7 +82,7 @@ print("%s: %d nodes, %d reports in %d batches: %.1f s wall, %.1f s CPU,"
 }
 if [ "${SIM_BENCH_SCALE:-1}" != 0 ]; then
 	scale scale-1000x10k -D BURSTS=1
-	scale scale-1000x10k-j2 -j 2 -D BURSTS=1
+	scale scale-1000x10k-j1 -j 1 -D BURSTS=1
 	scale scale-100x100k -D ORGS=20 -D SOURCES=33334 -D BURSTS=4
 fi
 t_summary >/dev/null
