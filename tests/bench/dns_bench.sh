@@ -56,6 +56,9 @@ DBL=dbl.reputed.example
 for t in dnsperf rbldnsd mdb_stat mdb_copy; do
 	command -v $t >/dev/null || { echo "dns_bench: $t is missing"; exit 1; }
 done
+for b in "$REPUTED" "$REPUTECTL" "$NULL_DNS"; do
+	[ -x "$b" ] || { echo "dns_bench: $b is missing (make bench builds it)"; exit 1; }
+done
 mkdir -p "$DIR" && cd "$DIR" || exit 1
 # ---- data: generated once, then reused ----
 IMPORT_SLICE=3000000	# lines per pair of keys: under the 3.6M quota
