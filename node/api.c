@@ -537,6 +537,15 @@ api_metrics_store(struct api *a, struct evbuffer *out)
 		    "Reports dropped over their origin's quota (policy "
 		    "quota-per-hour), as the stored batches give them.",
 		    (double)ss.quota_dropped);
+		prom_family(out, "reputed_store_origins_blocked", PROM_GAUGE,
+		    "Origins blocked, by reason: policy (an origin: clause), "
+		    "equivocation, flood (policy quota-block-factor).");
+		prom_sample(out, "reputed_store_origins_blocked", "reason",
+		    "policy", ss.blocked_policy);
+		prom_sample(out, "reputed_store_origins_blocked", "reason",
+		    "equivocation", ss.blocked_equivocation);
+		prom_sample(out, "reputed_store_origins_blocked", "reason",
+		    "flood", ss.blocked_flood);
 		prom_double(out, "reputed_store_no_space_total", "counter",
 		    "Commits refused: no space left on the store's disk.",
 		    (double)ss.no_space);

@@ -542,6 +542,8 @@ batcher_apply_all(struct batcher *b, struct bbatch *list, uint64_t now,
 		bb->seq = seq;
 		switch (batcher_seal_apply(b, tx, bb, now, why, sizeof(why))) {
 		case APPLY_OK:
+		case APPLY_FLOOD:	/* stored; this node's own origin is
+					 * blocked from the next batch on */
 			seq++;
 			break;
 		case APPLY_INVALID:

@@ -965,6 +965,17 @@ kw_policy_quota_per_hour(struct parser *p, char **argv, int argc)
 	return 0;
 }
 
+static int
+kw_policy_quota_block_factor(struct parser *p, char **argv, int argc)
+{
+	unsigned long n;
+
+	if (conf_uint(p, argv[0], 1000000, &n) == -1)
+		return -1;
+	p->c->policy.quota_block_factor = (uint32_t)n;
+	return 0;
+}
+
 /* The real-valued tunables, by keyword. */
 static double *
 conf_policy_real(struct policy *pol, const char *kw, double *max)
@@ -1047,6 +1058,7 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "policy", "min-origins", kw_policy_min_orgs, 1, 1 },
 	{ "policy", "prior-bad", kw_policy_real, 1, 1 },
 	{ "policy", "prior-good", kw_policy_real, 1, 1 },
+	{ "policy", "quota-block-factor", kw_policy_quota_block_factor, 1, 1 },
 	{ "policy", "quota-per-hour", kw_policy_quota_per_hour, 1, 1 },
 	{ "policy", "threshold", kw_policy_real, 1, 1 },
 	{ "sender-id", "deadline", kw_senderid_deadline, 1, 1 },
@@ -1571,6 +1583,7 @@ conf_print_policy(FILE *f, const struct policy *pol)
 	fprintf(f, "\tmin-orgs: %u\n", pol->min_orgs);
 	fprintf(f, "\tquota-per-hour: %llu\n",
 	    (unsigned long long)pol->quota_per_hour);
+	fprintf(f, "\tquota-block-factor: %u\n", pol->quota_block_factor);
 	for (size_t i = 0; i < sizeof(reals) / sizeof(reals[0]); i++)
 		fprintf(f, "\t%s: %g\n", reals[i],
 		    *conf_policy_real(&copy, reals[i], &max));

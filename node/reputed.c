@@ -161,8 +161,11 @@ daemon_set_origin(struct daemon *d, const struct conf_origin *o)
 		rc = store_set_org(d->st, o->key, o->trust, o->blocked, err,
 		    sizeof(err));
 	} else {
+		/* the operator's block only: one for equivocation or
+		 * flooding is the store's, and stays */
 		if (store_get_origin(d->st, o->key, &info) >= 0 &&
-		    info.trust == o->trust && info.blocked == o->blocked)
+		    info.trust == o->trust &&
+		    ((info.block & ORIGIN_BLOCK_POLICY) != 0) == o->blocked)
 			return 0;
 		rc = store_set_origin(d->st, o->key, o->trust, o->blocked,
 		    err, sizeof(err));

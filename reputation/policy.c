@@ -54,6 +54,8 @@ policy_default(struct policy *p)
 	p->default_trust = 1.0;
 	p->future_slack_ms = 10 * 60 * 1000;
 	p->quota_per_hour = 3600000;	/* 1,000 reports/s over an hour */
+	p->quota_block_factor = 10;	/* blocked at 10 x the quota dropped
+					 * in one hour */
 }
 
 const char *

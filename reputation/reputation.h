@@ -91,6 +91,11 @@ struct policy {
 	uint64_t future_slack_ms;	/* how far ahead of a batch a report may be */
 	uint64_t quota_per_hour;	/* reports of one origin kept per hour of
 					 * batch time (0: no quota) */
+	uint32_t quota_block_factor;	/* an origin whose reports dropped over
+					 * its quota in one hour of batch time
+					 * reach this many times quota_per_hour
+					 * is blocked (flood) at the batch that
+					 * crossed that line (0: never) */
 	uint8_t code[CATEGORY_COUNT];	/* 127.0.0.x per category */
 };
 void policy_default(struct policy *p);
@@ -208,9 +213,12 @@ enum apply_status {
 	APPLY_PENDING,		/* stored, waiting for an earlier seq of its origin */
 	APPLY_DUPLICATE,	/* the same batch is already stored */
 	APPLY_EQUIVOCATION,	/* same origin+seq, different bytes: origin blocked */
-	APPLY_BLOCKED,		/* the origin is blocked by policy */
+	APPLY_BLOCKED,		/* the origin is blocked: nothing stored */
 	APPLY_INVALID,		/* a report in it is invalid: nothing stored */
 	APPLY_ERROR,		/* storage failure: abort the transaction */
+	APPLY_FLOOD,		/* stored and applied, and its origin (this
+				 * batch, or one it let follow) crossed the
+				 * flood line: origin blocked from here on */
 };
 const char *apply_status_name(enum apply_status s);
 
@@ -229,15 +237,30 @@ enum apply_status store_apply(struct store_txn *tx, const uint8_t *sb,
 int store_commit(struct store_txn *tx, char *err, size_t errlen);
 void store_abort(struct store_txn *tx);
 
+/* Why an origin is blocked: bits, any of them blocks it. The policy bit
+ * is the operator's (store_set_origin) and only it; the other two are
+ * derived from signed batches, the same at every node, and an operator's
+ * unblock leaves them. */
+enum origin_block {
+	ORIGIN_BLOCK_POLICY = 1,	/* origin: ... blocked: yes */
+	ORIGIN_BLOCK_EQUIVOCATION = 2,	/* two batches with one seq */
+	ORIGIN_BLOCK_FLOOD = 4,		/* quota_block_factor crossed */
+};
+/* "policy", "equivocation", "flood", joined by ',' into buf ("" when
+ * none); returns buf. */
+const char *origin_block_reasons(unsigned block, char *buf, size_t len);
+
 /* Origins: trust in [0,1] and blocking, and the organisation. */
 struct origin_info {
 	double trust;
-	bool blocked;
+	bool blocked;		/* for any reason */
+	uint8_t block;		/* enum origin_block bits */
 	uint64_t highest_seq;	/* highest contiguous seq applied */
 	uint64_t batches;	/* batches applied */
 	bool has_org;		/* org is known (else its own organisation) */
 	uint8_t org[ORG_ID_LEN];
 	uint64_t quota_dropped;	/* reports dropped over its quota */
+	uint64_t quota_hour_dropped;	/* ... of them in its latest hour */
 	bool has_via;		/* a pseudo-origin of attested reports */
 	uint8_t via[ED25519_KEY_LEN];	/* ... relayed by this origin */
 };
@@ -285,8 +308,9 @@ int store_attest_recheck(struct store *st, uint64_t *relays, char *err,
 int store_reader_attest(struct store_reader *r,
 	    const uint8_t origin[ED25519_KEY_LEN], uint64_t seq,
 	    uint32_t index, struct attest_verdict *out);
-/* Sets an origin's trust and blocking; every subject it reported is
- * rescored at once when its effective weight changed. */
+/* Sets an origin's trust and the operator's block (ORIGIN_BLOCK_POLICY:
+ * a block for equivocation or flooding stays); every subject it reported
+ * is rescored at once when its effective weight changed. */
 int store_set_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
 	    double trust, bool blocked, char *err, size_t errlen);
 /* An organisation's trust (in [0, 1]; 1 without a setting) or block, which
@@ -459,6 +483,9 @@ struct store_stats {
 	uint64_t origins, pending, equivocations;
 	uint64_t bytes_on_disk;
 	uint64_t quota_dropped;	/* reports dropped over origins' quotas */
+	uint64_t blocked_policy;	/* origins blocked, by reason (an */
+	uint64_t blocked_equivocation;	/* origin may count under more */
+	uint64_t blocked_flood;		/* than one) */
 	uint64_t no_space;	/* commits refused for a full disk (counter) */
 	bool full;		/* the last commit failed so; none since */
 	uint64_t map_size;	/* the LMDB map: the store cannot grow past it */

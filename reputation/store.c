@@ -5,9 +5,9 @@
  *              in use (bit n of 33 IPv4 + 129 IPv6 bits), "txn" -> u64
  *              (the last commit's id: it makes every commit a real one)
  *   batches    origin[32] seq[8 BE] -> SignedBatch bytes, as received
- *   origins    origin[32] -> struct origin_rec (trust, blocked, highest seq,
- *              the organisation; for the pseudo-origin of attested
- *              reports, the relay too)
+ *   origins    origin[32] -> struct origin_rec (trust, why it is blocked,
+ *              highest seq, the organisation, quota counters; for the
+ *              pseudo-origin of attested reports, the relay too)
  *   reports    subject key, origin, seq[8 BE], index[4 BE] -> contribution
  *   evidence   subject key, origin -> struct evidence
  *   scores     subject key -> struct listing (what DNS answers read)
@@ -57,7 +57,7 @@
 
 struct origin_rec {
 	double trust;
-	uint8_t blocked;
+	uint8_t blocked;		/* enum origin_block bits */
 	uint8_t trust_set;		/* trust was configured, not default */
 	uint8_t org_set;		/* org is known (else its own) */
 	uint8_t pad[5];
@@ -77,6 +77,9 @@ struct origin_rec {
 	uint8_t via[ORIGIN_LEN];	/* a pseudo-origin: its relay */
 	uint8_t via_set;
 	uint8_t pad2[7];
+	uint64_t quota_hour_dropped;	/* reports over the quota in
+					 * quota_hour: the flood line */
+	uint64_t floor_quota_hour_dropped;
 };
 /* Older records are shorter: the fields after them read as 0. */
 #define ORIGIN_REC_V1	offsetof(struct origin_rec, org)
@@ -251,6 +254,42 @@ check_schema(struct store *st, MDB_txn *txn, char *err, size_t errlen)
 	return 0;
 }
 
+static int origin_read(MDB_txn *txn, struct store *st, const uint8_t *origin,
+    struct origin_rec *out);
+static int origin_write(MDB_txn *txn, struct store *st, const uint8_t *origin,
+    const struct origin_rec *rec);
+
+/*
+ * Stores written before the block reasons held 1 for any block: an
+ * origin with an equivocation proof gets its reason, so an operator's
+ * unblock does not lift it. Idempotent; writes only what it changes.
+ */
+static int
+mark_equivocators(struct store *st, MDB_txn *txn, char *err, size_t errlen)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, st->equiv, &c);
+
+	if (rc != 0)
+		return lmdb_fail(err, errlen, "equivocations", rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct origin_rec rec;
+		if (k.mv_size != ORIGIN_LEN + 8 ||
+		    origin_read(txn, st, k.mv_data, &rec) != 0 ||
+		    (rec.blocked & ORIGIN_BLOCK_EQUIVOCATION))
+			continue;
+		rec.blocked |= ORIGIN_BLOCK_EQUIVOCATION;
+		if ((rc = origin_write(txn, st, k.mv_data, &rec)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return lmdb_fail(err, errlen, "mark equivocators", rc);
+	return 0;
+}
+
 /*
  * sync 2: fsync of data and meta page per commit: a power loss loses
  * nothing committed. sync 1: the meta page is not synced: a power loss may
@@ -316,7 +355,8 @@ store_open(const char *dir, const struct store_options *opt, char *err,
 		goto fail;
 	}
 	if (open_dbs(st, txn, err, errlen) != 0 ||
-	    check_schema(st, txn, err, errlen) != 0)
+	    check_schema(st, txn, err, errlen) != 0 ||
+	    mark_equivocators(st, txn, err, errlen) != 0)
 		goto fail;
 	if ((rc = mdb_txn_commit(txn)) != 0) {
 		txn = NULL;
@@ -528,10 +568,14 @@ store_set_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
 		return -1;
 	}
 	double old = rec.blocked ? 0 : rec.trust;
-	bool was_blocked = rec.blocked;
+	bool was_blocked = rec.blocked != 0;
 	rec.trust = trust < 0 ? 0 : trust > 1 ? 1 : trust;
 	rec.trust_set = 1;
-	rec.blocked = blocked;
+	/* only the operator's own bit: an equivocation or flood block
+	 * stays, whatever the config says */
+	rec.blocked = (uint8_t)((rec.blocked & ~ORIGIN_BLOCK_POLICY) |
+	    (blocked ? ORIGIN_BLOCK_POLICY : 0));
+	blocked = rec.blocked != 0;
 	if ((rc = origin_write(tx->txn, st, origin, &rec)) != 0) {
 		store_abort(tx);
 		return lmdb_fail(err, errlen, "write origin", rc);
@@ -647,7 +691,9 @@ origin_info_read(MDB_txn *txn, struct store *st, const uint8_t *origin,
 	if (rc < 0)
 		return -1;
 	out->trust = rec.trust;
-	out->blocked = rec.blocked;
+	out->blocked = rec.blocked != 0;
+	out->block = rec.blocked;
+	out->quota_hour_dropped = rec.quota_hour_dropped;
 	out->highest_seq = rec.highest_seq;
 	out->batches = rec.batches;
 	out->has_org = rec.org_set;
@@ -680,11 +726,32 @@ store_reader_origin(struct store_reader *r,
 /* ---- the write path ---- */
 
 const char *
+origin_block_reasons(unsigned block, char *buf, size_t len)
+{
+	static const char *const names[] = { "policy", "equivocation",
+	    "flood" };
+	size_t at = 0;
+
+	if (len > 0)
+		buf[0] = '\0';
+	for (unsigned i = 0; i < 3; i++) {
+		if (!(block & (1u << i)))
+			continue;
+		int n = snprintf(buf + at, len - at, "%s%s", at ? "," : "",
+		    names[i]);
+		if (n < 0 || (size_t)n >= len - at)
+			break;
+		at += (size_t)n;
+	}
+	return buf;
+}
+
+const char *
 apply_status_name(enum apply_status s)
 {
 	static const char *const names[] = {
 		"applied", "pending", "duplicate", "equivocation", "blocked",
-		"invalid", "error",
+		"invalid", "error", "flood",
 	};
 	return (unsigned)s < sizeof(names) / sizeof(names[0]) ? names[s] :
 	    "unknown";
@@ -1488,12 +1555,39 @@ quota_take(struct origin_rec *rec, const Reputed__Batch *b,
 	if (hour > rec->quota_hour) {
 		rec->quota_hour = hour;
 		rec->quota_used = 0;
+		rec->quota_hour_dropped = 0;
 	}
 	if (p->quota_per_hour != 0 && rec->quota_used >= p->quota_per_hour) {
 		rec->quota_dropped++;
+		rec->quota_hour_dropped++;
 		return false;
 	}
 	rec->quota_used++;
+	return true;
+}
+
+/*
+ * The flood line: an origin whose reports dropped over its quota within
+ * one hour of batch time reach quota_block_factor x quota_per_hour is
+ * blocked at the batch that crossed it (checked after each whole batch),
+ * from the counters alone, so at every node and in rescore at the same
+ * batch. The batches up to that one stay stored (so a node that catches
+ * up reaches the same decision by applying them); later ones are
+ * refused. Sets the flood bit; true if the line was crossed.
+ */
+static bool
+flood_check(struct origin_rec *rec, const struct policy *p)
+{
+	uint64_t line;
+
+	if (p->quota_block_factor == 0 || p->quota_per_hour == 0 ||
+	    (rec->blocked & ORIGIN_BLOCK_FLOOD))
+		return false;
+	line = p->quota_per_hour > UINT64_MAX / p->quota_block_factor ?
+	    UINT64_MAX : p->quota_per_hour * p->quota_block_factor;
+	if (rec->quota_hour_dropped < line)
+		return false;
+	rec->blocked |= ORIGIN_BLOCK_FLOOD;
 	return true;
 }
 
@@ -1505,6 +1599,7 @@ quota_from_floor(struct origin_rec *rec)
 	rec->quota_hour = rec->floor_quota_hour;
 	rec->quota_used = rec->floor_quota_used;
 	rec->quota_dropped = rec->floor_quota_dropped;
+	rec->quota_hour_dropped = rec->floor_quota_hour_dropped;
 }
 
 /* Applies the contents of a batch that is next in its origin's order;
@@ -1544,11 +1639,12 @@ apply_contents(struct store_txn *tx, const Reputed__Batch *b,
 		if (rc != 0)
 			return rc;
 	}
+	flood_check(rec, &tx->st->policy);
 	return 0;
 }
 
-/* What applying a batch does to its origin's record alone (clock and
- * quota counters), for a blocked origin in rescore. */
+/* What applying a batch does to its origin's record alone (clock, quota
+ * counters, the flood line), for a blocked origin in rescore. */
 static void
 count_contents(const Reputed__Batch *b, struct origin_rec *rec,
     const struct policy *p)
@@ -1557,6 +1653,7 @@ count_contents(const Reputed__Batch *b, struct origin_rec *rec,
 		rec->clock = b->created_at;
 	for (size_t i = 0; i < b->n_reports; i++)
 		quota_take(rec, b, p);
+	flood_check(rec, p);
 }
 
 static int
@@ -1600,7 +1697,8 @@ apply_following(struct store_txn *tx, const uint8_t *origin,
 		rec->highest_seq++;
 		rec->batches++;
 	}
-	for (;;) {
+	/* past the flood line, nothing more of this origin is applied */
+	while (!(rec->blocked & ORIGIN_BLOCK_FLOOD)) {
 		uint8_t bk[ORIGIN_LEN + 8];
 		MDB_val k = val(bk, batch_key(bk, origin,
 		    rec->highest_seq + 1)), v;
@@ -1621,6 +1719,7 @@ apply_following(struct store_txn *tx, const uint8_t *origin,
 		rec->highest_seq++;
 		rec->batches++;
 	}
+	return 0;
 }
 
 
@@ -1665,11 +1764,13 @@ purge_subject_origin(struct store_txn *tx, const uint8_t *skey, size_t sklen,
 	return del_prefix(tx, tx->st->reports, prefix, sklen + ORIGIN_LEN);
 }
 
-/* The subjects of one applied batch's reports: rescored, after the
- * origin's contribution to them was removed for REDO_PURGE/REFOLD. */
+/* The subjects of one applied batch's reports that its quota kept (q
+ * counts them as apply_contents did): rescored, after the origin's
+ * contribution to them was removed for REDO_PURGE/REFOLD. In a rescore
+ * (scores deferred) they are scored at its end. */
 static int
 redo_batch_subjects(struct store_txn *tx, const Reputed__Batch *b,
-    enum origin_redo how)
+    enum origin_redo how, struct origin_rec *q)
 {
 	char err[160];
 
@@ -1678,6 +1779,8 @@ redo_batch_subjects(struct store_txn *tx, const Reputed__Batch *b,
 		struct contribution c[2];
 		uint8_t pseudo[ORIGIN_LEN];
 		const uint8_t *origin;
+		if (!quota_take(q, b, &tx->st->policy))
+			continue;	/* dropped: it contributed nothing */
 		int rc = attest_origin(tx->txn, tx->st, b, (uint32_t)i, pseudo,
 		    &origin);
 		if (rc != 0)
@@ -1690,7 +1793,7 @@ redo_batch_subjects(struct store_txn *tx, const Reputed__Batch *b,
 			if (how != REDO_SCORES)
 				rc = purge_subject_origin(tx, skey, sklen,
 				    origin);
-			if (rc == 0)
+			if (rc == 0 && !tx->defer_score)
 				rc = rescore_subject(tx, skey, sklen);
 			if (rc != 0)
 				return rc;
@@ -1711,13 +1814,12 @@ origin_batches_pass(struct store_txn *tx, const uint8_t *origin,
 	struct origin_rec rec;
 	int rc;
 
-	/* A refold counts the quota again from the first kept batch, with
-	 * the counters the pruned ones (1..floor) left, as rescore does. */
-	if (fold) {
-		if (origin_read(tx->txn, tx->st, origin, &rec) < 0)
-			return MDB_CORRUPTED;
-		quota_from_floor(&rec);
-	}
+	/* A pass counts the quota again from the first kept batch, with
+	 * the counters the pruned ones (1..floor) left, as rescore does: a
+	 * refold keeps what the quota kept, a redo finds what it kept. */
+	if (origin_read(tx->txn, tx->st, origin, &rec) < 0)
+		return MDB_CORRUPTED;
+	quota_from_floor(&rec);
 	if ((rc = mdb_cursor_open(tx->txn, tx->st->batches, &c)) != 0)
 		return rc;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
@@ -1734,7 +1836,7 @@ origin_batches_pass(struct store_txn *tx, const uint8_t *origin,
 			break;
 		}
 		rc = fold ? apply_contents(tx, b, &rec) :
-		    redo_batch_subjects(tx, b, how);
+		    redo_batch_subjects(tx, b, how, &rec);
 		reputed__batch__free_unpacked(b, NULL);
 		if (rc != 0)
 			break;
@@ -1757,11 +1859,23 @@ static int
 rescore_origin(struct store_txn *tx, const uint8_t *origin, uint64_t upto,
     enum origin_redo how)
 {
+	struct origin_rec rec;
 	int rc = origin_batches_pass(tx, origin, upto, how, false);
 
-	if (rc == 0 && how == REDO_REFOLD)
-		rc = origin_batches_pass(tx, origin, upto, how, true);
-	return rc;
+	if (rc != 0 || how != REDO_REFOLD)
+		return rc;
+	if ((rc = origin_batches_pass(tx, origin, upto, how, true)) != 0)
+		return rc;
+	/* Under the policy its batches were applied with, a refold crosses
+	 * no flood line they did not; under another (before the rescore
+	 * that a policy change calls for) it may: a blocked origin keeps
+	 * no contributions. */
+	if (origin_read(tx->txn, tx->st, origin, &rec) < 0)
+		return MDB_CORRUPTED;
+	if (!rec.blocked)
+		return 0;
+	memset(tx->st->trust, 0, sizeof(tx->st->trust));
+	return origin_batches_pass(tx, origin, upto, REDO_PURGE, false);
 }
 
 /* The next origin after prev (NULL: the first) with a kept verdict, into
@@ -1853,7 +1967,7 @@ record_equivocation(struct store_txn *tx, const uint8_t *bk,
 {
 	MDB_val k = val(bk, ORIGIN_LEN + 8), v = val(sb, sblen);
 	int rc = mdb_put(tx->txn, tx->st->equiv, &k, &v, 0);
-	rec->blocked = 1;
+	rec->blocked |= ORIGIN_BLOCK_EQUIVOCATION;
 	if (rc == 0)
 		rc = origin_write(tx->txn, tx->st, origin, rec);
 	if (rc != 0) {
@@ -1872,6 +1986,68 @@ record_equivocation(struct store_txn *tx, const uint8_t *bk,
 	snprintf(err, errlen, "two different batches with seq %llu: origin "
 	    "blocked", (unsigned long long)get_be64(bk + ORIGIN_LEN));
 	return APPLY_EQUIVOCATION;
+}
+
+/* Deletes the origin's stored batches with seq > last (and the verdicts
+ * kept for them). */
+static int
+drop_batches_after(struct store_txn *tx, const uint8_t *origin, uint64_t last)
+{
+	uint8_t bk[ORIGIN_LEN + 8];
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	if (last == UINT64_MAX)
+		return 0;
+	k = val(bk, batch_key(bk, origin, last + 1));
+	if ((rc = mdb_cursor_open(tx->txn, tx->st->batches, &c)) != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != ORIGIN_LEN + 8 ||
+		    memcmp(k.mv_data, origin, ORIGIN_LEN) != 0)
+			break;
+		uint64_t seq = get_be64((uint8_t *)k.mv_data + ORIGIN_LEN);
+		if ((rc = mdb_cursor_del(c, 0)) != 0 ||
+		    (rc = attest_drop(tx, origin, seq)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
+
+/*
+ * The origin crossed the flood line (flood_check) at its highest seq,
+ * rec not yet written: the batches stored after that one go (they came
+ * early; they would have been refused), and, as for equivocation,
+ * everything it contributed is purged and its subjects rescored at once.
+ */
+static enum apply_status
+flood_block(struct store_txn *tx, const uint8_t *origin,
+    struct origin_rec *rec, char *err, size_t errlen)
+{
+	int rc;
+
+	if ((rc = drop_batches_after(tx, origin, rec->highest_seq)) != 0 ||
+	    (rc = origin_write(tx->txn, tx->st, origin, rec)) != 0) {
+		lmdb_fail(err, errlen, "block flooding origin", rc);
+		return APPLY_ERROR;
+	}
+	memset(tx->st->trust, 0, sizeof(tx->st->trust));
+	if ((rc = rescore_origin(tx, origin, rec->highest_seq,
+	    REDO_PURGE)) != 0) {
+		lmdb_fail(err, errlen, "rescore flooding origin", rc);
+		return APPLY_ERROR;
+	}
+	snprintf(err, errlen, "%llu reports over its quota of %llu in one "
+	    "hour of batch time (the line is %u times the quota): origin "
+	    "blocked for flooding at seq %llu",
+	    (unsigned long long)rec->quota_hour_dropped,
+	    (unsigned long long)tx->st->policy.quota_per_hour,
+	    tx->st->policy.quota_block_factor,
+	    (unsigned long long)rec->highest_seq);
+	return APPLY_FLOOD;
 }
 
 /*
@@ -1946,8 +2122,13 @@ store_apply(struct store_txn *tx, const uint8_t *sb, size_t sblen,
 		}
 		return APPLY_PENDING;
 	}
-	if ((rc = apply_following(tx, origin, &rec, b)) != 0 ||
-	    (rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0) {
+	if ((rc = apply_following(tx, origin, &rec, b)) != 0) {
+		lmdb_fail(err, errlen, "apply batch", rc);
+		return APPLY_ERROR;
+	}
+	if (rec.blocked & ORIGIN_BLOCK_FLOOD)
+		return flood_block(tx, origin, &rec, err, errlen);
+	if ((rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0) {
 		lmdb_fail(err, errlen, "apply batch", rc);
 		return APPLY_ERROR;
 	}
@@ -2084,12 +2265,14 @@ floor_quota(struct origin_rec *rec, const Reputed__Batch *b,
 {
 	struct origin_rec q = { .quota_hour = rec->floor_quota_hour,
 	    .quota_used = rec->floor_quota_used,
-	    .quota_dropped = rec->floor_quota_dropped };
+	    .quota_dropped = rec->floor_quota_dropped,
+	    .quota_hour_dropped = rec->floor_quota_hour_dropped };
 	for (size_t i = 0; i < b->n_reports; i++)
 		quota_take(&q, b, p);
 	rec->floor_quota_hour = q.quota_hour;
 	rec->floor_quota_used = q.quota_used;
 	rec->floor_quota_dropped = q.quota_dropped;
+	rec->floor_quota_hour_dropped = q.quota_hour_dropped;
 }
 
 /*
@@ -2323,9 +2506,15 @@ store_skip_pruned(struct store_txn *tx, const uint8_t origin[32],
 	rec.floor_quota_hour = rec.quota_hour;
 	rec.floor_quota_used = rec.quota_used;
 	rec.floor_quota_dropped = rec.quota_dropped;
+	rec.floor_quota_hour_dropped = rec.quota_hour_dropped;
 	if ((rc = drop_batches_to(tx, origin, floor)) != 0 ||
-	    (rc = apply_following(tx, origin, &rec, NULL)) != 0 ||
-	    (rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0) {
+	    (rc = apply_following(tx, origin, &rec, NULL)) != 0) {
+		lmdb_fail(err, errlen, "skip pruned batches", rc);
+		return APPLY_ERROR;
+	}
+	if (rec.blocked & ORIGIN_BLOCK_FLOOD)
+		return flood_block(tx, origin, &rec, err, errlen);
+	if ((rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0) {
 		lmdb_fail(err, errlen, "skip pruned batches", rc);
 		return APPLY_ERROR;
 	}
@@ -2359,8 +2548,10 @@ reset_origins(struct store_txn *tx)
 		if (origin_decode(&v, &rec) != 0)
 			continue;
 		/* from the floor: pruned batches stay applied, with the
-		 * clock and quota counters they left */
+		 * clock and quota counters they left; the flood line is
+		 * found again as the batches are replayed */
 		quota_from_floor(&rec);
+		rec.blocked &= (uint8_t)~ORIGIN_BLOCK_FLOOD;
 		rec.highest_seq = rec.floor;
 		rec.batches = rec.floor;
 		rec.clock = rec.floor_clock;
@@ -2370,6 +2561,21 @@ reset_origins(struct store_txn *tx)
 	}
 	mdb_cursor_close(c);
 	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* In a replay, the origin crossed the flood line at its highest seq: what
+ * it contributed so far is purged, as on arrival (its later batches go
+ * as the replay meets them). */
+static int
+replay_flood_block(struct store_txn *tx, const uint8_t *origin,
+    const struct origin_rec *rec)
+{
+	int rc = origin_write(tx->txn, tx->st, origin, rec);
+
+	if (rc != 0)
+		return rc;
+	memset(tx->st->trust, 0, sizeof(tx->st->trust));
+	return rescore_origin(tx, origin, rec->highest_seq, REDO_PURGE);
 }
 
 /* Walks the batches in (origin, seq) order and applies each origin's
@@ -2397,8 +2603,16 @@ replay_batches(struct store_txn *tx)
 			origin_read(tx->txn, tx->st, origin, &rec);
 			have = true;
 		}
-		if (get_be64((uint8_t *)k.mv_data + ORIGIN_LEN) !=
-		    rec.highest_seq + 1)
+		uint64_t seq = get_be64((uint8_t *)k.mv_data + ORIGIN_LEN);
+		if ((rec.blocked & ORIGIN_BLOCK_FLOOD) &&
+		    seq > rec.highest_seq) {
+			/* past the flood line: refused on arrival */
+			if ((rc = mdb_cursor_del(c, 0)) != 0 ||
+			    (rc = attest_drop(tx, origin, seq)) != 0)
+				break;
+			continue;
+		}
+		if (seq != rec.highest_seq + 1)
 			continue;
 		Reputed__Batch *b;
 		char err[160];
@@ -2409,7 +2623,8 @@ replay_batches(struct store_txn *tx)
 		 * contributions were purged when it was blocked), but its
 		 * version vector, clock and quota counters stay what its
 		 * applied batches made them. */
-		if (rec.blocked)
+		bool was_blocked = rec.blocked != 0;
+		if (was_blocked)
 			count_contents(b, &rec, &tx->st->policy);
 		else
 			rc = apply_contents(tx, b, &rec);
@@ -2418,6 +2633,10 @@ replay_batches(struct store_txn *tx)
 			break;
 		rec.highest_seq++;
 		rec.batches++;
+		if (!was_blocked && rec.blocked)
+			rc = replay_flood_block(tx, origin, &rec);
+		if (rc != 0)
+			break;
 	}
 	mdb_cursor_close(c);
 	if (rc == MDB_NOTFOUND && have)
@@ -3041,6 +3260,12 @@ store_sizes(struct store_reader *r, struct store_stats *out)
 			if (origin_decode(&v, &rec) == 0) {
 				applied += rec.highest_seq - rec.floor;
 				out->quota_dropped += rec.quota_dropped;
+				out->blocked_policy += (rec.blocked &
+				    ORIGIN_BLOCK_POLICY) != 0;
+				out->blocked_equivocation += (rec.blocked &
+				    ORIGIN_BLOCK_EQUIVOCATION) != 0;
+				out->blocked_flood += (rec.blocked &
+				    ORIGIN_BLOCK_FLOOD) != 0;
 			}
 		}
 		mdb_cursor_close(c);

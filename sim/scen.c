@@ -643,6 +643,17 @@ k_quota(struct sparser *p, char **v, int n)
 }
 
 static int
+k_quota_block(struct sparser *p, char **v, int n)
+{
+	unsigned x;
+
+	if (p_uint(p, v[0], 1000000u, &x) == -1)
+		return -1;
+	p->s->policy.quota_block_factor = x;
+	return 0;
+}
+
+static int
 k_default_trust(struct sparser *p, char **v, int n)
 {
 	return p_double(p, v[0], 0, 1, &p->s->policy.default_trust);
@@ -976,6 +987,7 @@ static const struct scen_keyword scen_keywords[] = {
 	{ "policy", "cap-per-origin", k_cap, 1, 1 },
 	{ "policy", "default-trust", k_default_trust, 1, 1 },
 	{ "policy", "quota-per-hour", k_quota, 1, 1 },
+	{ "policy", "quota-block-factor", k_quota_block, 1, 1 },
 	WORKS("name", k_work_name, 1, 1),
 	WORKS("count", k_count, 1, 1),
 	WORKS("subject", k_subject, 1, 1),

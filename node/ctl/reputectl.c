@@ -1108,11 +1108,14 @@ print_session(json_t *x)
 	    "");
 	if (json_object_get(x, "quota_dropped") != NULL)
 		printf("    its own batches applied %lld, reports over its "
-		    "quota %lld%s\n",
+		    "quota %lld%s%s%s\n",
 		    json_integer_value(json_object_get(x, "origin_batches")),
 		    json_integer_value(json_object_get(x, "quota_dropped")),
 		    json_is_true(json_object_get(x, "blocked")) ?
-		    ", blocked" : "");
+		    ", blocked (" : "",
+		    json_is_true(json_object_get(x, "blocked")) ?
+		    jstr(x, "blocked_reason") : "",
+		    json_is_true(json_object_get(x, "blocked")) ? ")" : "");
 }
 
 /* reputectl peers: the daemon's peer sessions and configured peers. */

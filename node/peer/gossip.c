@@ -8,7 +8,8 @@
  * The rules of the flood, in the order gossip_batch applies them:
  *   1. a batch whose (origin, seq) is stored with the same bytes is a
  *      duplicate: dropped before any signature check;
- *   2. an origin blocked (equivocation) or revoked: dropped and counted;
+ *   2. an origin blocked (equivocation, flooding) or revoked: dropped and
+ *      counted;
  *   3. an origin without a valid certificate (with a pki): held, bounded;
  *   4. the signature is checked once: a bad one closes the session;
  *   5. the batch is applied; after the commit, a new batch is forwarded to
@@ -17,6 +18,7 @@
  * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,7 +213,9 @@ struct gossip {
 	struct gossip_map verdicts; /* origin -> verdict, aux = member + 1
 				     * whose organisation it has */
 	uint64_t verdict_gen, verdict_time;
-	struct gossip_map blocked; /* equivocating origins */
+	struct gossip_map blocked; /* origins blocked here for equivocation
+				    * or flooding since start (the store
+				    * refuses the others) */
 	struct gossip_held *held;
 	size_t n_held, held_bytes;
 	struct gossip_work work[GOSSIP_WORK_MAX];
@@ -1127,6 +1131,14 @@ gossip_applied(struct gossip *g, struct gossip_work *w, enum apply_status st,
 	const Reputed__Batch *b = w->batch;
 
 	switch (st) {
+	case APPLY_FLOOD:
+		g->stats.flood_blocks++;
+		gossip_event(g, GOSSIP_EV_FLOOD, w->from, 0,
+		    "origin %02x%02x%02x%02x...: %s", b->origin.data[0],
+		    b->origin.data[1], b->origin.data[2], b->origin.data[3],
+		    err);
+		/* stored and applied, relayed like any batch */
+		/* FALLTHROUGH */
 	case APPLY_OK:
 	case APPLY_PENDING:
 		g->stats.batches_in++;
@@ -1196,15 +1208,17 @@ gossip_commit(struct gossip *g)
 		struct gossip_work *w = &g->work[i];
 		if (w->sb == NULL)
 			continue;
-		if (st[i] == APPLY_EQUIVOCATION) {
+		if (st[i] == APPLY_EQUIVOCATION || st[i] == APPLY_FLOOD) {
 			/* blocked in the store now that it committed: the
 			 * core drops the origin's batches from here on */
 			struct gossip_slot *sl = gossip_map_get(&g->blocked,
 			    w->batch->origin.data);
 			if (sl != NULL)
 				sl->val = 1;
+		}
+		if (st[i] == APPLY_EQUIVOCATION)
 			gossip_flood_proof(g, w->sb, w->len, w->batch);
-		} else
+		else
 			gossip_flood(g, w->sb, w->len, w->batch, w->from);
 		if (st[i] == APPLY_PENDING && w->from != NULL &&
 		    w->from->state == GOSSIP_UP)
@@ -1618,13 +1632,24 @@ gossip_on_pruned(struct gossip_session *s, const Reputed__Pruned *p)
 		gossip_event(g, GOSSIP_EV_WARNING, s, 0, "pruned: %s", err);
 		return;
 	}
-	if (st == APPLY_OK)
+	if (st == APPLY_OK || st == APPLY_FLOOD)
 		gossip_event(g, GOSSIP_EV_WARNING, s, 0,
 		    "origin %02x%02x%02x%02x...: batches 1..%llu were pruned "
 		    "by %s; going on from %llu", p->origin.data[0],
 		    p->origin.data[1], p->origin.data[2], p->origin.data[3],
 		    (unsigned long long)p->floor, s->name,
 		    (unsigned long long)p->floor + 1);
+	if (st == APPLY_FLOOD) {
+		struct gossip_slot *sl = gossip_map_get(&g->blocked,
+		    p->origin.data);
+		if (sl != NULL)
+			sl->val = 1;
+		g->stats.flood_blocks++;
+		gossip_event(g, GOSSIP_EV_FLOOD, s, 0, "origin "
+		    "%02x%02x%02x%02x...: %s", p->origin.data[0],
+		    p->origin.data[1], p->origin.data[2], p->origin.data[3],
+		    err);
+	}
 }
 
 static void
@@ -2110,13 +2135,21 @@ int
 gossip_digest(struct store *st, uint8_t out[32], uint64_t *n_batches, char *err,
     size_t errlen)
 {
-	struct store_reader *r = store_reader_new(st);
+	struct store_reader *r;
 	struct gossip_digest_vv d = { 0 };
-	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	EVP_MD_CTX *ctx;
 	int rc = -1;
 
 	*n_batches = 0;
-	if (r == NULL || ctx == NULL || store_reader_begin(r) == -1 ||
+	errno = 0;	/* a reader or context not made: ENOMEM says why */
+	r = store_reader_new(st);
+	ctx = EVP_MD_CTX_new();
+	if (r == NULL || ctx == NULL) {
+		snprintf(err, errlen, "%s", errno == ENOMEM ? "out of memory" :
+		    "cannot read the store");
+		goto out;
+	}
+	if (store_reader_begin(r) == -1 ||
 	    store_version_vector(r, gossip_digest_add, &d) == -1 ||
 	    !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
 		snprintf(err, errlen, "%s", d.oom ? "out of memory" :

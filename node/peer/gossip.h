@@ -74,6 +74,7 @@ struct gossip_stats {
 	uint64_t revoked;   /* from a revoked origin */
 	uint64_t invalid;   /* store said a report is invalid */
 	uint64_t equivocations;
+	uint64_t flood_blocks; /* origins that crossed the flood line here */
 	uint64_t tip_mismatches; /* Hello tips that differed from ours */
 	uint64_t held;	       /* held for a missing cert */
 	uint64_t held_dropped; /* ... and dropped (bound or timeout) */
@@ -95,6 +96,8 @@ enum gossip_event_kind {
 	GOSSIP_EV_CLOSED,	/* flush the output, then close the link */
 	GOSSIP_EV_THROTTLED,	/* send queue passed the high-water mark */
 	GOSSIP_EV_EQUIVOCATION, /* an origin signed two batches with one seq */
+	GOSSIP_EV_FLOOD,	/* an origin crossed the flood line (policy
+				 * quota-block-factor): blocked */
 	GOSSIP_EV_WARNING,	/* something to log (held batches dropped,
 				 * store errors, ...) */
 };

@@ -737,6 +737,9 @@ peers_on_event(struct peers *p, const struct gossip_event *ev)
 	case GOSSIP_EV_EQUIVOCATION:
 		log_warnx("equivocation (via %s): %s", name, ev->text);
 		break;
+	case GOSSIP_EV_FLOOD:
+		log_warnx("flood (via %s): %s", name, ev->text);
+		break;
 	case GOSSIP_EV_WARNING:
 		log_warnx("gossip: %s", ev->text);
 		break;
@@ -1320,6 +1323,9 @@ peers_metrics(void *arg, struct evbuffer *out)
 	prom_u64(out, "reputed_peer_equivocations_total", "counter",
 	    "Origins caught signing two batches with one seq.",
 	    s->equivocations);
+	prom_u64(out, "reputed_peer_flood_blocks_total", "counter",
+	    "Origins blocked here for crossing the flood line (policy "
+	    "quota-block-factor).", s->flood_blocks);
 	prom_u64(out, "reputed_peer_held_total", "counter",
 	    "Batches held for their origin's certificate.", s->held);
 	prom_u64(out, "reputed_peer_catchup_batches_total", "counter",
@@ -1356,7 +1362,8 @@ peers_state_name(enum gossip_state s)
 }
 
 /* What the store knows of a peer as an origin: its reports applied and
- * dropped over its quota (policy quota-per-hour), blocked or not. */
+ * dropped over its quota (policy quota-per-hour), blocked or not and
+ * why (policy, equivocation, flood). */
 static void
 peers_origin_json(const struct peers *p, const uint8_t *key, json_t *o)
 {
@@ -1369,6 +1376,11 @@ peers_origin_json(const struct peers *p, const uint8_t *key, json_t *o)
 	json_object_set_new(o, "quota_dropped", json_integer((json_int_t)
 	    oi.quota_dropped));
 	json_object_set_new(o, "blocked", json_boolean(oi.blocked));
+	if (oi.blocked) {
+		char why[64];
+		json_object_set_new(o, "blocked_reason", json_string(
+		    origin_block_reasons(oi.block, why, sizeof(why))));
+	}
 }
 
 static json_t *

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 # Copyright (c) 2026 The reputed authors
 # SPDX-License-Identifier: ISC
-"""peer_evil.py: a misbehaving peer for peer_contained.sh.
+"""peer_evil.py: a misbehaving peer for peer_contained.sh and others.
 
 Connects to a reputed node over TLS 1.3 with a valid node certificate,
 says Hello, then does one bad thing and reports what the node did:
@@ -9,7 +9,9 @@ says Hello, then does one bad thing and reports what the node did:
   peer_evil.py HOST PORT CERT KEY CA MODE [ARG]
 
 MODE: badsig | otherorigin KEYHEX | oversized | garbage | replay N |
-      equivocate | noread SECONDS | good | split PORT2
+      equivocate | noread SECONDS | good | split PORT2 | flood N
+flood: sends batches 1..N of 100 spam reports each (about 10.SEQ.x.y),
+all made at the same moment (one hour of batch time), and stays up 8 s.
 split: also connects to PORT2 on HOST and sends batch 1 reporting
 192.0.2.80 to the first node and a batch 1 reporting 192.0.2.81 to the
 second at the same moment (an equivocation on two paths); prints both
@@ -139,6 +141,12 @@ def main():
     elif mode == "equivocate":
         s.sendall(frame(2, signed(key, batch(me, 1, [[192, 0, 2, 69]], now))))
         s.sendall(frame(2, signed(key, batch(me, 1, [[192, 0, 2, 70]], now))))
+    elif mode == "flood":
+        for seq in range(1, int(arg) + 1):
+            ips = [[10, seq, i // 256, i % 256] for i in range(100)]
+            s.sendall(frame(2, signed(key, batch(me, seq, ips, now))))
+        print(outcome(s, 8.0))
+        return
     elif mode == "noread":
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         time.sleep(float(arg))

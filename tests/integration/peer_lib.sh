@@ -92,6 +92,8 @@ pl_conf() {
 		done
 		printf 'policy:\n\tmin-orgs: %s\n\tthreshold: 0.5\n' "${MIN_ORGS:-1}"
 		[ -n "$QUOTA" ] && printf '\tquota-per-hour: %s\n' "$QUOTA"
+		[ -n "$QUOTA_BLOCK" ] &&
+		    printf '\tquota-block-factor: %s\n' "$QUOTA_BLOCK"
 	} >"$T/n$i/reputed.conf"
 }
 

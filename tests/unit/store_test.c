@@ -524,6 +524,19 @@ test_equivocation_unlists(void **state)
 	assert_false(listing_listed(&l, T0));
 	assert_int_equal(l.n_orgs, 1);
 	assert_int_equal(l.n_reports, 1);	/* only the honest origin's */
+	/* an operator's unblock (a config without the origin's block)
+	 * does not lift a block for equivocation */
+	struct origin_info oi;
+	uint8_t pub[32];
+	char err[160];
+	signer_public_key(f->key[0], pub);
+	assert_int_equal(store_set_origin(f->st, pub, 1.0, false, err,
+	    sizeof(err)), 0);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_true(oi.blocked);
+	assert_int_equal(oi.block, ORIGIN_BLOCK_EQUIVOCATION);
+	assert_int_equal(lookup(f, "192.0.2.30", &l), 0);
+	assert_int_equal(l.n_reports, 1);
 }
 
 /* Seals n spam reports about 192.0.2.(base + i) in one batch made at
@@ -1043,6 +1056,205 @@ test_rescore_counts_blocked_origin(void **state)
 	assert_rescore_exact(f);
 }
 
+/* A second store in f's directory with f's keys and verifier, and f's
+ * policy. */
+static void
+second_store(struct fixture *f, struct fixture *g)
+{
+	char db[TL_PATH_MAX];
+
+	memset(g, 0, sizeof(*g));
+	tl_path(db, sizeof(db), f->dir, "db2");
+	assert_non_null(g->st = tl_store_open(db, 0, 1 << 26));
+	g->ver = f->ver;
+	memcpy(g->key, f->key, sizeof(g->key));
+	store_set_policy(g->st, store_policy(f->st));
+}
+
+/* Batch seq of origin k: n spam reports about 192.0.2.(base + i), made
+ * at created_at. */
+static enum apply_status
+flood_batch(struct fixture *f, int k, uint64_t seq, uint64_t created_at,
+    int base, int n)
+{
+	size_t len;
+	uint8_t *sb = seal_many(f->key[k], seq, created_at, base, n, &len);
+	enum apply_status s = apply(f, sb, len);
+	free(sb);
+	return s;
+}
+
+/* Whether batch seq of origin k is stored. */
+static bool
+batch_stored(struct fixture *f, int k, uint64_t seq)
+{
+	struct store_reader *r = store_reader_new(f->st);
+	const uint8_t *data;
+	uint8_t pub[32];
+	size_t len;
+
+	signer_public_key(f->key[k], pub);
+	assert_int_equal(store_reader_begin(r), 0);
+	int rc = store_get_batch(r, pub, seq, &data, &len);
+	store_reader_end(r);
+	store_reader_free(r);
+	return rc == 0;
+}
+
+/* Quota 3 an hour, flood line at 2 x 3 = 6 reports dropped in one hour.
+ * The honest origin 1 reports 192.0.2.100 too. */
+static void
+flood_policy(struct fixture *f, uint32_t factor)
+{
+	struct policy p;
+
+	policy_default(&p);
+	p.quota_per_hour = 3;
+	p.quota_block_factor = factor;
+	store_set_policy(f->st, &p);
+}
+
+/*
+ * The flood block. Origin 0 sends 5 + 3 + 2 reports in one hour with a
+ * quota of 3 (batch 4 arrives early): after batch 3, 7 are dropped, past
+ * the line of 6, so it is blocked at batch 3, the same at every node,
+ * from the signed batches alone. Batch 4 (stored early) goes, later
+ * batches are refused and not stored, everything it contributed is
+ * purged (192.0.2.100, which the honest origin 1 reported too, is no
+ * longer listed), an operator's unblock does not lift it, rescore
+ * reproduces it bit for bit, and a store that gets the same batches in
+ * another order (as catch-up brings them) ends in the same state.
+ */
+static void
+test_flood_block(void **state)
+{
+	struct fixture *f = *state, g;
+	struct origin_info oi;
+	struct listing l;
+	struct snapshot sf, sg;
+	struct store_stats tf, tg;
+	uint8_t pub[32];
+	char err[160];
+
+	flood_policy(f, 2);
+	second_store(f, &g);
+	signer_public_key(f->key[0], pub);
+	assert_int_equal(flood_batch(f, 1, 1, T0, 100, 1), APPLY_OK);
+	assert_int_equal(flood_batch(f, 0, 1, T0 + 1, 100, 5), APPLY_OK);
+	assert_int_equal(lookup(f, "192.0.2.100", &l), 0);
+	assert_true(listing_listed(&l, T0));
+	assert_int_equal(flood_batch(f, 0, 2, T0 + 2, 110, 3), APPLY_OK);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_false(oi.blocked);	/* 5 dropped: under the line */
+	assert_int_equal(flood_batch(f, 0, 4, T0 + 4, 130, 1),
+	    APPLY_PENDING);
+	assert_int_equal(flood_batch(f, 0, 3, T0 + 3, 120, 2), APPLY_FLOOD);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_true(oi.blocked);
+	assert_int_equal(oi.block, ORIGIN_BLOCK_FLOOD);
+	assert_int_equal(oi.highest_seq, 3);
+	assert_int_equal(oi.quota_hour_dropped, 7);
+	assert_true(batch_stored(f, 0, 3));
+	assert_false(batch_stored(f, 0, 4));	/* came early: gone */
+	/* its contributions are purged and its subjects rescored */
+	assert_int_equal(lookup(f, "192.0.2.100", &l), 0);
+	assert_false(listing_listed(&l, T0));
+	assert_int_equal(l.n_reports, 1);	/* only the honest origin's */
+	assert_int_equal(lookup(f, "192.0.2.101", &l), 1);
+	/* later seqs are refused, not stored */
+	assert_int_equal(flood_batch(f, 0, 4, T0 + 4, 130, 1), APPLY_BLOCKED);
+	assert_int_equal(flood_batch(f, 0, 5, T0 + 5, 140, 1), APPLY_BLOCKED);
+	assert_false(batch_stored(f, 0, 4));
+	assert_false(batch_stored(f, 0, 5));
+	/* the operator's unblock is its own bit only */
+	assert_int_equal(store_set_origin(f->st, pub, 1.0, false, err,
+	    sizeof(err)), 0);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_int_equal(oi.block, ORIGIN_BLOCK_FLOOD);
+	assert_int_equal(store_set_origin(f->st, pub, 1.0, true, err,
+	    sizeof(err)), 0);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_int_equal(oi.block, ORIGIN_BLOCK_FLOOD | ORIGIN_BLOCK_POLICY);
+	assert_int_equal(store_set_origin(f->st, pub, 1.0, false, err,
+	    sizeof(err)), 0);
+	/* rescore finds the same line at the same batch */
+	assert_rescore_exact(f);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_int_equal(oi.block, ORIGIN_BLOCK_FLOOD);
+	assert_int_equal(oi.highest_seq, 3);
+	/* another node, another order, the same end */
+	assert_int_equal(flood_batch(&g, 0, 3, T0 + 3, 120, 2),
+	    APPLY_PENDING);
+	assert_int_equal(flood_batch(&g, 0, 2, T0 + 2, 110, 3),
+	    APPLY_PENDING);
+	assert_int_equal(flood_batch(&g, 1, 1, T0, 100, 1), APPLY_OK);
+	assert_int_equal(flood_batch(&g, 0, 1, T0 + 1, 100, 5), APPLY_FLOOD);
+	assert_int_equal(flood_batch(&g, 0, 4, T0 + 4, 130, 1),
+	    APPLY_BLOCKED);
+	state_of(f, &sf, &tf);
+	state_of(&g, &sg, &tg);
+	assert_int_equal(sf.n, 1);
+	assert_int_equal(tf.batches, 4);
+	assert_int_equal(tf.pending, 0);
+	assert_int_equal(tf.blocked_flood, 1);
+	assert_int_equal(tf.quota_dropped, 7);
+	assert_int_equal(sf.n, sg.n);
+	assert_memory_equal(&sf, &sg, sizeof(sf));
+	assert_memory_equal(&tf, &tg, sizeof(tf));
+	assert_rescore_exact(&g);
+	store_close(g.st);
+}
+
+/* Factor 0: the same flood is held to its quota and never blocked. */
+static void
+test_flood_factor_zero(void **state)
+{
+	struct fixture *f = *state;
+	struct origin_info oi;
+	uint8_t pub[32];
+
+	flood_policy(f, 0);
+	signer_public_key(f->key[0], pub);
+	assert_int_equal(flood_batch(f, 0, 1, T0 + 1, 100, 5), APPLY_OK);
+	assert_int_equal(flood_batch(f, 0, 2, T0 + 2, 110, 30), APPLY_OK);
+	assert_int_equal(flood_batch(f, 0, 3, T0 + 3, 150, 2), APPLY_OK);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_false(oi.blocked);
+	assert_int_equal(oi.quota_dropped, 34);
+	assert_true(batch_stored(f, 0, 3));
+	assert_rescore_exact(f);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_false(oi.blocked);
+}
+
+/* Below the line: 5 dropped in one hour and 5 in the next (the count is
+ * per hour of batch time) never reach 6; the origin keeps its quota of
+ * 3 an hour. */
+static void
+test_flood_below_line(void **state)
+{
+	struct fixture *f = *state;
+	struct origin_info oi;
+	struct listing l;
+	uint64_t next_hour = (T0 / 3600000 + 1) * 3600000;
+	uint8_t pub[32];
+
+	flood_policy(f, 2);
+	signer_public_key(f->key[0], pub);
+	assert_int_equal(flood_batch(f, 1, 1, T0, 150, 1), APPLY_OK);
+	assert_int_equal(flood_batch(f, 0, 1, T0 + 1, 100, 8), APPLY_OK);
+	assert_int_equal(flood_batch(f, 0, 2, next_hour, 150, 8), APPLY_OK);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_false(oi.blocked);
+	assert_int_equal(oi.quota_dropped, 10);
+	assert_int_equal(oi.quota_hour_dropped, 5);
+	assert_int_equal(lookup(f, "192.0.2.150", &l), 0);
+	assert_true(listing_listed(&l, T0));
+	assert_rescore_exact(f);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_false(oi.blocked);
+}
+
 /*
  * A commit that fails (here: the file may not grow, as on a full disk)
  * leaves no trust in the store's cache that the failed transaction read:
@@ -1413,6 +1625,12 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_equivocation_unlists,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_org_setting, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_flood_block, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_flood_factor_zero, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_flood_below_line, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_quota_per_hour, setup,
 		    teardown),
