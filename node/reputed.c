@@ -32,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
@@ -221,6 +222,25 @@ daemon_attest_note(void *arg, enum attest_result r, const char *why)
 	    why);
 }
 
+/* The config's policy: clause is not the one the store's scores were
+ * made under (changed while the daemon was stopped): rescore before
+ * answering, as a SIGHUP would. */
+static void
+daemon_rescore_if_changed(struct daemon *d)
+{
+	char err[256];
+	time_t t0 = time(NULL);
+
+	if (!store_policy_changed(d->st))
+		return;
+	log_info("policy: not the one the store was scored under; rescoring");
+	if (store_rescore(d->st, err, sizeof(err)) == -1)
+		log_warnx("rescore: %s (the scores stay those of the old policy "
+		    "until a rescore succeeds)", err);
+	else
+		log_info("rescored in %lld s", (long long)(time(NULL) - t0));
+}
+
 static void
 daemon_open_store(struct daemon *d)
 {
@@ -235,6 +255,7 @@ daemon_open_store(struct daemon *d)
 	attest_set_note(d->attest, daemon_attest_note, NULL);
 	store_set_attest(d->st, attest_store_cb, d->attest);
 	daemon_apply_origins(d, &d->conf, NULL);
+	daemon_rescore_if_changed(d);
 }
 
 /* The hook the peer layer takes over: a local batch was committed. */

@@ -58,6 +58,112 @@ policy_default(struct policy *p)
 					 * in one hour */
 }
 
+/* A field added to struct policy must be added to policy_encode and
+ * policy_decode too (and the length and this size changed with it). */
+#if defined(__LP64__)
+_Static_assert(sizeof(struct policy) == 208, "policy_encode: a new field?");
+#endif
+
+/* The policy's doubles, in the order policy_encode writes them. */
+static void
+policy_doubles(struct policy *p, double *d[10])
+{
+	double *const f[10] = {
+		&p->cap_per_origin, &p->cap_per_org, &p->prior_bad,
+		&p->prior_good, &p->list_threshold, &p->min_origin_weight,
+		&p->allow_threshold, &p->allow_min_weight, &p->attr_neutral,
+		&p->default_trust,
+	};
+
+	memcpy(d, f, sizeof(f));
+}
+
+static uint8_t *
+put_le(uint8_t *o, uint64_t x, int bytes)
+{
+	for (int i = 0; i < bytes; i++)
+		*o++ = (uint8_t)(x >> (8 * i));
+	return o;
+}
+
+static uint8_t *
+put_f64(uint8_t *o, double d)
+{
+	uint64_t x;
+
+	memcpy(&x, &d, sizeof(x));
+	return put_le(o, x, 8);
+}
+
+void
+policy_encode(const struct policy *p, uint8_t out[POLICY_ENCODED_LEN])
+{
+	struct policy q = *p;
+	double *d[10];
+	uint8_t *o = out;
+
+	policy_doubles(&q, d);
+	*o++ = 1;				/* the encoding's version */
+	for (int k = 0; k < CATEGORY_COUNT; k++)
+		o = put_f64(o, q.half_life_s[k]);
+	o = put_le(o, q.default_ttl_s, 4);
+	o = put_le(o, q.max_ttl_s, 4);
+	for (int i = 0; i < 10; i++)
+		o = put_f64(o, *d[i]);
+	o = put_le(o, q.future_slack_ms, 8);
+	o = put_le(o, q.min_orgs, 4);
+	o = put_le(o, q.quota_per_hour, 8);
+	o = put_le(o, q.quota_block_factor, 4);
+	memcpy(o, q.code, CATEGORY_COUNT);
+}
+
+static uint64_t
+get_le(const uint8_t **in, int bytes)
+{
+	uint64_t x = 0;
+
+	for (int i = bytes - 1; i >= 0; i--)
+		x = x << 8 | (*in)[i];
+	*in += bytes;
+	return x;
+}
+
+static double
+get_f64(const uint8_t **in)
+{
+	uint64_t x = get_le(in, 8);
+	double d;
+
+	memcpy(&d, &x, sizeof(d));
+	return d;
+}
+
+int
+policy_decode(struct policy *p, const uint8_t *in, size_t len)
+{
+	struct policy q;
+	double *d[10];
+	const uint8_t *i = in + 1;
+
+	if (len != POLICY_ENCODED_LEN || in[0] != 1)
+		return -1;
+	memset(&q, 0, sizeof(q));
+	policy_doubles(&q, d);
+	for (int k = 0; k < CATEGORY_COUNT; k++)
+		q.half_life_s[k] = get_f64(&i);
+	q.default_ttl_s = (uint32_t)get_le(&i, 4);
+	q.max_ttl_s = (uint32_t)get_le(&i, 4);
+	for (int k = 0; k < 10; k++)
+		*d[k] = get_f64(&i);
+	q.future_slack_ms = get_le(&i, 8);
+	q.min_orgs = (unsigned)get_le(&i, 4);
+	q.quota_per_hour = get_le(&i, 8);
+	q.quota_block_factor = (uint32_t)get_le(&i, 4);
+	memcpy(q.code, i, CATEGORY_COUNT);
+	*p = q;
+	return 0;
+}
+
 const char *
 category_name(unsigned category)
 {

@@ -99,6 +99,14 @@ struct policy {
 	uint8_t code[CATEGORY_COUNT];	/* 127.0.0.x per category */
 };
 void policy_default(struct policy *p);
+/* A policy as bytes that mean the same on every machine (a version, then
+ * every field in order, little-endian; doubles by their IEEE 754 bits):
+ * what a store records of the policy its scores were made under. */
+#define POLICY_ENCODED_LEN	(1 + 8 * CATEGORY_COUNT + 4 + 4 + 8 * 11 + \
+				 4 + 8 + 4 + CATEGORY_COUNT)
+void policy_encode(const struct policy *p, uint8_t out[POLICY_ENCODED_LEN]);
+/* 0, or -1 (and *p untouched) if in is not one of policy_encode's. */
+int policy_decode(struct policy *p, const uint8_t *in, size_t len);
 const char *category_name(unsigned category);	/* "spam", ... ; NULL if bad */
 int category_parse(const char *name);		/* -1 if unknown */
 const char *auth_result_name(unsigned result);	/* "pass", ... */
@@ -185,7 +193,9 @@ struct store_options {
 				 * page copies, but a page the file system
 				 * cannot back is SIGBUS, not ENOSPC: for
 				 * stores on tmpfs the size of their map */
-	const struct policy *policy;	/* copied; NULL = policy_default() */
+	const struct policy *policy;	/* copied; NULL = the policy the store
+					 * was last scored under, as recorded
+					 * in it (policy_default() if none) */
 };
 
 struct store *store_open(const char *dir, const struct store_options *opt,
@@ -205,6 +215,10 @@ const struct policy *store_policy(const struct store *st);
 /* Replaces the policy (copied). Scores are derived state: call
  * store_rescore to bring stored listings in line with it. */
 void store_set_policy(struct store *st, const struct policy *p);
+/* True when the store was opened with a policy other than the one it
+ * records its scores were made under (store_rescore records the policy it
+ * scored with; a new store records the one it is opened with). */
+bool store_policy_changed(const struct store *st);
 
 /* Writing: one write transaction may apply many batches (group commit).
  * Nothing is visible to readers, or acknowledged, before store_commit. */

@@ -3,7 +3,9 @@
  *
  *   meta       "schema" -> u32, "serial" -> u32, "plens" -> prefix lengths
  *              in use (bit n of 33 IPv4 + 129 IPv6 bits), "txn" -> u64
- *              (the last commit's id: it makes every commit a real one)
+ *              (the last commit's id: it makes every commit a real one),
+ *              "policy" -> the policy the scores were made under
+ *              (policy_encode)
  *   batches    origin[32] seq[8 BE] -> SignedBatch bytes, as received
  *   origins    origin[32] -> struct origin_rec (trust, why it is blocked,
  *              highest seq, the organisation, quota counters; for the
@@ -97,6 +99,8 @@ struct store {
 	MDB_dbi meta, batches, origins, reports, evidence, scores, equiv;
 	MDB_dbi attest;
 	struct policy policy;
+	bool policy_changed;	/* opened with another than it was scored
+				 * under (meta "policy") */
 	store_attest_fn attest_fn;	/* the caller's verifier, or NULL */
 	void *attest_arg;
 	struct trust_slot trust[TRUST_CACHE];
@@ -254,6 +258,50 @@ check_schema(struct store *st, MDB_txn *txn, char *err, size_t errlen)
 	return 0;
 }
 
+static int
+put_policy(MDB_txn *txn, struct store *st)
+{
+	uint8_t enc[POLICY_ENCODED_LEN];
+	MDB_val k = val("policy", 6), v = val(enc, sizeof(enc));
+
+	policy_encode(&st->policy, enc);
+	return mdb_put(txn, st->meta, &k, &v, 0);
+}
+
+/*
+ * The policy the store's scores were made under, in meta "policy". Opened
+ * without a policy, the store takes that one; opened with one, a store
+ * that records none records it, and one that records another is marked
+ * changed (store_policy_changed: its scores are not those of the policy
+ * until store_rescore, which records it).
+ */
+static int
+open_policy(struct store *st, MDB_txn *txn, bool given, char *err,
+    size_t errlen)
+{
+	uint8_t enc[POLICY_ENCODED_LEN];
+	struct policy rec;
+	MDB_val k = val("policy", 6), v;
+	int rc = mdb_get(txn, st->meta, &k, &v);
+
+	if (rc == MDB_NOTFOUND) {
+		rc = given ? put_policy(txn, st) : 0;
+		return rc ? lmdb_fail(err, errlen, "write policy", rc) : 0;
+	}
+	if (rc != 0)
+		return lmdb_fail(err, errlen, "read policy", rc);
+	if (policy_decode(&rec, v.mv_data, v.mv_size) != 0) {
+		snprintf(err, errlen, "store policy record is corrupt");
+		return -1;
+	}
+	policy_encode(&st->policy, enc);
+	if (!given)
+		st->policy = rec;
+	else
+		st->policy_changed = memcmp(enc, v.mv_data, sizeof(enc)) != 0;
+	return 0;
+}
+
 static int origin_read(MDB_txn *txn, struct store *st, const uint8_t *origin,
     struct origin_rec *out);
 static int origin_write(MDB_txn *txn, struct store *st, const uint8_t *origin,
@@ -356,6 +404,7 @@ store_open(const char *dir, const struct store_options *opt, char *err,
 	}
 	if (open_dbs(st, txn, err, errlen) != 0 ||
 	    check_schema(st, txn, err, errlen) != 0 ||
+	    open_policy(st, txn, opt && opt->policy, err, errlen) != 0 ||
 	    mark_equivocators(st, txn, err, errlen) != 0)
 		goto fail;
 	if ((rc = mdb_txn_commit(txn)) != 0) {
@@ -434,8 +483,19 @@ store_policy(const struct store *st)
 void
 store_set_policy(struct store *st, const struct policy *p)
 {
+	uint8_t a[POLICY_ENCODED_LEN], b[POLICY_ENCODED_LEN];
+
+	policy_encode(&st->policy, a);
+	policy_encode(p, b);
+	st->policy_changed |= memcmp(a, b, sizeof(a)) != 0;
 	st->policy = *p;
 	memset(st->trust, 0, sizeof(st->trust));	/* default_trust */
+}
+
+bool
+store_policy_changed(const struct store *st)
+{
+	return st->policy_changed;
 }
 
 /* ---- origins and trust ---- */
@@ -2701,11 +2761,14 @@ store_rescore(struct store *st, char *err, size_t errlen)
 	    (rc = reset_origins(tx)) != 0 ||
 	    (rc = replay_batches(tx)) != 0 ||
 	    (rc = prune_records(tx, &all, UINT32_MAX)) < 0 ||
-	    (rc = score_all(tx)) != 0) {
+	    (rc = score_all(tx)) != 0 || (rc = put_policy(tx->txn, st)) != 0) {
 		store_abort(tx);
 		return lmdb_fail(err, errlen, "rescore", rc < 0 ? -rc : rc);
 	}
-	return store_commit(tx, err, errlen);
+	if (store_commit(tx, err, errlen) != 0)
+		return -1;
+	st->policy_changed = false;
+	return 0;
 }
 
 /* ---- the read path ---- */

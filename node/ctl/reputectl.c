@@ -542,6 +542,12 @@ builder_init(struct batch_builder *bb, const struct ctl *c, const char *key,
 	}
 	if ((bb->st = open_store_policy(c, bulk, p)) == NULL)
 		return -1;
+	if (store_policy_changed(bb->st)) {
+		fprintf(stderr, "reputectl: %s was scored under another policy "
+		    "than --conf's: rescore it first (reputectl --db %s "
+		    "rescore --conf FILE)\n", c->db, c->db);
+		return -1;
+	}
 	bb->txn_reports = bulk ? BULK_TXN_REPORTS : 1;
 	signer_public_key(bb->key, bb->origin);
 	if (store_get_origin(bb->st, bb->origin, &oi) < 0)
@@ -678,8 +684,9 @@ report_jsonl_offline(struct batch_builder *bb)
 	return rc == 0 && bad == 0 ? 0 : rc == 0 ? 1 : rc;
 }
 
-/* The policy of --conf FILE (into *nc), or NULL for the default one;
- * -1 when the file does not parse. */
+/* The policy of --conf FILE (into *nc), or NULL for the one the store
+ * records (the default for a new store); -1 when the file does not
+ * parse. */
 static int
 report_policy(const struct report_opts *ro, struct node_conf *nc,
     const struct policy **p)
@@ -1174,15 +1181,41 @@ need_db(const struct ctl *c, const char *cmd)
 	return -1;
 }
 
+static const struct option rescore_options[] = {
+	{ "conf", required_argument, NULL, 'C' }, { 0 } };
+
+/*
+ * Rebuilds every record from the stored batches under the policy the
+ * store records (the daemon's, as of its last start or reload), or under
+ * --conf FILE's policy: clause, which the store then records.
+ */
 static int
 cmd_rescore(const struct ctl *c, int argc, char **argv)
 {
-	char err[256];
-	bool unused = false;
-	if (plain_args(argc, argv, no_options, &unused, 0, 0,
-	    "reputectl --db DIR rescore") == -1 || need_db(c, "rescore") != 0)
+	static struct node_conf nc;	/* large */
+	const char *conf = NULL;
+	char err[512];
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "", rescore_options, NULL)) != -1) {
+		if (ch != 'C')
+			goto usage;
+		conf = optarg;
+	}
+	if (optind != argc) {
+usage:
+		fprintf(stderr, "usage: reputectl --db DIR rescore "
+		    "[--conf FILE]\n");
 		return 2;
-	struct store *st = open_store(c);
+	}
+	if (need_db(c, "rescore") != 0)
+		return 2;
+	if (conf != NULL && conf_load(&nc, conf, err, sizeof(err)) != 0) {
+		fprintf(stderr, "reputectl: %s\n", err);
+		return 1;
+	}
+	struct store *st = open_store_policy(c, false,
+	    conf ? &nc.policy : NULL);
 	if (st == NULL)
 		return 1;
 	struct timeval a, b;

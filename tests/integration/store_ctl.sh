@@ -12,6 +12,11 @@
 #   quota-per-hour of --conf: 1,000) says how many were dropped, exits 1,
 #   and stats count only the kept ones (the 10M DNS bench once imported
 #   10M reports a key against the default 3.6M and said nothing).
+#   the store's policy: a store records the policy its scores were made
+#   under; rescore without --conf keeps the quota it was imported with
+#   (it used the default one and kept every dropped report); report
+#   --conf with another policy is refused until `rescore --conf` records
+#   it; a daemon started with another policy rescores at once.
 #   backup: a compacted copy restores (as data.mdb of a new directory) to
 #   the same counts and answers.
 # Prints "N passed, N failed".
@@ -110,6 +115,52 @@ check "--conf through the API is refused" \
 	'! "$CTL" report --conf "$tmp/q.conf" --jsonl </dev/null 2>/dev/null'
 check "a --conf that does not parse is refused" \
 	'! "$CTL" --db "$tmp/q" report --key "$tmp/a.key" --conf "$tmp/in.jsonl" --jsonl </dev/null 2>/dev/null'
+
+idx() { "$CTL" --db "$tmp/q" --json stats | sed 's/.*"reports_indexed":\([0-9]*\).*/\1/'; }
+kept=$(idx)
+"$CTL" --db "$tmp/q" rescore >/dev/null 2>&1
+check "rescore without --conf keeps the store's quota ($kept, now $(idx))" \
+	'[ "$(idx)" = "$kept" ]'
+printf 'policy:\n\tquota-per-hour: 2000\n' >"$tmp/q2.conf"
+"$CTL" --db "$tmp/q" report --key "$tmp/a.key" --conf "$tmp/q2.conf" \
+	--jsonl <"$tmp/old.jsonl" >/dev/null 2>"$tmp/err"; rc=$?
+check "report --conf with another policy is refused (exit $rc)" \
+	'[ $rc -eq 1 ] && grep -q "scored under another policy than --conf.s: rescore it first" "$tmp/err"'
+check "and the store is unchanged" '[ "$(idx)" = "$kept" ]'
+"$CTL" --db "$tmp/q" rescore --conf "$tmp/q2.conf" >/dev/null 2>&1
+check "rescore --conf with a quota of 2000 keeps 1000 more ($kept, now $(idx))" \
+	'[ "$(idx)" = "$((kept + 1000))" ]'
+"$CTL" --db "$tmp/q" rescore >/dev/null 2>&1
+check "and the store keeps that policy" '[ "$(idx)" = "$((kept + 1000))" ]'
+check "rescore takes no operand" \
+	'! "$CTL" --db "$tmp/q" rescore x 2>/dev/null'
+REPUTED=$ROOT/$BUILD/reputed
+dport=$(free_port); aport=$(free_port)
+cat >"$tmp/d.conf" <<CONF
+server:
+	directory: "$tmp/q"
+	username: ""
+dns:
+	listen: 127.0.0.1@$dport
+api:
+	listen: 127.0.0.1@$aport
+policy:
+	quota-per-hour: 1000
+CONF
+PIDS=""
+if t_reputed "$tmp/d.conf" "$tmp/dlog" "$aport"; then
+	stop_pids $PIDS; PIDS=""
+	check "a daemon started with another policy rescores" \
+		'grep -q "policy: not the one the store was scored under; rescoring" "$tmp/dlog" && grep -q "rescored in" "$tmp/dlog"'
+	check "under its own quota ($(idx))" '[ "$(idx)" = "$kept" ]'
+	t_reputed "$tmp/d.conf" "$tmp/dlog2" "$aport" ||
+		ko "the daemon did not start again: $(tail -3 "$tmp/dlog2")"
+	stop_pids $PIDS; PIDS=""
+	check "and not again at the next start" \
+		'! grep -q "rescoring" "$tmp/dlog2"'
+else
+	ko "the daemon did not start: $(tail -3 "$tmp/dlog")"
+fi
 
 "$CTL" backup --db "$tmp/db" --out "$tmp/b.mdb" >"$tmp/bk" 2>&1
 check "backup writes a file" '[ -s "$tmp/b.mdb" ] && grep -q "^backed up" "$tmp/bk"'

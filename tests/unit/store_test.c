@@ -1596,6 +1596,80 @@ test_changes_ring(void **state)
 	changes_free(c);
 }
 
+/* Reopens f's store with policy p (NULL: the one it records). */
+static void
+reopen_with(struct fixture *f, const struct policy *p)
+{
+	struct store_options o = { .map_size = 1 << 26, .policy = p };
+	char db[TL_PATH_MAX], err[256];
+
+	store_close(f->st);
+	tl_path(db, sizeof(db), f->dir, "db");
+	f->st = store_open(db, &o, err, sizeof(err));
+	assert_non_null(f->st);
+}
+
+static void
+test_policy_encoding(void **state)
+{
+	uint8_t a[POLICY_ENCODED_LEN], b[POLICY_ENCODED_LEN];
+	struct policy p, q;
+
+	(void)state;
+	policy_default(&p);
+	p.half_life_s[3] = 12345.5;
+	p.min_orgs = 3;
+	p.quota_per_hour = 77;
+	p.quota_block_factor = 4;
+	p.default_trust = 0.25;
+	p.code[2] = 9;
+	policy_encode(&p, a);
+	assert_int_equal(policy_decode(&q, a, sizeof(a)), 0);
+	policy_encode(&q, b);
+	assert_memory_equal(a, b, sizeof(a));
+	assert_true(q.half_life_s[3] == 12345.5 && q.min_orgs == 3 &&
+	    q.quota_per_hour == 77 && q.quota_block_factor == 4 &&
+	    q.default_trust == 0.25 && q.code[2] == 9);
+	assert_int_equal(policy_decode(&q, a, sizeof(a) - 1), -1);
+	a[0] = 2;
+	assert_int_equal(policy_decode(&q, a, sizeof(a)), -1);
+}
+
+/* A store records the policy its scores were made under: opened without
+ * one it takes that; opened with another it says so until rescored. */
+static void
+test_policy_recorded(void **state)
+{
+	struct fixture *f = *state;
+	struct policy a, b;
+
+	policy_default(&a);
+	a.quota_per_hour = 5;
+	b = a;
+	b.quota_per_hour = 7;
+	reopen_with(f, &a);		/* none recorded: records a */
+	assert_false(store_policy_changed(f->st));
+	reopen_with(f, NULL);
+	assert_int_equal(store_policy(f->st)->quota_per_hour, 5);
+	assert_false(store_policy_changed(f->st));
+	reopen_with(f, &b);
+	assert_true(store_policy_changed(f->st));
+	assert_int_equal(store_policy(f->st)->quota_per_hour, 7);
+	reopen_with(f, NULL);		/* b was never scored under */
+	assert_int_equal(store_policy(f->st)->quota_per_hour, 5);
+	reopen_with(f, &b);
+	char err[256];
+	assert_int_equal(store_rescore(f->st, err, sizeof(err)), 0);
+	assert_false(store_policy_changed(f->st));
+	reopen_with(f, NULL);
+	assert_int_equal(store_policy(f->st)->quota_per_hour, 7);
+	store_set_policy(f->st, &a);	/* a reload */
+	assert_true(store_policy_changed(f->st));
+	assert_int_equal(store_rescore(f->st, err, sizeof(err)), 0);
+	reopen_with(f, NULL);
+	assert_int_equal(store_policy(f->st)->quota_per_hour, 5);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1654,6 +1728,9 @@ main(int argc, char **argv)
 		    test_failed_commit_forgets_trust, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lpm_against_brute_force,
 		    setup, teardown),
+		cmocka_unit_test(test_policy_encoding),
+		cmocka_unit_test_setup_teardown(test_policy_recorded, setup,
+		    teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
