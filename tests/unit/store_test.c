@@ -1191,6 +1191,12 @@ test_flood_block(void **state)
 	assert_int_equal(flood_batch(&g, 0, 1, T0 + 1, 100, 5), APPLY_FLOOD);
 	assert_int_equal(flood_batch(&g, 0, 4, T0 + 4, 130, 1),
 	    APPLY_BLOCKED);
+	/* retention keeps a blocked origin's batches: a late joiner
+	 * replays them to find the line */
+	struct store_prune pr;
+	assert_int_equal(store_prune_all(f->st, &pr, err, sizeof(err)), 0);
+	assert_int_equal(store_prune_all(g.st, &pr, err, sizeof(err)), 0);
+	assert_true(batch_stored(f, 0, 1) && batch_stored(&g, 0, 1));
 	state_of(f, &sf, &tf);
 	state_of(&g, &sg, &tg);
 	assert_int_equal(sf.n, 1);
