@@ -1262,6 +1262,102 @@ test_flood_below_line(void **state)
 }
 
 /*
+ * The flood line at random: 3 origins, 14 batches each of 1 to 6 reports
+ * about 8 shared addresses, made in hours that sometimes move on (origin
+ * 2: every batch, so it never reaches the line), with a quota of 3 an
+ * hour and a line of 6 dropped. Store F gets the batches in
+ * order, store G in a shuffled order (most arrive early and wait). Both
+ * block the same origins at the same batch and end in the same state; a
+ * full prune and a rescore of each change nothing.
+ */
+static void
+test_flood_any_order(void **state)
+{
+	struct fixture *f = *state, g;
+	static const char *subjects[8] = {
+		"192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4",
+		"192.0.2.5", "192.0.2.6", "192.0.2.7", "192.0.2.8",
+	};
+	struct { uint8_t *sb; size_t len; } b[3 * 14];
+	struct snapshot sf, sg;
+	struct store_stats tf, tg;
+	struct store_prune pr;
+	uint32_t rng = 11;
+	int n = 0, blocked = 0;
+	char err[160];
+
+	flood_policy(f, 2);
+	second_store(f, &g);
+	for (int k = 0; k < 3; k++) {
+		uint64_t hour = T0 / 3600000;
+		for (uint64_t seq = 1; seq <= 14; seq++) {
+			struct rep r[6];
+			size_t nr = 1 + ((rng = rng * 1103515245u + 12345u) >>
+			    8 & 7);
+			if (nr > 6)
+				nr = 6;
+			if (k == 2 || (rng >> 20) % 5 == 0)
+				hour++;	/* origin 2: a new hour each batch */
+			seal_created = hour * 3600000 + seq;
+			for (size_t i = 0; i < nr; i++) {
+				rng = rng * 1103515245u + 12345u;
+				memset(&r[i], 0, sizeof(r[i]));
+				r[i].subject = subjects[(rng >> 8) % 8];
+				r[i].category = 1;
+				r[i].observed = seal_created;
+			}
+			b[n].sb = seal(f->key[k], seq, r, nr, NULL, 0,
+			    &b[n].len);
+			n++;
+		}
+	}
+	seal_created = 0;
+	for (int i = 0; i < n; i++) {
+		enum apply_status s = apply(f, b[i].sb, b[i].len);
+		assert_true(s == APPLY_OK || s == APPLY_FLOOD ||
+		    s == APPLY_BLOCKED);
+	}
+	for (int i = n - 1; i > 0; i--) {	/* Fisher-Yates */
+		int j = (int)((rng = rng * 1103515245u + 12345u) >> 8) %
+		    (i + 1);
+		uint8_t *sb = b[i].sb;
+		size_t len = b[i].len;
+		b[i] = b[j];
+		b[j].sb = sb;
+		b[j].len = len;
+	}
+	for (int i = 0; i < n; i++) {
+		enum apply_status s = apply(&g, b[i].sb, b[i].len);
+		assert_true(s != APPLY_INVALID && s != APPLY_ERROR &&
+		    s != APPLY_EQUIVOCATION);
+		free(b[i].sb);
+	}
+	for (int k = 0; k < 3; k++) {
+		struct origin_info a, c;
+		uint8_t pub[32];
+		signer_public_key(f->key[k], pub);
+		assert_int_equal(store_get_origin(f->st, pub, &a), 0);
+		assert_int_equal(store_get_origin(g.st, pub, &c), 0);
+		assert_int_equal(a.block, c.block);
+		assert_int_equal(a.highest_seq, c.highest_seq);
+		assert_int_equal(a.quota_dropped, c.quota_dropped);
+		blocked += a.blocked;
+	}
+	assert_true(blocked > 0 && blocked < 3);	/* both kinds */
+	state_of(f, &sf, &tf);
+	state_of(&g, &sg, &tg);
+	assert_int_equal(tf.pending, 0);
+	assert_int_equal(sf.n, sg.n);
+	assert_memory_equal(&sf, &sg, sizeof(sf));
+	assert_memory_equal(&tf, &tg, sizeof(tf));
+	assert_rescore_exact(f);
+	assert_rescore_exact(&g);
+	assert_int_equal(store_prune_all(f->st, &pr, err, sizeof(err)), 0);
+	assert_rescore_exact(f);
+	store_close(g.st);
+}
+
+/*
  * A commit that fails (here: the file may not grow, as on a full disk)
  * leaves no trust in the store's cache that the failed transaction read:
  * the trust change it held is not in the store, and the next scores use
@@ -1711,6 +1807,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_flood_factor_zero, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_flood_below_line, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_flood_any_order, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_quota_per_hour, setup,
 		    teardown),
