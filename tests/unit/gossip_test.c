@@ -640,6 +640,77 @@ test_equivocation_proof_survives_prune(void **state)
 }
 
 /*
+ * The flood line through the core: x (node 3, linked to node 0 only)
+ * floods 6 batches of 4 reports made at one moment; nodes 0, 1, 2 (a
+ * line) have a quota of 3 an hour and a line of 6 dropped, so each blocks
+ * x at batch 3 (once, with a flood event), stores none of 4..6, and the
+ * three agree on the digest (of node 0's and node 2's own batches). Node 4 joins late, linked to node 2 only:
+ * catch-up brings it batches 1..3 and it blocks x at the same batch.
+ */
+static void
+test_flood_block(void **state)
+{
+	struct vnet net;
+	struct vnode *x;
+	struct origin_info oi;
+	struct policy p;
+	uint8_t d0[32], d[32];
+	const uint8_t *data;
+	size_t dlen;
+
+	net_init(&net, 5, 21);
+	x = &net.n[3];
+	policy_default(&p);
+	p.quota_per_hour = 3;
+	p.quota_block_factor = 2;
+	for (int i = 0; i < 5; i++)
+		if (i != 3)
+			store_set_policy(net.n[i].st, &p);
+	net_link(&net, 0, 1);
+	net_link(&net, 1, 2);
+	net_run(&net);
+	originate(&net, 0);	/* honest batches: a digest of something */
+	originate(&net, 2);
+	for (uint64_t seq = 1; seq <= 6; seq++) {
+		size_t len;
+		uint8_t *sb = make_batch(&net, x, seq, 4, 0, &len);
+		assert_int_equal(apply_at(&net, 3, sb, len), APPLY_OK);
+		gossip_local_batch(x->g, sb, len, net.now);
+		free(sb);
+	}
+	net_link(&net, 3, 0);
+	net_run(&net);
+	for (int i = 0; i < 3; i++) {
+		struct store_reader *r = store_reader_new(net.n[i].st);
+		assert_int_equal(store_get_origin(net.n[i].st, x->key, &oi), 0);
+		assert_int_equal(oi.block, ORIGIN_BLOCK_FLOOD);
+		assert_int_equal(oi.highest_seq, 3);
+		assert_int_equal(gossip_stats(net.n[i].g)->flood_blocks, 1);
+		assert_int_equal(store_reader_begin(r), 0);
+		assert_int_equal(store_get_batch(r, x->key, 3, &data, &dlen),
+		    0);
+		assert_int_equal(store_get_batch(r, x->key, 4, &data, &dlen),
+		    1);
+		store_reader_end(r);
+		store_reader_free(r);
+	}
+	assert_true(gossip_stats(net.n[0].g)->blocked >= 3);	/* 4..6 */
+	assert_int_equal(node_digest(&net.n[0], d0), 2);
+	for (int i = 1; i < 3; i++) {
+		assert_int_equal(node_digest(&net.n[i], d), 2);
+		assert_memory_equal(d, d0, 32);
+	}
+	net_link(&net, 4, 2);
+	net_run(&net);
+	assert_int_equal(store_get_origin(net.n[4].st, x->key, &oi), 0);
+	assert_int_equal(oi.block, ORIGIN_BLOCK_FLOOD);
+	assert_int_equal(oi.highest_seq, 3);
+	assert_int_equal(node_digest(&net.n[4], d), 2);
+	assert_memory_equal(d, d0, 32);
+	net_free(&net);
+}
+
+/*
  * Equivocation found in a group commit that the store then refuses (the
  * file may not grow, as on a full disk): nothing was blocked, so the core
  * must not drop the origin's batches either. Once the store takes writes
@@ -1020,6 +1091,7 @@ main(void)
 		cmocka_unit_test(test_malformed_contained),
 		cmocka_unit_test(test_equivocation),
 		cmocka_unit_test(test_equivocation_proof_survives_prune),
+		cmocka_unit_test(test_flood_block),
 		cmocka_unit_test(test_equivocation_after_failed_commit),
 		cmocka_unit_test(test_rewrapped_batch_is_duplicate),
 		cmocka_unit_test(test_slow_peer_dropped),
