@@ -644,8 +644,9 @@ test_equivocation_proof_survives_prune(void **state)
  * floods 6 batches of 4 reports made at one moment; nodes 0, 1, 2 (a
  * line) have a quota of 3 an hour and a line of 6 dropped, so each blocks
  * x at batch 3 (once, with a flood event), stores none of 4..6, and the
- * three agree on the digest (of node 0's and node 2's own batches). Node 4 joins late, linked to node 2 only:
- * catch-up brings it batches 1..3 and it blocks x at the same batch.
+ * three agree on the digest (of node 0's and node 2's own batches).
+ * Node 4 joins late, linked to node 2 only: catch-up brings it batches
+ * 1..3 and it blocks x at the same batch.
  */
 static void
 test_flood_block(void **state)
