@@ -1325,16 +1325,22 @@ cmd_stats(const struct ctl *c, int argc, char **argv)
 	const char *fmt = json ? "{\"batches\":%llu,\"pending\":%llu,"
 	    "\"reports_indexed\":%llu,\"evidence\":%llu,\"subjects\":%llu,"
 	    "\"listed\":%llu,\"origins\":%llu,\"equivocations\":%llu,"
-	    "\"bytes_on_disk\":%llu}\n" :
+	    "\"blocked_policy\":%llu,\"blocked_equivocation\":%llu,"
+	    "\"blocked_flood\":%llu,\"bytes_on_disk\":%llu}\n" :
 	    "batches        %llu (%llu pending)\nreports        %llu\n"
 	    "evidence       %llu\nsubjects       %llu\nlisted now     %llu\n"
-	    "origins        %llu\nequivocations  %llu\nbytes on disk  %llu\n";
+	    "origins        %llu\nequivocations  %llu\n"
+	    "blocked        %llu by policy, %llu for equivocation, %llu for "
+	    "flooding\nbytes on disk  %llu\n";
 	printf(fmt, (unsigned long long)s.batches,
 	    (unsigned long long)s.pending,
 	    (unsigned long long)s.reports_indexed,
 	    (unsigned long long)s.evidence, (unsigned long long)s.subjects,
 	    (unsigned long long)s.listed, (unsigned long long)s.origins,
 	    (unsigned long long)s.equivocations,
+	    (unsigned long long)s.blocked_policy,
+	    (unsigned long long)s.blocked_equivocation,
+	    (unsigned long long)s.blocked_flood,
 	    (unsigned long long)s.bytes_on_disk);
 	return 0;
 }

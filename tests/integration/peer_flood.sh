@@ -11,7 +11,9 @@
 # and none lists what its first 100 reports named (purged). A report made
 # at n2 during the flood is listed at n0, and the digests agree. Then n4
 # joins late (linked to n2 only): catch-up brings it batches 1..11, it
-# blocks the member at the same batch and its digest is n0's.
+# blocks the member at the same batch and its digest is n0's; stopped,
+# `reputectl --db stats` shows the flood block and a rescore gives the
+# same store.
 # Copyright (c) 2026 The reputed authors
 # SPDX-License-Identifier: ISC
 . "$(dirname "$0")/peer_lib.sh"
@@ -90,4 +92,15 @@ pl_wait 10 127.0.0.2 pl_dig 4 192.0.2.90 && ok ||
     ko "n4 does not list n2's report"
 a=$(pl_dig 4 10.1.0.5)
 [ -z "$a" ] && ok || ko "n4 lists 10.1.0.5 of the flooder ($a)"
+
+# Offline, the reason is in the store, and a rescore finds it again.
+pl_stop 4
+nocount() { sed 's/,"bytes_on_disk.*//'; }
+before=$("$CTL" --db "$T/n4" stats --json | nocount)
+echo "$before" | grep -q '"blocked_flood":1' && ok ||
+    ko "reputectl stats at n4: $before"
+"$CTL" --db "$T/n4" rescore >/dev/null 2>&1 || ko "rescore at n4"
+after=$("$CTL" --db "$T/n4" stats --json | nocount)
+[ "$after" = "$before" ] && ok ||
+    ko "rescore changed n4's store: $before -> $after"
 pl_done
