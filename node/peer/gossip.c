@@ -235,6 +235,7 @@ gossip_conf_default(struct gossip_conf *c)
 	c->queue_high = 2u << 20;
 	c->queue_max = 8u << 20;
 	c->catchup_burst = 256;
+	c->pending_window = 1024;	/* twice a group commit's batches */
 	c->held_max = 4096;
 	c->held_ttl_ms = 120000;
 	c->members_max = 4096;
@@ -1099,28 +1100,53 @@ gossip_flood_proof(struct gossip *g, const uint8_t *sb, size_t len,
 /* Asks the sender for the gap before a batch that came early. */
 static void
 gossip_want_gap(struct gossip *g, struct gossip_session *s,
-    const Reputed__Batch *b)
+    const uint8_t *origin, uint64_t seq)
 {
 	Reputed__Frame f = REPUTED__FRAME__INIT;
 	Reputed__Want w = REPUTED__WANT__INIT;
 	Reputed__WantRange r = REPUTED__WANT_RANGE__INIT, *rp = &r;
-	struct gossip_slot *sl = gossip_map_get(&s->peer_vv, b->origin.data);
+	struct gossip_slot *sl = gossip_map_get(&s->peer_vv, origin);
 	struct origin_info oi;
 
 	if (sl == NULL ||
 	    (sl->aux != 0 && g->now < sl->aux + GOSSIP_WANT_GAP_MS) ||
-	    store_get_origin(g->conf.store, b->origin.data, &oi) != 0 ||
-	    oi.highest_seq + 1 >= b->seq)
+	    store_get_origin(g->conf.store, origin, &oi) != 0 ||
+	    oi.highest_seq + 1 >= seq)
 		return;
 	sl->aux = g->now ? g->now : 1;
-	r.origin = b->origin;
+	r.origin.data = (uint8_t *)origin;
+	r.origin.len = ED25519_KEY_LEN;
 	r.from_seq = oi.highest_seq + 1;
-	r.to_seq = b->seq - 1;
+	r.to_seq = seq - 1;
 	w.n_ranges = 1;
 	w.ranges = &rp;
 	f.msg_case = REPUTED__FRAME__MSG_WANT;
 	f.want = &w;
 	gossip_send(s, &f);
+}
+
+/*
+ * A batch more than pending_window seqs past its origin's highest applied
+ * one is not taken: stored, it would wait for a gap its origin may never
+ * fill, beyond the quota and the flood line (both decided when a batch
+ * is applied, in seq order). Not stored, it is not relayed either; the
+ * sender is asked for the gap, and the batch comes again with the
+ * catch-up that follows it. Decided before its signature is checked.
+ */
+static bool
+gossip_too_far(struct gossip *g, struct gossip_session *from,
+    const uint8_t *origin, uint64_t seq)
+{
+	struct origin_info oi;
+
+	if (g->conf.pending_window == 0 ||
+	    store_get_origin(g->conf.store, origin, &oi) < 0 ||
+	    seq <= oi.highest_seq + g->conf.pending_window)
+		return false;
+	g->stats.too_far++;
+	if (from != NULL && from->state == GOSSIP_UP)
+		gossip_want_gap(g, from, origin, seq);
+	return true;
 }
 
 /* What one store_apply result means for the flood. */
@@ -1222,7 +1248,8 @@ gossip_commit(struct gossip *g)
 			gossip_flood(g, w->sb, w->len, w->batch, w->from);
 		if (st[i] == APPLY_PENDING && w->from != NULL &&
 		    w->from->state == GOSSIP_UP)
-			gossip_want_gap(g, w->from, w->batch);
+			gossip_want_gap(g, w->from, w->batch->origin.data,
+			    w->batch->seq);
 		gossip_work_free(w);
 	}
 	g->n_work = 0;
@@ -1414,6 +1441,8 @@ gossip_batch(struct gossip *g, struct gossip_session *from, const uint8_t *sb,
 		gossip_hold(g, sb, len, origin, seq);
 		return 0;
 	}
+	if (gossip_too_far(g, from, origin, seq))
+		return gossip_check_decodes(g, from, sb, len);
 	es = envelope_open(g->conf.verifier, sb, len, &b, err, sizeof(err));
 	if (es == ENVELOPE_OK && (b->seq != seq ||
 	    memcmp(b->origin.data, origin, ED25519_KEY_LEN) != 0)) {

@@ -57,6 +57,9 @@ struct gossip_conf {
 	size_t queue_high;	   /* above: throttled (no catch-up) */
 	size_t queue_max;	   /* above: the peer is dropped */
 	size_t catchup_burst;	   /* catch-up batches per pump */
+	uint64_t pending_window;   /* a batch more than this many seqs
+				    * past its origin's highest applied one
+				    * is not taken (0: no limit) */
 	size_t held_max;	   /* batches held for a missing cert */
 	uint64_t held_ttl_ms;	   /* ... and how long */
 	size_t members_max;	   /* member certificates kept */
@@ -78,6 +81,7 @@ struct gossip_stats {
 	uint64_t tip_mismatches; /* Hello tips that differed from ours */
 	uint64_t held;	       /* held for a missing cert */
 	uint64_t held_dropped; /* ... and dropped (bound or timeout) */
+	uint64_t too_far;      /* past the pending window: not taken */
 	uint64_t catchup_out;  /* batches sent by catch-up */
 	uint64_t store_errors;
 	uint64_t sessions_up; /* gauge */

@@ -1315,6 +1315,7 @@ peers_metrics(void *arg, struct evbuffer *out)
 		{ "revoked", s->revoked },
 		{ "invalid", s->invalid },
 		{ "no_certificate", s->held_dropped },
+		{ "too_far_ahead", s->too_far },
 		{ "store_error", s->store_errors },
 	};
 	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)

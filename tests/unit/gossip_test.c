@@ -1078,6 +1078,70 @@ test_directory_bounded(void **state)
 	pki_free(net.pki);
 }
 
+/* Does node i's store hold origin t's batch seq? */
+static bool
+holds(struct vnet *net, int i, struct vnode *t, uint64_t seq)
+{
+	struct store_reader *r = store_reader_new(net->n[i].st);
+	const uint8_t *data;
+	size_t len;
+	int rc;
+
+	assert_int_equal(store_reader_begin(r), 0);
+	rc = store_get_batch(r, t->key, seq, &data, &len);
+	store_reader_end(r);
+	store_reader_free(r);
+	return rc == 0;
+}
+
+static void
+inject_seq(struct vnet *net, struct vlink *l, struct vnode *t, uint64_t seq)
+{
+	size_t len;
+	uint8_t *sb = make_batch(net, t, seq, 1, 0, &len);
+
+	inject_batch(net, l, sb, len);
+	free(sb);
+	net_run(net);
+}
+
+/*
+ * A batch far past its origin's highest applied seq (a gap its origin may
+ * never fill) is not taken: not stored, not relayed, counted; within the
+ * window it waits as pending; once the gap is filled the window moves.
+ */
+static void
+test_pending_window(void **state)
+{
+	struct vnet net;
+	struct vlink *l;
+	struct vnode *x;
+	struct origin_info oi;
+
+	net_init(&net, 4, 23);
+	x = &net.n[3];			/* the origin, linked to no one */
+	l = net_link(&net, 0, 1);	/* injected on it, as from n0 */
+	net_link(&net, 1, 2);		/* n1 relays to n2 */
+	net_run(&net);
+	inject_seq(&net, l, x, 2);	/* early: pending */
+	assert_true(holds(&net, 1, x, 2) && holds(&net, 2, x, 2));
+	inject_seq(&net, l, x, 1026);	/* 1,024 past 0 and more */
+	assert_false(holds(&net, 1, x, 1026) || holds(&net, 2, x, 1026));
+	assert_int_equal(gossip_stats(net.n[1].g)->too_far, 1);
+	assert_int_equal(gossip_stats(net.n[1].g)->bad_signature, 0);
+	assert_int_equal(gossip_session_state(l->sb), GOSSIP_UP);
+	inject_seq(&net, l, x, 1024);	/* at the window's edge: pending */
+	assert_true(holds(&net, 1, x, 1024) && holds(&net, 2, x, 1024));
+	inject_seq(&net, l, x, 1);	/* the gap filled: 1 and 2 applied */
+	assert_int_equal(store_get_origin(net.n[1].st, x->key, &oi), 0);
+	assert_int_equal(oi.highest_seq, 2);
+	inject_seq(&net, l, x, 1026);	/* the window moved with them */
+	assert_true(holds(&net, 1, x, 1026) && holds(&net, 2, x, 1026));
+	assert_int_equal(gossip_stats(net.n[1].g)->too_far, 1);
+	assert_int_equal(gossip_stats(net.n[2].g)->too_far, 0);
+	net_free(&net);
+}
+
 int
 main(void)
 {
@@ -1093,6 +1157,7 @@ main(void)
 		cmocka_unit_test(test_equivocation),
 		cmocka_unit_test(test_equivocation_proof_survives_prune),
 		cmocka_unit_test(test_flood_block),
+		cmocka_unit_test(test_pending_window),
 		cmocka_unit_test(test_equivocation_after_failed_commit),
 		cmocka_unit_test(test_rewrapped_batch_is_duplicate),
 		cmocka_unit_test(test_slow_peer_dropped),
