@@ -82,6 +82,11 @@ struct origin_rec {
 	uint64_t quota_hour_dropped;	/* reports over the quota in
 					 * quota_hour: the flood line */
 	uint64_t floor_quota_hour_dropped;
+	uint64_t kept_seq;		/* the last applied batch with a
+					 * report its quota kept: passes over
+					 * what the origin contributed stop
+					 * there (UINT64_MAX: not known, in
+					 * an older record) */
 };
 /* Older records are shorter: the fields after them read as 0. */
 #define ORIGIN_REC_V1	offsetof(struct origin_rec, org)
@@ -511,6 +516,9 @@ origin_decode(const MDB_val *v, struct origin_rec *out)
 	memcpy(out, v->mv_data, v->mv_size);
 	if (v->mv_size < offsetof(struct origin_rec, quota_hour))
 		out->org_set = 0;
+	if (v->mv_size < offsetof(struct origin_rec, kept_seq) +
+	    sizeof(out->kept_seq))
+		out->kept_seq = UINT64_MAX;
 	return 0;
 }
 
@@ -1680,6 +1688,7 @@ apply_contents(struct store_txn *tx, const Reputed__Batch *b,
 		const uint8_t *origin;
 		if (!quota_take(rec, b, &tx->st->policy))
 			continue;
+		rec->kept_seq = b->seq;
 		/* an attested report: its signer's pseudo-origin, or nobody */
 		int rc = attest_first(tx, b, (uint32_t)i);
 		if (rc != 0 || (rc = attest_origin(tx->txn, tx->st, b,
@@ -1712,7 +1721,8 @@ count_contents(const Reputed__Batch *b, struct origin_rec *rec,
 	if (b->created_at > rec->clock)
 		rec->clock = b->created_at;
 	for (size_t i = 0; i < b->n_reports; i++)
-		quota_take(rec, b, p);
+		if (quota_take(rec, b, p))
+			rec->kept_seq = b->seq;
 	flood_check(rec, p);
 }
 
@@ -1880,6 +1890,10 @@ origin_batches_pass(struct store_txn *tx, const uint8_t *origin,
 	if (origin_read(tx->txn, tx->st, origin, &rec) < 0)
 		return MDB_CORRUPTED;
 	quota_from_floor(&rec);
+	/* Batches after the last one its quota kept a report of added
+	 * nothing to redo: a flooder's blocked hour is mostly those. */
+	if (!fold && rec.kept_seq < upto)
+		upto = rec.kept_seq;
 	if ((rc = mdb_cursor_open(tx->txn, tx->st->batches, &c)) != 0)
 		return rc;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
@@ -2611,7 +2625,8 @@ reset_origins(struct store_txn *tx)
 		 * clock and quota counters they left; the flood line is
 		 * found again as the batches are replayed */
 		quota_from_floor(&rec);
-		rec.blocked &= (uint8_t)~ORIGIN_BLOCK_FLOOD;
+		rec.kept_seq = 0;	/* found again as for the quota */
+		/* the flood bit stays, as a hint: replay_flood_hint */
 		rec.highest_seq = rec.floor;
 		rec.batches = rec.floor;
 		rec.clock = rec.floor_clock;
@@ -2638,6 +2653,52 @@ replay_flood_block(struct store_txn *tx, const uint8_t *origin,
 	return rescore_origin(tx, origin, rec->highest_seq, REDO_PURGE);
 }
 
+/*
+ * A replay meets an origin that was blocked for flooding: the bit is only
+ * a hint (the policy may have changed), so it goes, and a look-ahead over
+ * the origin's batches with its counters alone says whether it crosses
+ * the line now. If it does, the replay only counts its batches, which
+ * ends where folding them and purging all at the line would (at a large
+ * quota, millions of records folded and deleted in one transaction); if
+ * not, it is replayed as any origin. True: count only.
+ */
+static bool
+replay_flood_hint(struct store_txn *tx, const uint8_t *origin,
+    struct origin_rec *rec)
+{
+	uint8_t bk[ORIGIN_LEN + 8];
+	struct origin_rec q;
+	MDB_cursor *c;
+	MDB_val k, v;
+	bool hint = (rec->blocked & ORIGIN_BLOCK_FLOOD) != 0, crosses = false;
+	int rc;
+
+	rec->blocked &= (uint8_t)~ORIGIN_BLOCK_FLOOD;
+	if (!hint || rec->blocked != 0 ||
+	    mdb_cursor_open(tx->txn, tx->st->batches, &c) != 0)
+		return false;	/* otherwise blocked: counted anyway */
+	q = *rec;
+	k = val(bk, batch_key(bk, origin, q.highest_seq + 1));
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY); rc == 0 &&
+	    !crosses; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		Reputed__Batch *b;
+		char err[160];
+		if (k.mv_size != ORIGIN_LEN + 8 ||
+		    memcmp(k.mv_data, origin, ORIGIN_LEN) != 0 ||
+		    get_be64((uint8_t *)k.mv_data + ORIGIN_LEN) !=
+		    q.highest_seq + 1 ||
+		    envelope_decode(v.mv_data, v.mv_size, &b, err,
+		    sizeof(err)) != ENVELOPE_OK)
+			break;
+		count_contents(b, &q, &tx->st->policy);
+		reputed__batch__free_unpacked(b, NULL);
+		q.highest_seq++;
+		crosses = (q.blocked & ORIGIN_BLOCK_FLOOD) != 0;
+	}
+	mdb_cursor_close(c);
+	return crosses;
+}
+
 /* Walks the batches in (origin, seq) order and applies each origin's
  * contiguous run from seq 1, exactly as arrival in any order would have. */
 static int
@@ -2647,7 +2708,7 @@ replay_batches(struct store_txn *tx)
 	MDB_val k, v;
 	uint8_t origin[ORIGIN_LEN];
 	struct origin_rec rec;
-	bool have = false;
+	bool have = false, count_only = false;
 	int rc = mdb_cursor_open(tx->txn, tx->st->batches, &c);
 	if (rc != 0)
 		return rc;
@@ -2661,6 +2722,7 @@ replay_batches(struct store_txn *tx)
 				break;
 			memcpy(origin, k.mv_data, ORIGIN_LEN);
 			origin_read(tx->txn, tx->st, origin, &rec);
+			count_only = replay_flood_hint(tx, origin, &rec);
 			have = true;
 		}
 		uint64_t seq = get_be64((uint8_t *)k.mv_data + ORIGIN_LEN);
@@ -2684,7 +2746,7 @@ replay_batches(struct store_txn *tx)
 		 * version vector, clock and quota counters stay what its
 		 * applied batches made them. */
 		bool was_blocked = rec.blocked != 0;
-		if (was_blocked)
+		if (was_blocked || count_only)
 			count_contents(b, &rec, &tx->st->policy);
 		else
 			rc = apply_contents(tx, b, &rec);
@@ -2693,7 +2755,7 @@ replay_batches(struct store_txn *tx)
 			break;
 		rec.highest_seq++;
 		rec.batches++;
-		if (!was_blocked && rec.blocked)
+		if (!was_blocked && !count_only && rec.blocked)
 			rc = replay_flood_block(tx, origin, &rec);
 		if (rc != 0)
 			break;

@@ -14,8 +14,9 @@ TESTLIB_SRCS += tests/lib/testlib.c
 UNIT_TESTS += tests/unit/crash_test.c
 
 # Benchmarks (make bench): the foundation's measures.
-BENCH_SRCS += tests/bench/store_bench.c
-BENCH_SCRIPTS += tests/bench/store_bench.sh tests/bench/import_bench.sh
+BENCH_SRCS += tests/bench/store_bench.c tests/bench/flood_bench.c
+BENCH_SCRIPTS += tests/bench/store_bench.sh tests/bench/import_bench.sh \
+	tests/bench/flood_bench.sh
 
 # The cores the simulator links build without libevent (docs/ARCHITECTURE.md).
 TEST_SCRIPTS += tests/integration/cores_standalone.sh

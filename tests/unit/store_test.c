@@ -1211,16 +1211,27 @@ test_flood_block(void **state)
 	store_close(g.st);
 }
 
-/* Factor 0: the same flood is held to its quota and never blocked. */
+/*
+ * Factor 0: the same flood is held to its quota and never blocked. Then
+ * the policy changes to factor 2 and a rescore finds the line at batch 2
+ * (folding, then purging, as arrival does): batch 3 goes, and the store
+ * equals one that had factor 2 all along. Back at factor 0, a rescore
+ * cannot bring batch 3 back (it is gone) but unblocks the origin.
+ */
 static void
 test_flood_factor_zero(void **state)
 {
-	struct fixture *f = *state;
+	struct fixture *f = *state, g;
 	struct origin_info oi;
+	struct snapshot sf, sg;
+	struct store_stats tf, tg;
+	struct listing l;
 	uint8_t pub[32];
+	char err[160];
 
 	flood_policy(f, 0);
 	signer_public_key(f->key[0], pub);
+	assert_int_equal(flood_batch(f, 1, 1, T0, 100, 1), APPLY_OK);
 	assert_int_equal(flood_batch(f, 0, 1, T0 + 1, 100, 5), APPLY_OK);
 	assert_int_equal(flood_batch(f, 0, 2, T0 + 2, 110, 30), APPLY_OK);
 	assert_int_equal(flood_batch(f, 0, 3, T0 + 3, 150, 2), APPLY_OK);
@@ -1231,6 +1242,35 @@ test_flood_factor_zero(void **state)
 	assert_rescore_exact(f);
 	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
 	assert_false(oi.blocked);
+	assert_int_equal(lookup(f, "192.0.2.100", &l), 0);
+	assert_true(listing_listed(&l, T0));
+	/* the line drawn later, by a policy change and its rescore */
+	flood_policy(f, 2);
+	second_store(f, &g);
+	assert_int_equal(store_rescore(f->st, err, sizeof(err)), 0);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_int_equal(oi.block, ORIGIN_BLOCK_FLOOD);
+	assert_int_equal(oi.highest_seq, 2);
+	assert_false(batch_stored(f, 0, 3));
+	assert_int_equal(flood_batch(&g, 1, 1, T0, 100, 1), APPLY_OK);
+	assert_int_equal(flood_batch(&g, 0, 1, T0 + 1, 100, 5), APPLY_OK);
+	assert_int_equal(flood_batch(&g, 0, 2, T0 + 2, 110, 30), APPLY_FLOOD);
+	assert_int_equal(flood_batch(&g, 0, 3, T0 + 3, 150, 2),
+	    APPLY_BLOCKED);
+	state_of(f, &sf, &tf);
+	state_of(&g, &sg, &tg);
+	assert_int_equal(sf.n, 1);
+	assert_false(listing_listed(&sf.e[0].l, T0));
+	assert_memory_equal(&sf, &sg, sizeof(sf));
+	assert_memory_equal(&tf, &tg, sizeof(tf));
+	assert_rescore_exact(f);
+	flood_policy(f, 0);
+	assert_int_equal(store_rescore(f->st, err, sizeof(err)), 0);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_false(oi.blocked);
+	assert_int_equal(lookup(f, "192.0.2.100", &l), 0);
+	assert_true(listing_listed(&l, T0));
+	store_close(g.st);
 }
 
 /* Below the line: 5 dropped in one hour and 5 in the next (the count is
