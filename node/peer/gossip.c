@@ -236,6 +236,7 @@ gossip_conf_default(struct gossip_conf *c)
 	c->queue_max = 8u << 20;
 	c->catchup_burst = 256;
 	c->pending_window = 1024;	/* twice a group commit's batches */
+	c->future_max_ms = 10 * 60 * 1000;
 	c->held_max = 4096;
 	c->held_ttl_ms = 120000;
 	c->members_max = 4096;
@@ -1401,6 +1402,27 @@ gossip_batch_id(struct gossip *g, struct gossip_session *from,
 	return 0;
 }
 
+/*
+ * A batch made more than future_max_ms ahead of this node's clock is not
+ * taken yet. Quotas count hours of batch time, the origin's own signed
+ * clock: an origin that dated each batch an hour later than the last
+ * would get a fresh quota with each. Held back until this node's clock
+ * nears its time, its batches run no faster than real hours. The batch
+ * comes again when its origin's next one asks for the gap, or at the next
+ * session's catch-up; every node takes it once its clock is there, so all
+ * end with the same store. Clocks of honest members agree within the
+ * bound (NTP; their TLS certificates need it as much).
+ */
+static bool
+gossip_too_early(struct gossip *g, const Reputed__Batch *b)
+{
+	if (g->conf.future_max_ms == 0 ||
+	    b->created_at <= g->now + g->conf.future_max_ms)
+		return false;
+	g->stats.too_early++;
+	return true;
+}
+
 /* One SignedBatch from a session (or a released held one, from NULL).
  * Returns -1 when the session was closed for it. */
 static int
@@ -1458,6 +1480,10 @@ gossip_batch(struct gossip *g, struct gossip_session *from, const uint8_t *sb,
 			    REPUTED__GOODBYE_REASON__BYE_BAD_SIGNATURE,
 			    "bad batch", err);
 		return -1;
+	}
+	if (gossip_too_early(g, b)) {
+		reputed__batch__free_unpacked(b, NULL);
+		return 0;
 	}
 	if (from != NULL)
 		gossip_peer_has(from, origin, seq);

@@ -60,6 +60,8 @@ struct gossip_conf {
 	uint64_t pending_window;   /* a batch more than this many seqs
 				    * past its origin's highest applied one
 				    * is not taken (0: no limit) */
+	uint64_t future_max_ms;	   /* a batch made further ahead of this
+				    * node's clock waits (0: no limit) */
 	size_t held_max;	   /* batches held for a missing cert */
 	uint64_t held_ttl_ms;	   /* ... and how long */
 	size_t members_max;	   /* member certificates kept */
@@ -82,6 +84,7 @@ struct gossip_stats {
 	uint64_t held;	       /* held for a missing cert */
 	uint64_t held_dropped; /* ... and dropped (bound or timeout) */
 	uint64_t too_far;      /* past the pending window: not taken */
+	uint64_t too_early;    /* made ahead of our clock: not taken yet */
 	uint64_t catchup_out;  /* batches sent by catch-up */
 	uint64_t store_errors;
 	uint64_t sessions_up; /* gauge */

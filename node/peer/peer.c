@@ -1316,6 +1316,7 @@ peers_metrics(void *arg, struct evbuffer *out)
 		{ "invalid", s->invalid },
 		{ "no_certificate", s->held_dropped },
 		{ "too_far_ahead", s->too_far },
+		{ "made_in_future", s->too_early },
 		{ "store_error", s->store_errors },
 	};
 	for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++)

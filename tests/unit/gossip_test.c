@@ -1142,6 +1142,44 @@ test_pending_window(void **state)
 	net_free(&net);
 }
 
+/*
+ * A batch made further ahead of a node's clock than future_max_ms (10
+ * minutes) is not taken yet (an origin dating each batch an hour on would
+ * get a fresh quota with each); it is taken once the clock is there.
+ */
+static void
+test_future_batch_waits(void **state)
+{
+	struct vnet net;
+	struct vlink *l;
+	struct vnode *x;
+	struct origin_info oi;
+	uint64_t ahead = 10 * 60 * 1000 + 30 * 1000;
+	size_t len;
+	uint8_t *sb;
+
+	net_init(&net, 3, 29);
+	x = &net.n[2];
+	l = net_link(&net, 0, 1);
+	net_run(&net);
+	net.now += ahead;		/* made 10.5 minutes ahead */
+	sb = make_batch(&net, x, 1, 1, 0, &len);
+	net.now -= ahead;
+	inject_batch(&net, l, sb, len);
+	net_run(&net);
+	assert_false(holds(&net, 1, x, 1));
+	assert_int_equal(gossip_stats(net.n[1].g)->too_early, 1);
+	assert_int_equal(gossip_session_state(l->sb), GOSSIP_UP);
+	net.now += 40 * 1000;		/* now 9.8 minutes ahead: taken */
+	inject_batch(&net, l, sb, len);
+	net_run(&net);
+	assert_int_equal(store_get_origin(net.n[1].st, x->key, &oi), 0);
+	assert_int_equal(oi.highest_seq, 1);
+	assert_int_equal(gossip_stats(net.n[1].g)->too_early, 1);
+	free(sb);
+	net_free(&net);
+}
+
 int
 main(void)
 {
@@ -1158,6 +1196,7 @@ main(void)
 		cmocka_unit_test(test_equivocation_proof_survives_prune),
 		cmocka_unit_test(test_flood_block),
 		cmocka_unit_test(test_pending_window),
+		cmocka_unit_test(test_future_batch_waits),
 		cmocka_unit_test(test_equivocation_after_failed_commit),
 		cmocka_unit_test(test_rewrapped_batch_is_duplicate),
 		cmocka_unit_test(test_slow_peer_dropped),
