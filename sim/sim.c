@@ -627,8 +627,16 @@ sim_node_start(struct sim *w, int ni, char *err, size_t errlen)
 	struct store_options so = { .sync = 0, .writemap = true,
 		.map_size = w->s.store_map,
 		.policy = &w->s.policy };
+	struct policy own = w->s.policy;
 	struct gossip_conf gc;
 	char dir[600];
+
+	/* A flooder does not hold itself to the quota (nor so to the flood
+	 * line): its batcher signs every report, and the others decide. */
+	if (w->s.groups[n->group].role == ROLE_FLOODER) {
+		own.quota_per_hour = 0;
+		so.policy = &own;
+	}
 
 	snprintf(dir, sizeof(dir), "%s/n%d", w->root, ni);
 	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {

@@ -209,11 +209,13 @@ equivocation(const struct sim *w)
 		json_null());
 }
 
+/* Store bytes at the end, over the nodes that are up, and over the
+ * honest ones (what a flooder or colluder costs the others). */
 static json_t *
 store_sizes_json(const struct sim *w)
 {
-	double sum = 0, max = 0;
-	int n = 0;
+	double sum = 0, max = 0, hsum = 0, hmax = 0;
+	int n = 0, hn = 0;
 
 	for (int i = 0; i < w->n_nodes; i++) {
 		struct store_stats st;
@@ -222,15 +224,21 @@ store_sizes_json(const struct sim *w)
 			continue;
 		memset(&st, 0, sizeof(st));
 		if (store_sizes(nd->rd, &st) == 0) {
-			sum += (double)st.bytes_on_disk;
-			if ((double)st.bytes_on_disk > max)
-				max = (double)st.bytes_on_disk;
+			double b = (double)st.bytes_on_disk;
+			sum += b;
+			max = b > max ? b : max;
 			n++;
+			if (nd->honest) {
+				hsum += b;
+				hmax = b > hmax ? b : hmax;
+				hn++;
+			}
 		}
 		store_reader_end(nd->rd);
 	}
-	return json_pack("{s:f, s:f}", "mean_bytes", n ? sum / n : 0.0,
-	    "max_bytes", max);
+	return json_pack("{s:f, s:f, s:f, s:f}", "mean_bytes",
+	    n ? sum / n : 0.0, "max_bytes", max, "honest_mean_bytes",
+	    hn ? hsum / hn : 0.0, "honest_max_bytes", hmax);
 }
 
 static json_t *
@@ -409,9 +417,12 @@ sim_table(struct sim *w, FILE *out)
 			     "%%, %d tracked)\n",
 		    w->s.work[wi].name, 100 * mean, 100 * min, n);
 	}
-	fprintf(out, "%-22s %.0f MB peak RSS (%.0f KB/node), store %.0f KB/node\n",
+	fprintf(out, "%-22s %.0f MB peak RSS (%.0f KB/node), store %.0f KB/node "
+		     "(honest: mean %.0f KB, max %.0f KB)\n",
 	    "memory", num(o, "run.peak_rss_mb"), num(o, "run.rss_kb_per_node"),
-	    num(o, "store.mean_bytes") / 1024);
+	    num(o, "store.mean_bytes") / 1024,
+	    num(o, "store.honest_mean_bytes") / 1024,
+	    num(o, "store.honest_max_bytes") / 1024);
 	fprintf(out, "%-22s %.0f events in %.1f s wall, %.1f s CPU (%.0f "
 		     "events/s), memo %.0f hits / %.0f verifies\n",
 	    "run", num(o, "run.events"), w->wall_s, w->cpu_s,
