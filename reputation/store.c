@@ -87,6 +87,10 @@ struct origin_rec {
 					 * what the origin contributed stop
 					 * there (UINT64_MAX: not known, in
 					 * an older record) */
+	uint64_t hour_seq;		/* the first batch counted in
+					 * quota_hour: a flood-blocked origin's
+					 * batches before it may go */
+	uint64_t floor_hour_seq;
 };
 /* Older records are shorter: the fields after them read as 0. */
 #define ORIGIN_REC_V1	offsetof(struct origin_rec, org)
@@ -1624,6 +1628,7 @@ quota_take(struct origin_rec *rec, const Reputed__Batch *b,
 		rec->quota_hour = hour;
 		rec->quota_used = 0;
 		rec->quota_hour_dropped = 0;
+		rec->hour_seq = b->seq;
 	}
 	if (p->quota_per_hour != 0 && rec->quota_used >= p->quota_per_hour) {
 		rec->quota_dropped++;
@@ -1668,6 +1673,7 @@ quota_from_floor(struct origin_rec *rec)
 	rec->quota_used = rec->floor_quota_used;
 	rec->quota_dropped = rec->floor_quota_dropped;
 	rec->quota_hour_dropped = rec->floor_quota_hour_dropped;
+	rec->hour_seq = rec->floor_hour_seq;
 }
 
 /* Applies the contents of a batch that is next in its origin's order;
@@ -2340,30 +2346,38 @@ floor_quota(struct origin_rec *rec, const Reputed__Batch *b,
 	struct origin_rec q = { .quota_hour = rec->floor_quota_hour,
 	    .quota_used = rec->floor_quota_used,
 	    .quota_dropped = rec->floor_quota_dropped,
-	    .quota_hour_dropped = rec->floor_quota_hour_dropped };
+	    .quota_hour_dropped = rec->floor_quota_hour_dropped,
+	    .hour_seq = rec->floor_hour_seq };
 	for (size_t i = 0; i < b->n_reports; i++)
 		quota_take(&q, b, p);
 	rec->floor_quota_hour = q.quota_hour;
 	rec->floor_quota_used = q.quota_used;
 	rec->floor_quota_dropped = q.quota_dropped;
 	rec->floor_quota_hour_dropped = q.quota_hour_dropped;
+	rec->floor_hour_seq = q.hour_seq;
 }
 
 /*
  * Moves an origin's floor up over the batches none of whose reports
  * counts any more, oldest first, keeping the latest applied batch (the
- * head a digest names). Looks at up to *budget reports (a batch larger
- * than what is left takes it all); *more when the budget ran out before a
- * batch that counts was found. 1 if the floor moved, 0 if not,
+ * head a digest names); for an origin blocked for flooding (and for
+ * nothing else), keeping the batches of the hour it crossed the line in:
+ * a node that catches up from that floor counts that hour from its first
+ * batch, so it crosses at the same batch (those before were purged at
+ * the block and count nowhere). Looks at up to *budget reports (a batch
+ * larger than what is left takes it all); *more when the budget ran out
+ * before a batch that counts was found. 1 if the floor moved, 0 if not,
  * -(LMDB error).
  */
 static int
 prune_origin_batches(struct store_txn *tx, const uint8_t *origin,
     struct origin_rec *rec, uint32_t *budget, uint64_t *pruned, bool *more)
 {
+	uint64_t keep = rec->blocked == ORIGIN_BLOCK_FLOOD ? rec->hour_seq :
+	    rec->highest_seq;
 	int moved = 0;
 	*more = false;
-	while (rec->floor + 1 < rec->highest_seq) {
+	while (rec->floor + 1 < keep) {
 		if (*budget == 0) {	/* more to look at, next step */
 			*more = true;
 			break;
@@ -2424,9 +2438,11 @@ prune_batches(struct store_txn *tx, struct store_prune *p, uint32_t budget)
 		}
 		/* A blocked origin's index entries were purged, not
 		 * expired: its batches stay for the refold if it is
-		 * unblocked (no new ones come while it is blocked). */
+		 * unblocked (no new ones come while it is blocked), and
+		 * an equivocator's as the proof. A block for flooding
+		 * alone is never lifted: prune_origin_batches. */
 		if (k.mv_size != ORIGIN_LEN || origin_decode(&v, &rec) != 0 ||
-		    rec.blocked)
+		    (rec.blocked != 0 && rec.blocked != ORIGIN_BLOCK_FLOOD))
 			continue;
 		memcpy(origin, k.mv_data, ORIGIN_LEN);
 		bool more;
@@ -2581,6 +2597,7 @@ store_skip_pruned(struct store_txn *tx, const uint8_t origin[32],
 	rec.floor_quota_used = rec.quota_used;
 	rec.floor_quota_dropped = rec.quota_dropped;
 	rec.floor_quota_hour_dropped = rec.quota_hour_dropped;
+	rec.floor_hour_seq = rec.hour_seq;
 	if ((rc = drop_batches_to(tx, origin, floor)) != 0 ||
 	    (rc = apply_following(tx, origin, &rec, NULL)) != 0) {
 		lmdb_fail(err, errlen, "skip pruned batches", rc);

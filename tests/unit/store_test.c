@@ -1398,6 +1398,73 @@ test_flood_any_order(void **state)
 }
 
 /*
+ * Retention and a flood block: origin 0 stays under the line in its
+ * first hour (batches 1, 2) and crosses it in the next (batches 3..5, at
+ * 5). The pruner may take batches 1 and 2 (purged at the block, and
+ * outside the hour of the line) but keeps 3..5; rescore from that floor
+ * finds the line at batch 5 again; and a node that catches up, told that
+ * 1..2 were pruned, counts the hour from batch 3 and blocks the origin at
+ * batch 5 too, with the same listings.
+ */
+static void
+test_flood_block_prunes_to_its_hour(void **state)
+{
+	struct fixture *f = *state, g;
+	struct origin_info oi;
+	struct store_prune pr;
+	struct snapshot sf, sg;
+	struct store_stats tf, tg;
+	uint64_t next_hour = (T0 / 3600000 + 1) * 3600000;
+	uint8_t pub[32];
+	char err[160];
+
+	flood_policy(f, 2);
+	second_store(f, &g);
+	signer_public_key(f->key[0], pub);
+	for (int n = 0; n < 2; n++) {
+		struct fixture *x = n ? &g : f;
+		assert_int_equal(flood_batch(x, 1, 1, T0, 100, 1), APPLY_OK);
+		if (n == 1)
+			assert_int_equal(skip_pruned(x, 0, 2), APPLY_OK);
+		else {
+			assert_int_equal(flood_batch(x, 0, 1, T0 + 1, 100, 5),
+			    APPLY_OK);
+			assert_int_equal(flood_batch(x, 0, 2, T0 + 2, 110, 2),
+			    APPLY_OK);
+		}
+		assert_int_equal(flood_batch(x, 0, 3, next_hour, 120, 4),
+		    APPLY_OK);
+		assert_int_equal(flood_batch(x, 0, 4, next_hour + 1, 130, 3),
+		    APPLY_OK);
+		assert_int_equal(flood_batch(x, 0, 5, next_hour + 2, 140, 2),
+		    APPLY_FLOOD);
+	}
+	assert_int_equal(store_prune_all(f->st, &pr, err, sizeof(err)), 0);
+	assert_false(batch_stored(f, 0, 1));
+	assert_false(batch_stored(f, 0, 2));
+	assert_true(batch_stored(f, 0, 3) && batch_stored(f, 0, 5));
+	assert_true(batch_stored(f, 1, 1));	/* it still counts */
+	assert_rescore_exact(f);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_int_equal(oi.block, ORIGIN_BLOCK_FLOOD);
+	assert_int_equal(oi.highest_seq, 5);
+	assert_int_equal(store_get_origin(g.st, pub, &oi), 0);
+	assert_int_equal(oi.block, ORIGIN_BLOCK_FLOOD);
+	assert_int_equal(oi.highest_seq, 5);
+	assert_int_equal(store_prune_all(g.st, &pr, err, sizeof(err)), 0);
+	state_of(f, &sf, &tf);
+	state_of(&g, &sg, &tg);
+	assert_int_equal(sf.n, 1);	/* 192.0.2.100: the honest report */
+	assert_memory_equal(&sf, &sg, sizeof(sf));
+	assert_int_equal(tf.batches, 4);
+	assert_int_equal(tg.batches, 4);
+	assert_int_equal(tf.blocked_flood, 1);
+	assert_int_equal(tg.blocked_flood, 1);
+	assert_rescore_exact(&g);
+	store_close(g.st);
+}
+
+/*
  * A commit that fails (here: the file may not grow, as on a full disk)
  * leaves no trust in the store's cache that the failed transaction read:
  * the trust change it held is not in the store, and the next scores use
@@ -1850,6 +1917,8 @@ main(int argc, char **argv)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_flood_any_order, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_flood_block_prunes_to_its_hour, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quota_per_hour, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rescore_is_exact, setup,
