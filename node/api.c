@@ -121,7 +121,8 @@ api_reports_done(void *arg, const struct batcher_result *res)
 	struct evhttp_request *req = arg;
 
 	if (res->status != 0) {
-		api_reply_json(req, 503, json_pack("{s:s}", "error", res->err));
+		api_reply_json(req, res->over_quota ? 429 : 503,
+		    json_pack("{s:s}", "error", res->err));
 		return;
 	}
 	if (res->ids == NULL) {		/* retractions */
@@ -267,7 +268,8 @@ api_submit_reports(struct api *a, struct evhttp_request *req,
 		if (rc == BATCHER_BUSY)
 			evhttp_add_header(evhttp_request_get_output_headers(req),
 			    "Retry-After", "1");
-		api_error(a, req, rc == BATCHER_BUSY ? 503 : 400, err);
+		api_error(a, req, rc == BATCHER_BUSY ? 503 :
+		    rc == BATCHER_QUOTA ? 429 : 400, err);
 	}
 	free(ptrs);
 }
@@ -579,6 +581,11 @@ api_get_metrics(struct api *a, struct evhttp_request *req)
 	prom_double(out, "reputed_reports_rejected_total", "counter",
 	    "Local reports refused as invalid or over the queue limit.",
 	    (double)bs.rejected);
+	prom_family(out, "reputed_reports_refused_total", PROM_COUNTER,
+	    "Local reports refused (HTTP 429), never signed: this node's own "
+	    "quota (policy quota-per-hour) would drop them.");
+	prom_sample(out, "reputed_reports_refused_total", "reason", "quota",
+	    bs.over_quota);
 	prom_double(out, "reputed_reports_failed_total", "counter",
 	    "Local reports lost to a failed commit (never acknowledged).",
 	    (double)bs.failed);

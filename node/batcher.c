@@ -11,6 +11,11 @@
  * on_committed hook. A failed commit consumes no seq and acknowledges
  * nothing.
  *
+ * This node's own quota (policy quota-per-hour of batch time) is never
+ * overrun: batcher_submit refuses what would not fit in the current hour
+ * (what the store kept of this origin plus what waits here), and a batch
+ * that would still not fit when it is sealed is refused, not signed.
+ *
  * The core reads no clock and does no I/O besides the store: whenever its
  * deadline may have moved it calls the wake hook, and the shell (a libevent
  * timer in batcher_event.c, the virtual clock in sim/) runs batcher_flush
@@ -26,6 +31,8 @@
 
 #include "node/batcher.h"
 
+#define QUOTA_HOUR_MS	3600000ULL	/* the quota's hour of batch time */
+
 /* One submission: told once, when its last batch is committed or failed. */
 struct bsub {
 	batcher_done_fn done;
@@ -35,6 +42,7 @@ struct bsub {
 	bool retractions;	/* a submission of retractions */
 	int outstanding;	/* batches carrying its items, not yet done */
 	bool failed;
+	bool over_quota;	/* failed: a batch over this node's quota */
 	char err[256];
 	uint64_t first_seq, last_seq;
 	struct batcher_id *ids;	/* reports: where each one went */
@@ -47,6 +55,7 @@ struct bbatch {
 	uint64_t opened_at;	/* when its first report came */
 	uint64_t last_at;	/* when its last report came */
 	int n;			/* reports */
+	bool over_quota;	/* refused at sealing: over the quota */
 	uint8_t *packed[BATCHER_MAX_REPORTS];	/* packed Reputed__Report */
 	size_t len[BATCHER_MAX_REPORTS];
 	size_t bytes;		/* packed, in all (BATCHER_MAX_BYTES) */
@@ -70,6 +79,7 @@ struct batcher {
 	struct signer *signer;
 	uint8_t origin[ED25519_KEY_LEN];
 	uint64_t next_seq;
+	uint64_t queued_reports;	/* reports waiting (no retractions) */
 	struct bbatch *head, *tail;	/* oldest first; tail may be open */
 	struct batcher_stats stats;
 	batcher_committed_fn committed;
@@ -135,6 +145,7 @@ bsub_release(struct bsub *sub)
 	res.last_seq = sub->last_seq;
 	res.err = sub->failed ? sub->err : NULL;
 	res.ids = sub->failed ? NULL : sub->ids;
+	res.over_quota = sub->failed && sub->over_quota;
 	if (sub->done != NULL)
 		sub->done(sub->arg, &res);
 	free(sub->ids);
@@ -261,6 +272,7 @@ batcher_enqueue(struct batcher *b, const Reputed__Report *r, struct bsub *sub,
 	bb->packed[bb->n] = buf;
 	bb->bytes += len;
 	bb->len[bb->n++] = len;
+	b->queued_reports++;
 	bbatch_note(b, bb, sub, now);
 	return 0;
 }
@@ -285,6 +297,50 @@ bsub_new(size_t n, bool retractions, batcher_done_fn done, void *arg)
 	return sub;
 }
 
+/* The hour of batch time a batch made at t counts in for this node's
+ * origin (hours never go back: store.c's quota_take), and the reports
+ * the store kept in it. */
+static uint64_t
+quota_used_at(const struct origin_info *oi, uint64_t t, uint64_t *hour)
+{
+	if (t / QUOTA_HOUR_MS <= oi->quota_hour) {
+		*hour = oi->quota_hour;
+		return oi->quota_used;
+	}
+	*hour = t / QUOTA_HOUR_MS;
+	return 0;
+}
+
+/* 0 when n more reports fit in this node's own quota for the hour a
+ * batch made now counts in, besides those waiting; else BATCHER_QUOTA
+ * (BATCHER_BUSY if the store cannot be read) and why in err. */
+static int
+batcher_quota_check(struct batcher *b, size_t n, uint64_t now, char *err,
+    size_t errlen)
+{
+	uint64_t quota = store_policy(b->st)->quota_per_hour, hour, used;
+	struct origin_info oi;
+
+	if (quota == 0)
+		return 0;
+	if (store_get_origin(b->st, b->origin, &oi) < 0) {
+		snprintf(err, errlen, "the store cannot be read; try again");
+		return BATCHER_BUSY;
+	}
+	used = quota_used_at(&oi, now, &hour) + b->queued_reports;
+	if (used <= quota && n <= quota - used)
+		return 0;
+	snprintf(err, errlen, "over this node's quota-per-hour (%llu): %llu "
+	    "reports of this hour of batch time kept or waiting, room for "
+	    "%llu more; every node would drop the rest, so nothing was "
+	    "signed; send again after %02llu:00 UTC",
+	    (unsigned long long)quota, (unsigned long long)used,
+	    (unsigned long long)(used < quota ? quota - used : 0),
+	    (unsigned long long)((hour + 1) % 24));
+	b->stats.over_quota += n;
+	return BATCHER_QUOTA;
+}
+
 int
 batcher_submit(struct batcher *b, const Reputed__Report *const *reports,
     size_t n, uint64_t now, batcher_done_fn done, void *arg, char *err,
@@ -293,6 +349,7 @@ batcher_submit(struct batcher *b, const Reputed__Report *const *reports,
 	const struct policy *p = store_policy(b->st);
 	struct bsub *sub;
 	char why[160];
+	int rc;
 
 	if (n == 0 || n > BATCHER_MAX_SUBMIT) {
 		snprintf(err, errlen, "a submission holds 1 to %d reports, not %zu",
@@ -310,6 +367,8 @@ batcher_submit(struct batcher *b, const Reputed__Report *const *reports,
 			b->stats.rejected += n;
 			return -1;
 		}
+	if ((rc = batcher_quota_check(b, n, now, err, errlen)) != 0)
+		return rc;
 	if ((sub = bsub_new(n, false, done, arg)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return BATCHER_BUSY;
@@ -451,6 +510,14 @@ batcher_deadline(const struct batcher *b)
 	return b->head->opened_at + b->pol.window_ms;
 }
 
+/* The created_at of bb sealed now: never before a report was accepted,
+ * as they were checked against that time (the clock may step back). */
+static uint64_t
+bbatch_created_at(const struct bbatch *bb, uint64_t now)
+{
+	return now > bb->last_at ? now : bb->last_at;
+}
+
 /* Unpacks a batch's reports, seals it with seq, and applies it in tx. */
 static enum apply_status
 batcher_seal_apply(struct batcher *b, struct store_txn *tx, struct bbatch *bb,
@@ -478,9 +545,7 @@ batcher_seal_apply(struct batcher *b, struct store_txn *tx, struct bbatch *bb,
 	snprintf(err, errlen, "cannot seal the batch");
 	if (n == bb->n) {
 		batch.seq = bb->seq;
-		/* never before a report was accepted: they were checked
-		 * against that time (matters when the clock steps back) */
-		batch.created_at = now > bb->last_at ? now : bb->last_at;
+		batch.created_at = bbatch_created_at(bb, now);
 		batch.n_reports = (size_t)n;
 		batch.reports = reps;
 		bb->sb = envelope_seal(b->signer, &batch, &bb->sblen);
@@ -512,33 +577,91 @@ batcher_take_ready(struct batcher *b, uint64_t now, bool force)
 	if (b->head == NULL)
 		b->tail = NULL;
 	last->next = NULL;
-	for (bb = first; bb != NULL; bb = bb->next)
+	for (bb = first; bb != NULL; bb = bb->next) {
 		b->stats.queued -= (uint64_t)(bb->n + bb->n_retr);
+		b->queued_reports -= (uint64_t)bb->n;
+	}
 	return first;
 }
 
+/* This node's quota as the batches of one flush use it up. */
+struct quota_run {
+	uint64_t quota;		/* policy quota_per_hour (0: none) */
+	uint64_t hour, used;	/* the origin's hour, reports kept in it */
+};
+
+/* Whether every report of bb is kept by the quota (as quota_take will
+ * count them); if so they are counted in q. */
+static bool
+quota_fits(struct quota_run *q, const struct bbatch *bb, uint64_t now)
+{
+	uint64_t hour = bbatch_created_at(bb, now) / QUOTA_HOUR_MS;
+
+	if (bb->n == 0)
+		return true;
+	if (hour > q->hour) {
+		q->hour = hour;
+		q->used = 0;
+	}
+	if (q->quota != 0 && (q->used > q->quota ||
+	    (uint64_t)bb->n > q->quota - q->used))
+		return false;
+	q->used += (uint64_t)bb->n;
+	return true;
+}
+
+/* bb gets no seq: its submitters are told why. */
+static void
+bbatch_refuse(struct bbatch *bb, const char *why, bool over_quota)
+{
+	bb->seq = 0;
+	bb->over_quota = over_quota;
+	for (int i = 0; i < bb->n_subs; i++) {
+		bsub_fail(bb->subs[i], why);
+		bb->subs[i]->over_quota |= over_quota;
+	}
+	free(bb->sb);
+	bb->sb = NULL;
+}
+
 /* Applies the list in one transaction. Batches the store refused as
- * invalid are marked (seq 0) and get no seq. 0, or -1 with err when the
- * whole transaction must go. */
+ * invalid, and those over this node's quota (never signed), are marked
+ * (seq 0) and get no seq. 0, or -1 with err when the whole transaction
+ * must go. */
 static int
 batcher_apply_all(struct batcher *b, struct bbatch *list, uint64_t now,
     char *err, size_t errlen)
 {
 	struct store_txn *tx;
 	struct origin_info info;
+	struct quota_run q = { store_policy(b->st)->quota_per_hour, 0, 0 };
 	uint64_t seq;
 	char why[256];
 
 	/* The peer layer may have applied batches of this origin (catch-up
 	 * after the store was lost): never reuse their seqs. Read before the
 	 * write transaction: LMDB allows one transaction per thread. */
-	if (store_get_origin(b->st, b->origin, &info) >= 0 &&
-	    info.highest_seq >= b->next_seq)
+	if (store_get_origin(b->st, b->origin, &info) < 0) {
+		snprintf(err, errlen, "cannot read this node's origin record");
+		return -1;
+	}
+	if (info.highest_seq >= b->next_seq)
 		b->next_seq = info.highest_seq + 1;
+	q.hour = info.quota_hour;
+	q.used = info.quota_used;
 	seq = b->next_seq;
 	if ((tx = store_begin(b->st, err, errlen)) == NULL)
 		return -1;
 	for (struct bbatch *bb = list; bb != NULL; bb = bb->next) {
+		if (!quota_fits(&q, bb, now)) {
+			snprintf(why, sizeof(why), "over this node's "
+			    "quota-per-hour (%llu): the batch's %d reports "
+			    "would be dropped by every node; not signed",
+			    (unsigned long long)q.quota, bb->n);
+			b->stats.over_quota += (uint64_t)bb->n;
+			bbatch_refuse(bb, why, true);
+			continue;
+		}
 		bb->seq = seq;
 		switch (batcher_seal_apply(b, tx, bb, now, why, sizeof(why))) {
 		case APPLY_OK:
@@ -548,11 +671,7 @@ batcher_apply_all(struct batcher *b, struct bbatch *list, uint64_t now,
 			break;
 		case APPLY_INVALID:
 		case APPLY_BLOCKED:
-			bb->seq = 0;
-			for (int i = 0; i < bb->n_subs; i++)
-				bsub_fail(bb->subs[i], why);
-			free(bb->sb);
-			bb->sb = NULL;
+			bbatch_refuse(bb, why, false);
 			break;
 		default:
 			snprintf(err, errlen, "batch seq %llu: %.200s",
@@ -604,7 +723,7 @@ batcher_complete(struct batcher *b, struct bbatch *list, const char *why)
 				bsub_committed(bb, i);
 			if (b->committed != NULL)
 				b->committed(b->committed_arg, bb->sb, bb->sblen);
-		} else
+		} else if (!bb->over_quota)	/* counted there */
 			b->stats.failed += (uint64_t)bb->n;
 		bbatch_free(bb, why);
 	}

@@ -60,6 +60,7 @@ struct batcher_result {
 	const struct batcher_id *ids;	/* reports: n ids, in submission
 					 * order (NULL for retractions or on
 					 * failure); valid during the callback */
+	bool over_quota;	/* failed: over this node's own quota */
 };
 typedef void (*batcher_done_fn)(void *arg, const struct batcher_result *res);
 /* sb borrows: valid during the call only. */
@@ -71,6 +72,8 @@ struct batcher_stats {
 	uint64_t batches;	/* batches committed */
 	uint64_t commits;	/* store transactions committed */
 	uint64_t rejected;	/* reports refused by batcher_submit */
+	uint64_t over_quota;	/* reports refused (never signed): this
+				 * node's own quota would drop them */
 	uint64_t failed;	/* reports lost to a failed commit (not acked) */
 	uint64_t queued;	/* reports waiting now */
 	uint64_t next_seq;	/* the seq the next batch gets */
@@ -106,9 +109,19 @@ int batcher_check(const Reputed__Report *r, const struct policy *p,
  * batch that carries them (or on failure). All or nothing: on a bad report
  * nothing is queued and BATCHER_INVALID (-1) returns with "report I: why"
  * in err; BATCHER_BUSY (-2) when the queue is full or memory ran out (try
- * again later). done may be NULL. */
+ * again later); BATCHER_QUOTA (-3) when this node's own origin has no
+ * room for n more reports in the current hour of batch time (policy
+ * quota-per-hour, counting what the store kept and what waits here):
+ * every node would drop the excess, and past the flood line block this
+ * node's key. done may be NULL.
+ *
+ * The quota is checked again when batches are sealed (the hour is the
+ * batch's created_at's, or the origin's later one): a batch whose reports
+ * would not all be kept is never signed; its submitters are told, with
+ * over_quota set. So this node never signs a report its quota drops. */
 #define BATCHER_INVALID	(-1)
 #define BATCHER_BUSY	(-2)
+#define BATCHER_QUOTA	(-3)
 int batcher_submit(struct batcher *b, const Reputed__Report *const *reports,
 	    size_t n, uint64_t now, batcher_done_fn done, void *arg,
 	    char *err, size_t errlen);

@@ -275,6 +275,10 @@ struct origin_info {
 	uint8_t org[ORG_ID_LEN];
 	uint64_t quota_dropped;	/* reports dropped over its quota */
 	uint64_t quota_hour_dropped;	/* ... of them in its latest hour */
+	uint64_t quota_hour;	/* that hour (of batch time, created_at /
+				 * 3600000): later batches count in it or a
+				 * later one, never an earlier one */
+	uint64_t quota_used;	/* its reports kept in that hour */
 	bool has_via;		/* a pseudo-origin of attested reports */
 	uint8_t via[ED25519_KEY_LEN];	/* ... relayed by this origin */
 };

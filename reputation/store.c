@@ -766,6 +766,8 @@ origin_info_read(MDB_txn *txn, struct store *st, const uint8_t *origin,
 	out->blocked = rec.blocked != 0;
 	out->block = rec.blocked;
 	out->quota_hour_dropped = rec.quota_hour_dropped;
+	out->quota_hour = rec.quota_hour;
+	out->quota_used = rec.quota_used;
 	out->highest_seq = rec.highest_seq;
 	out->batches = rec.batches;
 	out->has_org = rec.org_set;

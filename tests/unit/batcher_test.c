@@ -5,7 +5,8 @@
  * survives a restart, and refusal of bad reports with nothing queued.
  * Adaptive batching: idle, a report is due at once; while a commit or a
  * send is in flight, what arrives joins the next batch; the window and the
- * size limit still close a batch.
+ * size limit still close a batch. This node's own quota: reports it would
+ * drop are refused, never signed.
  *
  * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
@@ -31,6 +32,7 @@ struct fixture {
 	struct batcher *b;
 	/* what the callbacks saw */
 	int done_calls, done_status;
+	bool done_over_quota;
 	uint64_t first_seq, last_seq;
 	char done_err[256];
 	struct batcher_id ids[512];	/* the last done's ids */
@@ -88,6 +90,7 @@ on_done(void *arg, const struct batcher_result *res)
 
 	f->done_calls++;
 	f->done_status = res->status;
+	f->done_over_quota = res->over_quota;
 	f->first_seq = res->first_seq;
 	f->last_seq = res->last_seq;
 	snprintf(f->done_err, sizeof(f->done_err), "%s", res->err ? res->err : "");
@@ -708,6 +711,124 @@ test_caps_hold(void **state)
 	assert_int_equal(p.max_reports, 1);
 }
 
+/* The quota of this node's own origin, counted from the store. */
+static void
+own_origin(struct fixture *f, struct origin_info *oi)
+{
+	uint8_t pub[ED25519_KEY_LEN];
+
+	signer_public_key(f->key, pub);
+	assert_true(store_get_origin(f->st, pub, oi) >= 0);
+}
+
+/* quota-per-hour 5: what would go over it is refused at submission
+ * (counting what waits) and never signed; the origin drops nothing and
+ * is never blocked, however much is offered; a new hour has room. */
+static void
+test_own_quota_refused(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t next_hour = (T0 / 3600000 + 1) * 3600000;
+	struct batcher_stats bs;
+	struct origin_info oi;
+	struct policy p;
+	char err[256];
+	const Reputed__Report *one[1];
+	Reputed__Report r;
+	Reputed__Subject pb;
+	struct subject s;
+
+	policy_default(&p);
+	p.quota_per_hour = 5;
+	store_set_policy(f->st, &p);
+	set_policy(f, BATCHER_WINDOW_MS, BATCHER_MAX_REPORTS, false);
+	batcher_set_committed(f->b, on_committed, f);
+	assert_int_equal(submit_many(f, 3, T0), 0);
+	assert_int_equal(submit_many(f, 3, T0), BATCHER_QUOTA);	/* 3 wait */
+	assert_int_equal(submit_many(f, 2, T0), 0);
+	assert_int_equal(batcher_flush(f->b, T0 + 100, false), 1);
+	assert_int_equal(f->committed_reports[0], 5);
+	/* the store kept 5 this hour: one more is one too many */
+	make_report(&r, &pb, &s, "192.0.2.1", 1);
+	one[0] = &r;
+	assert_int_equal(batcher_submit(f->b, one, 1, T0 + 200, on_done, f,
+	    err, sizeof(err)), BATCHER_QUOTA);
+	assert_string_equal(err, "over this node's quota-per-hour (5): 5 "
+	    "reports of this hour of batch time kept or waiting, room for 0 "
+	    "more; every node would drop the rest, so nothing was signed; "
+	    "send again after 23:00 UTC");
+	/* past the flood line (10 x 5 dropped) if it were signed */
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(submit_many(f, 3, T0 + 300), BATCHER_QUOTA);
+	assert_int_equal(batcher_flush(f->b, T0 + 1000, true), 0);
+	assert_int_equal(f->committed_calls, 1);
+	batcher_stats(f->b, &bs);
+	assert_int_equal(bs.over_quota, 3 + 1 + 20 * 3);
+	assert_int_equal(bs.reports, 5);
+	assert_int_equal(bs.rejected, 0);
+	own_origin(f, &oi);
+	assert_int_equal(oi.quota_used, 5);
+	assert_int_equal(oi.quota_hour, T0 / 3600000);
+	assert_int_equal(oi.quota_dropped, 0);
+	assert_false(oi.blocked);
+	assert_int_equal(oi.highest_seq, 1);
+	/* the next hour of batch time has room again */
+	assert_int_equal(submit_many(f, 5, next_hour), 0);
+	assert_int_equal(batcher_flush(f->b, next_hour + 100, false), 1);
+	assert_int_equal(f->done_status, 0);
+	own_origin(f, &oi);
+	assert_int_equal(oi.quota_used, 5);
+	assert_int_equal(oi.quota_hour, next_hour / 3600000);
+	assert_int_equal(oi.quota_dropped, 0);
+	assert_false(oi.blocked);
+}
+
+/* The quota is checked again at sealing: a peer brought back batches of
+ * this node's origin meanwhile (catch-up), so what waited no longer
+ * fits. That batch is refused whole, unsigned, its submitter told. */
+static void
+test_own_quota_at_sealing(void **state)
+{
+	struct fixture *f = *state;
+	struct batcher_stats bs;
+	struct origin_info oi;
+	struct policy p;
+
+	policy_default(&p);
+	p.quota_per_hour = 5;
+	store_set_policy(f->st, &p);
+	set_policy(f, BATCHER_WINDOW_MS, BATCHER_MAX_REPORTS, false);
+	batcher_set_committed(f->b, on_committed, f);
+	assert_int_equal(submit_many(f, 3, T0), 0);
+	apply_own_batch(f, 1);
+	apply_own_batch(f, 2);
+	apply_own_batch(f, 3);
+	assert_int_equal(batcher_flush(f->b, T0 + 100, false), 0);
+	assert_int_equal(f->done_calls, 1);
+	assert_int_equal(f->done_status, -1);
+	assert_true(f->done_over_quota);
+	assert_non_null(strstr(f->done_err, "over this node's quota-per-hour "
+	    "(5)"));
+	assert_int_equal(f->committed_calls, 0);
+	batcher_stats(f->b, &bs);
+	assert_int_equal(bs.over_quota, 3);
+	assert_int_equal(bs.failed, 0);
+	assert_int_equal(bs.next_seq, 4);
+	own_origin(f, &oi);
+	assert_int_equal(oi.highest_seq, 3);
+	assert_int_equal(oi.quota_used, 3);
+	assert_int_equal(oi.quota_dropped, 0);
+	/* two still fit */
+	assert_int_equal(submit_many(f, 2, T0 + 200), 0);
+	assert_int_equal(batcher_flush(f->b, T0 + 300, false), 1);
+	assert_int_equal(f->done_status, 0);
+	assert_int_equal(f->first_seq, 4);
+	own_origin(f, &oi);
+	assert_int_equal(oi.quota_used, 5);
+	assert_int_equal(oi.quota_dropped, 0);
+	assert_false(oi.blocked);
+}
+
 static void
 test_submission_limits(void **state)
 {
@@ -742,6 +863,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_send_in_flight_joins_next_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_commit_in_flight_joins_next_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_caps_hold, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_own_quota_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_own_quota_at_sealing, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

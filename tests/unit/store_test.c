@@ -591,6 +591,8 @@ test_quota_per_hour(void **state)
 	free(sb);
 	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
 	assert_int_equal(oi.quota_dropped, 4);
+	assert_int_equal(oi.quota_hour, next_hour / 3600000);
+	assert_int_equal(oi.quota_used, 2);
 	assert_int_equal(lookup(f, "192.0.2.102", &l), 0);	/* third: kept */
 	assert_int_equal(l.n_reports, 1);
 	assert_int_equal(lookup(f, "192.0.2.103", &l), 1);	/* fourth: over */
