@@ -632,7 +632,9 @@ sim_node_start(struct sim *w, int ni, char *err, size_t errlen)
 	char dir[600];
 
 	/* A flooder does not hold itself to the quota (nor so to the flood
-	 * line): its batcher signs every report, and the others decide. */
+	 * line): with none in its own store, its batcher's own-quota check
+	 * lets every report through and it signs them all; the others
+	 * decide. */
 	if (w->s.groups[n->group].role == ROLE_FLOODER) {
 		own.quota_per_hour = 0;
 		so.policy = &own;
