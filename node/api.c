@@ -539,6 +539,10 @@ api_metrics_store(struct api *a, struct evbuffer *out)
 		    "Reports dropped over their origin's quota (policy "
 		    "quota-per-hour), as the stored batches give them.",
 		    (double)ss.quota_dropped);
+		prom_double(out, "reputed_store_live_dropped", "gauge",
+		    "Reports dropped at their origin's live ceiling (policy "
+		    "live-ceiling), as the stored batches give them.",
+		    (double)ss.live_dropped);
 		prom_family(out, "reputed_store_origins_blocked", PROM_GAUGE,
 		    "Origins blocked, by reason: policy (an origin: clause), "
 		    "equivocation, flood (policy quota-block-factor).");
@@ -583,9 +587,12 @@ api_get_metrics(struct api *a, struct evhttp_request *req)
 	    (double)bs.rejected);
 	prom_family(out, "reputed_reports_refused_total", PROM_COUNTER,
 	    "Local reports refused (HTTP 429), never signed: this node's own "
-	    "quota (policy quota-per-hour) would drop them.");
+	    "quota (policy quota-per-hour) or live ceiling (live-ceiling) "
+	    "would drop them.");
 	prom_sample(out, "reputed_reports_refused_total", "reason", "quota",
 	    bs.over_quota);
+	prom_sample(out, "reputed_reports_refused_total", "reason",
+	    "live_ceiling", bs.over_live);
 	prom_double(out, "reputed_reports_failed_total", "counter",
 	    "Local reports lost to a failed commit (never acknowledged).",
 	    (double)bs.failed);

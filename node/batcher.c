@@ -311,6 +311,37 @@ quota_used_at(const struct origin_info *oi, uint64_t t, uint64_t *hour)
 	return 0;
 }
 
+/*
+ * Whether n more reports fit under this node's own live ceiling, counting
+ * every report waiting as live too (one that expires within the day
+ * would not count: the check errs on the side of refusing, never of
+ * signing a report every node drops).
+ */
+static bool
+live_fits(struct batcher *b, uint64_t now, size_t n, char *err,
+    size_t errlen)
+{
+	uint64_t ceiling = store_policy(b->st)->live_ceiling, live;
+
+	if (ceiling == 0)
+		return true;
+	if (store_live_at(b->st, b->origin, now, &live) < 0) {
+		snprintf(err, errlen, "the store cannot be read; try again");
+		return false;
+	}
+	live += b->queued_reports;
+	if (live <= ceiling && n <= ceiling - live)
+		return true;
+	snprintf(err, errlen, "over this node's live-ceiling (%llu): %llu "
+	    "reports live or waiting, room for %llu more; every node would "
+	    "drop the rest, so nothing was signed; room comes back as "
+	    "reports expire", (unsigned long long)ceiling,
+	    (unsigned long long)live,
+	    (unsigned long long)(live < ceiling ? ceiling - live : 0));
+	b->stats.over_live += n;
+	return false;
+}
+
 /* 0 when n more reports fit in this node's own quota for the hour a
  * batch made now counts in, besides those waiting; else BATCHER_QUOTA
  * (BATCHER_BUSY if the store cannot be read) and why in err. */
@@ -318,15 +349,20 @@ static int
 batcher_quota_check(struct batcher *b, size_t n, uint64_t now, char *err,
     size_t errlen)
 {
-	uint64_t quota = store_policy(b->st)->quota_per_hour, hour, used;
+	const struct policy *p = store_policy(b->st);
+	uint64_t quota = p->quota_per_hour, hour, used;
 	struct origin_info oi;
 
-	if (quota == 0)
+	if (quota == 0 && p->live_ceiling == 0)
 		return 0;
 	if (store_get_origin(b->st, b->origin, &oi) < 0) {
 		snprintf(err, errlen, "the store cannot be read; try again");
 		return BATCHER_BUSY;
 	}
+	if (!live_fits(b, now, n, err, errlen))
+		return BATCHER_QUOTA;
+	if (quota == 0)
+		return 0;
 	used = quota_used_at(&oi, now, &hour) + b->queued_reports;
 	if (used <= quota && n <= quota - used)
 		return 0;

@@ -74,6 +74,7 @@ struct batcher_stats {
 	uint64_t rejected;	/* reports refused by batcher_submit */
 	uint64_t over_quota;	/* reports refused (never signed): this
 				 * node's own quota would drop them */
+	uint64_t over_live;	/* ... its own live ceiling would */
 	uint64_t failed;	/* reports lost to a failed commit (not acked) */
 	uint64_t queued;	/* reports waiting now */
 	uint64_t next_seq;	/* the seq the next batch gets */

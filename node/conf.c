@@ -954,15 +954,22 @@ kw_policy_min_orgs(struct parser *p, char **argv, int argc)
 	return 0;
 }
 
+/* A count of reports, up to 10^12. */
 static int
-kw_policy_quota_per_hour(struct parser *p, char **argv, int argc)
+conf_reports(struct parser *p, const char *v, uint64_t *out)
 {
 	unsigned long n;
 
-	if (conf_uint(p, argv[0], 1000000000000ul, &n) == -1)
+	if (conf_uint(p, v, 1000000000000ul, &n) == -1)
 		return -1;
-	p->c->policy.quota_per_hour = n;
+	*out = n;
 	return 0;
+}
+
+static int
+kw_policy_quota_per_hour(struct parser *p, char **argv, int argc)
+{
+	return conf_reports(p, argv[0], &p->c->policy.quota_per_hour);
 }
 
 static int
@@ -974,6 +981,12 @@ kw_policy_quota_block_factor(struct parser *p, char **argv, int argc)
 		return -1;
 	p->c->policy.quota_block_factor = (uint32_t)n;
 	return 0;
+}
+
+static int
+kw_policy_live_ceiling(struct parser *p, char **argv, int argc)
+{
+	return conf_reports(p, argv[0], &p->c->policy.live_ceiling);
 }
 
 /* The real-valued tunables, by keyword. */
@@ -1052,6 +1065,7 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "policy", "default-ttl", kw_policy_default_ttl, 1, 1 },
 	{ "policy", "future-slack", kw_policy_future_slack, 1, 1 },
 	{ "policy", "half-life", kw_policy_half_life, 2, 2 },
+	{ "policy", "live-ceiling", kw_policy_live_ceiling, 1, 1 },
 	{ "policy", "max-ttl", kw_policy_max_ttl, 1, 1 },
 	{ "policy", "min-orgs", kw_policy_min_orgs, 1, 1 },
 	{ "policy", "min-origin-weight", kw_policy_real, 1, 1 },
@@ -1584,6 +1598,8 @@ conf_print_policy(FILE *f, const struct policy *pol)
 	fprintf(f, "\tquota-per-hour: %llu\n",
 	    (unsigned long long)pol->quota_per_hour);
 	fprintf(f, "\tquota-block-factor: %u\n", pol->quota_block_factor);
+	fprintf(f, "\tlive-ceiling: %llu\n",
+	    (unsigned long long)pol->live_ceiling);
 	for (size_t i = 0; i < sizeof(reals) / sizeof(reals[0]); i++)
 		fprintf(f, "\t%s: %g\n", reals[i],
 		    *conf_policy_real(&copy, reals[i], &max));

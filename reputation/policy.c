@@ -56,12 +56,15 @@ policy_default(struct policy *p)
 	p->quota_per_hour = 3600000;	/* 1,000 reports/s over an hour */
 	p->quota_block_factor = 10;	/* blocked at 10 x the quota dropped
 					 * in one hour */
+	p->live_ceiling = 100000000;	/* 100 M live reports: 165 reports/s
+					 * without pause at the default TTL
+					 * of 7 days (~43 GB of store) */
 }
 
 /* A field added to struct policy must be added to policy_encode and
  * policy_decode too (and the length and this size changed with it). */
 #if defined(__LP64__)
-_Static_assert(sizeof(struct policy) == 208, "policy_encode: a new field?");
+_Static_assert(sizeof(struct policy) == 224, "policy_encode: a new field?");
 #endif
 
 /* The policy's doubles, in the order policy_encode writes them. */
@@ -103,7 +106,7 @@ policy_encode(const struct policy *p, uint8_t out[POLICY_ENCODED_LEN])
 	uint8_t *o = out;
 
 	policy_doubles(&q, d);
-	*o++ = 1;				/* the encoding's version */
+	*o++ = 2;		/* the encoding's version (1: no ceiling) */
 	for (int k = 0; k < CATEGORY_COUNT; k++)
 		o = put_f64(o, q.half_life_s[k]);
 	o = put_le(o, q.default_ttl_s, 4);
@@ -114,6 +117,7 @@ policy_encode(const struct policy *p, uint8_t out[POLICY_ENCODED_LEN])
 	o = put_le(o, q.min_orgs, 4);
 	o = put_le(o, q.quota_per_hour, 8);
 	o = put_le(o, q.quota_block_factor, 4);
+	o = put_le(o, q.live_ceiling, 8);
 	memcpy(o, q.code, CATEGORY_COUNT);
 }
 
@@ -145,7 +149,10 @@ policy_decode(struct policy *p, const uint8_t *in, size_t len)
 	double *d[10];
 	const uint8_t *i = in + 1;
 
-	if (len != POLICY_ENCODED_LEN || in[0] != 1)
+	/* version 1 had no live ceiling: a store scored under it kept
+	 * every report its quota let through */
+	if (len < 1 || len != POLICY_ENCODED_LEN - (in[0] == 1 ? 8 : 0) ||
+	    in[0] < 1 || in[0] > 2)
 		return -1;
 	memset(&q, 0, sizeof(q));
 	policy_doubles(&q, d);
@@ -159,6 +166,7 @@ policy_decode(struct policy *p, const uint8_t *in, size_t len)
 	q.min_orgs = (unsigned)get_le(&i, 4);
 	q.quota_per_hour = get_le(&i, 8);
 	q.quota_block_factor = (uint32_t)get_le(&i, 4);
+	q.live_ceiling = in[0] >= 2 ? get_le(&i, 8) : 0;
 	memcpy(q.code, i, CATEGORY_COUNT);
 	*p = q;
 	return 0;

@@ -96,6 +96,9 @@ struct policy {
 					 * reach this many times quota_per_hour
 					 * is blocked (flood) at the batch that
 					 * crossed that line (0: never) */
+	uint64_t live_ceiling;		/* reports of one origin that live into
+					 * a later day of batch time, at most
+					 * (0: no ceiling) */
 	uint8_t code[CATEGORY_COUNT];	/* 127.0.0.x per category */
 };
 void policy_default(struct policy *p);
@@ -103,7 +106,7 @@ void policy_default(struct policy *p);
  * every field in order, little-endian; doubles by their IEEE 754 bits):
  * what a store records of the policy its scores were made under. */
 #define POLICY_ENCODED_LEN	(1 + 8 * CATEGORY_COUNT + 4 + 4 + 8 * 11 + \
-				 4 + 8 + 4 + CATEGORY_COUNT)
+				 4 + 8 + 4 + 8 + CATEGORY_COUNT)
 void policy_encode(const struct policy *p, uint8_t out[POLICY_ENCODED_LEN]);
 /* 0, or -1 (and *p untouched) if in is not one of policy_encode's. */
 int policy_decode(struct policy *p, const uint8_t *in, size_t len);
@@ -279,6 +282,9 @@ struct origin_info {
 				 * 3600000): later batches count in it or a
 				 * later one, never an earlier one */
 	uint64_t quota_used;	/* its reports kept in that hour */
+	uint64_t live;		/* its reports that live past the day of
+				 * quota_hour (the live ceiling's count) */
+	uint64_t live_dropped;	/* reports dropped at the live ceiling */
 	bool has_via;		/* a pseudo-origin of attested reports */
 	uint8_t via[ED25519_KEY_LEN];	/* ... relayed by this origin */
 };
@@ -347,6 +353,11 @@ int store_set_origin_org(struct store_txn *tx,
 	    const uint8_t org[ORG_ID_LEN]);
 int store_get_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
 	    struct origin_info *out);
+/* The origin's live count (origin_info.live) as a batch made at t (Unix
+ * ms) would find it: the reports that expire by then no longer count.
+ * 0, or -1 if the store cannot be read. */
+int store_live_at(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
+	    uint64_t t, uint64_t *live);
 /* The same, in a reader's snapshot: 0 found, 1 not (defaults), -1 error. */
 int store_reader_origin(struct store_reader *r,
 	    const uint8_t origin[ED25519_KEY_LEN], struct origin_info *out);
@@ -501,6 +512,7 @@ struct store_stats {
 	uint64_t origins, pending, equivocations;
 	uint64_t bytes_on_disk;
 	uint64_t quota_dropped;	/* reports dropped over origins' quotas */
+	uint64_t live_dropped;	/* ... and at their live ceilings */
 	uint64_t blocked_policy;	/* origins blocked, by reason (an */
 	uint64_t blocked_equivocation;	/* origin may count under more */
 	uint64_t blocked_flood;		/* than one) */

@@ -56,6 +56,25 @@
 #define ADDR_SPEC_MAX	320
 #define CHANGES_PER_TXN	4096	/* journaled keys; more is a FLUSH */
 #define REFOLD_COST	32	/* pruner budget units of one refold */
+#define LIVE_RING	128	/* days an origin's live reports are counted
+				 * ahead: more than the longest TTL */
+#define DAY_MS		86400000ULL
+
+/*
+ * The live ceiling's counters (policy live_ceiling): an origin's kept
+ * reports by the day of batch time they expire in, each counted while
+ * the origin's day (quota_hour / 24, which never goes back) is before
+ * it. A report expired by the origin's clock is counted nowhere, so
+ * batches pruned below the floor leave nothing here that a replay from
+ * the floor would need, but the floor copy of the counters the replay
+ * starts from (floor_live).
+ */
+struct live_count {
+	uint64_t live;			/* the sum of day[] */
+	uint64_t dropped;		/* reports dropped at the ceiling */
+	uint32_t day[LIVE_RING];	/* by expiry day % LIVE_RING */
+};
+static void live_advance(struct live_count *lc, uint64_t from, uint64_t to);
 
 struct origin_rec {
 	double trust;
@@ -91,9 +110,16 @@ struct origin_rec {
 					 * quota_hour: a flood-blocked origin's
 					 * batches before it may go */
 	uint64_t floor_hour_seq;
+	/* from here on kept compactly: origin_encode */
+	struct live_count live;
+	struct live_count floor_live;	/* after batch floor */
 };
 /* Older records are shorter: the fields after them read as 0. */
 #define ORIGIN_REC_V1	offsetof(struct origin_rec, org)
+#define ORIGIN_REC_FIXED offsetof(struct origin_rec, live)
+/* the fixed part, then per live_count: live, dropped, how many days are
+ * not 0, and each as (slot, count) */
+#define ORIGIN_REC_MAX	(ORIGIN_REC_FIXED + 2 * (8 + 8 + 1 + LIVE_RING * 5))
 
 struct trust_slot {
 	uint8_t origin[ORIGIN_LEN];
@@ -509,14 +535,74 @@ store_policy_changed(const struct store *st)
 
 /* ---- origins and trust ---- */
 
+static uint8_t *
+live_encode(uint8_t *o, const struct live_count *lc)
+{
+	uint8_t *n = o + 16;
+
+	memcpy(o, &lc->live, 8);
+	memcpy(o + 8, &lc->dropped, 8);
+	*n = 0;
+	o += 17;
+	for (unsigned i = 0; i < LIVE_RING; i++) {
+		if (lc->day[i] == 0)
+			continue;
+		*o++ = (uint8_t)i;
+		memcpy(o, &lc->day[i], 4);
+		o += 4;
+		(*n)++;
+	}
+	return o;
+}
+
+/* NULL if [in, end) does not hold one of live_encode's. */
+static const uint8_t *
+live_decode(const uint8_t *in, const uint8_t *end, struct live_count *lc)
+{
+	if (end - in < 17)
+		return NULL;
+	memcpy(&lc->live, in, 8);
+	memcpy(&lc->dropped, in + 8, 8);
+	unsigned n = in[16];
+	in += 17;
+	if ((size_t)(end - in) < (size_t)n * 5)
+		return NULL;
+	for (unsigned i = 0; i < n; i++, in += 5) {
+		if (in[0] >= LIVE_RING)
+			return NULL;
+		memcpy(&lc->day[in[0]], in + 1, 4);
+	}
+	return in;
+}
+
+/* The bytes an origin record is kept as: returns their length. */
+static size_t
+origin_encode(const struct origin_rec *rec, uint8_t out[ORIGIN_REC_MAX])
+{
+	memcpy(out, rec, ORIGIN_REC_FIXED);
+	uint8_t *o = live_encode(out + ORIGIN_REC_FIXED, &rec->live);
+	return (size_t)(live_encode(o, &rec->floor_live) - out);
+}
+
 /* An origin record of any size from ORIGIN_REC_V1 (before organisations
  * and quotas) up to ours. */
 static int
 origin_decode(const MDB_val *v, struct origin_rec *out)
 {
-	if (v->mv_size < ORIGIN_REC_V1 || v->mv_size > sizeof(*out))
+	if (v->mv_size < ORIGIN_REC_V1 || v->mv_size > ORIGIN_REC_MAX)
 		return -1;
 	memset(out, 0, sizeof(*out));
+	if (v->mv_size > ORIGIN_REC_FIXED) {
+		const uint8_t *in = (const uint8_t *)v->mv_data +
+		    ORIGIN_REC_FIXED, *end = (const uint8_t *)v->mv_data +
+		    v->mv_size;
+		memcpy(out, v->mv_data, ORIGIN_REC_FIXED);
+		if ((in = live_decode(in, end, &out->live)) == NULL ||
+		    (in = live_decode(in, end, &out->floor_live)) == NULL ||
+		    in != end)
+			return -1;
+		return 0;
+	}
 	memcpy(out, v->mv_data, v->mv_size);
 	if (v->mv_size < offsetof(struct origin_rec, quota_hour))
 		out->org_set = 0;
@@ -547,7 +633,9 @@ static int
 origin_write(MDB_txn *txn, struct store *st, const uint8_t *origin,
     const struct origin_rec *rec)
 {
-	MDB_val k = val(origin, ORIGIN_LEN), v = val(rec, sizeof(*rec));
+	uint8_t buf[ORIGIN_REC_MAX];
+	MDB_val k = val(origin, ORIGIN_LEN), v = val(buf, origin_encode(rec,
+	    buf));
 	return mdb_put(txn, st->origins, &k, &v, 0);
 }
 
@@ -678,10 +766,13 @@ rescore_org(struct store_txn *tx, const uint8_t *org)
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		struct origin_rec rec;
+		uint8_t origin[ORIGIN_LEN];
 		if (k.mv_size != ORIGIN_LEN || origin_decode(&v, &rec) != 0 ||
 		    !rec.org_set || memcmp(rec.org, org, ORG_ID_LEN) != 0)
 			continue;
-		if ((rc = rescore_origin(tx, k.mv_data, rec.highest_seq,
+		/* a copy: writing the record may move the cursor's key */
+		memcpy(origin, k.mv_data, ORIGIN_LEN);
+		if ((rc = rescore_origin(tx, origin, rec.highest_seq,
 		    REDO_SCORES)) != 0)
 			break;
 	}
@@ -768,6 +859,8 @@ origin_info_read(MDB_txn *txn, struct store *st, const uint8_t *origin,
 	out->quota_hour_dropped = rec.quota_hour_dropped;
 	out->quota_hour = rec.quota_hour;
 	out->quota_used = rec.quota_used;
+	out->live = rec.live.live;
+	out->live_dropped = rec.live.dropped;
 	out->highest_seq = rec.highest_seq;
 	out->batches = rec.batches;
 	out->has_org = rec.org_set;
@@ -776,6 +869,26 @@ origin_info_read(MDB_txn *txn, struct store *st, const uint8_t *origin,
 	out->has_via = rec.via_set;
 	memcpy(out->via, rec.via, ORIGIN_LEN);
 	return rc;
+}
+
+int
+store_live_at(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
+    uint64_t t, uint64_t *live)
+{
+	MDB_txn *txn;
+	struct origin_rec rec;
+
+	*live = 0;
+	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -1;
+	int rc = origin_read(txn, st, origin, &rec);
+	mdb_txn_abort(txn);
+	if (rc < 0)
+		return -1;
+	if (t / DAY_MS > rec.quota_hour / 24)
+		live_advance(&rec.live, rec.quota_hour / 24, t / DAY_MS);
+	*live = rec.live.live;
+	return 0;
 }
 
 int
@@ -1612,6 +1725,61 @@ retract_one(struct store_txn *tx, const Reputed__Batch *b,
 	return rc;
 }
 
+/* Moves the live counters from day `from` to day `to` (later): the
+ * reports that expire in between no longer count. */
+static void
+live_advance(struct live_count *lc, uint64_t from, uint64_t to)
+{
+	if (to - from >= LIVE_RING) {
+		memset(lc->day, 0, sizeof(lc->day));
+		lc->live = 0;
+		return;
+	}
+	for (uint64_t d = from + 1; d <= to; d++) {
+		lc->live -= lc->day[d % LIVE_RING];
+		lc->day[d % LIVE_RING] = 0;
+	}
+}
+
+/*
+ * The live ceiling: a report that lives past the origin's day counts
+ * there until its expiry day; when policy live_ceiling of them already
+ * count, it is dropped (counted in lc->dropped). A report that expires
+ * within the day always passes and counts nowhere. Expiry beyond the
+ * ring counts in its last day (it leaves the count early).
+ */
+static bool
+live_take(struct live_count *lc, uint64_t today, uint64_t expiry_day,
+    const struct policy *p)
+{
+	if (expiry_day <= today)
+		return true;
+	if (p->live_ceiling != 0 && lc->live >= p->live_ceiling) {
+		lc->dropped++;
+		return false;
+	}
+	if (expiry_day > today + LIVE_RING - 1)
+		expiry_day = today + LIVE_RING - 1;
+	if (lc->day[expiry_day % LIVE_RING] != UINT32_MAX) {
+		lc->day[expiry_day % LIVE_RING]++;
+		lc->live++;
+	}
+	return true;
+}
+
+/* A valid report's expiry (Unix ms), as check_report reads it. */
+static uint64_t
+report_expiry(const Reputed__Report *r, uint64_t created_at,
+    const struct policy *p)
+{
+	uint64_t observed = r->observed_at ? r->observed_at : created_at;
+	uint32_t ttl = r->ttl ? r->ttl : p->default_ttl_s;
+
+	if (ttl > p->max_ttl_s)
+		ttl = p->max_ttl_s;
+	return observed + (uint64_t)ttl * 1000;
+}
+
 /*
  * The quota: at most policy quota_per_hour reports of one origin per hour
  * of batch time (the signed created_at), the first ones in (seq, index)
@@ -1621,12 +1789,13 @@ retract_one(struct store_txn *tx, const Reputed__Batch *b,
  * the hour being counted counts in it.
  */
 static bool
-quota_take(struct origin_rec *rec, const Reputed__Batch *b,
+quota_take(struct origin_rec *rec, const Reputed__Batch *b, size_t index,
     const struct policy *p)
 {
 	uint64_t hour = b->created_at / 3600000;
 
 	if (hour > rec->quota_hour) {
+		live_advance(&rec->live, rec->quota_hour / 24, hour / 24);
 		rec->quota_hour = hour;
 		rec->quota_used = 0;
 		rec->quota_hour_dropped = 0;
@@ -1635,6 +1804,11 @@ quota_take(struct origin_rec *rec, const Reputed__Batch *b,
 	if (p->quota_per_hour != 0 && rec->quota_used >= p->quota_per_hour) {
 		rec->quota_dropped++;
 		rec->quota_hour_dropped++;
+		return false;
+	}
+	if (!live_take(&rec->live, rec->quota_hour / 24,
+	    report_expiry(b->reports[index], b->created_at, p) / DAY_MS, p)) {
+		rec->quota_hour_dropped++;	/* the flood line counts it */
 		return false;
 	}
 	rec->quota_used++;
@@ -1671,6 +1845,7 @@ flood_check(struct origin_rec *rec, const struct policy *p)
 static void
 quota_from_floor(struct origin_rec *rec)
 {
+	rec->live = rec->floor_live;
 	rec->quota_hour = rec->floor_quota_hour;
 	rec->quota_used = rec->floor_quota_used;
 	rec->quota_dropped = rec->floor_quota_dropped;
@@ -1694,7 +1869,7 @@ apply_contents(struct store_txn *tx, const Reputed__Batch *b,
 		struct contribution c[2];
 		uint8_t pseudo[ORIGIN_LEN];
 		const uint8_t *origin;
-		if (!quota_take(rec, b, &tx->st->policy))
+		if (!quota_take(rec, b, i, &tx->st->policy))
 			continue;
 		rec->kept_seq = b->seq;
 		/* an attested report: its signer's pseudo-origin, or nobody */
@@ -1729,7 +1904,7 @@ count_contents(const Reputed__Batch *b, struct origin_rec *rec,
 	if (b->created_at > rec->clock)
 		rec->clock = b->created_at;
 	for (size_t i = 0; i < b->n_reports; i++)
-		if (quota_take(rec, b, p))
+		if (quota_take(rec, b, i, p))
 			rec->kept_seq = b->seq;
 	flood_check(rec, p);
 }
@@ -1857,7 +2032,7 @@ redo_batch_subjects(struct store_txn *tx, const Reputed__Batch *b,
 		struct contribution c[2];
 		uint8_t pseudo[ORIGIN_LEN];
 		const uint8_t *origin;
-		if (!quota_take(q, b, &tx->st->policy))
+		if (!quota_take(q, b, i, &tx->st->policy))
 			continue;	/* dropped: it contributed nothing */
 		int rc = attest_origin(tx->txn, tx->st, b, (uint32_t)i, pseudo,
 		    &origin);
@@ -2349,9 +2524,10 @@ floor_quota(struct origin_rec *rec, const Reputed__Batch *b,
 	    .quota_used = rec->floor_quota_used,
 	    .quota_dropped = rec->floor_quota_dropped,
 	    .quota_hour_dropped = rec->floor_quota_hour_dropped,
-	    .hour_seq = rec->floor_hour_seq };
+	    .hour_seq = rec->floor_hour_seq, .live = rec->floor_live };
 	for (size_t i = 0; i < b->n_reports; i++)
-		quota_take(&q, b, p);
+		quota_take(&q, b, i, p);
+	rec->floor_live = q.live;
 	rec->floor_quota_hour = q.quota_hour;
 	rec->floor_quota_used = q.quota_used;
 	rec->floor_quota_dropped = q.quota_dropped;
@@ -2454,8 +2630,12 @@ prune_batches(struct store_txn *tx, struct store_prune *p, uint32_t budget)
 			mdb_cursor_close(c);
 			return moved;
 		}
-		MDB_val nv = val(&rec, sizeof(rec));
-		if (moved && (rc = mdb_cursor_put(c, &k, &nv, MDB_CURRENT)) !=
+		uint8_t buf[ORIGIN_REC_MAX];
+		/* the key from our copy: a record of another size is put
+		 * anew, and the cursor's key bytes go with the old one */
+		MDB_val nk = val(origin, ORIGIN_LEN);
+		MDB_val nv = val(buf, origin_encode(&rec, buf));
+		if (moved && (rc = mdb_cursor_put(c, &nk, &nv, MDB_CURRENT)) !=
 		    0)
 			break;
 		if (more) {
@@ -2600,6 +2780,7 @@ store_skip_pruned(struct store_txn *tx, const uint8_t origin[32],
 	rec.floor_quota_dropped = rec.quota_dropped;
 	rec.floor_quota_hour_dropped = rec.quota_hour_dropped;
 	rec.floor_hour_seq = rec.hour_seq;
+	rec.floor_live = rec.live;
 	if ((rc = drop_batches_to(tx, origin, floor)) != 0 ||
 	    (rc = apply_following(tx, origin, &rec, NULL)) != 0) {
 		lmdb_fail(err, errlen, "skip pruned batches", rc);
@@ -2638,7 +2819,7 @@ reset_origins(struct store_txn *tx)
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		struct origin_rec rec;
-		if (origin_decode(&v, &rec) != 0)
+		if (k.mv_size != ORIGIN_LEN || origin_decode(&v, &rec) != 0)
 			continue;
 		/* from the floor: pruned batches stay applied, with the
 		 * clock and quota counters they left; the flood line is
@@ -2649,8 +2830,11 @@ reset_origins(struct store_txn *tx)
 		rec.highest_seq = rec.floor;
 		rec.batches = rec.floor;
 		rec.clock = rec.floor_clock;
-		MDB_val nv = val(&rec, sizeof(rec));
-		if ((rc = mdb_cursor_put(c, &k, &nv, MDB_CURRENT)) != 0)
+		uint8_t buf[ORIGIN_REC_MAX], origin[ORIGIN_LEN];
+		memcpy(origin, k.mv_data, ORIGIN_LEN);	/* as prune_batches */
+		MDB_val nk = val(origin, ORIGIN_LEN);
+		MDB_val nv = val(buf, origin_encode(&rec, buf));
+		if ((rc = mdb_cursor_put(c, &nk, &nv, MDB_CURRENT)) != 0)
 			break;
 	}
 	mdb_cursor_close(c);
@@ -3404,6 +3588,7 @@ store_sizes(struct store_reader *r, struct store_stats *out)
 			if (origin_decode(&v, &rec) == 0) {
 				applied += rec.highest_seq - rec.floor;
 				out->quota_dropped += rec.quota_dropped;
+				out->live_dropped += rec.live.dropped;
 				out->blocked_policy += (rec.blocked &
 				    ORIGIN_BLOCK_POLICY) != 0;
 				out->blocked_equivocation += (rec.blocked &

@@ -654,6 +654,17 @@ k_quota_block(struct sparser *p, char **v, int n)
 }
 
 static int
+k_live_ceiling(struct sparser *p, char **v, int n)
+{
+	unsigned x;
+
+	if (p_uint(p, v[0], 4000000000u, &x) == -1)
+		return -1;
+	p->s->policy.live_ceiling = x;
+	return 0;
+}
+
+static int
 k_default_trust(struct sparser *p, char **v, int n)
 {
 	return p_double(p, v[0], 0, 1, &p->s->policy.default_trust);
@@ -988,6 +999,7 @@ static const struct scen_keyword scen_keywords[] = {
 	{ "policy", "default-trust", k_default_trust, 1, 1 },
 	{ "policy", "quota-per-hour", k_quota, 1, 1 },
 	{ "policy", "quota-block-factor", k_quota_block, 1, 1 },
+	{ "policy", "live-ceiling", k_live_ceiling, 1, 1 },
 	WORKS("name", k_work_name, 1, 1),
 	WORKS("count", k_count, 1, 1),
 	WORKS("subject", k_subject, 1, 1),

@@ -398,6 +398,7 @@ struct batch_builder {
 	uint64_t txn_reports;		/* commit after this many */
 	uint8_t origin[ED25519_KEY_LEN];	/* the key's public half */
 	uint64_t dropped0;		/* its quota_dropped before */
+	uint64_t live_dropped0;		/* its live_dropped before */
 	struct event_base *base;	/* --check-spf: the mailcheck's loop */
 	struct mailcheck *mc;		/* --check-spf, or NULL */
 	uint8_t *att[JSONL_BATCH];	/* attestation bytes of the pending
@@ -554,18 +555,22 @@ builder_init(struct batch_builder *bb, const struct ctl *c, const char *key,
 		return -1;
 	bb->seq = oi.highest_seq + 1;
 	bb->dropped0 = oi.quota_dropped;
+	bb->live_dropped0 = oi.live_dropped;
 	return 0;
 }
 
-/* Reports of this run that the origin's quota dropped (policy
- * quota-per-hour of batch time): stored, signed, but they count nowhere,
- * here or at any peer. */
+/* Reports of this run that the origin's quota (policy quota-per-hour of
+ * batch time) dropped, and (*live) its live ceiling (policy
+ * live-ceiling): stored, signed, but they count nowhere, here or at any
+ * peer. */
 static uint64_t
-builder_dropped(struct batch_builder *bb)
+builder_dropped(struct batch_builder *bb, uint64_t *live)
 {
 	struct origin_info oi;
+	*live = 0;
 	if (store_get_origin(bb->st, bb->origin, &oi) < 0)
 		return 0;
+	*live = oi.live_dropped - bb->live_dropped0;
 	return oi.quota_dropped - bb->dropped0;
 }
 
@@ -711,7 +716,7 @@ report_summary(const struct ctl *c, struct batch_builder *bb, uint64_t t0,
 {
 	double s = (double)(now_ms() - t0) / 1000;
 	double rate = s > 0 ? (double)bb->reports / s : 0;
-	uint64_t dropped = rc >= 0 ? builder_dropped(bb) : 0;
+	uint64_t live = 0, dropped = rc >= 0 ? builder_dropped(bb, &live) : 0;
 	if (rc < 0)
 		return rc;
 	printf(c->json ? "{\"reports\":%llu,\"batches\":%llu,"
@@ -721,20 +726,29 @@ report_summary(const struct ctl *c, struct batch_builder *bb, uint64_t t0,
 	    (unsigned long long)bb->batches, (unsigned long long)bb->seq, s,
 	    rate);
 	if (c->json)
-		printf("\"quota_dropped\":%llu}\n", (unsigned long long)dropped);
-	else if (dropped > 0)
-		printf(", %llu of them over the quota (dropped)\n",
-		    (unsigned long long)dropped);
+		printf("\"quota_dropped\":%llu,\"live_dropped\":%llu}\n",
+		    (unsigned long long)dropped, (unsigned long long)live);
+	else if (dropped + live > 0)
+		printf(", %llu of them over the quota and %llu over the live "
+		    "ceiling (dropped)\n", (unsigned long long)dropped,
+		    (unsigned long long)live);
 	else
 		putchar('\n');
-	if (dropped == 0)
-		return rc;
-	fprintf(stderr, "reputectl: %llu reports were over the origin's "
-	    "quota (policy quota-per-hour %llu per hour of batch time): "
-	    "stored, but they count nowhere; sign with more origin keys, or "
-	    "over more hours\n", (unsigned long long)dropped,
-	    (unsigned long long)store_policy(bb->st)->quota_per_hour);
-	return 1;
+	if (dropped > 0)
+		fprintf(stderr, "reputectl: %llu reports were over the "
+		    "origin's quota (policy quota-per-hour %llu per hour of "
+		    "batch time): stored, but they count nowhere; sign with "
+		    "more origin keys, or over more hours\n",
+		    (unsigned long long)dropped, (unsigned long long)
+		    store_policy(bb->st)->quota_per_hour);
+	if (live > 0)
+		fprintf(stderr, "reputectl: %llu reports were over the "
+		    "origin's live ceiling (policy live-ceiling %llu reports "
+		    "that live into a later day): stored, but they count "
+		    "nowhere; shorter TTLs leave room sooner\n",
+		    (unsigned long long)live, (unsigned long long)
+		    store_policy(bb->st)->live_ceiling);
+	return dropped + live > 0 ? 1 : rc;
 }
 
 static int
@@ -1115,9 +1129,11 @@ print_session(json_t *x)
 	    "");
 	if (json_object_get(x, "quota_dropped") != NULL)
 		printf("    its own batches applied %lld, reports over its "
-		    "quota %lld%s%s%s\n",
+		    "quota %lld, live %lld, over its live ceiling %lld%s%s%s\n",
 		    json_integer_value(json_object_get(x, "origin_batches")),
 		    json_integer_value(json_object_get(x, "quota_dropped")),
+		    json_integer_value(json_object_get(x, "live_reports")),
+		    json_integer_value(json_object_get(x, "live_dropped")),
 		    json_is_true(json_object_get(x, "blocked")) ?
 		    ", blocked (" : "",
 		    json_is_true(json_object_get(x, "blocked")) ?

@@ -1364,8 +1364,9 @@ peers_state_name(enum gossip_state s)
 }
 
 /* What the store knows of a peer as an origin: its reports applied and
- * dropped over its quota (policy quota-per-hour), blocked or not and
- * why (policy, equivocation, flood). */
+ * dropped over its quota (policy quota-per-hour), live and dropped at
+ * its live ceiling (policy live-ceiling), blocked or not and why
+ * (policy, equivocation, flood). */
 static void
 peers_origin_json(const struct peers *p, const uint8_t *key, json_t *o)
 {
@@ -1377,6 +1378,10 @@ peers_origin_json(const struct peers *p, const uint8_t *key, json_t *o)
 	    oi.batches));
 	json_object_set_new(o, "quota_dropped", json_integer((json_int_t)
 	    oi.quota_dropped));
+	json_object_set_new(o, "live_reports", json_integer((json_int_t)
+	    oi.live));
+	json_object_set_new(o, "live_dropped", json_integer((json_int_t)
+	    oi.live_dropped));
 	json_object_set_new(o, "blocked", json_boolean(oi.blocked));
 	if (oi.blocked) {
 		char why[64];

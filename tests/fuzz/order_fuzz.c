@@ -3,15 +3,16 @@
  * batches arrive in. The input describes up to 48 batches of three origins
  * (1 to 6 reports each about 8 subjects, spam or not-spam, with TTLs from
  * an hour to a week; batch time that stays in its hour or moves on;
- * retractions of earlier reports) under a small quota and flood line
- * (4 reports an hour, blocked at 2 x 4 dropped), and an order to deliver
- * them in. Store A applies them as they were made (each origin in seq
- * order); store B in the input's order, where an early batch waits as
- * pending for its gap. After a full prune sweep of each, both must hold
- * the same listings, the same counts and the same origin records
- * (blocked and why, highest seq, reports dropped), and a rescore of A
- * must give A's listings again. This is the property every node's
- * convergence rests on: peers deliver in any order.
+ * retractions of earlier reports) under a small quota, flood line and
+ * live ceiling (4 reports an hour, blocked at 2 x 4 dropped, 10 live at
+ * once), and an order to deliver them in. Store A applies them as they
+ * were made (each origin in seq order); store B in the input's order,
+ * where an early batch waits as pending for its gap. After a full prune
+ * sweep of each, both must hold the same listings, the same counts and
+ * the same origin records (blocked and why, highest seq, reports dropped,
+ * live count), and a rescore of A must give A's listings again. This is
+ * the property every node's convergence rests on: peers deliver in any
+ * order.
  *
  * Copyright (c) 2026 The reputed authors
  * SPDX-License-Identifier: ISC
@@ -134,6 +135,7 @@ open_store(char *dir, size_t dirlen)
 	policy_default(&p);
 	p.quota_per_hour = 4;
 	p.quota_block_factor = 2;
+	p.live_ceiling = 10;
 	if ((st = store_open(dir, &o, err, sizeof(err))) == NULL)
 		fuzz_fail("store_open", err);
 	return st;
@@ -216,7 +218,8 @@ same_origins(struct store *a, struct store *b)
 		int rb = store_get_origin(b, pub, &y);
 		if (ra != rb || (ra == 0 && (x.block != y.block ||
 		    x.highest_seq != y.highest_seq ||
-		    x.quota_dropped != y.quota_dropped)))
+		    x.quota_dropped != y.quota_dropped ||
+		    x.live != y.live || x.live_dropped != y.live_dropped)))
 			fuzz_fail("an origin record depends on the order", NULL);
 	}
 }

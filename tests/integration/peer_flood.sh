@@ -39,7 +39,7 @@ pl_report 2 192.0.2.90 || ko "honest report at n2"
 # While its session is up, n0 shows why the flooder is blocked.
 peers_flood() {
 	"$CTL" --api "127.0.0.1:$API_0" peers >"$T/peers0.txt" 2>&1
-	grep -c 'reports over its quota 1000, blocked (flood)$' "$T/peers0.txt"
+	grep -c 'reports over its quota 1000, live [0-9]*, over its live ceiling 0, blocked (flood)$' "$T/peers0.txt"
 }
 pl_wait 8 1 peers_flood && ok ||
     { ko "reputectl peers at n0: no flood block"; cat "$T/peers0.txt"; }

@@ -36,7 +36,7 @@ pl_report 2 192.0.2.90 || ko "honest report at n2"
 peers_quota() {
 	"$CTL" --api "127.0.0.1:$API_0" peers >"$T/peers0.txt" 2>&1
 	"$CTL" --api "127.0.0.1:$API_0" peers --json >"$T/peers0.json" 2>&1
-	grep -c 'reports over its quota 4000$' "$T/peers0.txt"
+	grep -c 'reports over its quota 4000, live [0-9]*, over its live ceiling 0$' "$T/peers0.txt"
 }
 pl_wait 8 1 peers_quota && ok ||
     { ko "reputectl peers at n0 does not show 4000 over quota"; cat "$T/peers0.txt"; }

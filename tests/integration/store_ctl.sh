@@ -101,16 +101,36 @@ head -2501 "$tmp/in.jsonl" | grep -v 10.0.0.300 >"$tmp/q.jsonl"
 rc=$?
 check "over the quota: exit status 1 (got $rc)" '[ $rc -eq 1 ]'
 check "the summary counts 1500 over the quota ($(cat "$tmp/out"))" \
-	'grep -q "^applied 2500 reports in .*, 1500 of them over the quota (dropped)$" "$tmp/out"'
+	'grep -q "^applied 2500 reports in .*, 1500 of them over the quota and 0 over the live ceiling (dropped)$" "$tmp/out"'
 check "and stderr says why" \
 	'grep -q "^reputectl: 1500 reports were over the origin.s quota (policy quota-per-hour 1000" "$tmp/err"'
 st=$("$CTL" --db "$tmp/q" --json stats)
 check "stats: 1000 reports indexed ($st)" \
 	'echo "$st" | grep -q "\"reports_indexed\":1000,"'
+
+# The live ceiling: 600 reports of one origin live at once, at most (a
+# report counts until the day of batch time it expires in: TTLs of two
+# days, since one of an hour may end within the day).
+printf 'policy:\n\tlive-ceiling: 600\n' >"$tmp/l.conf"
+sed 's/"ttl":3600/"ttl":172800/' "$tmp/q.jsonl" >"$tmp/l.jsonl"
+"$CTL" --db "$tmp/l" report --key "$tmp/a.key" --conf "$tmp/l.conf" \
+	--jsonl <"$tmp/l.jsonl" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+check "over the live ceiling: exit status 1 (got $rc)" '[ $rc -eq 1 ]'
+check "the summary counts 1900 over the live ceiling ($(cat "$tmp/out"))" \
+	'grep -q "^applied 2500 reports in .*, 0 of them over the quota and 1900 over the live ceiling (dropped)$" "$tmp/out"'
+check "and stderr says why" \
+	'grep -q "^reputectl: 1900 reports were over the origin.s live ceiling (policy live-ceiling 600" "$tmp/err"'
+st=$("$CTL" --db "$tmp/l" --json stats)
+check "stats: 600 reports indexed ($st)" \
+	'echo "$st" | grep -q "\"reports_indexed\":600,"'
+"$CTL" --db "$tmp/l" rescore >/dev/null 2>&1
+check "rescore under the recorded ceiling keeps the same 600" \
+	'[ "$(echo "$st" | nocount)" = "$("$CTL" --db "$tmp/l" --json stats | nocount)" ]'
 out=$("$CTL" --db "$tmp/q" --json report --key "$tmp/b.key" --conf \
 	"$tmp/q.conf" --jsonl <"$tmp/old.jsonl")
 check "under the quota: quota_dropped 0 in the JSON summary ($out)" \
-	'echo "$out" | grep -q "\"quota_dropped\":0}$"'
+	'echo "$out" | grep -q "\"quota_dropped\":0,\"live_dropped\":0}$"'
 check "--conf through the API is refused" \
 	'! "$CTL" report --conf "$tmp/q.conf" --jsonl </dev/null 2>/dev/null'
 check "a --conf that does not parse is refused" \

@@ -783,6 +783,61 @@ test_own_quota_refused(void **state)
 	assert_false(oi.blocked);
 }
 
+/* live-ceiling 5: what would go over it is refused at submission
+ * (counting what waits), never signed, and counted as over_live; once
+ * the reports have expired (a week: the default TTL) there is room. */
+static void
+test_own_live_ceiling_refused(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t later = T0 + 8 * 86400000ull;
+	struct batcher_stats bs;
+	struct origin_info oi;
+	struct policy p;
+	char err[256];
+	const Reputed__Report *one[1];
+	Reputed__Report r;
+	Reputed__Subject pb;
+	struct subject s;
+
+	policy_default(&p);
+	p.live_ceiling = 5;
+	store_set_policy(f->st, &p);
+	set_policy(f, BATCHER_WINDOW_MS, BATCHER_MAX_REPORTS, false);
+	batcher_set_committed(f->b, on_committed, f);
+	assert_int_equal(submit_many(f, 3, T0), 0);
+	assert_int_equal(submit_many(f, 3, T0), BATCHER_QUOTA);	/* 3 wait */
+	assert_int_equal(submit_many(f, 2, T0), 0);
+	assert_int_equal(batcher_flush(f->b, T0 + 100, false), 1);
+	assert_int_equal(f->committed_reports[0], 5);
+	make_report(&r, &pb, &s, "192.0.2.1", 1);
+	one[0] = &r;
+	assert_int_equal(batcher_submit(f->b, one, 1, T0 + 200, on_done, f,
+	    err, sizeof(err)), BATCHER_QUOTA);
+	assert_string_equal(err, "over this node's live-ceiling (5): 5 "
+	    "reports live or waiting, room for 0 more; every node would drop "
+	    "the rest, so nothing was signed; room comes back as reports "
+	    "expire");
+	batcher_stats(f->b, &bs);
+	assert_int_equal(bs.over_live, 3 + 1);
+	assert_int_equal(bs.over_quota, 0);
+	own_origin(f, &oi);
+	assert_int_equal(oi.live, 5);
+	assert_int_equal(oi.live_dropped, 0);
+	/* eight days on, the first five have expired: room for five */
+	assert_int_equal(submit_many(f, 5, later), 0);
+	assert_int_equal(submit_many(f, 1, later), BATCHER_QUOTA);
+	assert_int_equal(batcher_flush(f->b, later + 100, false), 1);
+	assert_int_equal(f->done_status, 0);
+	own_origin(f, &oi);
+	/* these say they were observed at T0: expired already, they count
+	 * nowhere (the check at submission counted them: it errs on the
+	 * side of refusing) */
+	assert_int_equal(oi.live, 0);
+	assert_int_equal(oi.live_dropped, 0);
+	assert_false(oi.blocked);
+}
+
 /* The quota is checked again at sealing: a peer brought back batches of
  * this node's origin meanwhile (catch-up), so what waited no longer
  * fits. That batch is refused whole, unsigned, its submitter told. */
@@ -865,6 +920,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_caps_hold, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_own_quota_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_own_quota_at_sealing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_own_live_ceiling_refused, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

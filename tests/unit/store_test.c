@@ -761,6 +761,148 @@ assert_rescore_exact(struct fixture *f)
 	assert_memory_equal(&sb, &sa, sizeof(sb));
 }
 
+/* The floor of origin k's batches (batches 1..floor are pruned). */
+static uint64_t
+store_floor_of(struct fixture *f, int k)
+{
+	struct store_reader *r = store_reader_new(f->st);
+	uint8_t pub[32];
+
+	signer_public_key(f->key[k], pub);
+	assert_int_equal(store_reader_begin(r), 0);
+	uint64_t floor = store_floor(r, pub);
+	store_reader_end(r);
+	store_reader_free(r);
+	return floor;
+}
+
+/* Live ceiling 5 (and no other limit that binds), for origin 0. */
+static void
+live_policy(struct fixture *f)
+{
+	struct policy p;
+
+	policy_default(&p);
+	p.live_ceiling = 5;
+	store_set_policy(f->st, &p);
+}
+
+static void
+origin_live(struct fixture *f, int k, uint64_t live, uint64_t dropped)
+{
+	struct origin_info oi;
+	uint8_t pub[32];
+
+	signer_public_key(f->key[k], pub);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_int_equal(oi.live, live);
+	assert_int_equal(oi.live_dropped, dropped);
+}
+
+/* A full prune sweep, then rescore must give the same state. */
+static void
+prune_all_then_rescore(struct fixture *f)
+{
+	struct store_prune p = { 0 };
+	char err[160];
+	int rc = 0, steps = 0;
+
+	while (rc == 0 && steps++ < 1000)
+		rc = store_prune_step(f->st, &p, 4, err, sizeof(err));
+	assert_int_equal(rc, 1);
+	assert_rescore_exact(f);
+}
+
+/*
+ * The live ceiling: at most live_ceiling reports of an origin count at
+ * once, a report counting until the day of batch time it expires in.
+ * Origin 0 (ceiling 5): 4 reports, then 3 (1 kept, 2 dropped); eight
+ * days later the first ones have expired and 3 new ones count; 6 reports
+ * that expire within the day pass and count nowhere; then 3 more (2
+ * kept). Rescore after a full prune (which takes the expired batches
+ * below the floor) reproduces it.
+ */
+static void
+test_live_ceiling(void **state)
+{
+	struct fixture *f = *state;
+	struct listing l;
+	const uint64_t day = 86400000ull;
+	const uint64_t t3 = (T0 / day + 8) * day + 3600000;
+	struct rep fresh[6], brief[6];
+	char ip[6][32], ip2[6][32];
+	uint8_t *sb;
+	size_t len;
+
+	live_policy(f);
+	sb = seal_many(f->key[0], 1, T0 + 1, 100, 4, &len);
+	assert_int_equal(apply(f, sb, len), APPLY_OK);
+	free(sb);
+	sb = seal_many(f->key[0], 2, T0 + 2, 110, 3, &len);
+	assert_int_equal(apply(f, sb, len), APPLY_OK);
+	free(sb);
+	origin_live(f, 0, 5, 2);
+	assert_int_equal(lookup(f, "192.0.2.110", &l), 0);
+	assert_int_equal(lookup(f, "192.0.2.111", &l), 1);	/* dropped */
+	for (int i = 0; i < 6; i++) {
+		snprintf(ip[i], sizeof(ip[i]), "198.51.100.%d", i + 1);
+		fresh[i] = (struct rep){ .subject = ip[i], .category = 1,
+		    .observed = t3 };
+		snprintf(ip2[i], sizeof(ip2[i]), "198.51.100.%d", i + 11);
+		brief[i] = fresh[i];
+		brief[i].subject = ip2[i];
+		brief[i].ttl = 60;
+	}
+	apply_reps(f, 0, 3, t3, fresh, 3, NULL, 0);
+	origin_live(f, 0, 3, 2);		/* the first 5 expired */
+	apply_reps(f, 0, 4, t3 + 1, brief, 6, NULL, 0);
+	origin_live(f, 0, 3, 2);		/* within the day: not counted */
+	apply_reps(f, 0, 5, t3 + 2, fresh + 3, 3, NULL, 0);
+	origin_live(f, 0, 5, 3);
+	assert_int_equal(lookup(f, "198.51.100.5", &l), 0);
+	assert_int_equal(lookup(f, "198.51.100.6", &l), 1);
+	prune_all_then_rescore(f);	/* the first two batches expired */
+	origin_live(f, 0, 5, 3);
+	assert_int_equal(store_floor_of(f, 0), 2);
+}
+
+/*
+ * Retracted reports still count against the ceiling until they expire
+ * (what counts is decided from the batches in order, never from what a
+ * later batch takes back). A batch all of whose reports were retracted is
+ * pruned below the floor, and the floor keeps the counts it left: after
+ * the prune a rescore still drops batch 3's reports.
+ */
+static void
+test_live_ceiling_floor(void **state)
+{
+	struct fixture *f = *state;
+	struct listing l;
+	const uint32_t ret[8] = { 1, 0, 1, 1, 1, 2, 1, 3 };
+	struct rep one = { .subject = "203.0.113.9", .category = 1 };
+	uint8_t *sb;
+	size_t len;
+
+	live_policy(f);
+	sb = seal_many(f->key[0], 1, T0 + 1, 100, 4, &len);
+	assert_int_equal(apply(f, sb, len), APPLY_OK);
+	free(sb);
+	apply_reps(f, 0, 2, T0 + 2, &one, 1, ret, 4);
+	assert_int_equal(lookup(f, "192.0.2.100", &l), 1);	/* retracted */
+	origin_live(f, 0, 5, 0);
+	sb = seal_many(f->key[0], 3, T0 + 3, 120, 3, &len);
+	assert_int_equal(apply(f, sb, len), APPLY_OK);
+	free(sb);
+	origin_live(f, 0, 5, 3);
+	assert_int_equal(lookup(f, "192.0.2.120", &l), 1);
+	assert_int_equal(store_floor_of(f, 0), 0);
+	prune_all_then_rescore(f);
+	assert_int_equal(store_floor_of(f, 0), 1);	/* batch 1 went */
+	origin_live(f, 0, 5, 3);
+	assert_int_equal(lookup(f, "192.0.2.120", &l), 1);
+	assert_int_equal(lookup(f, "203.0.113.9", &l), 0);
+}
+
 /* Seals batch seq of origin k made at created_at and applies it to two
  * stores; both must answer `want`. */
 static void
@@ -1832,6 +1974,7 @@ test_policy_encoding(void **state)
 	p.min_orgs = 3;
 	p.quota_per_hour = 77;
 	p.quota_block_factor = 4;
+	p.live_ceiling = 5000;
 	p.default_trust = 0.25;
 	p.code[2] = 9;
 	policy_encode(&p, a);
@@ -1840,9 +1983,21 @@ test_policy_encoding(void **state)
 	assert_memory_equal(a, b, sizeof(a));
 	assert_true(q.half_life_s[3] == 12345.5 && q.min_orgs == 3 &&
 	    q.quota_per_hour == 77 && q.quota_block_factor == 4 &&
-	    q.default_trust == 0.25 && q.code[2] == 9);
+	    q.live_ceiling == 5000 && q.default_trust == 0.25 &&
+	    q.code[2] == 9);
 	assert_int_equal(policy_decode(&q, a, sizeof(a) - 1), -1);
-	a[0] = 2;
+	/* version 1, before the live ceiling: the same less its 8 bytes,
+	 * read as no ceiling */
+	uint8_t v1[POLICY_ENCODED_LEN - 8];
+	size_t at = POLICY_ENCODED_LEN - CATEGORY_COUNT - 8;
+	memcpy(v1, a, at);
+	memcpy(v1 + at, a + at + 8, CATEGORY_COUNT);
+	v1[0] = 1;
+	assert_int_equal(policy_decode(&q, v1, sizeof(v1)), 0);
+	assert_true(q.live_ceiling == 0 && q.quota_block_factor == 4 &&
+	    q.code[2] == 9 && q.min_orgs == 3);
+	assert_int_equal(policy_decode(&q, v1, sizeof(a)), -1);
+	a[0] = 3;
 	assert_int_equal(policy_decode(&q, a, sizeof(a)), -1);
 }
 
@@ -1922,6 +2077,10 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(
 		    test_flood_block_prunes_to_its_hour, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quota_per_hour, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_live_ceiling, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_live_ceiling_floor, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rescore_is_exact, setup,
 		    teardown),
