@@ -318,10 +318,10 @@ quota_used_at(const struct origin_info *oi, uint64_t t, uint64_t *hour)
  * signing a report every node drops).
  */
 static bool
-live_fits(struct batcher *b, uint64_t now, size_t n, char *err,
-    size_t errlen)
+live_fits(struct batcher *b, const struct origin_info *oi, uint64_t now,
+    size_t n, char *err, size_t errlen)
 {
-	uint64_t ceiling = store_policy(b->st)->live_ceiling, live;
+	uint64_t ceiling = oi->live_limit, live;
 
 	if (ceiling == 0)
 		return true;
@@ -349,17 +349,16 @@ static int
 batcher_quota_check(struct batcher *b, size_t n, uint64_t now, char *err,
     size_t errlen)
 {
-	const struct policy *p = store_policy(b->st);
-	uint64_t quota = p->quota_per_hour, hour, used;
+	uint64_t quota, hour, used;
 	struct origin_info oi;
 
-	if (quota == 0 && p->live_ceiling == 0)
-		return 0;
 	if (store_get_origin(b->st, b->origin, &oi) < 0) {
 		snprintf(err, errlen, "the store cannot be read; try again");
 		return BATCHER_BUSY;
 	}
-	if (!live_fits(b, now, n, err, errlen))
+	quota = oi.quota_limit;		/* the policy's, or this node's share
+					 * of its organisation's */
+	if (!live_fits(b, &oi, now, n, err, errlen))
 		return BATCHER_QUOTA;
 	if (quota == 0)
 		return 0;
@@ -622,7 +621,9 @@ batcher_take_ready(struct batcher *b, uint64_t now, bool force)
 
 /* This node's quota as the batches of one flush use it up. */
 struct quota_run {
-	uint64_t quota;		/* policy quota_per_hour (0: none) */
+	uint64_t quota;		/* its quota: policy quota_per_hour, or
+				 * its share of its organisation's (0:
+				 * none) */
 	uint64_t hour, used;	/* the origin's hour, reports kept in it */
 };
 
@@ -670,7 +671,7 @@ batcher_apply_all(struct batcher *b, struct bbatch *list, uint64_t now,
 {
 	struct store_txn *tx;
 	struct origin_info info;
-	struct quota_run q = { store_policy(b->st)->quota_per_hour, 0, 0 };
+	struct quota_run q = { 0, 0, 0 };
 	uint64_t seq;
 	char why[256];
 
@@ -683,6 +684,7 @@ batcher_apply_all(struct batcher *b, struct bbatch *list, uint64_t now,
 	}
 	if (info.highest_seq >= b->next_seq)
 		b->next_seq = info.highest_seq + 1;
+	q.quota = info.quota_limit;
 	q.hour = info.quota_hour;
 	q.used = info.quota_used;
 	seq = b->next_seq;

@@ -989,6 +989,18 @@ kw_policy_live_ceiling(struct parser *p, char **argv, int argc)
 	return conf_reports(p, argv[0], &p->c->policy.live_ceiling);
 }
 
+static int
+kw_policy_quota_per_org_hour(struct parser *p, char **argv, int argc)
+{
+	return conf_reports(p, argv[0], &p->c->policy.quota_per_org_hour);
+}
+
+static int
+kw_policy_live_ceiling_per_org(struct parser *p, char **argv, int argc)
+{
+	return conf_reports(p, argv[0], &p->c->policy.live_ceiling_per_org);
+}
+
 /* The real-valued tunables, by keyword. */
 static double *
 conf_policy_real(struct policy *pol, const char *kw, double *max)
@@ -1066,6 +1078,8 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "policy", "future-slack", kw_policy_future_slack, 1, 1 },
 	{ "policy", "half-life", kw_policy_half_life, 2, 2 },
 	{ "policy", "live-ceiling", kw_policy_live_ceiling, 1, 1 },
+	{ "policy", "live-ceiling-per-org", kw_policy_live_ceiling_per_org, 1,
+	    1 },
 	{ "policy", "max-ttl", kw_policy_max_ttl, 1, 1 },
 	{ "policy", "min-orgs", kw_policy_min_orgs, 1, 1 },
 	{ "policy", "min-origin-weight", kw_policy_real, 1, 1 },
@@ -1074,6 +1088,7 @@ static const struct conf_keyword conf_keywords[] = {
 	{ "policy", "prior-good", kw_policy_real, 1, 1 },
 	{ "policy", "quota-block-factor", kw_policy_quota_block_factor, 1, 1 },
 	{ "policy", "quota-per-hour", kw_policy_quota_per_hour, 1, 1 },
+	{ "policy", "quota-per-org-hour", kw_policy_quota_per_org_hour, 1, 1 },
 	{ "policy", "threshold", kw_policy_real, 1, 1 },
 	{ "sender-id", "deadline", kw_senderid_deadline, 1, 1 },
 	{ "sender-id", "max-inflight", kw_senderid_max_inflight, 1, 1 },
@@ -1600,6 +1615,10 @@ conf_print_policy(FILE *f, const struct policy *pol)
 	fprintf(f, "\tquota-block-factor: %u\n", pol->quota_block_factor);
 	fprintf(f, "\tlive-ceiling: %llu\n",
 	    (unsigned long long)pol->live_ceiling);
+	fprintf(f, "\tquota-per-org-hour: %llu\n",
+	    (unsigned long long)pol->quota_per_org_hour);
+	fprintf(f, "\tlive-ceiling-per-org: %llu\n",
+	    (unsigned long long)pol->live_ceiling_per_org);
 	for (size_t i = 0; i < sizeof(reals) / sizeof(reals[0]); i++)
 		fprintf(f, "\t%s: %g\n", reals[i],
 		    *conf_policy_real(&copy, reals[i], &max));

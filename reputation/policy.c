@@ -59,12 +59,15 @@ policy_default(struct policy *p)
 	p->live_ceiling = 100000000;	/* 100 M live reports: 165 reports/s
 					 * without pause at the default TTL
 					 * of 7 days (~43 GB of store) */
+	p->quota_per_org_hour = 4 * p->quota_per_hour;	/* an organisation */
+	p->live_ceiling_per_org = 4 * p->live_ceiling;	/* of up to 4 nodes
+							 * has each its own */
 }
 
 /* A field added to struct policy must be added to policy_encode and
  * policy_decode too (and the length and this size changed with it). */
 #if defined(__LP64__)
-_Static_assert(sizeof(struct policy) == 224, "policy_encode: a new field?");
+_Static_assert(sizeof(struct policy) == 240, "policy_encode: a new field?");
 #endif
 
 /* The policy's doubles, in the order policy_encode writes them. */
@@ -118,6 +121,8 @@ policy_encode(const struct policy *p, uint8_t out[POLICY_ENCODED_LEN])
 	o = put_le(o, q.quota_per_hour, 8);
 	o = put_le(o, q.quota_block_factor, 4);
 	o = put_le(o, q.live_ceiling, 8);
+	o = put_le(o, q.quota_per_org_hour, 8);
+	o = put_le(o, q.live_ceiling_per_org, 8);
 	memcpy(o, q.code, CATEGORY_COUNT);
 }
 
@@ -149,9 +154,9 @@ policy_decode(struct policy *p, const uint8_t *in, size_t len)
 	double *d[10];
 	const uint8_t *i = in + 1;
 
-	/* version 1 had no live ceiling: a store scored under it kept
-	 * every report its quota let through */
-	if (len < 1 || len != POLICY_ENCODED_LEN - (in[0] == 1 ? 8 : 0) ||
+	/* version 1 had no live ceiling and no per-organisation limits: a
+	 * store scored under it kept every report its quota let through */
+	if (len < 1 || len != POLICY_ENCODED_LEN - (in[0] == 1 ? 24 : 0) ||
 	    in[0] < 1 || in[0] > 2)
 		return -1;
 	memset(&q, 0, sizeof(q));
@@ -166,7 +171,11 @@ policy_decode(struct policy *p, const uint8_t *in, size_t len)
 	q.min_orgs = (unsigned)get_le(&i, 4);
 	q.quota_per_hour = get_le(&i, 8);
 	q.quota_block_factor = (uint32_t)get_le(&i, 4);
-	q.live_ceiling = in[0] >= 2 ? get_le(&i, 8) : 0;
+	if (in[0] >= 2) {
+		q.live_ceiling = get_le(&i, 8);
+		q.quota_per_org_hour = get_le(&i, 8);
+		q.live_ceiling_per_org = get_le(&i, 8);
+	}
 	memcpy(q.code, i, CATEGORY_COUNT);
 	*p = q;
 	return 0;

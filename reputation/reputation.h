@@ -99,6 +99,11 @@ struct policy {
 	uint64_t live_ceiling;		/* reports of one origin that live into
 					 * a later day of batch time, at most
 					 * (0: no ceiling) */
+	/* the same two for all the nodes of one organisation, split evenly
+	 * over them: each origin has the smaller of its own and its share
+	 * (0: no such limit) */
+	uint64_t quota_per_org_hour;
+	uint64_t live_ceiling_per_org;
 	uint8_t code[CATEGORY_COUNT];	/* 127.0.0.x per category */
 };
 void policy_default(struct policy *p);
@@ -106,7 +111,7 @@ void policy_default(struct policy *p);
  * every field in order, little-endian; doubles by their IEEE 754 bits):
  * what a store records of the policy its scores were made under. */
 #define POLICY_ENCODED_LEN	(1 + 8 * CATEGORY_COUNT + 4 + 4 + 8 * 11 + \
-				 4 + 8 + 4 + 8 + CATEGORY_COUNT)
+				 4 + 8 + 4 + 8 * 3 + CATEGORY_COUNT)
 void policy_encode(const struct policy *p, uint8_t out[POLICY_ENCODED_LEN]);
 /* 0, or -1 (and *p untouched) if in is not one of policy_encode's. */
 int policy_decode(struct policy *p, const uint8_t *in, size_t len);
@@ -285,6 +290,9 @@ struct origin_info {
 	uint64_t live;		/* its reports that live past the day of
 				 * quota_hour (the live ceiling's count) */
 	uint64_t live_dropped;	/* reports dropped at the live ceiling */
+	uint64_t org_members;	/* nodes of its organisation, itself too */
+	uint64_t quota_limit;	/* its quota and live ceiling: the policy's, */
+	uint64_t live_limit;	/* or its share of its organisation's */
 	bool has_via;		/* a pseudo-origin of attested reports */
 	uint8_t via[ED25519_KEY_LEN];	/* ... relayed by this origin */
 };

@@ -110,6 +110,9 @@ struct origin_rec {
 					 * quota_hour: a flood-blocked origin's
 					 * batches before it may go */
 	uint64_t floor_hour_seq;
+	uint64_t org_members;		/* nodes of its organisation (0 or 1:
+					 * alone): its share of the
+					 * organisation's limits */
 	/* from here on kept compactly: origin_encode */
 	struct live_count live;
 	struct live_count floor_live;	/* after batch floor */
@@ -120,6 +123,39 @@ struct origin_rec {
 /* the fixed part, then per live_count: live, dropped, how many days are
  * not 0, and each as (slot, count) */
 #define ORIGIN_REC_MAX	(ORIGIN_REC_FIXED + 2 * (8 + 8 + 1 + LIVE_RING * 5))
+
+/*
+ * An origin's part of a limit that also holds per organisation: the
+ * organisation's limit split evenly over its nodes (as many as the store
+ * has bound to it: org_members), and never more than the per-origin
+ * limit. 0 means no limit, as in the policy.
+ */
+static uint64_t
+limit_share(uint64_t per_origin, uint64_t per_org, uint64_t members)
+{
+	uint64_t share;
+
+	if (per_org == 0)
+		return per_origin;
+	share = per_org / (members > 1 ? members : 1);
+	if (share == 0)
+		share = 1;
+	return per_origin != 0 && per_origin < share ? per_origin : share;
+}
+
+static uint64_t
+origin_quota(const struct origin_rec *rec, const struct policy *p)
+{
+	return limit_share(p->quota_per_hour, p->quota_per_org_hour,
+	    rec->org_members);
+}
+
+static uint64_t
+origin_ceiling(const struct origin_rec *rec, const struct policy *p)
+{
+	return limit_share(p->live_ceiling, p->live_ceiling_per_org,
+	    rec->org_members);
+}
 
 struct trust_slot {
 	uint8_t origin[ORIGIN_LEN];
@@ -662,6 +698,79 @@ org_key(uint8_t *key, const uint8_t *org)
 	return 3 + ORG_ID_LEN;
 }
 
+/*
+ * An organisation's nodes, in meta under "om" + org + origin: the origins
+ * (node keys; never the pseudo-origins of attested reports, whose reports
+ * count against their relay's limits) bound to it. How many there are
+ * sets each one's share of the organisation's limits (org_members).
+ */
+#define MEMBER_KEY_LEN	(2 + ORG_ID_LEN + ORIGIN_LEN)
+
+static size_t
+member_key(uint8_t *key, const uint8_t *org, const uint8_t *origin)
+{
+	memcpy(key, "om", 2);
+	memcpy(key + 2, org, ORG_ID_LEN);
+	if (origin == NULL)
+		return 2 + ORG_ID_LEN;
+	memcpy(key + 2 + ORG_ID_LEN, origin, ORIGIN_LEN);
+	return MEMBER_KEY_LEN;
+}
+
+static int
+member_set(MDB_txn *txn, struct store *st, const uint8_t *org,
+    const uint8_t *origin, bool member)
+{
+	uint8_t key[MEMBER_KEY_LEN], one = 1;
+	MDB_val k = val(key, member_key(key, org, origin)), v = val(&one, 1);
+	int rc = member ? mdb_put(txn, st->meta, &k, &v, 0) :
+	    mdb_del(txn, st->meta, &k, NULL);
+
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The members of org: their keys into *out (malloc'd, NULL when there
+ * are none; the caller frees it) and their number into *n. */
+static int
+member_list(MDB_txn *txn, struct store *st, const uint8_t *org,
+    uint8_t (**out)[ORIGIN_LEN], size_t *n)
+{
+	uint8_t key[MEMBER_KEY_LEN];
+	size_t plen = member_key(key, org, NULL), cap = 0;
+	MDB_cursor *c;
+	MDB_val k = val(key, plen), v;
+	int rc = mdb_cursor_open(txn, st->meta, &c);
+
+	*out = NULL;
+	*n = 0;
+	if (rc != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != MEMBER_KEY_LEN || memcmp(k.mv_data, key,
+		    plen) != 0)
+			break;
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			void *p = realloc(*out, cap * ORIGIN_LEN);
+			if (p == NULL) {
+				rc = ENOMEM;
+				break;
+			}
+			*out = p;
+		}
+		memcpy((*out)[(*n)++], (const uint8_t *)k.mv_data + plen,
+		    ORIGIN_LEN);
+	}
+	mdb_cursor_close(c);
+	if (rc == 0 || rc == MDB_NOTFOUND)
+		return 0;
+	free(*out);
+	*out = NULL;
+	*n = 0;
+	return rc;
+}
+
 /* The weight an organisation's setting gives its origins: 1 without one. */
 static double
 org_trust(MDB_txn *txn, struct store *st, const uint8_t *org)
@@ -709,6 +818,13 @@ enum origin_redo {
 	REDO_REFOLD,	/* unblocked: its batches fold in again */
 };
 
+static void quota_from_floor(struct origin_rec *rec);
+static int apply_following(struct store_txn *tx, const uint8_t *origin,
+    struct origin_rec *rec, const Reputed__Batch *first);
+static int unfold_batches_to(struct store_txn *tx, const uint8_t *origin,
+    const struct origin_rec *rec, uint64_t last);
+static enum apply_status flood_block(struct store_txn *tx,
+    const uint8_t *origin, struct origin_rec *rec, char *err, size_t errlen);
 static int rescore_origin(struct store_txn *tx, const uint8_t *origin,
     uint64_t upto, enum origin_redo how);
 
@@ -823,22 +939,99 @@ store_get_org(struct store *st, const uint8_t org[ORG_ID_LEN], double *trust,
 	return rc == 0 ? 0 : rc == MDB_NOTFOUND ? 1 : -1;
 }
 
+/*
+ * An origin whose share of its organisation's limits changed: what it
+ * contributed goes, and its batches are applied again from its floor, in
+ * seq order, under the new share, as if it had had that share from the
+ * start (so a node that learned the binding late ends where one that
+ * knew it first does). Past the flood line under the new share it is
+ * blocked at the crossing batch, as on arrival. An origin blocked by
+ * the operator or for equivocation contributes nothing anyway: its
+ * counters are brought up to date by the next rescore.
+ */
+static int
+refold_share(struct store_txn *tx, const uint8_t *origin,
+    struct origin_rec *rec, uint64_t members)
+{
+	char err[160];
+	int rc;
+
+	rec->org_members = members;
+	if (rec->blocked & ~ORIGIN_BLOCK_FLOOD)
+		return origin_write(tx->txn, tx->st, origin, rec);
+	if ((rc = unfold_batches_to(tx, origin, rec, rec->highest_seq)) != 0)
+		return rc;
+	quota_from_floor(rec);
+	rec->kept_seq = 0;
+	rec->highest_seq = rec->batches = rec->floor;
+	rec->clock = rec->floor_clock;
+	rec->blocked &= (uint8_t)~ORIGIN_BLOCK_FLOOD;
+	memset(tx->st->trust, 0, sizeof(tx->st->trust));
+	if ((rc = apply_following(tx, origin, rec, NULL)) != 0)
+		return rc;
+	if (!(rec->blocked & ORIGIN_BLOCK_FLOOD))
+		return origin_write(tx->txn, tx->st, origin, rec);
+	return flood_block(tx, origin, rec, err, sizeof(err)) == APPLY_FLOOD ?
+	    0 : MDB_PANIC;
+}
+
+/* Gives every member of org the share that their number now sets; only
+ * those whose limits change are folded again. */
+static int
+reshare_org(struct store_txn *tx, const uint8_t *org)
+{
+	const struct policy *p = &tx->st->policy;
+	uint8_t (*members)[ORIGIN_LEN];
+	size_t n;
+	int rc = member_list(tx->txn, tx->st, org, &members, &n);
+
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		struct origin_rec rec, now;
+		if (origin_read(tx->txn, tx->st, members[i], &rec) < 0) {
+			rc = MDB_CORRUPTED;
+			break;
+		}
+		if (rec.org_members == n)
+			continue;
+		now = rec;
+		now.org_members = n;
+		if (origin_quota(&now, p) == origin_quota(&rec, p) &&
+		    origin_ceiling(&now, p) == origin_ceiling(&rec, p))
+			rc = origin_write(tx->txn, tx->st, members[i], &now);
+		else
+			rc = refold_share(tx, members[i], &rec, n);
+	}
+	free(members);
+	return rc;
+}
+
 int
 store_set_origin_org(struct store_txn *tx, const uint8_t origin[ORIGIN_LEN],
     const uint8_t org[ORG_ID_LEN])
 {
 	struct origin_rec rec;
+	uint8_t old[ORG_ID_LEN];
+	bool had_org;
 	int rc;
 
 	if (origin_read(tx->txn, tx->st, origin, &rec) < 0)
 		return MDB_CORRUPTED;
 	if (rec.org_set && memcmp(rec.org, org, ORG_ID_LEN) == 0)
 		return 0;
+	had_org = rec.org_set && !rec.via_set;
+	memcpy(old, rec.org, ORG_ID_LEN);
 	rec.org_set = 1;
 	memcpy(rec.org, org, ORG_ID_LEN);
 	if ((rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0)
 		return rc;
 	memset(tx->st->trust, 0, sizeof(tx->st->trust));
+	if (!rec.via_set && ((had_org && ((rc = member_set(tx->txn, tx->st,
+	    old, origin, false)) != 0 || (rc = reshare_org(tx, old)) != 0)) ||
+	    (rc = member_set(tx->txn, tx->st, org, origin, true)) != 0 ||
+	    (rc = reshare_org(tx, org)) != 0))
+		return rc;
+	if (origin_read(tx->txn, tx->st, origin, &rec) < 0)
+		return MDB_CORRUPTED;
 	return rescore_origin(tx, origin, rec.highest_seq, REDO_SCORES);
 }
 
@@ -861,6 +1054,9 @@ origin_info_read(MDB_txn *txn, struct store *st, const uint8_t *origin,
 	out->quota_used = rec.quota_used;
 	out->live = rec.live.live;
 	out->live_dropped = rec.live.dropped;
+	out->org_members = rec.org_members > 1 ? rec.org_members : 1;
+	out->quota_limit = origin_quota(&rec, &st->policy);
+	out->live_limit = origin_ceiling(&rec, &st->policy);
 	out->highest_seq = rec.highest_seq;
 	out->batches = rec.batches;
 	out->has_org = rec.org_set;
@@ -1750,11 +1946,11 @@ live_advance(struct live_count *lc, uint64_t from, uint64_t to)
  */
 static bool
 live_take(struct live_count *lc, uint64_t today, uint64_t expiry_day,
-    const struct policy *p)
+    uint64_t ceiling)
 {
 	if (expiry_day <= today)
 		return true;
-	if (p->live_ceiling != 0 && lc->live >= p->live_ceiling) {
+	if (ceiling != 0 && lc->live >= ceiling) {
 		lc->dropped++;
 		return false;
 	}
@@ -1793,6 +1989,7 @@ quota_take(struct origin_rec *rec, const Reputed__Batch *b, size_t index,
     const struct policy *p)
 {
 	uint64_t hour = b->created_at / 3600000;
+	uint64_t quota = origin_quota(rec, p);
 
 	if (hour > rec->quota_hour) {
 		live_advance(&rec->live, rec->quota_hour / 24, hour / 24);
@@ -1801,13 +1998,14 @@ quota_take(struct origin_rec *rec, const Reputed__Batch *b, size_t index,
 		rec->quota_hour_dropped = 0;
 		rec->hour_seq = b->seq;
 	}
-	if (p->quota_per_hour != 0 && rec->quota_used >= p->quota_per_hour) {
+	if (quota != 0 && rec->quota_used >= quota) {
 		rec->quota_dropped++;
 		rec->quota_hour_dropped++;
 		return false;
 	}
 	if (!live_take(&rec->live, rec->quota_hour / 24,
-	    report_expiry(b->reports[index], b->created_at, p) / DAY_MS, p)) {
+	    report_expiry(b->reports[index], b->created_at, p) / DAY_MS,
+	    origin_ceiling(rec, p))) {
 		rec->quota_hour_dropped++;	/* the flood line counts it */
 		return false;
 	}
@@ -1827,13 +2025,13 @@ quota_take(struct origin_rec *rec, const Reputed__Batch *b, size_t index,
 static bool
 flood_check(struct origin_rec *rec, const struct policy *p)
 {
-	uint64_t line;
+	uint64_t line, quota = origin_quota(rec, p);
 
-	if (p->quota_block_factor == 0 || p->quota_per_hour == 0 ||
+	if (p->quota_block_factor == 0 || quota == 0 ||
 	    (rec->blocked & ORIGIN_BLOCK_FLOOD))
 		return false;
-	line = p->quota_per_hour > UINT64_MAX / p->quota_block_factor ?
-	    UINT64_MAX : p->quota_per_hour * p->quota_block_factor;
+	line = quota > UINT64_MAX / p->quota_block_factor ?
+	    UINT64_MAX : quota * p->quota_block_factor;
 	if (rec->quota_hour_dropped < line)
 		return false;
 	rec->blocked |= ORIGIN_BLOCK_FLOOD;
@@ -2301,7 +2499,7 @@ flood_block(struct store_txn *tx, const uint8_t *origin,
 	    "hour of batch time (the line is %u times the quota): origin "
 	    "blocked for flooding at seq %llu",
 	    (unsigned long long)rec->quota_hour_dropped,
-	    (unsigned long long)tx->st->policy.quota_per_hour,
+	    (unsigned long long)origin_quota(rec, &tx->st->policy),
 	    tx->st->policy.quota_block_factor,
 	    (unsigned long long)rec->highest_seq);
 	return APPLY_FLOOD;
@@ -2524,7 +2722,8 @@ floor_quota(struct origin_rec *rec, const Reputed__Batch *b,
 	    .quota_used = rec->floor_quota_used,
 	    .quota_dropped = rec->floor_quota_dropped,
 	    .quota_hour_dropped = rec->floor_quota_hour_dropped,
-	    .hour_seq = rec->floor_hour_seq, .live = rec->floor_live };
+	    .hour_seq = rec->floor_hour_seq, .live = rec->floor_live,
+	    .org_members = rec->org_members };	/* its share: its limits */
 	for (size_t i = 0; i < b->n_reports; i++)
 		quota_take(&q, b, i, p);
 	rec->floor_live = q.live;
@@ -2808,13 +3007,54 @@ store_prune_all(struct store *st, struct store_prune *p, char *err,
 
 /* ---- rescore ---- */
 
+/* The organisations' members again, from the origin records (a store
+ * made before they were kept has none). */
+static int
+members_rebuild(struct store_txn *tx)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = del_prefix(tx, tx->st->meta, (const uint8_t *)"om", 2);
+
+	if (rc != 0 || (rc = mdb_cursor_open(tx->txn, tx->st->origins, &c)) !=
+	    0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		struct origin_rec rec;
+		if (k.mv_size == ORIGIN_LEN && origin_decode(&v, &rec) == 0 &&
+		    rec.org_set && !rec.via_set && (rc = member_set(tx->txn,
+		    tx->st, rec.org, k.mv_data, true)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* How many members rec's organisation has (0 for one of its own). */
+static int
+members_of(struct store_txn *tx, const struct origin_rec *rec, uint64_t *n)
+{
+	uint8_t (*list)[ORIGIN_LEN];
+	size_t count = 0;
+	int rc = 0;
+
+	if (rec->org_set && !rec->via_set) {
+		rc = member_list(tx->txn, tx->st, rec->org, &list, &count);
+		free(list);
+	}
+	*n = count;
+	return rc;
+}
+
 static int
 reset_origins(struct store_txn *tx)
 {
 	MDB_cursor *c;
 	MDB_val k, v;
-	int rc = mdb_cursor_open(tx->txn, tx->st->origins, &c);
-	if (rc != 0)
+	int rc = members_rebuild(tx);
+	if (rc != 0 || (rc = mdb_cursor_open(tx->txn, tx->st->origins, &c)) !=
+	    0)
 		return rc;
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
@@ -2830,6 +3070,8 @@ reset_origins(struct store_txn *tx)
 		rec.highest_seq = rec.floor;
 		rec.batches = rec.floor;
 		rec.clock = rec.floor_clock;
+		if ((rc = members_of(tx, &rec, &rec.org_members)) != 0)
+			break;
 		uint8_t buf[ORIGIN_REC_MAX], origin[ORIGIN_LEN];
 		memcpy(origin, k.mv_data, ORIGIN_LEN);	/* as prune_batches */
 		MDB_val nk = val(origin, ORIGIN_LEN);

@@ -653,15 +653,34 @@ k_quota_block(struct sparser *p, char **v, int n)
 	return 0;
 }
 
+/* A count of reports into *out. */
 static int
-k_live_ceiling(struct sparser *p, char **v, int n)
+p_reports(struct sparser *p, const char *v, uint64_t *out)
 {
 	unsigned x;
 
-	if (p_uint(p, v[0], 4000000000u, &x) == -1)
+	if (p_uint(p, v, 4000000000u, &x) == -1)
 		return -1;
-	p->s->policy.live_ceiling = x;
+	*out = x;
 	return 0;
+}
+
+static int
+k_live_ceiling(struct sparser *p, char **v, int n)
+{
+	return p_reports(p, v[0], &p->s->policy.live_ceiling);
+}
+
+static int
+k_quota_org(struct sparser *p, char **v, int n)
+{
+	return p_reports(p, v[0], &p->s->policy.quota_per_org_hour);
+}
+
+static int
+k_live_ceiling_org(struct sparser *p, char **v, int n)
+{
+	return p_reports(p, v[0], &p->s->policy.live_ceiling_per_org);
 }
 
 static int
@@ -1000,6 +1019,8 @@ static const struct scen_keyword scen_keywords[] = {
 	{ "policy", "quota-per-hour", k_quota, 1, 1 },
 	{ "policy", "quota-block-factor", k_quota_block, 1, 1 },
 	{ "policy", "live-ceiling", k_live_ceiling, 1, 1 },
+	{ "policy", "quota-per-org-hour", k_quota_org, 1, 1 },
+	{ "policy", "live-ceiling-per-org", k_live_ceiling_org, 1, 1 },
 	WORKS("name", k_work_name, 1, 1),
 	WORKS("count", k_count, 1, 1),
 	WORKS("subject", k_subject, 1, 1),

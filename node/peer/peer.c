@@ -1382,6 +1382,13 @@ peers_origin_json(const struct peers *p, const uint8_t *key, json_t *o)
 	    oi.live));
 	json_object_set_new(o, "live_dropped", json_integer((json_int_t)
 	    oi.live_dropped));
+	/* its limits: the policy's, or its share of its organisation's */
+	json_object_set_new(o, "org_members", json_integer((json_int_t)
+	    oi.org_members));
+	json_object_set_new(o, "quota_limit", json_integer((json_int_t)
+	    oi.quota_limit));
+	json_object_set_new(o, "live_limit", json_integer((json_int_t)
+	    oi.live_limit));
 	json_object_set_new(o, "blocked", json_boolean(oi.blocked));
 	if (oi.blocked) {
 		char why[64];

@@ -5,9 +5,12 @@
  * an hour to a week; batch time that stays in its hour or moves on;
  * retractions of earlier reports) under a small quota, flood line and
  * live ceiling (4 reports an hour, blocked at 2 x 4 dropped, 10 live at
- * once), and an order to deliver them in. Store A applies them as they
- * were made (each origin in seq order); store B in the input's order,
- * where an early batch waits as pending for its gap. After a full prune
+ * once; origins 0 and 1 are one organisation's, which may keep 6 an hour
+ * and 16 live, so 3 and 8 each), and an order to deliver them in. Store
+ * A knows the organisation first and applies the batches as they were
+ * made (each origin in seq order); store B in the input's order, where
+ * an early batch waits as pending for its gap, and learns the
+ * organisation at a point the input chooses (refolding both). After a full prune
  * sweep of each, both must hold the same listings, the same counts and
  * the same origin records (blocked and why, highest seq, reports dropped,
  * live count), and a rescore of A must give A's listings again. This is
@@ -136,6 +139,8 @@ open_store(char *dir, size_t dirlen)
 	p.quota_per_hour = 4;
 	p.quota_block_factor = 2;
 	p.live_ceiling = 10;
+	p.quota_per_org_hour = 6;	/* origins 0 and 1 share it: 3 each */
+	p.live_ceiling_per_org = 16;	/* ... and 8 each */
 	if ((st = store_open(dir, &o, err, sizeof(err))) == NULL)
 		fuzz_fail("store_open", err);
 	return st;
@@ -225,6 +230,26 @@ same_origins(struct store *a, struct store *b)
 }
 
 /* A's listings, then A rescored: the same. */
+/* Origins 0 and 1 are one organisation's nodes. */
+static void
+bind_org(struct store *st)
+{
+	uint8_t org[ORG_ID_LEN], pub[ED25519_KEY_LEN];
+	char err[256];
+	struct store_txn *tx = store_begin(st, err, sizeof(err));
+
+	if (tx == NULL)
+		fuzz_fail("store_begin", err);
+	memset(org, 0x5a, sizeof(org));
+	for (int k = 0; k < 2; k++) {
+		signer_public_key(origin_signer(k), pub);
+		if (store_set_origin_org(tx, pub, org) != 0)
+			fuzz_fail("store_set_origin_org", NULL);
+	}
+	if (store_commit(tx, err, sizeof(err)) != 0)
+		fuzz_fail("store_commit", err);
+}
+
 static void
 check_rescore(struct store *st)
 {
@@ -262,6 +287,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct store *a = open_store(da, sizeof(da));
 	struct store *b = open_store(db, sizeof(db));
+	bind_org(a);
 	for (unsigned i = 0; i < n; i++)
 		apply_one(a, &s[i]);
 	for (unsigned i = n - 1; i > 0; i--) {	/* the input's order */
@@ -270,8 +296,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		s[i] = s[j];
 		s[j] = tmp;
 	}
-	for (unsigned i = 0; i < n; i++)
+	unsigned bound_at = next_byte(&in) % (n + 1);	/* B learns late */
+	for (unsigned i = 0; i < n; i++) {
+		if (i == bound_at)
+			bind_org(b);
 		apply_one(b, &s[i]);
+	}
+	if (bound_at == n)
+		bind_org(b);
 	prune_all(a);
 	prune_all(b);
 	struct fuzz_snapshot la, lb;

@@ -1228,6 +1228,93 @@ flood_batch(struct fixture *f, int k, uint64_t seq, uint64_t created_at,
 	return s;
 }
 
+/* What the store says of origin k's share of its organisation. */
+static void
+origin_share(struct fixture *f, int k, uint64_t members, uint64_t quota,
+    uint64_t dropped)
+{
+	struct origin_info oi;
+	uint8_t pub[32];
+
+	signer_public_key(f->key[k], pub);
+	assert_int_equal(store_get_origin(f->st, pub, &oi), 0);
+	assert_int_equal(oi.org_members, members);
+	assert_int_equal(oi.quota_limit, quota);
+	assert_int_equal(oi.quota_dropped, dropped);
+}
+
+/* Two stores hold the same listings, counts and origin records. */
+static void
+assert_same_stores(struct fixture *f, struct fixture *g)
+{
+	struct snapshot a, b;
+	struct store_stats sa, sb;
+
+	state_of(f, &a, &sa);
+	state_of(g, &b, &sb);
+	assert_int_equal(a.n, b.n);
+	assert_memory_equal(&a, &b, sizeof(a));
+	assert_memory_equal(&sa, &sb, sizeof(sa));
+	for (int k = 0; k < 3; k++) {
+		struct origin_info x, y;
+		uint8_t pub[32];
+		signer_public_key(f->key[k], pub);
+		assert_int_equal(store_get_origin(f->st, pub, &x), 0);
+		assert_int_equal(store_get_origin(g->st, pub, &y), 0);
+		assert_true(x.quota_dropped == y.quota_dropped &&
+		    x.quota_used == y.quota_used && x.live == y.live &&
+		    x.org_members == y.org_members &&
+		    x.quota_limit == y.quota_limit && x.block == y.block);
+	}
+}
+
+/*
+ * The per-organisation quota: 6 reports an hour for an organisation, split
+ * evenly over its nodes, never more than an origin's own 5. Store f knows
+ * origins 0 and 1 as organisation A (3 each) and takes 5 reports of each
+ * and of origin 2 (its own organisation: 5); then it learns that origin 2
+ * is A's too, and all three are folded again with 2 each. Store g knew
+ * all three bindings first and gets the batches in another order: both
+ * end alike, and rescore reproduces f.
+ */
+static void
+test_org_quota(void **state)
+{
+	struct fixture *f = *state, g;
+	struct policy p;
+	struct listing l;
+
+	policy_default(&p);
+	p.quota_per_hour = 5;
+	p.quota_per_org_hour = 6;
+	store_set_policy(f->st, &p);
+	second_store(f, &g);
+	bind_org(f, 0, 0xa1);
+	bind_org(f, 1, 0xa1);
+	for (int k = 0; k < 3; k++)
+		assert_int_equal(flood_batch(f, k, 1, T0 + 1, 100 + 10 * k, 5),
+		    APPLY_OK);
+	origin_share(f, 0, 2, 3, 2);
+	origin_share(f, 2, 1, 5, 0);
+	assert_int_equal(lookup(f, "192.0.2.122", &l), 0);
+	assert_int_equal(lookup(f, "192.0.2.103", &l), 1);	/* over 3 */
+	bind_org(f, 2, 0xa1);		/* learned late: all three refold */
+	for (int k = 0; k < 3; k++)
+		origin_share(f, k, 3, 2, 3);
+	assert_int_equal(lookup(f, "192.0.2.101", &l), 0);
+	assert_int_equal(lookup(f, "192.0.2.102", &l), 1);	/* over 2 */
+	assert_int_equal(lookup(f, "192.0.2.122", &l), 1);
+	for (int k = 0; k < 3; k++)
+		bind_org(&g, k, 0xa1);
+	for (int k = 2; k >= 0; k--)
+		assert_int_equal(flood_batch(&g, k, 1, T0 + 1,
+		    100 + 10 * k, 5), APPLY_OK);
+	assert_same_stores(f, &g);
+	assert_rescore_exact(f);
+	assert_same_stores(f, &g);
+	store_close(g.st);
+}
+
 /* Whether batch seq of origin k is stored. */
 static bool
 batch_stored(struct fixture *f, int k, uint64_t seq)
@@ -1975,6 +2062,8 @@ test_policy_encoding(void **state)
 	p.quota_per_hour = 77;
 	p.quota_block_factor = 4;
 	p.live_ceiling = 5000;
+	p.quota_per_org_hour = 300;
+	p.live_ceiling_per_org = 20000;
 	p.default_trust = 0.25;
 	p.code[2] = 9;
 	policy_encode(&p, a);
@@ -1983,18 +2072,20 @@ test_policy_encoding(void **state)
 	assert_memory_equal(a, b, sizeof(a));
 	assert_true(q.half_life_s[3] == 12345.5 && q.min_orgs == 3 &&
 	    q.quota_per_hour == 77 && q.quota_block_factor == 4 &&
-	    q.live_ceiling == 5000 && q.default_trust == 0.25 &&
+	    q.live_ceiling == 5000 && q.quota_per_org_hour == 300 &&
+	    q.live_ceiling_per_org == 20000 && q.default_trust == 0.25 &&
 	    q.code[2] == 9);
 	assert_int_equal(policy_decode(&q, a, sizeof(a) - 1), -1);
 	/* version 1, before the live ceiling: the same less its 8 bytes,
 	 * read as no ceiling */
-	uint8_t v1[POLICY_ENCODED_LEN - 8];
-	size_t at = POLICY_ENCODED_LEN - CATEGORY_COUNT - 8;
+	uint8_t v1[POLICY_ENCODED_LEN - 24];
+	size_t at = POLICY_ENCODED_LEN - CATEGORY_COUNT - 24;
 	memcpy(v1, a, at);
-	memcpy(v1 + at, a + at + 8, CATEGORY_COUNT);
+	memcpy(v1 + at, a + at + 24, CATEGORY_COUNT);
 	v1[0] = 1;
 	assert_int_equal(policy_decode(&q, v1, sizeof(v1)), 0);
-	assert_true(q.live_ceiling == 0 && q.quota_block_factor == 4 &&
+	assert_true(q.live_ceiling == 0 && q.quota_per_org_hour == 0 &&
+	    q.live_ceiling_per_org == 0 && q.quota_block_factor == 4 &&
 	    q.code[2] == 9 && q.min_orgs == 3);
 	assert_int_equal(policy_decode(&q, v1, sizeof(a)), -1);
 	a[0] = 3;
@@ -2081,6 +2172,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_live_ceiling, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_live_ceiling_floor, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_org_quota, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rescore_is_exact, setup,
 		    teardown),
