@@ -63,6 +63,8 @@ struct parser {
 	const char *clause;		/* the current clause, NULL before one */
 	const char *keyword;		/* the keyword of the current line */
 	int ttl_line;			/* the last default-ttl or max-ttl */
+	bool org_quota_set;		/* quota-per-org-hour given */
+	bool org_ceiling_set;		/* live-ceiling-per-org given */
 	int dir_line;			/* the last directory */
 	int zone_line[CONF_MAX_ZONES];	/* where each zone began */
 	int origin_line[CONF_MAX_ORIGINS];
@@ -992,13 +994,23 @@ kw_policy_live_ceiling(struct parser *p, char **argv, int argc)
 static int
 kw_policy_quota_per_org_hour(struct parser *p, char **argv, int argc)
 {
+	p->org_quota_set = true;
 	return conf_reports(p, argv[0], &p->c->policy.quota_per_org_hour);
 }
 
 static int
 kw_policy_live_ceiling_per_org(struct parser *p, char **argv, int argc)
 {
+	p->org_ceiling_set = true;
 	return conf_reports(p, argv[0], &p->c->policy.live_ceiling_per_org);
+}
+
+/* An organisation's limit when the config gives none: four times the
+ * per-node one (an organisation of up to four nodes has each its own). */
+static uint64_t
+org_default(uint64_t per_origin)
+{
+	return per_origin > UINT64_MAX / 4 ? UINT64_MAX : 4 * per_origin;
 }
 
 /* The real-valued tunables, by keyword. */
@@ -1325,6 +1337,10 @@ conf_check(struct parser *p)
 		snprintf(c->key_file, sizeof(c->key_file), "node.key");
 	if (c->pidfile[0] == '\0')
 		snprintf(c->pidfile, sizeof(c->pidfile), "reputed.pid");
+	if (!p->org_quota_set)
+		c->policy.quota_per_org_hour = org_default(c->policy.quota_per_hour);
+	if (!p->org_ceiling_set)
+		c->policy.live_ceiling_per_org = org_default(c->policy.live_ceiling);
 	p->line = p->ttl_line;
 	if (c->policy.max_ttl_s < c->policy.default_ttl_s)
 		return conf_error(p, "policy: max-ttl is shorter than default-ttl");

@@ -15,7 +15,8 @@ TEST_SCRIPTS += tests/integration/peer_line.sh tests/integration/peer_ring.sh \
 	tests/integration/daemon_diskfull.sh tests/integration/faults_netns.sh
 # organisations are the unit of trust (issue 11)
 TEST_SCRIPTS += tests/integration/peer_orgs.sh tests/integration/peer_equivocation.sh \
-	tests/integration/peer_quota.sh tests/integration/peer_flood.sh
+	tests/integration/peer_quota.sh tests/integration/peer_flood.sh \
+	tests/integration/peer_orgquota.sh
 UNIT_TESTS += tests/unit/pki_test.c tests/unit/gossip_test.c tests/unit/collect_test.c
 FUZZERS += tests/fuzz/gossip_fuzz.c tests/fuzz/session_fuzz.c
 BENCH_SCRIPTS += tests/bench/peer_bench.sh

@@ -701,8 +701,13 @@ org_key(uint8_t *key, const uint8_t *org)
 /*
  * An organisation's nodes, in meta under "om" + org + origin: the origins
  * (node keys; never the pseudo-origins of attested reports, whose reports
- * count against their relay's limits) bound to it. How many there are
- * sets each one's share of the organisation's limits (org_members).
+ * count against their relay's limits) bound to it that have a batch
+ * applied. How many there are sets each one's share of the
+ * organisation's limits (org_members). A key joins with its first batch,
+ * not with its binding: every node learns a binding before that origin's
+ * first batch counts, but a node that never reports is known as a member
+ * only to itself; counting it there would give that node other shares
+ * than everyone else's.
  */
 #define MEMBER_KEY_LEN	(2 + ORG_ID_LEN + ORIGIN_LEN)
 
@@ -1005,6 +1010,23 @@ reshare_org(struct store_txn *tx, const uint8_t *org)
 	return rc;
 }
 
+/* An origin bound to an organisation applied its first batch: it counts
+ * among the organisation's members from now on. */
+static int
+member_joins(struct store_txn *tx, const uint8_t *origin)
+{
+	struct origin_rec rec;
+	int rc;
+
+	if (origin_read(tx->txn, tx->st, origin, &rec) < 0)
+		return MDB_CORRUPTED;
+	if (!rec.org_set || rec.via_set || rec.highest_seq == 0)
+		return 0;
+	if ((rc = member_set(tx->txn, tx->st, rec.org, origin, true)) != 0)
+		return rc;
+	return reshare_org(tx, rec.org);
+}
+
 int
 store_set_origin_org(struct store_txn *tx, const uint8_t origin[ORIGIN_LEN],
     const uint8_t org[ORG_ID_LEN])
@@ -1018,17 +1040,19 @@ store_set_origin_org(struct store_txn *tx, const uint8_t origin[ORIGIN_LEN],
 		return MDB_CORRUPTED;
 	if (rec.org_set && memcmp(rec.org, org, ORG_ID_LEN) == 0)
 		return 0;
-	had_org = rec.org_set && !rec.via_set;
+	had_org = rec.org_set && !rec.via_set && rec.highest_seq > 0;
 	memcpy(old, rec.org, ORG_ID_LEN);
 	rec.org_set = 1;
 	memcpy(rec.org, org, ORG_ID_LEN);
 	if ((rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0)
 		return rc;
 	memset(tx->st->trust, 0, sizeof(tx->st->trust));
-	if (!rec.via_set && ((had_org && ((rc = member_set(tx->txn, tx->st,
-	    old, origin, false)) != 0 || (rc = reshare_org(tx, old)) != 0)) ||
-	    (rc = member_set(tx->txn, tx->st, org, origin, true)) != 0 ||
-	    (rc = reshare_org(tx, org)) != 0))
+	if (had_org && ((rc = member_set(tx->txn, tx->st, old, origin,
+	    false)) != 0 || (rc = reshare_org(tx, old)) != 0))
+		return rc;
+	if (!rec.via_set && rec.highest_seq > 0 && ((rc = member_set(tx->txn,
+	    tx->st, org, origin, true)) != 0 || (rc = reshare_org(tx, org)) !=
+	    0))
 		return rc;
 	if (origin_read(tx->txn, tx->st, origin, &rec) < 0)
 		return MDB_CORRUPTED;
@@ -2577,17 +2601,24 @@ store_apply(struct store_txn *tx, const uint8_t *sb, size_t sblen,
 		}
 		return APPLY_PENDING;
 	}
+	bool joins = rec.highest_seq == 0;	/* its first batch applied */
 	if ((rc = apply_following(tx, origin, &rec, b)) != 0) {
 		lmdb_fail(err, errlen, "apply batch", rc);
 		return APPLY_ERROR;
 	}
+	enum apply_status st = APPLY_OK;
 	if (rec.blocked & ORIGIN_BLOCK_FLOOD)
-		return flood_block(tx, origin, &rec, err, errlen);
-	if ((rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0) {
+		st = flood_block(tx, origin, &rec, err, errlen);
+	else if ((rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0) {
 		lmdb_fail(err, errlen, "apply batch", rc);
 		return APPLY_ERROR;
 	}
-	return APPLY_OK;
+	if (st != APPLY_ERROR && joins && (rc = member_joins(tx, origin)) !=
+	    0) {
+		lmdb_fail(err, errlen, "organisation shares", rc);
+		return APPLY_ERROR;
+	}
+	return st;
 }
 
 /* ---- retention ---- */
@@ -2972,6 +3003,7 @@ store_skip_pruned(struct store_txn *tx, const uint8_t origin[32],
 		lmdb_fail(err, errlen, "skip pruned batches", rc);
 		return APPLY_ERROR;
 	}
+	bool joins = rec.highest_seq == 0;
 	rec.highest_seq = rec.floor = rec.batches = floor;
 	rec.floor_clock = rec.clock;
 	rec.floor_quota_hour = rec.quota_hour;
@@ -2985,13 +3017,19 @@ store_skip_pruned(struct store_txn *tx, const uint8_t origin[32],
 		lmdb_fail(err, errlen, "skip pruned batches", rc);
 		return APPLY_ERROR;
 	}
+	enum apply_status st = APPLY_OK;
 	if (rec.blocked & ORIGIN_BLOCK_FLOOD)
-		return flood_block(tx, origin, &rec, err, errlen);
-	if ((rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0) {
+		st = flood_block(tx, origin, &rec, err, errlen);
+	else if ((rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0) {
 		lmdb_fail(err, errlen, "skip pruned batches", rc);
 		return APPLY_ERROR;
 	}
-	return APPLY_OK;
+	if (st != APPLY_ERROR && joins && (rc = member_joins(tx, origin)) !=
+	    0) {
+		lmdb_fail(err, errlen, "organisation shares", rc);
+		return APPLY_ERROR;
+	}
+	return st;
 }
 
 int
@@ -3023,8 +3061,9 @@ members_rebuild(struct store_txn *tx)
 	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		struct origin_rec rec;
 		if (k.mv_size == ORIGIN_LEN && origin_decode(&v, &rec) == 0 &&
-		    rec.org_set && !rec.via_set && (rc = member_set(tx->txn,
-		    tx->st, rec.org, k.mv_data, true)) != 0)
+		    rec.org_set && !rec.via_set && rec.highest_seq > 0 &&
+		    (rc = member_set(tx->txn, tx->st, rec.org, k.mv_data,
+		    true)) != 0)
 			break;
 	}
 	mdb_cursor_close(c);
@@ -3039,7 +3078,7 @@ members_of(struct store_txn *tx, const struct origin_rec *rec, uint64_t *n)
 	size_t count = 0;
 	int rc = 0;
 
-	if (rec->org_set && !rec->via_set) {
+	if (rec->org_set && !rec->via_set && rec->highest_seq > 0) {
 		rc = member_list(tx->txn, tx->st, rec->org, &list, &count);
 		free(list);
 	}
@@ -3061,6 +3100,9 @@ reset_origins(struct store_txn *tx)
 		struct origin_rec rec;
 		if (k.mv_size != ORIGIN_LEN || origin_decode(&v, &rec) != 0)
 			continue;
+		/* its share, before its seq goes back to the floor */
+		if ((rc = members_of(tx, &rec, &rec.org_members)) != 0)
+			break;
 		/* from the floor: pruned batches stay applied, with the
 		 * clock and quota counters they left; the flood line is
 		 * found again as the batches are replayed */
@@ -3070,8 +3112,6 @@ reset_origins(struct store_txn *tx)
 		rec.highest_seq = rec.floor;
 		rec.batches = rec.floor;
 		rec.clock = rec.floor_clock;
-		if ((rc = members_of(tx, &rec, &rec.org_members)) != 0)
-			break;
 		uint8_t buf[ORIGIN_REC_MAX], origin[ORIGIN_LEN];
 		memcpy(origin, k.mv_data, ORIGIN_LEN);	/* as prune_batches */
 		MDB_val nk = val(origin, ORIGIN_LEN);

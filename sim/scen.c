@@ -26,6 +26,7 @@ struct sparser {
 	int line;
 	const char *clause;
 	int scope; /* link: 0 inter, 1 intra, 2 both */
+	bool org_quota_set, org_ceiling_set; /* given, else 4 x the node's */
 	char *err;
 	size_t errlen;
 };
@@ -674,13 +675,30 @@ k_live_ceiling(struct sparser *p, char **v, int n)
 static int
 k_quota_org(struct sparser *p, char **v, int n)
 {
+	p->org_quota_set = true;
 	return p_reports(p, v[0], &p->s->policy.quota_per_org_hour);
 }
 
 static int
 k_live_ceiling_org(struct sparser *p, char **v, int n)
 {
+	p->org_ceiling_set = true;
 	return p_reports(p, v[0], &p->s->policy.live_ceiling_per_org);
+}
+
+/* As reputed.conf: an organisation's limits not given are four times the
+ * node's. */
+static void
+org_limits_default(struct sparser *p)
+{
+	struct policy *pol = &p->s->policy;
+
+	if (!p->org_quota_set)
+		pol->quota_per_org_hour = pol->quota_per_hour > UINT64_MAX / 4 ?
+		    UINT64_MAX : 4 * pol->quota_per_hour;
+	if (!p->org_ceiling_set)
+		pol->live_ceiling_per_org = pol->live_ceiling > UINT64_MAX / 4 ?
+		    UINT64_MAX : 4 * pol->live_ceiling;
 }
 
 static int
@@ -1339,6 +1357,7 @@ scen_parse(struct scenario *s, const char *file, const char *text, size_t len,
 		if (n > 0 && keyword_line(&p, w, n) == -1)
 			return -1;
 	}
+	org_limits_default(&p);
 	return check_refs(&p);
 }
 

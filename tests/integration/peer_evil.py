@@ -10,7 +10,8 @@ says Hello, then does one bad thing and reports what the node did:
 
 MODE: badsig | otherorigin KEYHEX | oversized | garbage | replay N |
       equivocate | noread SECONDS | good | split PORT2 | flood N
-flood: sends batches 1..N of 100 spam reports each (about 10.SEQ.x.y),
+flood: sends batches 1..N of 100 spam reports each (about 10.SEQ.x.y, or
+FIRST.SEQ.x.y with a second argument FIRST),
 all made at the same moment (one hour of batch time), and stays up 8 s.
 split: also connects to PORT2 on HOST and sends batch 1 reporting
 192.0.2.80 to the first node and a batch 1 reporting 192.0.2.81 to the
@@ -142,8 +143,9 @@ def main():
         s.sendall(frame(2, signed(key, batch(me, 1, [[192, 0, 2, 69]], now))))
         s.sendall(frame(2, signed(key, batch(me, 1, [[192, 0, 2, 70]], now))))
     elif mode == "flood":
+        first = int(sys.argv[8]) if len(sys.argv) > 8 else 10
         for seq in range(1, int(arg) + 1):
-            ips = [[10, seq, i // 256, i % 256] for i in range(100)]
+            ips = [[first, seq, i // 256, i % 256] for i in range(100)]
             s.sendall(frame(2, signed(key, batch(me, seq, ips, now))))
         print(outcome(s, 8.0))
         return

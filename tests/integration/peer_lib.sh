@@ -94,6 +94,8 @@ pl_conf() {
 		[ -n "$QUOTA" ] && printf '\tquota-per-hour: %s\n' "$QUOTA"
 		[ -n "$QUOTA_BLOCK" ] &&
 		    printf '\tquota-block-factor: %s\n' "$QUOTA_BLOCK"
+		[ -n "$ORG_QUOTA" ] &&
+		    printf '\tquota-per-org-hour: %s\n' "$ORG_QUOTA"
 	} >"$T/n$i/reputed.conf"
 }
 
