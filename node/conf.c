@@ -1005,13 +1005,6 @@ kw_policy_live_ceiling_per_org(struct parser *p, char **argv, int argc)
 	return conf_reports(p, argv[0], &p->c->policy.live_ceiling_per_org);
 }
 
-/* An organisation's limit when the config gives none: four times the
- * per-node one (an organisation of up to four nodes has each its own). */
-static uint64_t
-org_default(uint64_t per_origin)
-{
-	return per_origin > UINT64_MAX / 4 ? UINT64_MAX : 4 * per_origin;
-}
 
 /* The real-valued tunables, by keyword. */
 static double *
@@ -1337,10 +1330,7 @@ conf_check(struct parser *p)
 		snprintf(c->key_file, sizeof(c->key_file), "node.key");
 	if (c->pidfile[0] == '\0')
 		snprintf(c->pidfile, sizeof(c->pidfile), "reputed.pid");
-	if (!p->org_quota_set)
-		c->policy.quota_per_org_hour = org_default(c->policy.quota_per_hour);
-	if (!p->org_ceiling_set)
-		c->policy.live_ceiling_per_org = org_default(c->policy.live_ceiling);
+	policy_org_limits(&c->policy, p->org_quota_set, p->org_ceiling_set);
 	p->line = p->ttl_line;
 	if (c->policy.max_ttl_s < c->policy.default_ttl_s)
 		return conf_error(p, "policy: max-ttl is shorter than default-ttl");

@@ -59,9 +59,22 @@ policy_default(struct policy *p)
 	p->live_ceiling = 100000000;	/* 100 M live reports: 165 reports/s
 					 * without pause at the default TTL
 					 * of 7 days (~43 GB of store) */
-	p->quota_per_org_hour = 4 * p->quota_per_hour;	/* an organisation */
-	p->live_ceiling_per_org = 4 * p->live_ceiling;	/* of up to 4 nodes
-							 * has each its own */
+	policy_org_limits(p, false, false);
+}
+
+static uint64_t
+times_four(uint64_t x)
+{
+	return x > UINT64_MAX / 4 ? UINT64_MAX : 4 * x;
+}
+
+void
+policy_org_limits(struct policy *p, bool quota_given, bool ceiling_given)
+{
+	if (!quota_given)
+		p->quota_per_org_hour = times_four(p->quota_per_hour);
+	if (!ceiling_given)
+		p->live_ceiling_per_org = times_four(p->live_ceiling);
 }
 
 /* A field added to struct policy must be added to policy_encode and

@@ -107,6 +107,11 @@ struct policy {
 	uint8_t code[CATEGORY_COUNT];	/* 127.0.0.x per category */
 };
 void policy_default(struct policy *p);
+/* The organisation limits a config did not give (quota_given,
+ * ceiling_given false): four times the per-node ones, as they now are,
+ * so that an organisation of up to four nodes has each its own. */
+void policy_org_limits(struct policy *p, bool quota_given,
+	    bool ceiling_given);
 /* A policy as bytes that mean the same on every machine (a version, then
  * every field in order, little-endian; doubles by their IEEE 754 bits):
  * what a store records of the policy its scores were made under. */

@@ -686,20 +686,6 @@ k_live_ceiling_org(struct sparser *p, char **v, int n)
 	return p_reports(p, v[0], &p->s->policy.live_ceiling_per_org);
 }
 
-/* As reputed.conf: an organisation's limits not given are four times the
- * node's. */
-static void
-org_limits_default(struct sparser *p)
-{
-	struct policy *pol = &p->s->policy;
-
-	if (!p->org_quota_set)
-		pol->quota_per_org_hour = pol->quota_per_hour > UINT64_MAX / 4 ?
-		    UINT64_MAX : 4 * pol->quota_per_hour;
-	if (!p->org_ceiling_set)
-		pol->live_ceiling_per_org = pol->live_ceiling > UINT64_MAX / 4 ?
-		    UINT64_MAX : 4 * pol->live_ceiling;
-}
 
 static int
 k_default_trust(struct sparser *p, char **v, int n)
@@ -1357,7 +1343,8 @@ scen_parse(struct scenario *s, const char *file, const char *text, size_t len,
 		if (n > 0 && keyword_line(&p, w, n) == -1)
 			return -1;
 	}
-	org_limits_default(&p);
+	/* as reputed.conf: organisation limits not given are 4 x the node's */
+	policy_org_limits(&p.s->policy, p.org_quota_set, p.org_ceiling_set);
 	return check_refs(&p);
 }
 
