@@ -48,7 +48,7 @@ struct scen_orgs {
 				     * the subjects of this honest: workload
 				     * (defended by not-spam reports) */
 	bool all_nodes;	  /* colluder: every node reports (not one) */
-	double rate;	  /* flooder: reports per second per org */
+	double rate;	  /* flooder: reports per second per node */
 	uint64_t start, stop; /* us: when the role acts */
 };
 

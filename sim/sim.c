@@ -631,12 +631,13 @@ sim_node_start(struct sim *w, int ni, char *err, size_t errlen)
 	struct gossip_conf gc;
 	char dir[600];
 
-	/* A flooder does not hold itself to the quota (nor so to the flood
-	 * line): with none in its own store, its batcher's own-quota check
-	 * lets every report through and it signs them all; the others
-	 * decide. */
+	/* A flooder does not hold itself to the quota, its own nor its
+	 * share of its organisation's (nor so to the flood line): with none
+	 * in its own store, its batcher's own-quota check lets every report
+	 * through and it signs them all; the others decide. */
 	if (w->s.groups[n->group].role == ROLE_FLOODER) {
 		own.quota_per_hour = 0;
+		own.quota_per_org_hour = 0;
 		so.policy = &own;
 	}
 
@@ -1001,11 +1002,13 @@ fault_ended(struct sim *w)
 	sim_push(w, w->now + 1000000, EV_PROBE, 0, w->probe_gen, NULL);
 }
 
+/* One report of a flooder organisation's node b (a: the organisation):
+ * each of its nodes floods at the group's rate with its own key. */
 static void
 ev_flood(struct sim *w, const struct event *e)
 {
 	const struct scen_orgs *g = &w->s.groups[w->org_group[e->a]];
-	int ni = w->org_first[e->a];
+	int ni = w->org_first[e->a] + (int)e->b;
 	struct ssubj ss;
 	uint64_t k = w->flood_seq++;
 
@@ -1019,7 +1022,7 @@ ev_flood(struct sim *w, const struct event *e)
 	submit(w, ni, &ss, REPUTED__CATEGORY__CATEGORY_SPAM, 90, NULL, NULL);
 	uint64_t next = w->now + 1 + (uint64_t)rng_exp(&w->rng, 1e6 / g->rate);
 	if (g->stop == 0 || next < g->stop)
-		sim_push(w, next, EV_FLOOD, e->a, 0, NULL);
+		sim_push(w, next, EV_FLOOD, e->a, e->b, NULL);
 }
 
 /* Both faces of an equivocating origin sign their next seq over other

@@ -241,6 +241,76 @@ store_sizes_json(const struct sim *w)
 	    hn ? hsum / hn : 0.0, "honest_max_bytes", hmax);
 }
 
+/* What one honest node's store says of the flooder origins. */
+struct flood_view {
+	uint64_t kept, dropped, live_dropped, blocked, limit, members;
+};
+
+static bool
+flood_view(const struct sim *w, const struct snode *nd, struct flood_view *v)
+{
+	struct origin_info oi;
+
+	memset(v, 0, sizeof(*v));
+	if (!nd->up || !nd->honest || store_reader_begin(nd->rd) == -1)
+		return false;
+	for (int o = 0; o < w->n_origins; o++) {
+		const struct snode *f = &w->nodes[w->origins[o].node];
+		if (w->s.groups[f->group].role != ROLE_FLOODER ||
+		    store_reader_origin(nd->rd, w->origins[o].key, &oi) != 0)
+			continue;
+		v->kept += oi.quota_used;
+		v->dropped += oi.quota_dropped;
+		v->live_dropped += oi.live_dropped;
+		v->blocked += oi.blocked;
+		if (v->limit == 0 || oi.quota_limit < v->limit)
+			v->limit = oi.quota_limit;
+		if (oi.org_members > v->members)
+			v->members = oi.org_members;
+	}
+	store_reader_end(nd->rd);
+	return true;
+}
+
+#define FV_FIELDS 6
+static const char *const fv_names[FV_FIELDS] = { "kept", "dropped",
+	"live_dropped", "blocked_keys", "quota_limit_min", "org_members_max" };
+
+/* The flooder origins' records at the honest nodes at the end, each
+ * figure summed over those origins, then its least and greatest over the
+ * honest nodes (kept: in the hour of batch time, the whole run); null
+ * without flooders. */
+static json_t *
+flooders_json(const struct sim *w)
+{
+	uint64_t lo[FV_FIELDS], hi[FV_FIELDS];
+	int keys = 0, seen = 0;
+	json_t *o;
+
+	for (int oi = 0; oi < w->n_origins; oi++)
+		keys += w->s.groups[w->nodes[w->origins[oi].node].group].role ==
+		    ROLE_FLOODER;
+	if (keys == 0)
+		return json_null();
+	for (int i = 0; i < w->n_nodes; i++) {
+		struct flood_view v;
+		if (!flood_view(w, &w->nodes[i], &v))
+			continue;
+		uint64_t x[FV_FIELDS] = { v.kept, v.dropped, v.live_dropped,
+			v.blocked, v.limit, v.members };
+		for (int k = 0; k < FV_FIELDS; k++) {
+			lo[k] = seen == 0 || x[k] < lo[k] ? x[k] : lo[k];
+			hi[k] = seen == 0 || x[k] > hi[k] ? x[k] : hi[k];
+		}
+		seen++;
+	}
+	o = json_pack("{s:i, s:i}", "keys", keys, "honest_nodes", seen);
+	for (int k = 0; k < FV_FIELDS && seen > 0; k++)
+		json_object_set_new(o, fv_names[k],
+		    json_pack("[I, I]", (json_int_t)lo[k], (json_int_t)hi[k]));
+	return o;
+}
+
 static json_t *
 workloads(const struct sim *w)
 {
@@ -336,6 +406,7 @@ sim_summary(struct sim *w)
 		"breaks", (json_int_t)w->link_breaks, "dropped_slow",
 		(json_int_t)w->dropped_slow));
 	json_object_set_new(o, "store", store_sizes_json(w));
+	json_object_set_new(o, "flooders", flooders_json(w));
 	json_object_set_new(o, "workloads", workloads(w));
 	json_object_set_new(o, "fault_windows", windows(w));
 	return o;
@@ -351,6 +422,36 @@ num(json_t *o, const char *path)
 	    k = strtok_r(NULL, ".", &save))
 		o = json_object_get(o, k);
 	return o && json_is_number(o) ? json_number_value(o) : NAN;
+}
+
+static uint64_t
+range_at(json_t *f, const char *name, int end)
+{
+	return (uint64_t)json_integer_value(
+	    json_array_get(json_object_get(f, name), (size_t)end));
+}
+
+/* The flooder keys at the honest nodes: each figure least..greatest. */
+static void
+flooders_line(json_t *f, FILE *out)
+{
+	static const char *const label[FV_FIELDS] = { "kept", "dropped",
+		"dropped live", "blocked", "quota/key", "members" };
+
+	fprintf(out, "%-22s %lld keys at %lld honest nodes:", "flooders",
+	    (long long)json_integer_value(json_object_get(f, "keys")),
+	    (long long)json_integer_value(json_object_get(f, "honest_nodes")));
+	for (int k = 0; k < FV_FIELDS; k++) {
+		uint64_t lo = range_at(f, fv_names[k], 0),
+			 hi = range_at(f, fv_names[k], 1);
+		if (lo == hi)
+			fprintf(out, " %s %llu", label[k],
+			    (unsigned long long)lo);
+		else
+			fprintf(out, " %s %llu..%llu", label[k],
+			    (unsigned long long)lo, (unsigned long long)hi);
+		fputs(k + 1 < FV_FIELDS ? "," : "\n", out);
+	}
 }
 
 void
@@ -417,6 +518,8 @@ sim_table(struct sim *w, FILE *out)
 			     "%%, %d tracked)\n",
 		    w->s.work[wi].name, 100 * mean, 100 * min, n);
 	}
+	if (json_is_object(json_object_get(o, "flooders")))
+		flooders_line(json_object_get(o, "flooders"), out);
 	fprintf(out, "%-22s %.0f MB peak RSS (%.0f KB/node), store %.0f KB/node "
 		     "(honest: mean %.0f KB, max %.0f KB)\n",
 	    "memory", num(o, "run.peak_rss_mb"), num(o, "run.rss_kb_per_node"),

@@ -929,7 +929,9 @@ sim_setup(struct sim *w, char *err, size_t errlen)
 	for (int o = 0; o < w->n_orgs; o++) {
 		const struct scen_orgs *g = &w->s.groups[w->org_group[o]];
 		if (g->role == ROLE_FLOODER && g->rate > 0)
-			sim_push(w, g->start, EV_FLOOD, (uint32_t)o, 0, NULL);
+			for (unsigned j = 0; j < g->nodes; j++)
+				sim_push(w, g->start, EV_FLOOD, (uint32_t)o, j,
+				    NULL);
 		if (g->role == ROLE_EQUIVOCATOR)
 			sim_push(w, g->start, EV_EQUIV, (uint32_t)o, 0, NULL);
 	}
