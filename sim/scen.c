@@ -672,18 +672,27 @@ k_live_ceiling(struct sparser *p, char **v, int n)
 	return p_reports(p, v[0], &p->s->policy.live_ceiling);
 }
 
+/* An organisation's limit: a number of reports, or `default` (four times
+ * the node's, as when not given: a scenario's -D can then leave it so). */
+static int
+p_org_limit(struct sparser *p, const char *v, uint64_t *out, bool *set)
+{
+	*set = strcmp(v, "default") != 0;
+	return *set ? p_reports(p, v, out) : 0;
+}
+
 static int
 k_quota_org(struct sparser *p, char **v, int n)
 {
-	p->org_quota_set = true;
-	return p_reports(p, v[0], &p->s->policy.quota_per_org_hour);
+	return p_org_limit(p, v[0], &p->s->policy.quota_per_org_hour,
+	    &p->org_quota_set);
 }
 
 static int
 k_live_ceiling_org(struct sparser *p, char **v, int n)
 {
-	p->org_ceiling_set = true;
-	return p_reports(p, v[0], &p->s->policy.live_ceiling_per_org);
+	return p_org_limit(p, v[0], &p->s->policy.live_ceiling_per_org,
+	    &p->org_ceiling_set);
 }
 
 
