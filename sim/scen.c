@@ -695,7 +695,6 @@ k_live_ceiling_org(struct sparser *p, char **v, int n)
 	    &p->org_ceiling_set);
 }
 
-
 static int
 k_default_trust(struct sparser *p, char **v, int n)
 {
