@@ -104,8 +104,14 @@ run(int argc, char **argv)
 			seed_set = true;
 			break;
 		case 'D':
-			if (scen_define(s, optarg, err, sizeof(err)) == -1) {
+			if ((rc = scen_define(s, optarg, err, sizeof(err))) ==
+			    -1) {
 				fprintf(stderr, "reputesim: %s\n", err);
+				return 2;
+			}
+			if (rc == 1) {	/* silently keeping one was a trap */
+				fprintf(stderr, "reputesim: -D %s: that name is "
+				    "defined twice\n", optarg);
 				return 2;
 			}
 			break;

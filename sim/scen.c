@@ -1294,7 +1294,7 @@ scen_define(struct scenario *s, const char *def, char *err, size_t errlen)
 		return -1;
 	}
 	if (find_define(s, def, nlen) != NULL)
-		return 0; /* the first one wins */
+		return 1; /* the first one wins; the caller says so */
 	if (s->n_defs == SCEN_MAX_DEFINES) {
 		snprintf(err, errlen, "at most %d definitions",
 		    SCEN_MAX_DEFINES);

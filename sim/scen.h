@@ -140,7 +140,8 @@ struct scenario {
 
 /* Defaults: seed 1, 60 s, no organisations. */
 void scen_default(struct scenario *s);
-/* Adds NAME=VALUE (the command line's -D; it wins over define:). */
+/* Adds NAME=VALUE (the command line's -D; it wins over define:). 0, 1
+ * if NAME is defined already (that value stays), -1 and why in err. */
 int scen_define(struct scenario *s, const char *def, char *err,
     size_t errlen);
 /* Parses len bytes of text (file names errors). 0, or -1 and

@@ -10,7 +10,8 @@
 #      reported by a single organisation listed nowhere, the network
 #      partitioned from 10 s to 20 s converged to equal digests;
 #   3. a failed check exits 1 and prints the replay command;
-#   4. -n checks a scenario; a bad one names file:line and exits 2.
+#   4. -n checks a scenario; a bad one names file:line and exits 2, as
+#      does one name given twice with -D.
 # Copyright (c) 2026 The reputed authors
 # SPDX-License-Identifier: ISC
 BUILD=${BUILD:-build}
@@ -69,6 +70,9 @@ printf 'sim:\n\tduration: soon\n' >"$T/bad.conf"
 "$SIM" -n "$T/bad.conf" >"$T/n.out" 2>&1; rn=$?
 if [ "$rn" = 2 ] && grep -q "bad.conf:2: expected a duration" "$T/n.out"
 then ok "-n names file:line"; else ko "-n bad.conf: exit $rn"; fi
+"$SIM" -n -D SEED=1 -D SEED=2 sim/scenarios/small.conf >"$T/d.out" 2>&1; rn=$?
+if [ "$rn" = 2 ] && grep -q "SEED=2: that name is defined twice" "$T/d.out"
+then ok "a name given twice with -D exits 2"; else ko "-D twice: exit $rn"; fi
 for f in sim/scenarios/*.conf; do
 	"$SIM" -n "$f" >/dev/null || ko "-n $f"
 done
