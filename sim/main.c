@@ -96,6 +96,7 @@ run(int argc, char **argv)
 			if (o.threads < 1 || o.threads > SIM_THREADS_MAX) {
 				fprintf(stderr, "reputesim: -j: 1 to %d\n",
 				    SIM_THREADS_MAX);
+				free(s);
 				return 2;
 			}
 			break;
@@ -107,11 +108,13 @@ run(int argc, char **argv)
 			if ((rc = scen_define(s, optarg, err, sizeof(err))) ==
 			    -1) {
 				fprintf(stderr, "reputesim: %s\n", err);
+				free(s);
 				return 2;
 			}
 			if (rc == 1) {	/* silently keeping one was a trap */
 				fprintf(stderr, "reputesim: -D %s: that name is "
 				    "defined twice\n", optarg);
+				free(s);
 				return 2;
 			}
 			break;
