@@ -297,20 +297,6 @@ bsub_new(size_t n, bool retractions, batcher_done_fn done, void *arg)
 	return sub;
 }
 
-/* The hour of batch time a batch made at t counts in for this node's
- * origin (hours never go back: store.c's quota_take), and the reports
- * the store kept in it. */
-static uint64_t
-quota_used_at(const struct origin_info *oi, uint64_t t, uint64_t *hour)
-{
-	if (t / QUOTA_HOUR_MS <= oi->quota_hour) {
-		*hour = oi->quota_hour;
-		return oi->quota_used;
-	}
-	*hour = t / QUOTA_HOUR_MS;
-	return 0;
-}
-
 /*
  * Whether n more reports fit under this node's own live ceiling, counting
  * every report waiting as live too (one that expires within the day
@@ -318,18 +304,13 @@ quota_used_at(const struct origin_info *oi, uint64_t t, uint64_t *hour)
  * signing a report every node drops).
  */
 static bool
-live_fits(struct batcher *b, const struct origin_info *oi, uint64_t now,
-    size_t n, char *err, size_t errlen)
+live_fits(struct batcher *b, const struct origin_info *oi, size_t n,
+    char *err, size_t errlen)
 {
-	uint64_t ceiling = oi->live_limit, live;
+	uint64_t ceiling = oi->live_limit, live = oi->live + b->queued_reports;
 
 	if (ceiling == 0)
 		return true;
-	if (store_live_at(b->st, b->origin, now, &live) < 0) {
-		snprintf(err, errlen, "the store cannot be read; try again");
-		return false;
-	}
-	live += b->queued_reports;
 	if (live <= ceiling && n <= ceiling - live)
 		return true;
 	snprintf(err, errlen, "over this node's live-ceiling (%llu): %llu "
@@ -343,7 +324,8 @@ live_fits(struct batcher *b, const struct origin_info *oi, uint64_t now,
 }
 
 /* 0 when n more reports fit in this node's own quota for the hour a
- * batch made now counts in, besides those waiting; else BATCHER_QUOTA
+ * batch made now counts in (hours never go back: the store's counters
+ * as such a batch finds them), besides those waiting; else BATCHER_QUOTA
  * (BATCHER_BUSY if the store cannot be read) and why in err. */
 static int
 batcher_quota_check(struct batcher *b, size_t n, uint64_t now, char *err,
@@ -352,17 +334,18 @@ batcher_quota_check(struct batcher *b, size_t n, uint64_t now, char *err,
 	uint64_t quota, hour, used;
 	struct origin_info oi;
 
-	if (store_get_origin(b->st, b->origin, &oi) < 0) {
+	if (store_get_origin_at(b->st, b->origin, now, &oi) < 0) {
 		snprintf(err, errlen, "the store cannot be read; try again");
 		return BATCHER_BUSY;
 	}
 	quota = oi.quota_limit;		/* the policy's, or this node's share
 					 * of its organisation's */
-	if (!live_fits(b, &oi, now, n, err, errlen))
+	if (!live_fits(b, &oi, n, err, errlen))
 		return BATCHER_QUOTA;
 	if (quota == 0)
 		return 0;
-	used = quota_used_at(&oi, now, &hour) + b->queued_reports;
+	hour = oi.quota_hour;
+	used = oi.quota_used + b->queued_reports;
 	if (used <= quota && n <= quota - used)
 		return 0;
 	snprintf(err, errlen, "over this node's quota-per-hour (%llu): %llu "

@@ -366,11 +366,12 @@ int store_set_origin_org(struct store_txn *tx,
 	    const uint8_t org[ORG_ID_LEN]);
 int store_get_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
 	    struct origin_info *out);
-/* The origin's live count (origin_info.live) as a batch made at t (Unix
- * ms) would find it: the reports that expire by then no longer count.
- * 0, or -1 if the store cannot be read. */
-int store_live_at(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
-	    uint64_t t, uint64_t *live);
+/* The same as a batch made at t (Unix ms) would find it: in a later
+ * hour of batch time, that hour with nothing counted in it yet, and the
+ * live count without the reports that expire before its day. */
+int store_get_origin_at(struct store *st,
+	    const uint8_t origin[ED25519_KEY_LEN], uint64_t t,
+	    struct origin_info *out);
 /* The same, in a reader's snapshot: 0 found, 1 not (defaults), -1 error. */
 int store_reader_origin(struct store_reader *r,
 	    const uint8_t origin[ED25519_KEY_LEN], struct origin_info *out);

@@ -75,6 +75,9 @@ struct live_count {
 	uint32_t day[LIVE_RING];	/* by expiry day % LIVE_RING */
 };
 static void live_advance(struct live_count *lc, uint64_t from, uint64_t to);
+struct origin_rec;
+static void quota_advance(struct origin_rec *rec, uint64_t hour,
+    uint64_t seq);
 
 struct origin_rec {
 	double trust;
@@ -675,6 +678,19 @@ origin_write(MDB_txn *txn, struct store *st, const uint8_t *origin,
 	return mdb_put(txn, st->origins, &k, &v, 0);
 }
 
+/* The same at an origins cursor's position. The key comes from the
+ * caller's copy: a record of another size is put anew, and the key bytes
+ * the cursor returned go with the old one. */
+static int
+origin_put_current(MDB_cursor *c, const uint8_t *origin,
+    const struct origin_rec *rec)
+{
+	uint8_t buf[ORIGIN_REC_MAX];
+	MDB_val k = val(origin, ORIGIN_LEN), v = val(buf, origin_encode(rec,
+	    buf));
+	return mdb_cursor_put(c, &k, &v, MDB_CURRENT);
+}
+
 static size_t
 trust_slot(const uint8_t *origin)
 {
@@ -734,8 +750,9 @@ member_set(MDB_txn *txn, struct store *st, const uint8_t *org,
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* The members of org: their keys into *out (malloc'd, NULL when there
- * are none; the caller frees it) and their number into *n. */
+/* The members of org: their number into *n, and when out is not NULL
+ * their keys into *out (malloc'd, NULL when there are none; the caller
+ * frees it). */
 static int
 member_list(MDB_txn *txn, struct store *st, const uint8_t *org,
     uint8_t (**out)[ORIGIN_LEN], size_t *n)
@@ -746,7 +763,8 @@ member_list(MDB_txn *txn, struct store *st, const uint8_t *org,
 	MDB_val k = val(key, plen), v;
 	int rc = mdb_cursor_open(txn, st->meta, &c);
 
-	*out = NULL;
+	if (out != NULL)
+		*out = NULL;
 	*n = 0;
 	if (rc != 0)
 		return rc;
@@ -755,6 +773,10 @@ member_list(MDB_txn *txn, struct store *st, const uint8_t *org,
 		if (k.mv_size != MEMBER_KEY_LEN || memcmp(k.mv_data, key,
 		    plen) != 0)
 			break;
+		if (out == NULL) {
+			(*n)++;
+			continue;
+		}
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 8;
 			void *p = realloc(*out, cap * ORIGIN_LEN);
@@ -770,8 +792,10 @@ member_list(MDB_txn *txn, struct store *st, const uint8_t *org,
 	mdb_cursor_close(c);
 	if (rc == 0 || rc == MDB_NOTFOUND)
 		return 0;
-	free(*out);
-	*out = NULL;
+	if (out != NULL) {
+		free(*out);
+		*out = NULL;
+	}
 	*n = 0;
 	return rc;
 }
@@ -1063,13 +1087,15 @@ store_set_origin_org(struct store_txn *tx, const uint8_t origin[ORIGIN_LEN],
  * (defaults), -1 error. */
 static int
 origin_info_read(MDB_txn *txn, struct store *st, const uint8_t *origin,
-    struct origin_info *out)
+    uint64_t t, struct origin_info *out)
 {
 	struct origin_rec rec;
 	int rc = origin_read(txn, st, origin, &rec);
 
 	if (rc < 0)
 		return -1;
+	if (t / 3600000 > rec.quota_hour)	/* as a batch made at t finds it */
+		quota_advance(&rec, t / 3600000, rec.highest_seq + 1);
 	out->trust = rec.trust;
 	out->blocked = rec.blocked != 0;
 	out->block = rec.blocked;
@@ -1092,42 +1118,29 @@ origin_info_read(MDB_txn *txn, struct store *st, const uint8_t *origin,
 }
 
 int
-store_live_at(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
-    uint64_t t, uint64_t *live)
+store_get_origin_at(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
+    uint64_t t, struct origin_info *out)
 {
 	MDB_txn *txn;
-	struct origin_rec rec;
-
-	*live = 0;
 	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
 		return -1;
-	int rc = origin_read(txn, st, origin, &rec);
+	int rc = origin_info_read(txn, st, origin, t, out);
 	mdb_txn_abort(txn);
-	if (rc < 0)
-		return -1;
-	if (t / DAY_MS > rec.quota_hour / 24)
-		live_advance(&rec.live, rec.quota_hour / 24, t / DAY_MS);
-	*live = rec.live.live;
-	return 0;
+	return rc;
 }
 
 int
 store_get_origin(struct store *st, const uint8_t origin[ED25519_KEY_LEN],
     struct origin_info *out)
 {
-	MDB_txn *txn;
-	if (mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn) != 0)
-		return -1;
-	int rc = origin_info_read(txn, st, origin, out);
-	mdb_txn_abort(txn);
-	return rc;
+	return store_get_origin_at(st, origin, 0, out);
 }
 
 int
 store_reader_origin(struct store_reader *r,
     const uint8_t origin[ED25519_KEY_LEN], struct origin_info *out)
 {
-	return origin_info_read(r->txn, r->st, origin, out);
+	return origin_info_read(r->txn, r->st, origin, 0, out);
 }
 
 /* ---- the write path ---- */
@@ -1515,6 +1528,22 @@ check_mail(const Reputed__MailEvidence *m, char *err, size_t errlen)
 	return 0;
 }
 
+/* A report's observed time (its batch's when it gives none) and TTL (the
+ * policy's default when it gives none, cut to the longest allowed). */
+static uint64_t
+report_observed(const Reputed__Report *r, uint64_t created_at)
+{
+	return r->observed_at ? r->observed_at : created_at;
+}
+
+static uint32_t
+report_ttl(const Reputed__Report *r, const struct policy *p)
+{
+	uint32_t ttl = r->ttl ? r->ttl : p->default_ttl_s;
+
+	return ttl > p->max_ttl_s ? p->max_ttl_s : ttl;
+}
+
 /* Checks one report; on success fills its subject and contribution. */
 static int
 check_report(const Reputed__Report *r, uint64_t created_at,
@@ -1538,15 +1567,13 @@ check_report(const Reputed__Report *r, uint64_t created_at,
 	}
 	if (r->mail && check_mail(r->mail, err, errlen) != 0)
 		return -1;
-	c->observed_at = r->observed_at ? r->observed_at : created_at;
+	c->observed_at = report_observed(r, created_at);
 	if (c->observed_at > created_at + p->future_slack_ms) {
 		snprintf(err, errlen, "report observed after its batch was "
 		    "made");
 		return -1;
 	}
-	c->ttl_s = r->ttl ? r->ttl : p->default_ttl_s;
-	if (c->ttl_s > p->max_ttl_s)
-		c->ttl_s = p->max_ttl_s;
+	c->ttl_s = report_ttl(r, p);
 	c->category = (uint8_t)r->category;
 	c->confidence = (uint8_t)(r->confidence ? r->confidence : 100);
 	c->attribution = (uint8_t)attribute(s, r->mail);
@@ -1987,17 +2014,26 @@ live_take(struct live_count *lc, uint64_t today, uint64_t expiry_day,
 	return true;
 }
 
+/* Moves an origin's quota counters on to a later hour of batch time,
+ * whose first batch is seq: a new hour's count, and the reports that
+ * expire before its day no longer live. */
+static void
+quota_advance(struct origin_rec *rec, uint64_t hour, uint64_t seq)
+{
+	live_advance(&rec->live, rec->quota_hour / 24, hour / 24);
+	rec->quota_hour = hour;
+	rec->quota_used = 0;
+	rec->quota_hour_dropped = 0;
+	rec->hour_seq = seq;
+}
+
 /* A valid report's expiry (Unix ms), as check_report reads it. */
 static uint64_t
 report_expiry(const Reputed__Report *r, uint64_t created_at,
     const struct policy *p)
 {
-	uint64_t observed = r->observed_at ? r->observed_at : created_at;
-	uint32_t ttl = r->ttl ? r->ttl : p->default_ttl_s;
-
-	if (ttl > p->max_ttl_s)
-		ttl = p->max_ttl_s;
-	return observed + (uint64_t)ttl * 1000;
+	return report_observed(r, created_at) + (uint64_t)report_ttl(r, p) *
+	    1000;
 }
 
 /*
@@ -2015,13 +2051,8 @@ quota_take(struct origin_rec *rec, const Reputed__Batch *b, size_t index,
 	uint64_t hour = b->created_at / 3600000;
 	uint64_t quota = origin_quota(rec, p);
 
-	if (hour > rec->quota_hour) {
-		live_advance(&rec->live, rec->quota_hour / 24, hour / 24);
-		rec->quota_hour = hour;
-		rec->quota_used = 0;
-		rec->quota_hour_dropped = 0;
-		rec->hour_seq = b->seq;
-	}
+	if (hour > rec->quota_hour)
+		quota_advance(rec, hour, b->seq);
 	if (quota != 0 && rec->quota_used >= quota) {
 		rec->quota_dropped++;
 		rec->quota_hour_dropped++;
@@ -2073,6 +2104,19 @@ quota_from_floor(struct origin_rec *rec)
 	rec->quota_dropped = rec->floor_quota_dropped;
 	rec->quota_hour_dropped = rec->floor_quota_hour_dropped;
 	rec->hour_seq = rec->floor_hour_seq;
+}
+
+/* The quota counters of q (the record itself, or a replay's copy of it)
+ * become rec's floor copy: what quota_from_floor starts from. */
+static void
+quota_to_floor(struct origin_rec *rec, const struct origin_rec *q)
+{
+	rec->floor_live = q->live;
+	rec->floor_quota_hour = q->quota_hour;
+	rec->floor_quota_used = q->quota_used;
+	rec->floor_quota_dropped = q->quota_dropped;
+	rec->floor_quota_hour_dropped = q->quota_hour_dropped;
+	rec->floor_hour_seq = q->hour_seq;
 }
 
 /* Applies the contents of a batch that is next in its origin's order;
@@ -2552,6 +2596,32 @@ same_signed_batch(const uint8_t *a, size_t alen, const uint8_t *b,
 	return same;
 }
 
+/*
+ * The end of applying an origin's batches (rec as they left it): blocked
+ * at the flood line, or its record written; and when they were its first
+ * (joins), it counts among its organisation's members from now on.
+ */
+static enum apply_status
+applied(struct store_txn *tx, const uint8_t *origin, struct origin_rec *rec,
+    bool joins, const char *what, char *err, size_t errlen)
+{
+	enum apply_status st = APPLY_OK;
+	int rc;
+
+	if (rec->blocked & ORIGIN_BLOCK_FLOOD)
+		st = flood_block(tx, origin, rec, err, errlen);
+	else if ((rc = origin_write(tx->txn, tx->st, origin, rec)) != 0) {
+		lmdb_fail(err, errlen, what, rc);
+		return APPLY_ERROR;
+	}
+	if (st != APPLY_ERROR && joins && (rc = member_joins(tx, origin)) !=
+	    0) {
+		lmdb_fail(err, errlen, "organisation shares", rc);
+		return APPLY_ERROR;
+	}
+	return st;
+}
+
 enum apply_status
 store_apply(struct store_txn *tx, const uint8_t *sb, size_t sblen,
     const Reputed__Batch *b, char *err, size_t errlen)
@@ -2606,19 +2676,7 @@ store_apply(struct store_txn *tx, const uint8_t *sb, size_t sblen,
 		lmdb_fail(err, errlen, "apply batch", rc);
 		return APPLY_ERROR;
 	}
-	enum apply_status st = APPLY_OK;
-	if (rec.blocked & ORIGIN_BLOCK_FLOOD)
-		st = flood_block(tx, origin, &rec, err, errlen);
-	else if ((rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0) {
-		lmdb_fail(err, errlen, "apply batch", rc);
-		return APPLY_ERROR;
-	}
-	if (st != APPLY_ERROR && joins && (rc = member_joins(tx, origin)) !=
-	    0) {
-		lmdb_fail(err, errlen, "organisation shares", rc);
-		return APPLY_ERROR;
-	}
-	return st;
+	return applied(tx, origin, &rec, joins, "apply batch", err, errlen);
 }
 
 /* ---- retention ---- */
@@ -2749,20 +2807,14 @@ static void
 floor_quota(struct origin_rec *rec, const Reputed__Batch *b,
     const struct policy *p)
 {
-	struct origin_rec q = { .quota_hour = rec->floor_quota_hour,
-	    .quota_used = rec->floor_quota_used,
-	    .quota_dropped = rec->floor_quota_dropped,
-	    .quota_hour_dropped = rec->floor_quota_hour_dropped,
-	    .hour_seq = rec->floor_hour_seq, .live = rec->floor_live,
-	    .org_members = rec->org_members };	/* its share: its limits */
+	/* a copy of the whole record, so that the replay has everything
+	 * quota_take reads (its share too), from the floor's counters */
+	struct origin_rec q = *rec;
+
+	quota_from_floor(&q);
 	for (size_t i = 0; i < b->n_reports; i++)
 		quota_take(&q, b, i, p);
-	rec->floor_live = q.live;
-	rec->floor_quota_hour = q.quota_hour;
-	rec->floor_quota_used = q.quota_used;
-	rec->floor_quota_dropped = q.quota_dropped;
-	rec->floor_quota_hour_dropped = q.quota_hour_dropped;
-	rec->floor_hour_seq = q.hour_seq;
+	quota_to_floor(rec, &q);
 }
 
 /*
@@ -2860,13 +2912,7 @@ prune_batches(struct store_txn *tx, struct store_prune *p, uint32_t budget)
 			mdb_cursor_close(c);
 			return moved;
 		}
-		uint8_t buf[ORIGIN_REC_MAX];
-		/* the key from our copy: a record of another size is put
-		 * anew, and the cursor's key bytes go with the old one */
-		MDB_val nk = val(origin, ORIGIN_LEN);
-		MDB_val nv = val(buf, origin_encode(&rec, buf));
-		if (moved && (rc = mdb_cursor_put(c, &nk, &nv, MDB_CURRENT)) !=
-		    0)
+		if (moved && (rc = origin_put_current(c, origin, &rec)) != 0)
 			break;
 		if (more) {
 			resume_at(p, &k);	/* this origin again */
@@ -3006,30 +3052,14 @@ store_skip_pruned(struct store_txn *tx, const uint8_t origin[32],
 	bool joins = rec.highest_seq == 0;
 	rec.highest_seq = rec.floor = rec.batches = floor;
 	rec.floor_clock = rec.clock;
-	rec.floor_quota_hour = rec.quota_hour;
-	rec.floor_quota_used = rec.quota_used;
-	rec.floor_quota_dropped = rec.quota_dropped;
-	rec.floor_quota_hour_dropped = rec.quota_hour_dropped;
-	rec.floor_hour_seq = rec.hour_seq;
-	rec.floor_live = rec.live;
+	quota_to_floor(&rec, &rec);
 	if ((rc = drop_batches_to(tx, origin, floor)) != 0 ||
 	    (rc = apply_following(tx, origin, &rec, NULL)) != 0) {
 		lmdb_fail(err, errlen, "skip pruned batches", rc);
 		return APPLY_ERROR;
 	}
-	enum apply_status st = APPLY_OK;
-	if (rec.blocked & ORIGIN_BLOCK_FLOOD)
-		st = flood_block(tx, origin, &rec, err, errlen);
-	else if ((rc = origin_write(tx->txn, tx->st, origin, &rec)) != 0) {
-		lmdb_fail(err, errlen, "skip pruned batches", rc);
-		return APPLY_ERROR;
-	}
-	if (st != APPLY_ERROR && joins && (rc = member_joins(tx, origin)) !=
-	    0) {
-		lmdb_fail(err, errlen, "organisation shares", rc);
-		return APPLY_ERROR;
-	}
-	return st;
+	return applied(tx, origin, &rec, joins, "skip pruned batches", err,
+	    errlen);
 }
 
 int
@@ -3074,14 +3104,11 @@ members_rebuild(struct store_txn *tx)
 static int
 members_of(struct store_txn *tx, const struct origin_rec *rec, uint64_t *n)
 {
-	uint8_t (*list)[ORIGIN_LEN];
 	size_t count = 0;
 	int rc = 0;
 
-	if (rec->org_set && !rec->via_set && rec->highest_seq > 0) {
-		rc = member_list(tx->txn, tx->st, rec->org, &list, &count);
-		free(list);
-	}
+	if (rec->org_set && !rec->via_set && rec->highest_seq > 0)
+		rc = member_list(tx->txn, tx->st, rec->org, NULL, &count);
 	*n = count;
 	return rc;
 }
@@ -3112,11 +3139,9 @@ reset_origins(struct store_txn *tx)
 		rec.highest_seq = rec.floor;
 		rec.batches = rec.floor;
 		rec.clock = rec.floor_clock;
-		uint8_t buf[ORIGIN_REC_MAX], origin[ORIGIN_LEN];
-		memcpy(origin, k.mv_data, ORIGIN_LEN);	/* as prune_batches */
-		MDB_val nk = val(origin, ORIGIN_LEN);
-		MDB_val nv = val(buf, origin_encode(&rec, buf));
-		if ((rc = mdb_cursor_put(c, &nk, &nv, MDB_CURRENT)) != 0)
+		uint8_t origin[ORIGIN_LEN];
+		memcpy(origin, k.mv_data, ORIGIN_LEN);
+		if ((rc = origin_put_current(c, origin, &rec)) != 0)
 			break;
 	}
 	mdb_cursor_close(c);
