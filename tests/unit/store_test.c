@@ -867,6 +867,43 @@ test_live_ceiling(void **state)
 }
 
 /*
+ * The ring's edge: with max-ttl 200 days, a report that lives 200 days
+ * counts for the ring's 127 days ahead, not 200 (it leaves the count
+ * early, as documented). At ceiling 1, a report 126 days later is
+ * dropped; one 127 days later, when it has left, is kept.
+ */
+static void
+test_live_ceiling_ring_edge(void **state)
+{
+	struct fixture *f = *state;
+	const uint64_t day = 86400000ull, t0 = (T0 / day) * day + 3600000;
+	struct rep longest = { .subject = "192.0.2.200", .category = 1,
+	    .observed = t0, .ttl = 200 * 86400 };
+	struct rep at126 = { .subject = "192.0.2.201", .category = 1,
+	    .observed = t0 + 126 * day };
+	struct rep at127 = { .subject = "192.0.2.202", .category = 1,
+	    .observed = t0 + 127 * day };
+	struct policy p;
+	struct listing l;
+
+	policy_default(&p);
+	p.live_ceiling = 1;
+	p.max_ttl_s = 200 * 86400;
+	store_set_policy(f->st, &p);
+	apply_reps(f, 0, 1, t0, &longest, 1, NULL, 0);
+	origin_live(f, 0, 1, 0);
+	apply_reps(f, 0, 2, t0 + 126 * day, &at126, 1, NULL, 0);
+	origin_live(f, 0, 1, 1);		/* still counted: dropped */
+	apply_reps(f, 0, 3, t0 + 127 * day, &at127, 1, NULL, 0);
+	origin_live(f, 0, 1, 1);		/* the first left at 127 */
+	assert_int_equal(lookup(f, "192.0.2.201", &l), 1);
+	assert_int_equal(lookup(f, "192.0.2.202", &l), 0);
+	assert_int_equal(lookup(f, "192.0.2.200", &l), 0);	/* it lives */
+	prune_all_then_rescore(f);
+	origin_live(f, 0, 1, 1);
+}
+
+/*
  * Retracted reports still count against the ceiling until they expire
  * (what counts is decided from the batches in order, never from what a
  * later batch takes back). A batch all of whose reports were retracted is
@@ -2173,6 +2210,8 @@ main(int argc, char **argv)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_live_ceiling_floor, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_live_ceiling_ring_edge,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_org_quota, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_rescore_is_exact, setup,
