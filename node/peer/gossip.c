@@ -1139,10 +1139,15 @@ gossip_too_far(struct gossip *g, struct gossip_session *from,
     const uint8_t *origin, uint64_t seq)
 {
 	struct origin_info oi;
+	int rc;
 
-	if (g->conf.pending_window == 0 ||
-	    store_get_origin(g->conf.store, origin, &oi) < 0 ||
-	    seq <= oi.highest_seq + g->conf.pending_window)
+	/* every batch passes here: the core's reader, renewed, as
+	 * gossip_stored does, not a read transaction of its own */
+	if (g->conf.pending_window == 0 || store_reader_begin(g->reader) == -1)
+		return false;
+	rc = store_reader_origin(g->reader, origin, &oi);
+	store_reader_end(g->reader);
+	if (rc < 0 || seq <= oi.highest_seq + g->conf.pending_window)
 		return false;
 	g->stats.too_far++;
 	if (from != NULL && from->state == GOSSIP_UP)
