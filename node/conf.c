@@ -1005,7 +1005,6 @@ kw_policy_live_ceiling_per_org(struct parser *p, char **argv, int argc)
 	return conf_reports(p, argv[0], &p->c->policy.live_ceiling_per_org);
 }
 
-
 /* The real-valued tunables, by keyword. */
 static double *
 conf_policy_real(struct policy *pol, const char *kw, double *max)

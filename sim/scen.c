@@ -632,15 +632,22 @@ k_cap(struct sparser *p, char **v, int n)
 	return p_double(p, v[0], 0, 1000, &p->s->policy.cap_per_origin);
 }
 
+/* A count of reports into *out. */
 static int
-k_quota(struct sparser *p, char **v, int n)
+p_reports(struct sparser *p, const char *v, uint64_t *out)
 {
 	unsigned x;
 
-	if (p_uint(p, v[0], 4000000000u, &x) == -1)
+	if (p_uint(p, v, 4000000000u, &x) == -1)
 		return -1;
-	p->s->policy.quota_per_hour = x;
+	*out = x;
 	return 0;
+}
+
+static int
+k_quota(struct sparser *p, char **v, int n)
+{
+	return p_reports(p, v[0], &p->s->policy.quota_per_hour);
 }
 
 static int
@@ -651,18 +658,6 @@ k_quota_block(struct sparser *p, char **v, int n)
 	if (p_uint(p, v[0], 1000000u, &x) == -1)
 		return -1;
 	p->s->policy.quota_block_factor = x;
-	return 0;
-}
-
-/* A count of reports into *out. */
-static int
-p_reports(struct sparser *p, const char *v, uint64_t *out)
-{
-	unsigned x;
-
-	if (p_uint(p, v, 4000000000u, &x) == -1)
-		return -1;
-	*out = x;
 	return 0;
 }
 
